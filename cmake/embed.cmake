@@ -1,0 +1,15 @@
+# Turns agents/*.sh into a C table of {name, text} so the binary carries the
+# exact scripts it runs on hosts. Invoked with -DOUT=file -DSCRIPTS="a.sh;b.sh".
+separate_arguments(SCRIPT_LIST UNIX_COMMAND "${SCRIPTS}")
+set(body "/* generated from the agents folder by cmake/embed.cmake: do not edit */\n")
+string(APPEND body "#include \"agent.h\"\n\nconst fd_agent_script fd_agent_scripts[] = {\n")
+list(SORT SCRIPT_LIST)
+foreach(path IN LISTS SCRIPT_LIST)
+    get_filename_component(name "${path}" NAME_WE)
+    file(READ "${path}" hex HEX)
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+    string(APPEND body "    {\"${name}\", (const char[]){${hex} 0}},\n")
+endforeach()
+string(APPEND body "    {0, 0},\n};\n")
+file(WRITE "${OUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

@@ -1,0 +1,191 @@
+/* agent.c: building agent invocations. Pure string work, unit-tested. */
+#include "agent.h"
+#include "ssh.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *fd_agent_text(const char *name)
+{
+    for (size_t i = 0; fd_agent_scripts[i].name; i++)
+        if (strcmp(fd_agent_scripts[i].name, name) == 0)
+            return fd_agent_scripts[i].text;
+    return NULL;
+}
+
+static void arg(fd_agent_call *c, const char *key, const char *value)
+{
+    if (value)
+        fd_strv_push_owned(&c->args, fd_asprintf("%s=%s", key, value));
+}
+
+static void arg_ratio(fd_agent_call *c, const char *key, double r)
+{
+    if (r >= 0)
+        fd_strv_push_owned(&c->args, fd_asprintf("%s=%g%%", key, r * 100.0));
+}
+
+static void arg_ms(fd_agent_call *c, const char *key, int64_t us)
+{
+    if (us >= 0)
+        fd_strv_push_owned(&c->args, fd_asprintf("%s=%gms", key, (double)us / 1000.0));
+}
+
+static void arg_peers(fd_agent_call *c, const fd_agent_ctx *ctx)
+{
+    fd_buf b;
+    fd_buf_init(&b, SIZE_MAX / 2);
+    for (size_t i = 0; i < ctx->npeers; i++)
+        fd_buf_printf(&b, "%s%s", i ? "," : "", ctx->peers[i]);
+    fd_strv_push_owned(&c->args, fd_asprintf("peers=%s", b.data ? b.data : ""));
+    fd_buf_free(&b);
+}
+
+void fd_agent_build(const fd_fault *f, const char *fault_id, const fd_agent_ctx *ctx,
+                    fd_agent_call *call)
+{
+    memset(call, 0, sizeof *call);
+    switch (f->type) {
+    case FD_FAULT_KILL:
+    case FD_FAULT_PAUSE:
+        call->script = "proc";
+        arg(call, "kind", f->type == FD_FAULT_KILL ? "kill" : "pause");
+        arg(call, "process", f->process);
+        arg(call, "pidfile", f->pidfile);
+        arg(call, "unit", f->unit);
+        if (f->type == FD_FAULT_KILL)
+            arg(call, "signal", f->signal);
+        arg(call, "restart", f->restart);
+        break;
+    case FD_FAULT_STOP_SERVICE:
+        call->script = "proc";
+        arg(call, "kind", "stop_service");
+        arg(call, "unit", f->unit);
+        arg(call, "stop", f->stop);
+        arg(call, "start", f->start);
+        break;
+    case FD_FAULT_PARTITION:
+    case FD_FAULT_CUT_DATACENTER:
+        call->script = "net";
+        arg(call, "kind", "partition");
+        arg_peers(call, ctx);
+        arg(call, "direction", ctx->oneway_out ? "out" : ctx->oneway_in ? "in" : "both");
+        arg(call, "clients", ctx->clients_cut ? "cut" : "reach");
+        break;
+    case FD_FAULT_DROP:
+        call->script = "net";
+        arg(call, "kind", "drop");
+        arg_ratio(call, "loss", f->loss);
+        if (f->to.set)
+            arg_peers(call, ctx);
+        break;
+    case FD_FAULT_NETEM:
+        call->script = "tc";
+        arg_ms(call, "delay", f->delay_us);
+        arg_ms(call, "jitter", f->jitter_us);
+        arg_ratio(call, "loss", f->loss);
+        arg_ratio(call, "duplicate", f->duplicate);
+        arg_ratio(call, "corrupt", f->corrupt);
+        arg_ratio(call, "reorder", f->reorder);
+        arg(call, "rate", f->rate);
+        arg(call, "device", f->device);
+        if (f->to.set)
+            arg_peers(call, ctx);
+        break;
+    case FD_FAULT_FILL_DISK:
+        call->script = "disk";
+        arg(call, "path", f->path);
+        if (f->size_percent > 0)
+            fd_strv_push_owned(&call->args, fd_asprintf("percent=%g", f->size_percent));
+        else
+            fd_strv_push_owned(&call->args,
+                               fd_asprintf("bytes=%llu", (unsigned long long)f->size_bytes));
+        break;
+    case FD_FAULT_COMMAND:
+    default:
+        call->script = "cmd";
+        arg(call, "apply", f->apply);
+        arg(call, "revert", f->revert);
+        break;
+    }
+    (void)fault_id;
+}
+
+void fd_agent_call_free(fd_agent_call *call)
+{
+    if (!call)
+        return;
+    fd_strv_free(&call->args);
+}
+
+char *fd_agent_command(const fd_agent_call *call, const fd_host *h, const char *action,
+                       const char *run_id, const char *fault_id, int64_t ttl_us)
+{
+    fd_buf b;
+    fd_buf_init(&b, SIZE_MAX / 2);
+    if (strcmp(action, "revert") == 0) {
+        /* Reverting runs the script the apply recorded on the host: the same one the
+         * watchdog and `firedrill heal` run, and a no-op when nothing is recorded. */
+        char *path = fd_asprintf("/run/firedrill/%s/%s.revert", run_id, fault_id);
+        char *q = fd_shell_quote(path);
+        char *inner = fd_asprintf("[ ! -f %s ] || sh %s", q, q);
+        if (h->sudo) {
+            fd_buf_puts(&b, "sudo -n sh -c ");
+            fd_buf_shell_quote(&b, inner);
+        } else {
+            fd_buf_puts(&b, inner);
+        }
+        free(inner);
+        free(q);
+        free(path);
+        return fd_buf_steal(&b);
+    }
+    /* SSH_CONNECTION tells the agent the controller's address and SSH port as the
+     * host sees them, so partitions can exempt exactly that connection; it is
+     * passed explicitly because sudo resets the environment. */
+    fd_buf_puts(&b, "FD_SSH_CONNECTION=\"$SSH_CONNECTION\" ");
+    if (h->sudo)
+        fd_buf_puts(&b, "sudo -n --preserve-env=FD_SSH_CONNECTION ");
+    fd_buf_puts(&b, "sh -s -- ");
+    fd_buf_shell_quote(&b, action);
+    fd_buf_puts(&b, " ");
+    fd_buf_shell_quote(&b, run_id);
+    fd_buf_puts(&b, " ");
+    fd_buf_shell_quote(&b, fault_id);
+    fd_buf_printf(&b, " %lld", (long long)((ttl_us + 999999) / 1000000));
+    for (size_t i = 0; i < call->args.n; i++) {
+        fd_buf_puts(&b, " ");
+        fd_buf_shell_quote(&b, call->args.v[i]);
+    }
+    fd_buf_printf(&b, " # agents/%s.sh", call->script);
+    return fd_buf_steal(&b);
+}
+
+char *fd_agent_input(const fd_agent_call *call)
+{
+    const char *lib = fd_agent_text("lib");
+    const char *fam = fd_agent_text(call->script);
+    return fd_asprintf("%s\n%s\n", lib ? lib : "", fam ? fam : "");
+}
+
+char *fd_agent_heal_command(const fd_host *h, const char *run_id)
+{
+    char *dir = run_id ? fd_shell_quote(run_id) : fd_strdup("*");
+    char *loop = fd_asprintf("for f in /run/firedrill/%s/*.revert; do [ -f \"$f\" ] && sh \"$f\"; "
+                             "done",
+                             dir);
+    char *qloop = fd_shell_quote(loop);
+    char *inner = h->sudo ? fd_asprintf("sudo -n sh -c %s", qloop) : fd_strdup(loop);
+    free(qloop);
+    fd_buf b;
+    fd_buf_init(&b, SIZE_MAX / 2);
+    fd_buf_puts(&b, "ssh ");
+    if (h->port && h->port != 22)
+        fd_buf_printf(&b, "-p %d ", h->port);
+    fd_buf_printf(&b, "%s%s%s ", h->user ? h->user : "", h->user ? "@" : "", h->address);
+    fd_buf_shell_quote(&b, inner);
+    free(dir);
+    free(loop);
+    free(inner);
+    return fd_buf_steal(&b);
+}

@@ -1,0 +1,56 @@
+/* agent.h: the host-side agent scripts and the exact commands that invoke them.
+ *
+ * A fault is applied on a host by sending one embedded script (agents/<family>.sh,
+ * preceded by agents/lib.sh) on stdin to `sh -s -- ACTION RUN_ID FAULT_ID TTL_S
+ * key=value...` over the host's SSH session. The script records the fault and its
+ * revert command under /run/firedrill/<run id>/ and starts a watchdog that reverts
+ * it after TTL_S seconds unless the controller heals it first. */
+#ifndef FD_AGENT_H
+#define FD_AGENT_H
+
+#include "scenario.h"
+#include "util.h"
+
+typedef struct fd_agent_script {
+    const char *name;        /* file name without .sh */
+    const char *text;
+} fd_agent_script;
+
+/* Generated at build time from the agents folder; ends with {NULL, NULL}. */
+extern const fd_agent_script fd_agent_scripts[];
+const char *fd_agent_text(const char *name);
+
+/* What the controller knows when building a fault's commands for one host. */
+typedef struct fd_agent_ctx {
+    const char *run_id;
+    const fd_inventory *inv;
+    const fd_host *host;          /* the host the command runs on */
+    const char *const *peers;     /* addresses the fault cuts this host from */
+    size_t npeers;
+    bool clients_cut;             /* also cut the controller (its SSH port stays open) */
+    bool oneway_out;              /* oneway: drop only traffic this host sends to peers */
+    bool oneway_in;               /* oneway: drop only traffic this host receives from peers */
+} fd_agent_ctx;
+
+typedef struct fd_agent_call {
+    const char *script;           /* agent family: proc, net, tc, disk, cmd */
+    fd_strv args;                 /* key=value arguments after ACTION RUN FAULT TTL */
+} fd_agent_call;
+
+/* Builds the call that applies `f` (a step with id fault_id) on ctx->host. */
+void fd_agent_build(const fd_fault *f, const char *fault_id, const fd_agent_ctx *ctx,
+                    fd_agent_call *call);
+void fd_agent_call_free(fd_agent_call *call);
+
+/* The command line for an action (apply, revert, status) of a call, to be run with
+ * the script text on stdin. Caller frees. */
+char *fd_agent_command(const fd_agent_call *call, const fd_host *h, const char *action,
+                       const char *run_id, const char *fault_id, int64_t ttl_us);
+/* The stdin for a call: lib.sh then the family script. Caller frees. */
+char *fd_agent_input(const fd_agent_call *call);
+
+/* The by-hand command that reverts everything firedrill recorded for a run (or all
+ * runs when run_id is NULL) on a host. Caller frees. */
+char *fd_agent_heal_command(const fd_host *h, const char *run_id);
+
+#endif

@@ -1,0 +1,189 @@
+/* cmd_check_hosts.c: `firedrill check-hosts`: reach, verify, authenticate and look for
+ * the fault tools on every host, concurrently; one line per host. */
+#include "cli.h"
+#include "fanout.h"
+#include "ssh.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Runs on the host. netem and prio are tried in a private network namespace, so the
+ * check changes nothing on the host's own interfaces. */
+static const char check_script[] =
+    "for t in nft iptables tc pkill pgrep systemctl unshare; do\n"
+    "  command -v $t >/dev/null 2>&1 && echo \"tool=$t\"\n"
+    "done\n"
+    "S=; [ \"$FD_SUDO\" = 1 ] && S='sudo -n'\n"
+    "if [ \"$FD_SUDO\" = 1 ]; then sudo -n true >/dev/null 2>&1 && echo sudo=yes || echo "
+    "sudo=no; fi\n"
+    "echo uid=$(id -u)\n"
+    "if command -v tc >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1; then\n"
+    "  $S unshare --net sh -c 'tc qdisc add dev lo root netem delay 1ms' >/dev/null 2>&1 "
+    "&& echo netem=yes || echo netem=no\n"
+    "  $S unshare --net sh -c 'tc qdisc add dev lo root handle 1: prio bands 4' >/dev/null "
+    "2>&1 && echo prio=yes || echo prio=no\n"
+    "elif [ -d /sys/module/sch_netem ]; then echo netem=yes; else echo netem=no; fi\n"
+    "$S mkdir -p /run/firedrill 2>/dev/null && [ -w /run/firedrill -o -n \"$S\" ] && echo "
+    "run=yes || echo run=no\n";
+
+typedef struct host_check {
+    fd_conn *conn;
+    bool ok;
+    fd_strv tools;
+    bool netem, prio, sudo_ok, run_ok;
+    char *error;
+} host_check;
+
+typedef struct check_job {
+    fd_pool *pool;
+    host_check *res;
+} check_job;
+
+static void check_one(size_t i, void *arg)
+{
+    check_job *j = arg;
+    host_check *r = &j->res[i];
+    fd_conn *c = &j->pool->conns[i];
+    r->conn = c;
+    if (fd_conn_open(c, c->host, &j->pool->opts) != FD_OK)
+        return;
+    char *cmd = fd_asprintf("FD_SUDO=%d sh -c %s", c->host->sudo ? 1 : 0,
+                            fd_shell_quote(check_script));
+    fd_exec_result er;
+    fd_conn_exec(c, cmd, NULL, 20000000, &er);
+    free(cmd);
+    if (er.error != FD_OK || er.exit_status != 0) {
+        r->error = fd_asprintf("the tool check failed: %s",
+                               er.error_msg ? er.error_msg : "non-zero exit");
+        fd_exec_result_free(&er);
+        return;
+    }
+    for (char *line = strtok(er.out, "\n"); line; line = strtok(NULL, "\n")) {
+        if (fd_str_starts(line, "tool="))
+            fd_strv_push(&r->tools, line + 5);
+        else if (strcmp(line, "netem=yes") == 0)
+            r->netem = true;
+        else if (strcmp(line, "prio=yes") == 0)
+            r->prio = true;
+        else if (strcmp(line, "sudo=yes") == 0)
+            r->sudo_ok = true;
+        else if (strcmp(line, "run=yes") == 0)
+            r->run_ok = true;
+    }
+    r->ok = true;
+    fd_exec_result_free(&er);
+}
+
+/* Which tools the scenario's faults need (all of them for a bare inventory). */
+typedef struct needs {
+    bool firewall, netem, proc;
+} needs;
+
+static needs scenario_needs(const fd_scenario *s, bool is_scenario)
+{
+    needs n = {0};
+    if (!is_scenario)
+        return n;
+    for (size_t i = 0; i < s->nsteps; i++) {
+        if (s->steps[i].kind != FD_STEP_FAULT)
+            continue;
+        switch (s->steps[i].fault.type) {
+        case FD_FAULT_PARTITION:
+        case FD_FAULT_CUT_DATACENTER:
+        case FD_FAULT_DROP: n.firewall = true; break;
+        case FD_FAULT_NETEM: n.netem = true; break;
+        case FD_FAULT_KILL:
+        case FD_FAULT_PAUSE: n.proc = true; break;
+        default: break;
+        }
+    }
+    return n;
+}
+
+int fd_cmd_check_hosts(fd_cli *cli)
+{
+    fd_scenario s;
+    bool is_scenario = false;
+    int rc = fd_cli_load(cli, cli->args[0], &s, &is_scenario);
+    if (rc) {
+        fd_scenario_free(&s);
+        return rc;
+    }
+    fd_pool pool;
+    fd_ssh_opts o = {.accept_new_host_keys = cli->accept_new_host_keys};
+    fd_pool_init(&pool, &s.inv, &o);
+    check_job j = {.pool = &pool, .res = fd_xcalloc(s.inv.n, sizeof *j.res)};
+    int64_t t0 = fd_mono_us();
+    fd_fanout(s.inv.n, 0, check_one, &j);
+    double secs = (double)(fd_mono_us() - t0) / 1e6;
+    needs need = scenario_needs(&s, is_scenario);
+    size_t ready = 0, warnings = 0;
+    for (size_t i = 0; i < s.inv.n; i++) {
+        host_check *r = &j.res[i];
+        const fd_host *h = &s.inv.hosts[i];
+        fd_conn *c = r->conn;
+        printf("%s (%s, %s): ", h->name, h->address, h->datacenter ? h->datacenter : "no datacenter");
+        if (!c->connected) {
+            printf("FAILED: %s\n", c->error ? c->error : fd_err_str(c->status));
+            continue;
+        }
+        if (!r->ok) {
+            printf("FAILED: reachable, host key verified, authenticated as %s, but %s\n",
+                   c->user ? c->user : "?", r->error);
+            continue;
+        }
+        fd_buf problems, warns;
+        fd_buf_init(&problems, 4096);
+        fd_buf_init(&warns, 4096);
+        bool fw = fd_strv_contains(&r->tools, "nft") || fd_strv_contains(&r->tools, "iptables");
+        if (!fw)
+            fd_buf_puts(need.firewall ? &problems : &warns,
+                        "; no nft or iptables (partition, cut_datacenter and drop need one)");
+        if (!fd_strv_contains(&r->tools, "tc") || !r->netem)
+            fd_buf_puts(need.netem ? &problems : &warns,
+                        !fd_strv_contains(&r->tools, "tc")
+                            ? "; no tc (netem faults will fail on this host)"
+                            : "; tc has no netem qdisc in this kernel (netem faults will fail "
+                              "on this host; the drop fault works without it)");
+        else if (!r->prio)
+            fd_buf_puts(&warns, "; no prio qdisc (netem with 'to' will fail on this host)");
+        if (!fd_strv_contains(&r->tools, "pkill") || !fd_strv_contains(&r->tools, "pgrep"))
+            fd_buf_puts(need.proc ? &problems : &warns,
+                        "; no pgrep/pkill (kill and pause by process name need them)");
+        if (h->sudo && !r->sudo_ok)
+            fd_buf_puts(&problems, "; sudo -n is refused (sudo: true needs passwordless sudo)");
+        if (!r->run_ok)
+            fd_buf_puts(&problems, "; cannot write /run/firedrill (fault records live there)");
+        printf("%s: reachable, host key verified (%s), authenticated as %s (%s); tools:",
+               problems.len ? "FAILED" : "ok", c->hostkey, c->user ? c->user : "?",
+               c->auth_method ? c->auth_method : "?");
+        for (size_t k = 0; k < r->tools.n; k++)
+            printf("%s%s", k ? ", " : " ", r->tools.v[k]);
+        if (fd_strv_contains(&r->tools, "tc"))
+            printf("%s", r->netem ? " (netem)" : "");
+        if (h->sudo)
+            printf(", sudo -n %s", r->sudo_ok ? "ok" : "refused");
+        if (problems.len)
+            printf("; problem: %s", problems.data + 2);
+        if (warns.len) {
+            printf("; warning: %s", warns.data + 2);
+            warnings++;
+        }
+        printf("\n");
+        if (!problems.len)
+            ready++;
+        fd_buf_free(&problems);
+        fd_buf_free(&warns);
+    }
+    printf("%zu of %zu hosts ready (%zu with warnings), checked in %.2fs\n", ready, s.inv.n,
+           warnings, secs);
+    for (size_t i = 0; i < s.inv.n; i++) {
+        fd_strv_free(&j.res[i].tools);
+        free(j.res[i].error);
+    }
+    free(j.res);
+    fd_pool_free(&pool);
+    fd_scenario_free(&s);
+    return ready == s.inv.n ? FD_EXIT_PASS : FD_EXIT_INFRA;
+}

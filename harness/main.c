@@ -1,0 +1,211 @@
+/* main.c: the firedrill command line: one table of commands, one option parser. */
+#include "cli.h"
+#include "ssh.h"
+#include "value.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const fd_command commands[] = {
+    {"validate", "validate SCENARIO...", "parse and check scenarios, touching no host",
+     FD_OPT_INVENTORY | FD_OPT_VAR, 1, -1, fd_cmd_validate},
+    {"plan", "plan SCENARIO [--inventory FILE] [--var k=v]... [--seed N]",
+     "print the exact commands each step would run on each host, touching nothing",
+     FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED, 1, 1, fd_cmd_plan},
+    {"check-hosts", "check-hosts SCENARIO_OR_INVENTORY [--inventory FILE] [--accept-new-host-keys]",
+     "connect to every host, verify its key, authenticate and check the fault tools",
+     FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_ACCEPT_NEW, 1, 1, fd_cmd_check_hosts},
+    {"select",
+     "select SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
+     "[--pick P] [--seed N]",
+     "show which hosts a target selector picks right now (runs `where` on the candidates)",
+     FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_ACCEPT_NEW | FD_OPT_SELECT, 1, 1,
+     fd_cmd_select},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: firedrill COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-12s %s\n", "help", "help [COMMAND]: show a command's usage");
+    fprintf(f, "\nexit status: 0 pass, 1 a check failed, 2 usage or invalid scenario, "
+               "3 aborted, 4 infrastructure error, 5 a heal failed\n");
+}
+
+static const fd_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int usage_error(const fd_command *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int usage_error(const fd_command *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "firedrill %s: ", c->name);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nusage: firedrill %s\n", c->usage);
+    return FD_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return FD_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("firedrill %s\n", FD_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        if (argc > 2) {
+            const fd_command *c = find_command(argv[2]);
+            if (!c) {
+                fprintf(stderr, "firedrill: no command '%s'\n", argv[2]);
+                return FD_EXIT_USAGE;
+            }
+            printf("usage: firedrill %s\n\n%s\n", c->usage, c->summary);
+            return 0;
+        }
+        usage(stdout);
+        return 0;
+    }
+    const fd_command *c = find_command(argv[1]);
+    if (!c) {
+        fprintf(stderr, "firedrill: no command '%s' (see 'firedrill help')\n", argv[1]);
+        return FD_EXIT_USAGE;
+    }
+    static const struct option longopts[] = {
+        {"inventory", required_argument, 0, 'i'}, {"var", required_argument, 0, 'v'},
+        {"seed", required_argument, 0, 's'},      {"report-dir", required_argument, 0, 'r'},
+        {"accept-new-host-keys", no_argument, 0, 'A'}, {"yes", no_argument, 0, 'y'},
+        {"dry-run", no_argument, 0, 'n'},         {"run", required_argument, 0, 'R'},
+        {"format", required_argument, 0, 'f'},    {"quiet", no_argument, 0, 'q'},
+        {"json", no_argument, 0, 'j'},            {"hosts", required_argument, 0, 'H'},
+        {"role", required_argument, 0, 'o'},      {"datacenter", required_argument, 0, 'd'},
+        {"where", required_argument, 0, 'w'},     {"pick", required_argument, 0, 'p'},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+    fd_cli cli = {.command = c->name};
+    int rc = FD_EXIT_USAGE;
+    optind = 2;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        unsigned need = 0;
+        switch (ch) {
+        case 'i': need = FD_OPT_INVENTORY; cli.load.inventory = optarg; break;
+        case 'v': {
+            need = FD_OPT_VAR;
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg) {
+                rc = usage_error(c, "--var takes NAME=VALUE, got '%s'", optarg);
+                goto out;
+            }
+            fd_strv_push_owned(&cli.load.var_names, fd_strndup(optarg, (size_t)(eq - optarg)));
+            fd_strv_push(&cli.load.var_values, eq + 1);
+            break;
+        }
+        case 's': {
+            need = FD_OPT_SEED;
+            int64_t v;
+            if (!fd_parse_uint(optarg, INT64_MAX / 10, &v)) {
+                rc = usage_error(c, "--seed takes a non-negative integer, got '%s'", optarg);
+                goto out;
+            }
+            cli.seed = (uint64_t)v;
+            cli.seed_set = true;
+            break;
+        }
+        case 'r': need = FD_OPT_REPORT_DIR; cli.report_dir = optarg; break;
+        case 'A': need = FD_OPT_ACCEPT_NEW; cli.accept_new_host_keys = true; break;
+        case 'y': need = FD_OPT_YES; cli.yes = true; break;
+        case 'n': need = FD_OPT_DRY_RUN; cli.dry_run = true; break;
+        case 'R': need = FD_OPT_RUN; cli.run_id = optarg; break;
+        case 'f': need = FD_OPT_FORMAT; cli.format = optarg; break;
+        case 'q': need = FD_OPT_QUIET; cli.quiet = true; break;
+        case 'j': need = FD_OPT_JSON; cli.json = true; break;
+        case 'H': {
+            need = FD_OPT_SELECT;
+            fd_strv_free(&cli.select.hosts);
+            const char *p = optarg;
+            while (*p) {
+                const char *comma = strchr(p, ',');
+                size_t n = comma ? (size_t)(comma - p) : strlen(p);
+                if (n)
+                    fd_strv_push_owned(&cli.select.hosts, fd_strndup(p, n));
+                p += n + (comma ? 1 : 0);
+            }
+            break;
+        }
+        case 'o': need = FD_OPT_SELECT; cli.select.role = fd_strdup(optarg); break;
+        case 'd': need = FD_OPT_SELECT; cli.select.datacenter = fd_strdup(optarg); break;
+        case 'w': need = FD_OPT_SELECT; cli.select.where = fd_strdup(optarg); break;
+        case 'p': {
+            need = FD_OPT_SELECT;
+            int64_t n = 0;
+            if (strcmp(optarg, "all") == 0) {
+                cli.select.pick = FD_PICK_ALL;
+            } else if (strcmp(optarg, "one") == 0) {
+                cli.select.pick = FD_PICK_ONE;
+            } else if (fd_str_starts(optarg, "random:") &&
+                       fd_parse_uint(optarg + 7, 100000, &n) && n > 0) {
+                cli.select.pick = FD_PICK_RANDOM;
+                cli.select.pick_n = n;
+            } else if (fd_str_starts(optarg, "percent:") && fd_parse_uint(optarg + 8, 100, &n) &&
+                       n > 0) {
+                cli.select.pick = FD_PICK_PERCENT;
+                cli.select.pick_n = n;
+            } else {
+                rc = usage_error(c, "--pick takes all, one, random:N or percent:P, got '%s'",
+                                 optarg);
+                goto out;
+            }
+            break;
+        }
+        case 'h':
+            printf("usage: firedrill %s\n\n%s\n", c->usage, c->summary);
+            rc = 0;
+            goto out;
+        case '?':
+        default:
+            rc = usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+            goto out;
+        }
+        if (!(c->opts & need)) {
+            rc = usage_error(c, "option '%s' does not apply to this command", argv[optind - 1]);
+            goto out;
+        }
+    }
+    cli.args = argv + optind;
+    cli.nargs = argc - optind;
+    if (cli.nargs < c->min_args || (c->max_args >= 0 && cli.nargs > c->max_args)) {
+        rc = usage_error(c, "%s", cli.nargs < c->min_args ? "missing argument" : "too many arguments");
+        goto out;
+    }
+    if (!cli.seed_set) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        cli.seed = (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec;
+        cli.seed %= 1000000000ULL;
+    }
+    fd_ssh_global_init();
+    rc = c->exec(&cli);
+out:
+    fd_strv_free(&cli.load.var_names);
+    fd_strv_free(&cli.load.var_values);
+    fd_selector_free(&cli.select);
+    return rc;
+}

@@ -1,0 +1,362 @@
+/* plan.c: fault expansion and plan printing. */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+char *fd_run_id_new(const char *name, double unix_time)
+{
+    time_t t = (time_t)unix_time;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char ts[32];
+    strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+    return fd_asprintf("%s-%s", name, ts);
+}
+
+size_t fd_resolve_static(const fd_selector *sel, size_t *out, void *arg)
+{
+    const fd_static_resolver *r = arg;
+    if (r->only_sel == sel) {
+        out[0] = r->only_host;
+        return 1;
+    }
+    size_t n = fd_selector_match(sel, &r->s->inv, out);
+    if (sel->where)
+        return n; /* the where command narrows these at step time */
+    return fd_selector_pick(sel, out, n, r->rng);
+}
+
+static bool in_set(const size_t *set, size_t n, size_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (set[i] == v)
+            return true;
+    return false;
+}
+
+/* Adds a target host with peers = the addresses of hosts in `peers`. */
+static void add_target(const fd_scenario *s, const fd_step *st, const char *run_id,
+                       fd_fault_expansion *e, size_t host, const size_t *peers, size_t npeers,
+                       bool clients_cut, int oneway)
+{
+    const char **addr = fd_xcalloc(npeers ? npeers : 1, sizeof *addr);
+    for (size_t i = 0; i < npeers; i++)
+        addr[i] = s->inv.hosts[peers[i]].address;
+    fd_agent_ctx ctx = {.run_id = run_id,
+                        .inv = &s->inv,
+                        .host = &s->inv.hosts[host],
+                        .peers = addr,
+                        .npeers = npeers,
+                        .clients_cut = clients_cut,
+                        .oneway_out = oneway > 0,
+                        .oneway_in = oneway < 0};
+    e->t = fd_xrealloc(e->t, (e->n + 1) * sizeof *e->t);
+    fd_fault_target *t = &e->t[e->n++];
+    t->host = host;
+    fd_agent_build(&st->fault, st->id, &ctx, &t->call);
+    free(addr);
+}
+
+bool fd_fault_expand(const fd_scenario *s, const fd_step *st, const char *run_id,
+                     fd_resolve_fn resolve, void *arg, fd_fault_expansion *out, char **err)
+{
+    memset(out, 0, sizeof *out);
+    *err = NULL;
+    const fd_fault *f = &st->fault;
+    size_t ninv = s->inv.n;
+    size_t *a = fd_xcalloc(ninv + 1, sizeof *a), *b = fd_xcalloc(ninv + 1, sizeof *b);
+    size_t *peers = fd_xcalloc(ninv + 1, sizeof *peers);
+    size_t na = 0, nb = 0;
+    bool ok = true;
+    if (f->type == FD_FAULT_CUT_DATACENTER) {
+        for (size_t i = 0; i < ninv; i++) {
+            if (fd_str_eq(s->inv.hosts[i].datacenter, f->datacenter))
+                a[na++] = i;
+            else
+                b[nb++] = i;
+        }
+        for (size_t i = 0; i < na; i++)
+            add_target(s, st, run_id, out, a[i], b, nb, true, 0);
+    } else if (f->type == FD_FAULT_PARTITION && f->mode == FD_PART_SPLIT) {
+        /* group[i] of host h, or -1 */
+        long *group = fd_xcalloc(ninv + 1, sizeof *group);
+        for (size_t i = 0; i < ninv; i++)
+            group[i] = -1;
+        for (size_t g = 0; g < f->ngroups && ok; g++) {
+            na = resolve(&f->groups[g], a, arg);
+            if (na == 0) {
+                char *d = fd_selector_describe(&f->groups[g]);
+                *err = fd_asprintf("split group %zu (%s) matches no host", g + 1, d);
+                free(d);
+                ok = false;
+            }
+            for (size_t i = 0; i < na && ok; i++) {
+                if (group[a[i]] >= 0) {
+                    *err = fd_asprintf("host '%s' is in split groups %ld and %zu",
+                                       s->inv.hosts[a[i]].name, group[a[i]] + 1, g + 1);
+                    ok = false;
+                }
+                group[a[i]] = (long)g;
+            }
+        }
+        for (size_t h = 0; h < ninv && ok; h++) {
+            if (group[h] < 0)
+                continue;
+            size_t np = 0;
+            for (size_t o = 0; o < ninv; o++)
+                if (group[o] >= 0 && group[o] != group[h])
+                    peers[np++] = o;
+            add_target(s, st, run_id, out, h, peers, np, f->clients_cut, 0);
+        }
+        free(group);
+    } else if (f->type == FD_FAULT_PARTITION && f->mode == FD_PART_ONEWAY) {
+        na = resolve(&f->from, a, arg);
+        nb = resolve(&f->to, b, arg);
+        if (na == 0 || nb == 0) {
+            *err = fd_asprintf("oneway partition: '%s' matches no host", na == 0 ? "from" : "to");
+            ok = false;
+        }
+        for (size_t i = 0; i < na && ok; i++) {
+            if (in_set(b, nb, a[i])) {
+                *err = fd_asprintf("host '%s' is both in 'from' and in 'to'",
+                                   s->inv.hosts[a[i]].name);
+                ok = false;
+            }
+        }
+        for (size_t i = 0; i < na && ok; i++)
+            add_target(s, st, run_id, out, a[i], b, nb, f->clients_cut, 1);
+    } else {
+        na = resolve(&f->target, a, arg);
+        if (na == 0) {
+            char *d = fd_selector_describe(&f->target);
+            *err = fd_asprintf("target (%s) matches no host", d);
+            free(d);
+            ok = false;
+        }
+        if (ok && f->type == FD_FAULT_PARTITION) {
+            for (size_t i = 0; i < ninv; i++)
+                if (!in_set(a, na, i))
+                    b[nb++] = i;
+        } else if (ok && f->to.set) {
+            nb = resolve(&f->to, b, arg);
+            if (nb == 0) {
+                *err = fd_strdup("'to' matches no host");
+                ok = false;
+            }
+        }
+        for (size_t i = 0; i < na && ok; i++)
+            add_target(s, st, run_id, out, a[i], b, nb, f->clients_cut, 0);
+    }
+    free(a);
+    free(b);
+    free(peers);
+    if (!ok)
+        fd_fault_expansion_free(out);
+    return ok;
+}
+
+void fd_fault_expansion_free(fd_fault_expansion *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->n; i++)
+        fd_agent_call_free(&e->t[i].call);
+    free(e->t);
+    memset(e, 0, sizeof *e);
+}
+
+static void print_hosts(FILE *f, const fd_scenario *s, const size_t *idx, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%s", i ? ", " : "", s->inv.hosts[idx[i]].name);
+    if (n == 0)
+        fprintf(f, "(none)");
+}
+
+static void print_selector_line(FILE *f, const fd_scenario *s, const char *label,
+                                const fd_selector *sel, fd_rng *rng)
+{
+    size_t *idx = fd_xcalloc(s->inv.n + 1, sizeof *idx);
+    fd_static_resolver r = {.s = s, .rng = rng};
+    size_t n = fd_resolve_static(sel, idx, &r);
+    char *d = fd_selector_describe(sel);
+    fprintf(f, "    %s: %s -> ", label, d);
+    print_hosts(f, s, idx, n);
+    if (sel->where)
+        fprintf(f, " (candidates; the where command picks among them when the step runs%s)",
+                sel->pick != FD_PICK_ALL ? ", then pick applies" : "");
+    fprintf(f, "\n");
+    free(d);
+    free(idx);
+}
+
+static void print_host_command(FILE *f, const fd_scenario *s, const char *run_id,
+                               const fd_selector *sel, const char *cmd, fd_rng *rng)
+{
+    size_t *idx = fd_xcalloc(s->inv.n + 1, sizeof *idx);
+    fd_static_resolver r = {.s = s, .rng = rng};
+    size_t n = fd_resolve_static(sel, idx, &r);
+    for (size_t i = 0; i < n; i++) {
+        char *c = fd_host_command(&s->inv.hosts[idx[i]], run_id, cmd, false);
+        fprintf(f, "    %s: %s\n", s->inv.hosts[idx[i]].name, c);
+        free(c);
+    }
+    free(idx);
+}
+
+static void print_expansion(FILE *f, const fd_scenario *s, const fd_step *st, const char *run_id,
+                            fd_static_resolver *r, const char *label)
+{
+    fd_fault_expansion e;
+    char *err = NULL;
+    if (!fd_fault_expand(s, st, run_id, fd_resolve_static, r, &e, &err)) {
+        fprintf(f, "    %s%swould fail: %s\n", label, *label ? ": " : "", err);
+        free(err);
+        return;
+    }
+    if (*label)
+        fprintf(f, "    %s:\n", label);
+    for (size_t i = 0; i < e.n; i++) {
+        const fd_host *h = &s->inv.hosts[e.t[i].host];
+        char *apply = fd_agent_command(&e.t[i].call, h, "apply", run_id, st->id, st->fault.ttl_us);
+        char *revert = fd_agent_command(&e.t[i].call, h, "revert", run_id, st->id, st->fault.ttl_us);
+        fprintf(f, "    %s%s apply:  %s\n", *label ? "  " : "", h->name, apply);
+        fprintf(f, "    %s%s revert: %s\n", *label ? "  " : "", h->name, revert);
+        free(apply);
+        free(revert);
+    }
+    fd_fault_expansion_free(&e);
+}
+
+static void print_fault(FILE *f, const fd_scenario *s, const fd_step *st, const char *run_id,
+                        fd_rng *rng)
+{
+    const fd_fault *ft = &st->fault;
+    char *dur = ft->duration_us ? fd_format_duration(ft->duration_us) : NULL;
+    char *ttl = fd_format_duration(ft->ttl_us);
+    fprintf(f, "  fault %s: %s; host watchdog reverts after %s\n", fd_fault_type_names[ft->type],
+            dur ? dur : "until healed", ttl);
+    free(dur);
+    free(ttl);
+    if (ft->target.set)
+        print_selector_line(f, s, "target", &ft->target, rng);
+    for (size_t g = 0; g < ft->ngroups; g++) {
+        char label[32];
+        snprintf(label, sizeof label, "group %zu", g + 1);
+        print_selector_line(f, s, label, &ft->groups[g], rng);
+    }
+    if (ft->from.set)
+        print_selector_line(f, s, "from", &ft->from, rng);
+    if (ft->to.set)
+        print_selector_line(f, s, "to", &ft->to, rng);
+    if (!ft->target.where) {
+        fd_static_resolver r = {.s = s, .rng = rng};
+        print_expansion(f, s, st, run_id, &r, "");
+        return;
+    }
+    /* `where` decides at step time: show what each candidate would get if picked. */
+    fprintf(f, "    where, on each candidate: %s\n", ft->target.where);
+    size_t *cand = fd_xcalloc(s->inv.n + 1, sizeof *cand);
+    size_t n = fd_selector_match(&ft->target, &s->inv, cand);
+    for (size_t i = 0; i < n; i++) {
+        fd_static_resolver r = {.s = s, .rng = rng, .only_sel = &ft->target, .only_host = cand[i]};
+        char *label = fd_asprintf("if picked, %s", s->inv.hosts[cand[i]].name);
+        print_expansion(f, s, st, run_id, &r, label);
+        free(label);
+    }
+    free(cand);
+}
+
+void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t seed)
+{
+    fd_rng rng;
+    fd_rng_seed(&rng, seed);
+    fprintf(f, "plan for '%s' (%s): %zu hosts, %zu probes, %zu steps, seed %llu, run id %s\n",
+            s->name, s->file, s->inv.n, s->nprobes, s->nsteps, (unsigned long long)seed, run_id);
+    fprintf(f, "agent scripts are sent on stdin over the host's SSH session; nothing below "
+               "has been run\n");
+    for (size_t i = 0; i < s->nprobes; i++) {
+        const fd_probe *p = &s->probes[i];
+        char *iv = fd_format_duration(p->interval_us);
+        char *to = fd_format_duration(p->timeout_us);
+        fprintf(f, "probe %s: %s %s, every %s, timeout %s\n", p->name,
+                fd_probe_type_names[p->type], p->write ? "write" : "read", iv, to);
+        free(iv);
+        free(to);
+    }
+    for (size_t i = 0; i < s->nsteady; i++) {
+        char *d = fd_format_duration(s->steady[i].for_us);
+        fprintf(f, "steady state: probe %s availability %s %g for %s before any fault\n",
+                s->steady[i].probe, fd_cmp_op_str(s->steady[i].availability.op),
+                s->steady[i].availability.value, d);
+        free(d);
+    }
+    for (size_t i = 0; i < s->nsteps; i++) {
+        const fd_step *st = &s->steps[i];
+        fprintf(f, "step %zu [%s] %s\n", i + 1, st->id, fd_step_kind_names[st->kind]);
+        switch (st->kind) {
+        case FD_STEP_FAULT:
+            print_fault(f, s, st, run_id, &rng);
+            break;
+        case FD_STEP_HEAL:
+            fprintf(f, "  revert %s\n", strcmp(st->heal, "all") == 0
+                                            ? "every fault still in place"
+                                            : st->heal);
+            break;
+        case FD_STEP_WAIT: {
+            char *d = fd_format_duration(st->wait_us);
+            fprintf(f, "  sleep %s\n", d);
+            free(d);
+            break;
+        }
+        case FD_STEP_WAIT_FOR: {
+            char *h = fd_format_duration(st->wait_for.healthy_for_us);
+            char *t = fd_format_duration(st->wait_for.timeout_us);
+            fprintf(f, "  until probe %s has succeeded for %s (fails after %s)\n",
+                    st->wait_for.probe, h, t);
+            free(h);
+            free(t);
+            break;
+        }
+        case FD_STEP_RUN: {
+            char *t = fd_format_duration(st->run.timeout_us);
+            fprintf(f, "  timeout %s, expect exit %lld\n", t, (long long)st->run.expect_exit);
+            free(t);
+            if (!st->run.target.set) {
+                fprintf(f, "    controller: sh -c %s\n", st->run.command);
+            } else {
+                print_selector_line(f, s, "target", &st->run.target, &rng);
+                print_host_command(f, s, run_id, &st->run.target, st->run.command, &rng);
+            }
+            break;
+        }
+        case FD_STEP_BACKUP:
+            print_selector_line(f, s, "target", &st->backup.target, &rng);
+            print_host_command(f, s, run_id, &st->backup.target, st->backup.command, &rng);
+            fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
+            break;
+        case FD_STEP_COPY:
+            fprintf(f, "  %s:%s -> %s:%s over SFTP through the controller, sha256 checked at "
+                       "both ends\n",
+                    st->copy.from.host, st->copy.from.path, st->copy.to.host, st->copy.to.path);
+            break;
+        case FD_STEP_RESTORE:
+            print_selector_line(f, s, "target", &st->restore.target, &rng);
+            print_host_command(f, s, run_id, &st->restore.target, st->restore.command, &rng);
+            break;
+        case FD_STEP_VERIFY:
+            fprintf(f, "  read back probe %s's writes acknowledged before backup %s\n",
+                    st->verify.probe, st->verify.against);
+            break;
+        default:
+            break;
+        }
+    }
+    for (size_t i = 0; i < s->nchecks; i++) {
+        const fd_check *c = &s->checks[i];
+        fprintf(f, "check: %s %s %s %g\n", c->probe ? c->probe : c->step,
+                fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit);
+    }
+}

@@ -1,0 +1,437 @@
+/* ssh.c: libssh sessions with strict host keys, bounded calls and capped output. */
+#include "ssh.h"
+#include "fanout.h"
+#include "util.h"
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* known_hosts is appended to without locking by libssh: serialise updates. */
+static pthread_mutex_t known_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void fd_ssh_global_init(void)
+{
+    ssh_init();
+}
+
+static void conn_fail(fd_conn *c, fd_err e, char *msg)
+{
+    c->status = e;
+    free(c->error);
+    c->error = msg;
+    if (c->session) {
+        ssh_disconnect(c->session);
+        ssh_free(c->session);
+        c->session = NULL;
+    }
+    c->connected = false;
+}
+
+static char *key_description(ssh_session s)
+{
+    ssh_key key = NULL;
+    if (ssh_get_server_publickey(s, &key) != SSH_OK)
+        return fd_strdup("unknown key");
+    unsigned char *hash = NULL;
+    size_t hlen = 0;
+    char *desc;
+    if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) == 0) {
+        char *fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+        desc = fd_asprintf("%s %s", ssh_key_type_to_char(ssh_key_type(key)), fp ? fp : "?");
+        ssh_string_free_char(fp);
+        ssh_clean_pubkey_hash(&hash);
+    } else {
+        desc = fd_strdup(ssh_key_type_to_char(ssh_key_type(key)));
+    }
+    ssh_key_free(key);
+    return desc;
+}
+
+/* Verifies the server's key against known_hosts. */
+static fd_err verify_host_key(fd_conn *c, const fd_ssh_opts *o)
+{
+    ssh_session s = c->session;
+    const fd_host *h = c->host;
+    char *desc = key_description(s);
+    enum ssh_known_hosts_e state = ssh_session_is_known_server(s);
+    switch (state) {
+    case SSH_KNOWN_HOSTS_OK:
+        free(c->hostkey);
+        c->hostkey = desc;
+        return FD_OK;
+    case SSH_KNOWN_HOSTS_CHANGED:
+        conn_fail(c, FD_ERR_HOSTKEY,
+                  fd_asprintf("HOST KEY CHANGED: the server now offers %s, which does not match "
+                              "the key for %s in %s; refusing to connect (someone may be "
+                              "intercepting the connection, or the host was reinstalled: fix "
+                              "known_hosts by hand)",
+                              desc, h->address, h->known_hosts));
+        free(desc);
+        return FD_ERR_HOSTKEY;
+    case SSH_KNOWN_HOSTS_OTHER:
+        conn_fail(c, FD_ERR_HOSTKEY,
+                  fd_asprintf("HOST KEY CHANGED: the server offers %s, but %s holds a key of "
+                              "another type for %s; refusing to connect",
+                              desc, h->known_hosts, h->address));
+        free(desc);
+        return FD_ERR_HOSTKEY;
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+        if (o->accept_new_host_keys) {
+            pthread_mutex_lock(&known_hosts_lock);
+            int rc = ssh_session_update_known_hosts(s);
+            pthread_mutex_unlock(&known_hosts_lock);
+            if (rc != SSH_OK) {
+                conn_fail(c, FD_ERR_HOSTKEY,
+                          fd_asprintf("could not add the host key (%s) to %s: %s", desc,
+                                      h->known_hosts, ssh_get_error(s)));
+                free(desc);
+                return FD_ERR_HOSTKEY;
+            }
+            free(c->hostkey);
+            c->hostkey = fd_asprintf("%s (newly accepted)", desc);
+            free(desc);
+            return FD_OK;
+        }
+        conn_fail(c, FD_ERR_HOSTKEY,
+                  fd_asprintf("host key %s is not in %s; refusing an unknown host (add it to "
+                              "known_hosts, or run with --accept-new-host-keys to trust it)",
+                              desc, h->known_hosts));
+        free(desc);
+        return FD_ERR_HOSTKEY;
+    case SSH_KNOWN_HOSTS_ERROR:
+    default:
+        conn_fail(c, FD_ERR_HOSTKEY,
+                  fd_asprintf("could not check the host key against %s: %s", h->known_hosts,
+                              ssh_get_error(s)));
+        free(desc);
+        return FD_ERR_HOSTKEY;
+    }
+}
+
+/* The identity file, then the agent, then the default keys. */
+static fd_err authenticate(fd_conn *c)
+{
+    ssh_session s = c->session;
+    const fd_host *h = c->host;
+    int rc = SSH_AUTH_DENIED;
+    if (h->identity) {
+        ssh_key key = NULL;
+        if (ssh_pki_import_privkey_file(h->identity, NULL, NULL, NULL, &key) != SSH_OK) {
+            conn_fail(c, FD_ERR_AUTH,
+                      fd_asprintf("cannot load identity file %s (missing, unreadable or "
+                                  "passphrase-protected; use the ssh agent for those)",
+                                  h->identity));
+            return FD_ERR_AUTH;
+        }
+        rc = ssh_userauth_publickey(s, NULL, key);
+        ssh_key_free(key);
+        if (rc == SSH_AUTH_SUCCESS) {
+            c->auth_method = fd_asprintf("publickey %s", h->identity);
+            return FD_OK;
+        }
+    }
+    if (rc != SSH_AUTH_ERROR && getenv("SSH_AUTH_SOCK")) {
+        rc = ssh_userauth_agent(s, NULL);
+        if (rc == SSH_AUTH_SUCCESS) {
+            c->auth_method = fd_strdup("agent");
+            return FD_OK;
+        }
+    }
+    if (rc != SSH_AUTH_ERROR) {
+        rc = ssh_userauth_publickey_auto(s, NULL, NULL);
+        if (rc == SSH_AUTH_SUCCESS) {
+            c->auth_method = fd_strdup("default keys");
+            return FD_OK;
+        }
+    }
+    if (rc == SSH_AUTH_ERROR)
+        conn_fail(c, FD_ERR_AUTH, fd_asprintf("authentication error: %s", ssh_get_error(s)));
+    else
+        conn_fail(c, FD_ERR_AUTH,
+                  fd_asprintf("authentication refused for user %s (tried %s%sthe agent and the "
+                              "default keys)",
+                              c->user ? c->user : "?", h->identity ? h->identity : "",
+                              h->identity ? ", " : ""));
+    return FD_ERR_AUTH;
+}
+
+fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
+{
+    int64_t t0 = fd_mono_us();
+    c->host = h;
+    free(c->hostkey);
+    c->hostkey = NULL;
+    free(c->auth_method);
+    c->auth_method = NULL;
+    free(c->user);
+    c->user = NULL;
+    c->session = ssh_new();
+    if (!c->session) {
+        conn_fail(c, FD_ERR_NOMEM, fd_strdup("cannot create an ssh session"));
+        return c->status;
+    }
+    ssh_session s = c->session;
+    int nodelay = 1;
+    long timeout_s = (long)(h->connect_timeout_us / 1000000);
+    long timeout_us = (long)(h->connect_timeout_us % 1000000);
+    ssh_options_set(s, SSH_OPTIONS_HOST, h->address);
+    /* ~/.ssh/config: aliases, User, Port, IdentityFile, ProxyJump. Inventory values
+     * given explicitly take precedence, as they are set afterwards. */
+    ssh_options_parse_config(s, NULL);
+    if (h->user)
+        ssh_options_set(s, SSH_OPTIONS_USER, h->user);
+    if (h->port) {
+        unsigned int port = (unsigned int)h->port;
+        ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+    }
+    ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, h->known_hosts);
+    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout_s);
+    ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &timeout_us);
+    ssh_options_set(s, SSH_OPTIONS_NODELAY, &nodelay);
+    char *user = NULL;
+    if (ssh_options_get(s, SSH_OPTIONS_USER, &user) == SSH_OK) {
+        c->user = fd_strdup(user);
+        ssh_string_free_char(user);
+    }
+    if (ssh_connect(s) != SSH_OK) {
+        const char *msg = ssh_get_error(s);
+        bool timeout = strstr(msg, "imeout") || strstr(msg, "timed out");
+        conn_fail(c, FD_ERR_CONNECT,
+                  timeout ? fd_asprintf("unreachable: no answer within %.1fs (%s)",
+                                        (double)h->connect_timeout_us / 1e6, msg)
+                          : fd_asprintf("unreachable: %s", msg));
+        return c->status;
+    }
+    if (verify_host_key(c, o) != FD_OK)
+        return c->status;
+    if (authenticate(c) != FD_OK)
+        return c->status;
+    c->connected = true;
+    c->status = FD_OK;
+    free(c->error);
+    c->error = NULL;
+    c->connect_us = fd_mono_us() - t0;
+    return FD_OK;
+}
+
+void fd_conn_close(fd_conn *c)
+{
+    if (!c)
+        return;
+    if (c->session) {
+        ssh_disconnect(c->session);
+        ssh_free(c->session);
+    }
+    c->session = NULL;
+    c->connected = false;
+    free(c->error);
+    free(c->hostkey);
+    free(c->user);
+    free(c->auth_method);
+    c->error = c->hostkey = c->user = c->auth_method = NULL;
+}
+
+void fd_exec_result_free(fd_exec_result *r)
+{
+    if (!r)
+        return;
+    free(r->out);
+    free(r->err);
+    free(r->signal);
+    free(r->error_msg);
+    memset(r, 0, sizeof *r);
+}
+
+static void on_exit_signal(ssh_session s, ssh_channel ch, const char *sig, int core,
+                           const char *errmsg, const char *lang, void *userdata)
+{
+    fd_exec_result *r = userdata;
+    free(r->signal);
+    r->signal = fd_strdup(sig ? sig : "?");
+}
+
+static void drain(ssh_channel ch, fd_buf *out, fd_buf *err)
+{
+    char buf[16384];
+    int n;
+    while ((n = ssh_channel_read_nonblocking(ch, buf, sizeof buf, 0)) > 0)
+        fd_buf_append(out, buf, (size_t)n);
+    while ((n = ssh_channel_read_nonblocking(ch, buf, sizeof buf, 1)) > 0)
+        fd_buf_append(err, buf, (size_t)n);
+}
+
+fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
+                    fd_exec_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->exit_status = -1;
+    int64_t t0 = fd_mono_us(), deadline = t0 + timeout_us;
+    if (!c->connected || !c->session) {
+        r->error = FD_ERR_CONNECT;
+        r->error_msg = fd_strdup(c->error ? c->error : "not connected");
+        r->out = fd_strdup("");
+        r->err = fd_strdup("");
+        return r->error;
+    }
+    fd_buf out, err;
+    fd_buf_init(&out, FD_OUTPUT_CAP);
+    fd_buf_init(&err, FD_OUTPUT_CAP);
+    pthread_mutex_lock(&c->lock);
+    ssh_session s = c->session;
+    struct ssh_channel_callbacks_struct cb = {.userdata = r,
+                                              .channel_exit_signal_function = on_exit_signal};
+    ssh_callbacks_init(&cb);
+    ssh_channel ch = ssh_channel_new(s);
+    if (!ch || ssh_channel_open_session(ch) != SSH_OK) {
+        r->error = FD_ERR_SSH;
+        r->error_msg = fd_asprintf("cannot open a channel: %s", ssh_get_error(s));
+        goto out;
+    }
+    ssh_set_channel_callbacks(ch, &cb);
+    if (ssh_channel_request_exec(ch, cmd) != SSH_OK) {
+        r->error = FD_ERR_SSH;
+        r->error_msg = fd_asprintf("cannot start the command: %s", ssh_get_error(s));
+        goto out;
+    }
+    if (input && *input) {
+        size_t len = strlen(input), off = 0;
+        while (off < len) {
+            int n = ssh_channel_write(ch, input + off, (uint32_t)(len - off));
+            if (n <= 0) {
+                r->error = FD_ERR_SSH;
+                r->error_msg = fd_asprintf("cannot send input: %s", ssh_get_error(s));
+                goto out;
+            }
+            off += (size_t)n;
+        }
+    }
+    ssh_channel_send_eof(ch);
+    char buf[16384];
+    while (!ssh_channel_is_eof(ch)) {
+        int64_t left = deadline - fd_mono_us();
+        if (left <= 0) {
+            r->timed_out = true;
+            break;
+        }
+        int slice = left > 200000 ? 200 : (int)(left / 1000) + 1;
+        int n = ssh_channel_read_timeout(ch, buf, sizeof buf, 0, slice);
+        if (n == SSH_ERROR) {
+            r->error = FD_ERR_SSH;
+            r->error_msg = fd_asprintf("connection lost while running the command: %s",
+                                       ssh_get_error(s));
+            c->connected = false;
+            goto out;
+        }
+        if (n > 0)
+            fd_buf_append(&out, buf, (size_t)n);
+        while ((n = ssh_channel_read_nonblocking(ch, buf, sizeof buf, 1)) > 0)
+            fd_buf_append(&err, buf, (size_t)n);
+    }
+    if (r->timed_out) {
+        /* Ask the server to kill it; the channel is closed either way. */
+        ssh_channel_request_send_signal(ch, "KILL");
+        r->error = FD_ERR_TIMEOUT;
+        r->error_msg = fd_asprintf("command did not finish within %.1fs", (double)timeout_us / 1e6);
+        drain(ch, &out, &err);
+        goto out;
+    }
+    drain(ch, &out, &err);
+    /* The exit-status message may follow EOF; get_exit_status waits for it within the
+     * session timeout. -1 with an exit-signal recorded means killed by a signal. */
+    r->exit_status = ssh_channel_get_exit_status(ch);
+    r->error = FD_OK;
+out:
+    if (ch) {
+        ssh_channel_close(ch);
+        ssh_channel_free(ch);
+    }
+    pthread_mutex_unlock(&c->lock);
+    r->out_truncated = out.truncated;
+    r->err_truncated = err.truncated;
+    r->out = fd_buf_steal(&out);
+    r->err = fd_buf_steal(&err);
+    r->duration_us = fd_mono_us() - t0;
+    return r->error;
+}
+
+void fd_pool_init(fd_pool *p, const fd_inventory *inv, const fd_ssh_opts *o)
+{
+    memset(p, 0, sizeof *p);
+    p->inv = inv;
+    p->n = inv->n;
+    p->opts = *o;
+    p->conns = fd_xcalloc(inv->n ? inv->n : 1, sizeof *p->conns);
+    for (size_t i = 0; i < inv->n; i++) {
+        pthread_mutex_init(&p->conns[i].lock, NULL);
+        p->conns[i].host = &inv->hosts[i];
+    }
+}
+
+typedef struct connect_job {
+    fd_pool *p;
+    const size_t *idx;
+} connect_job;
+
+static void connect_one(size_t i, void *arg)
+{
+    connect_job *j = arg;
+    size_t h = j->idx ? j->idx[i] : i;
+    fd_conn *c = &j->p->conns[h];
+    if (!c->connected)
+        fd_conn_open(c, &j->p->inv->hosts[h], &j->p->opts);
+}
+
+size_t fd_pool_connect(fd_pool *p, const size_t *idx, size_t n)
+{
+    if (!idx)
+        n = p->n;
+    connect_job j = {.p = p, .idx = idx};
+    fd_fanout(n, 0, connect_one, &j);
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++)
+        failed += !p->conns[idx ? idx[i] : i].connected;
+    return failed;
+}
+
+fd_conn *fd_pool_conn(fd_pool *p, const char *host_name)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (fd_str_eq(p->conns[i].host->name, host_name))
+            return &p->conns[i];
+    return NULL;
+}
+
+void fd_pool_free(fd_pool *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        fd_conn_close(&p->conns[i]);
+        pthread_mutex_destroy(&p->conns[i].lock);
+    }
+    free(p->conns);
+    memset(p, 0, sizeof *p);
+}
+
+char *fd_host_command(const fd_host *h, const char *run_id, const char *cmd, bool privileged)
+{
+    fd_buf b;
+    fd_buf_init(&b, SIZE_MAX / 2);
+    if (privileged && h->sudo)
+        fd_buf_puts(&b, "sudo -n ");
+    fd_buf_puts(&b, "env FD_HOST_NAME=");
+    fd_buf_shell_quote(&b, h->name);
+    fd_buf_puts(&b, " FD_HOST_ADDRESS=");
+    fd_buf_shell_quote(&b, h->address);
+    fd_buf_puts(&b, " FD_HOST_DATACENTER=");
+    fd_buf_shell_quote(&b, h->datacenter ? h->datacenter : "");
+    fd_buf_puts(&b, " FD_RUN_ID=");
+    fd_buf_shell_quote(&b, run_id ? run_id : "");
+    fd_buf_puts(&b, " sh -c ");
+    fd_buf_shell_quote(&b, cmd);
+    return fd_buf_steal(&b);
+}

@@ -1,0 +1,79 @@
+/* ssh.h: one libssh session per host, kept open for a whole run and reused for
+ * every command.
+ *
+ * Host keys are verified strictly against the host's known_hosts: an unknown key
+ * is refused unless accept_new_host_keys, a changed key always. Every blocking
+ * call is bounded (connect timeout, per-command timeout). A connection is used by
+ * one thread at a time (its mutex); different hosts run in parallel. */
+#ifndef FD_SSH_H
+#define FD_SSH_H
+
+#include "diag.h"
+#include "inventory.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FD_OUTPUT_CAP ((size_t)256 << 10)
+
+typedef struct fd_ssh_opts {
+    bool accept_new_host_keys;
+} fd_ssh_opts;
+
+typedef struct fd_exec_result {
+    int exit_status;         /* -1 when killed by a signal or unknown */
+    char *signal;            /* the signal name when the remote process was killed */
+    bool timed_out;
+    char *out, *err;         /* NUL-terminated, capped at FD_OUTPUT_CAP each */
+    bool out_truncated, err_truncated;
+    int64_t duration_us;
+    fd_err error;            /* FD_OK when the command ran (whatever its status) */
+    char *error_msg;
+} fd_exec_result;
+
+typedef struct fd_conn {
+    const fd_host *host;
+    void *session;           /* ssh_session */
+    pthread_mutex_t lock;
+    bool connected;
+    fd_err status;           /* of the last connect */
+    char *error;             /* why the last connect failed */
+    char *hostkey;           /* e.g. "ssh-ed25519 SHA256:..." once verified */
+    char *user;              /* the user authenticated as */
+    char *auth_method;
+    int64_t connect_us;
+} fd_conn;
+
+void fd_ssh_global_init(void);
+
+/* Connects, verifies the host key and authenticates. On failure, c->status and
+ * c->error say why and the connection is closed. */
+fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o);
+/* Runs cmd through the host's login shell. input (may be NULL) is sent on stdin.
+ * Always fills r (free with fd_exec_result_free); returns r->error. */
+fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
+                    fd_exec_result *r);
+void fd_conn_close(fd_conn *c);
+void fd_exec_result_free(fd_exec_result *r);
+
+/* A pool: one connection per inventory host. */
+typedef struct fd_pool {
+    const fd_inventory *inv;
+    fd_conn *conns;
+    size_t n;
+    fd_ssh_opts opts;
+} fd_pool;
+
+void fd_pool_init(fd_pool *p, const fd_inventory *inv, const fd_ssh_opts *o);
+/* Connects to the given hosts (all when idx is NULL) concurrently. Returns the
+ * number that failed. */
+size_t fd_pool_connect(fd_pool *p, const size_t *idx, size_t n);
+fd_conn *fd_pool_conn(fd_pool *p, const char *host_name);
+void fd_pool_free(fd_pool *p);
+
+/* Builds the command line that runs `cmd` under sh on host h with the FD_HOST_*
+ * and FD_RUN_ID variables set (and sudo -n when the host asks for it). Caller frees. */
+char *fd_host_command(const fd_host *h, const char *run_id, const char *cmd, bool privileged);
+
+#endif

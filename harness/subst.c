@@ -1,0 +1,169 @@
+/* subst.c: variable substitution and secret redaction. */
+#include "subst.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+void fd_vars_set(fd_vars *v, const char *name, const char *value)
+{
+    for (size_t i = 0; i < v->names.n; i++) {
+        if (strcmp(v->names.v[i], name) == 0) {
+            free(v->values.v[i]);
+            v->values.v[i] = fd_strdup(value);
+            return;
+        }
+    }
+    fd_strv_push(&v->names, name);
+    fd_strv_push(&v->values, value);
+}
+
+const char *fd_vars_get(const fd_vars *v, const char *name)
+{
+    for (size_t i = 0; i < v->names.n; i++)
+        if (strcmp(v->names.v[i], name) == 0)
+            return v->values.v[i];
+    return NULL;
+}
+
+void fd_vars_free(fd_vars *v)
+{
+    if (!v)
+        return;
+    fd_strv_free(&v->names);
+    fd_strv_free(&v->values);
+    fd_strv_free(&v->secret_values);
+}
+
+static bool valid_name(const char *s, size_t n)
+{
+    if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_' || s[i] == '-'))
+            return false;
+    return true;
+}
+
+char *fd_subst(fd_vars *vars, const char *s, bool *used_env, char **err)
+{
+    fd_buf out;
+    fd_buf_init(&out, (size_t)1 << 20);
+    *err = NULL;
+    if (used_env)
+        *used_env = false;
+    for (const char *p = s; *p;) {
+        if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+            fd_buf_puts(&out, "${");
+            p += 3;
+            continue;
+        }
+        if (!(p[0] == '$' && p[1] == '{')) {
+            fd_buf_append(&out, p, 1);
+            p++;
+            continue;
+        }
+        const char *start = p + 2;
+        const char *end = strchr(start, '}');
+        if (!end) {
+            *err = fd_strdup("unterminated '${' (write '$${' for a literal '${')");
+            goto fail;
+        }
+        size_t n = (size_t)(end - start);
+        if (fd_str_starts(start, "env:")) {
+            const char *name = start + 4;
+            const char *dflt = NULL;
+            size_t nlen = n - 4;
+            const char *sep = NULL;
+            for (const char *q = name; q < end - 1; q++) {
+                if (q[0] == ':' && q[1] == '-') {
+                    sep = q;
+                    break;
+                }
+            }
+            if (sep) {
+                nlen = (size_t)(sep - name);
+                dflt = sep + 2;
+            }
+            char *nm = fd_strndup(name, nlen);
+            if (!valid_name(nm, nlen)) {
+                char *q = fd_printable(nm, 40);
+                *err = fd_asprintf("'%s' is not a valid environment variable name", q);
+                free(q);
+                free(nm);
+                goto fail;
+            }
+            const char *val = getenv(nm);
+            if (val) {
+                fd_buf_puts(&out, val);
+                if (*val && !fd_strv_contains(&vars->secret_values, val))
+                    fd_strv_push(&vars->secret_values, val);
+                if (used_env)
+                    *used_env = true;
+            } else if (dflt) {
+                fd_buf_append(&out, dflt, (size_t)(end - dflt));
+            } else {
+                *err = fd_asprintf("environment variable '%s' is not set (use ${env:%s:-default} "
+                                   "for a default)",
+                                   nm, nm);
+                free(nm);
+                goto fail;
+            }
+            free(nm);
+        } else if (n == 5 && strncmp(start, "value", 5) == 0) {
+            /* ${value} is the per-operation placeholder of http write templates. */
+            fd_buf_puts(&out, "${value}");
+        } else {
+            char *nm = fd_strndup(start, n);
+            const char *val = valid_name(nm, n) ? fd_vars_get(vars, nm) : NULL;
+            if (!val) {
+                char *q = fd_printable(nm, 40);
+                if (valid_name(nm, n))
+                    *err = fd_asprintf("undefined variable '%s' (define it under 'vars' or with "
+                                       "--var; write '$${%s}' to leave it to the shell)",
+                                       q, q);
+                else
+                    *err = fd_asprintf("'${%s}' is not a valid variable reference", q);
+                free(q);
+                free(nm);
+                goto fail;
+            }
+            /* A var whose value came from the environment is a secret already recorded. */
+            if (used_env && fd_strv_contains(&vars->secret_values, val))
+                *used_env = true;
+            fd_buf_puts(&out, val);
+            free(nm);
+        }
+        p = end + 1;
+    }
+    if (out.truncated) {
+        *err = fd_strdup("value is longer than 1 MiB after substitution");
+        goto fail;
+    }
+    return fd_buf_steal(&out);
+fail:
+    fd_buf_free(&out);
+    return NULL;
+}
+
+char *fd_redact(const fd_vars *vars, const char *s)
+{
+    fd_buf out;
+    fd_buf_init(&out, SIZE_MAX / 2);
+    for (const char *p = s; *p;) {
+        size_t best = 0;
+        for (size_t i = 0; i < vars->secret_values.n; i++) {
+            size_t n = strlen(vars->secret_values.v[i]);
+            if (n > best && strncmp(p, vars->secret_values.v[i], n) == 0)
+                best = n;
+        }
+        if (best) {
+            fd_buf_puts(&out, "***");
+            p += best;
+        } else {
+            fd_buf_append(&out, p, 1);
+            p++;
+        }
+    }
+    return fd_buf_steal(&out);
+}
