@@ -24,8 +24,8 @@ static const char check_script[] =
     "  $S unshare --net sh -c 'tc qdisc add dev lo root handle 1: prio bands 4' >/dev/null "
     "2>&1 && echo prio=yes || echo prio=no\n"
     "elif [ -d /sys/module/sch_netem ]; then echo netem=yes; else echo netem=no; fi\n"
-    "$S mkdir -p /run/firedrill 2>/dev/null && [ -w /run/firedrill -o -n \"$S\" ] && echo "
-    "run=yes || echo run=no\n";
+    "if [ -n \"$S\" ] || [ -w /run/firedrill ] || { [ ! -e /run/firedrill ] && [ -w /run ]; }; "
+    "then echo run=yes; else echo run=no; fi\n";
 
 typedef struct host_check {
     fd_conn *conn;
@@ -48,8 +48,9 @@ static void check_one(size_t i, void *arg)
     r->conn = c;
     if (fd_conn_open(c, c->host, &j->pool->opts) != FD_OK)
         return;
-    char *cmd = fd_asprintf("FD_SUDO=%d sh -c %s", c->host->sudo ? 1 : 0,
-                            fd_shell_quote(check_script));
+    char *script = fd_shell_quote(check_script);
+    char *cmd = fd_asprintf("FD_SUDO=%d sh -c %s", c->host->sudo ? 1 : 0, script);
+    free(script);
     fd_exec_result er;
     fd_conn_exec(c, cmd, NULL, 20000000, &er);
     free(cmd);
@@ -183,7 +184,8 @@ int fd_cmd_check_hosts(fd_cli *cli)
         free(j.res[i].error);
     }
     free(j.res);
+    size_t total = s.inv.n;
     fd_pool_free(&pool);
     fd_scenario_free(&s);
-    return ready == s.inv.n ? FD_EXIT_PASS : FD_EXIT_INFRA;
+    return ready == total ? FD_EXIT_PASS : FD_EXIT_INFRA;
 }

@@ -2,6 +2,7 @@
 #include "yamldoc.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -227,12 +228,60 @@ static void line_col_at(const char *text, size_t len, size_t offset, int *line, 
     }
 }
 
+/* Offset of the first byte that does not start a valid UTF-8 sequence, or len.
+ * Overlong forms, surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_invalid_at(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 4;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (i + n > len)
+            return i;
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += n;
+    }
+    return len;
+}
+
 fd_ydoc *fd_ydoc_parse(const char *file, const char *text, size_t len, fd_diags *d)
 {
     fd_ydoc *doc = fd_xcalloc(1, sizeof *doc);
     doc->file = fd_strdup(file);
     if (len > FD_YAML_MAX_BYTES) {
         fd_diag_add(d, file, 0, 0, "file is larger than 1 MiB (%zu bytes)", len);
+        fd_ydoc_free(doc);
+        return NULL;
+    }
+    size_t bad = utf8_invalid_at((const unsigned char *)text, len);
+    if (bad < len) {
+        int line, col;
+        line_col_at(text, len, bad, &line, &col);
+        fd_diag_add(d, file, line, col, "file is not valid UTF-8 text (byte 0x%02x)",
+                    (unsigned char)text[bad]);
         fd_ydoc_free(doc);
         return NULL;
     }

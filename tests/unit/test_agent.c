@@ -1,7 +1,174 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest x[]={cmocka_unit_test(t)};return cmocka_run_group_tests(x,NULL,NULL);}
+/* test_agent.c: agent invocations and shell quoting.
+ *
+ * Quoting is checked by running the quoted word through a real /bin/sh: whatever a
+ * value holds, the shell must see exactly that value as one argument. */
+#include "fdtest.h"
+#include "agent.h"
+#include "plan.h"
+#include "ssh.h"
+
+#include <sys/wait.h>
+
+static const char *const hostile[] = {
+    "x'; touch /tmp/fd-pwned; '",
+    "$(touch /tmp/fd-pwned)",
+    "`touch /tmp/fd-pwned`",
+    "a b\tc\nd",
+    "'\"\\$HOME${PATH}",
+    "; rm -rf / #",
+    "-n",
+    "",
+    "plain-word_1.2:3,4@5%6+7=8/9",
+};
+
+/* Runs `printf '%s' WORD` through sh and returns what it printed. */
+static char *sh_echo(const char *word)
+{
+    char *q = fd_shell_quote(word);
+    char *cmd = fd_asprintf("printf '%%s' %s", q);
+    int pipefd[2];
+    assert_int_equal(pipe(pipefd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipefd[1], 1);
+        close(pipefd[0]);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    char buf[256];
+    ssize_t n;
+    while ((n = read(pipefd[0], buf, sizeof buf)) > 0)
+        fd_buf_append(&b, buf, (size_t)n);
+    close(pipefd[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    free(q);
+    free(cmd);
+    return fd_buf_steal(&b);
+}
+
+static void test_quote_round_trip(void **state)
+{
+    unlink("/tmp/fd-pwned");
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        char *got = sh_echo(hostile[i]);
+        assert_string_equal(got, hostile[i]);
+        free(got);
+    }
+    assert_int_equal(access("/tmp/fd-pwned", F_OK), -1);
+    char *q = fd_shell_quote("plain-word");
+    assert_string_equal(q, "plain-word"); /* safe words stay readable */
+    free(q);
+}
+
+static fd_host host(void)
+{
+    fd_host h = {.name = "h1", .address = "10.77.0.11", .datacenter = "dc-a", .user = "root"};
+    return h;
+}
+
+static void test_kill_command(void **state)
+{
+    fd_fault f = {.type = FD_FAULT_KILL, .process = "x'; touch /tmp/fd-pwned; '", .signal = "KILL",
+                  .loss = -1, .delay_us = -1};
+    fd_host h = host();
+    fd_agent_ctx ctx = {.run_id = "r1", .host = &h};
+    fd_agent_call c;
+    fd_agent_build(&f, "k", &ctx, &c);
+    assert_string_equal(c.script, "proc");
+    char *cmd = fd_agent_command(&c, &h, "apply", "r1", "k", 300000000);
+    assert_string_equal(cmd, "FD_SSH_CONNECTION=\"$SSH_CONNECTION\" sh -s -- apply r1 k 300 "
+                             "kind=kill 'process=x'\\''; touch /tmp/fd-pwned; '\\''' signal=KILL "
+                             "# agents/proc.sh");
+    free(cmd);
+    h.sudo = true;
+    cmd = fd_agent_command(&c, &h, "revert", "r1", "k", 300000000);
+    assert_string_equal(cmd, "sudo -n sh -c '[ ! -f /run/firedrill/r1/k.revert ] || sh "
+                             "/run/firedrill/r1/k.revert'");
+    free(cmd);
+    fd_agent_call_free(&c);
+}
+
+static void test_partition_and_netem_args(void **state)
+{
+    fd_fault f = {.type = FD_FAULT_PARTITION, .loss = -1, .delay_us = -1, .jitter_us = -1};
+    fd_host h = host();
+    const char *peers[] = {"10.77.0.12", "10.77.0.13"};
+    fd_agent_ctx ctx = {.run_id = "r", .host = &h, .peers = peers, .npeers = 2, .clients_cut = true};
+    fd_agent_call c;
+    fd_agent_build(&f, "cut", &ctx, &c);
+    assert_string_equal(c.script, "net");
+    assert_int_equal(c.args.n, 4);
+    assert_string_equal(c.args.v[1], "peers=10.77.0.12,10.77.0.13");
+    assert_string_equal(c.args.v[2], "direction=both");
+    assert_string_equal(c.args.v[3], "clients=cut");
+    fd_agent_call_free(&c);
+    fd_fault n = {.type = FD_FAULT_NETEM, .delay_us = 100000, .jitter_us = 10000, .loss = 0.01,
+                  .duplicate = -1, .corrupt = -1, .reorder = 0.25, .rate = "1mbit"};
+    n.to.set = true;
+    fd_agent_build(&n, "slow", &ctx, &c);
+    assert_string_equal(c.script, "tc");
+    const char *want[] = {"delay=100ms", "jitter=10ms", "loss=1%", "reorder=25%", "rate=1mbit",
+                          "peers=10.77.0.12,10.77.0.13"};
+    assert_int_equal(c.args.n, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(c.args.v[i], want[i]);
+    fd_agent_call_free(&c);
+}
+
+static void test_heal_command(void **state)
+{
+    fd_host h = host();
+    h.port = 2222;
+    char *cmd = fd_agent_heal_command(&h, "run-1");
+    assert_string_equal(cmd, "ssh -p 2222 root@10.77.0.11 'for f in /run/firedrill/run-1/*.revert; "
+                             "do [ -f \"$f\" ] && sh \"$f\"; done'");
+    free(cmd);
+}
+
+static void test_host_command(void **state)
+{
+    fd_host h = host();
+    char *cmd = fd_host_command(&h, "r", "echo $FD_HOST_NAME", false);
+    assert_string_equal(cmd, "env FD_HOST_NAME=h1 FD_HOST_ADDRESS=10.77.0.11 "
+                             "FD_HOST_DATACENTER=dc-a FD_RUN_ID=r sh -c 'echo $FD_HOST_NAME'");
+    free(cmd);
+    h.sudo = true;
+    cmd = fd_host_command(&h, "r", "id", true);
+    assert_true(fd_str_starts(cmd, "sudo -n env "));
+    free(cmd);
+}
+
+static void test_scripts_embedded(void **state)
+{
+    const char *names[] = {"lib", "proc", "net", "tc", "disk", "cmd"};
+    for (size_t i = 0; i < 6; i++) {
+        const char *t = fd_agent_text(names[i]);
+        assert_non_null(t);
+        /* the binary carries exactly the reviewed file */
+        char *path = fd_asprintf("%s/agents/%s.sh", getenv("FD_SOURCE_DIR"), names[i]);
+        char *err = NULL;
+        char *file = fd_read_file(path, 1 << 20, NULL, &err);
+        assert_non_null(file);
+        assert_string_equal(t, file);
+        free(file);
+        free(path);
+    }
+    assert_null(fd_agent_text("nope"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quote_round_trip),
+        cmocka_unit_test(test_kill_command),
+        cmocka_unit_test(test_partition_and_netem_args),
+        cmocka_unit_test(test_heal_command),
+        cmocka_unit_test(test_host_command),
+        cmocka_unit_test(test_scripts_embedded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,7 +1,81 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest x[]={cmocka_unit_test(t)};return cmocka_run_group_tests(x,NULL,NULL);}
+/* test_subst.c: ${var} / ${env:...} substitution and secret redaction. */
+#include "fdtest.h"
+#include "subst.h"
+
+static char *expand(fd_vars *v, const char *s, bool *env, char **err)
+{
+    return fd_subst(v, s, env, err);
+}
+
+static void test_vars_and_env(void **state)
+{
+    fd_vars v = {0};
+    fd_vars_set(&v, "master", "mymaster");
+    setenv("FD_TEST_SECRET", "s3cr3t-token", 1);
+    unsetenv("FD_TEST_UNSET");
+    bool env;
+    char *err = NULL;
+    char *s = expand(&v, "m=${master} t=${env:FD_TEST_SECRET}", &env, &err);
+    assert_non_null(s);
+    assert_string_equal(s, "m=mymaster t=s3cr3t-token");
+    assert_true(env);
+    free(s);
+    s = expand(&v, "${env:FD_TEST_UNSET:-fallback:with-colon}", &env, &err);
+    assert_string_equal(s, "fallback:with-colon");
+    assert_false(env);
+    free(s);
+    s = expand(&v, "plain $HOME and $${LITERAL} and ${value}", &env, &err);
+    assert_string_equal(s, "plain $HOME and ${LITERAL} and ${value}");
+    free(s);
+    /* the secret is redacted wherever it appears */
+    char *r = fd_redact(&v, "url=https://x/?t=s3cr3t-token&u=s3cr3t-token");
+    assert_string_equal(r, "url=https://x/?t=***&u=***");
+    free(r);
+    fd_vars_free(&v);
+}
+
+static void test_errors(void **state)
+{
+    fd_vars v = {0};
+    unsetenv("FD_TEST_UNSET");
+    const char *bad[] = {"${missing}", "${env:FD_TEST_UNSET}", "${oops", "${1bad}", "${env:}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *err = NULL;
+        char *s = fd_subst(&v, bad[i], NULL, &err);
+        assert_null(s);
+        assert_non_null(err);
+        free(err);
+    }
+    char *err = NULL;
+    assert_null(fd_subst(&v, "${missing}", NULL, &err));
+    assert_string_equal(err, "undefined variable 'missing' (define it under 'vars' or with --var; "
+                             "write '$${missing}' to leave it to the shell)");
+    free(err);
+    fd_vars_free(&v);
+}
+
+static void test_var_from_env_is_secret(void **state)
+{
+    fd_vars v = {0};
+    setenv("FD_TEST_SECRET2", "hunter2", 1);
+    bool env = false;
+    char *err = NULL;
+    char *val = fd_subst(&v, "${env:FD_TEST_SECRET2}", &env, &err);
+    fd_vars_set(&v, "pw", val);
+    free(val);
+    char *s = fd_subst(&v, "password=${pw}", &env, &err);
+    assert_string_equal(s, "password=hunter2");
+    assert_true(env);
+    free(s);
+    fd_vars_free(&v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vars_and_env),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_var_from_env_is_secret),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

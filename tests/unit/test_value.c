@@ -1,7 +1,136 @@
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest x[]={cmocka_unit_test(t)};return cmocka_run_group_tests(x,NULL,NULL);}
+/* test_value.c: the strict scalar parsers. */
+#include "fdtest.h"
+#include "value.h"
+
+static void test_durations(void **state)
+{
+    int64_t us;
+    assert_true(fd_parse_duration("250ms", &us));
+    assert_int_equal(us, 250000);
+    assert_true(fd_parse_duration("1.5s", &us));
+    assert_int_equal(us, 1500000);
+    assert_true(fd_parse_duration("2m", &us));
+    assert_int_equal(us, 120000000);
+    assert_true(fd_parse_duration("1h", &us));
+    assert_int_equal(us, 3600000000LL);
+    assert_true(fd_parse_duration("0.5ms", &us));
+    assert_int_equal(us, 500);
+    assert_true(fd_parse_duration("0s", &us));
+    assert_int_equal(us, 0);
+    /* refused: bare numbers, signs, spaces, unknown units, exponents, overflow */
+    const char *bad[] = {"20", "-1s", "+1s", " 1s", "1s ", "1 s", "1sec", "1e3ms", "1.s", ".5s",
+                         "0x10s", "inf", "nan", "", "s", "1d", "31d", "721h", "99999999999999h"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(fd_parse_duration(bad[i], &us));
+    assert_true(fd_parse_duration("720h", &us));
+}
+
+static void test_ratios_rates(void **state)
+{
+    double r;
+    assert_true(fd_parse_ratio("0.99", &r));
+    assert_float_equal(r, 0.99, 1e-9);
+    assert_true(fd_parse_ratio("99%", &r));
+    assert_float_equal(r, 0.99, 1e-9);
+    assert_true(fd_parse_ratio("100%", &r));
+    assert_float_equal(r, 1.0, 1e-9);
+    assert_true(fd_parse_ratio("0", &r));
+    assert_false(fd_parse_ratio("1.01", &r));
+    assert_false(fd_parse_ratio("101%", &r));
+    assert_false(fd_parse_ratio("-0.1", &r));
+    assert_false(fd_parse_ratio("50 %", &r));
+    assert_true(fd_parse_rate("100/s", &r));
+    assert_float_equal(r, 100.0, 1e-9);
+    assert_true(fd_parse_rate("0.5/s", &r));
+    assert_false(fd_parse_rate("100", &r));
+    assert_false(fd_parse_rate("0/s", &r));
+    assert_false(fd_parse_rate("100/m", &r));
+}
+
+static void test_comparisons(void **state)
+{
+    fd_cmp c;
+    assert_true(fd_parse_cmp(">= 0.99", &c));
+    assert_int_equal(c.op, FD_CMP_GE);
+    assert_true(fd_cmp_holds(&c, 0.99));
+    assert_false(fd_cmp_holds(&c, 0.98));
+    assert_true(fd_parse_cmp("<1%", &c));
+    assert_int_equal(c.op, FD_CMP_LT);
+    assert_float_equal(c.value, 0.01, 1e-9);
+    assert_true(fd_cmp_holds(&c, 0.0));
+    assert_false(fd_cmp_holds(&c, 0.01));
+    assert_true(fd_parse_cmp("> 0", &c));
+    assert_true(fd_parse_cmp("<= 1", &c));
+    assert_false(fd_parse_cmp("=> 0.9", &c));
+    assert_false(fd_parse_cmp("== 0.9", &c));
+    assert_false(fd_parse_cmp("0.9", &c));
+    assert_false(fd_parse_cmp(">= 2", &c));
+}
+
+static void test_sizes_bandwidth(void **state)
+{
+    uint64_t b;
+    double pct;
+    assert_true(fd_parse_size("10G", &b, &pct));
+    assert_int_equal(b, 10ULL << 30);
+    assert_float_equal(pct, 0, 0);
+    assert_true(fd_parse_size("1.5M", &b, &pct));
+    assert_int_equal(b, 3ULL << 19);
+    assert_true(fd_parse_size("95%", &b, &pct));
+    assert_float_equal(pct, 95.0, 1e-9);
+    assert_int_equal(b, 0);
+    assert_false(fd_parse_size("10GB", &b, &pct));
+    assert_false(fd_parse_size("0%", &b, &pct));
+    assert_false(fd_parse_size("101%", &b, &pct));
+    assert_false(fd_parse_size("10", &b, &pct));
+    assert_false(fd_parse_size("0K", &b, &pct));
+    assert_true(fd_parse_bandwidth("1mbit"));
+    assert_true(fd_parse_bandwidth("500kbps"));
+    assert_false(fd_parse_bandwidth("fast"));
+    assert_false(fd_parse_bandwidth("1 mbit"));
+    assert_false(fd_parse_bandwidth("0mbit"));
+}
+
+static void test_format_duration(void **state)
+{
+    struct {
+        int64_t us;
+        const char *s;
+    } cases[] = {{250000, "250ms"}, {1500000, "1.5s"}, {120000000, "2m"}, {3600000000LL, "1h"},
+                 {1000000, "1s"},   {500, "0.500ms"},  {90000000, "1.5m"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *s = fd_format_duration(cases[i].us);
+        /* every formatted duration parses back to itself */
+        int64_t back;
+        if (strchr(s, '.') == NULL || strstr(s, "ms") == NULL) {
+            assert_true(fd_parse_duration(s, &back));
+            assert_int_equal(back, cases[i].us);
+        }
+        if (cases[i].us != 90000000)
+            assert_string_equal(s, cases[i].s);
+        free(s);
+    }
+}
+
+static void test_uint(void **state)
+{
+    int64_t v;
+    assert_true(fd_parse_uint("0", 10, &v));
+    assert_int_equal(v, 0);
+    assert_true(fd_parse_uint("65535", 65535, &v));
+    assert_false(fd_parse_uint("65536", 65535, &v));
+    assert_false(fd_parse_uint("", 10, &v));
+    assert_false(fd_parse_uint("-1", 10, &v));
+    assert_false(fd_parse_uint("1.0", 10, &v));
+    assert_false(fd_parse_uint("99999999999999999999999", INT64_MAX / 10, &v));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_durations),     cmocka_unit_test(test_ratios_rates),
+        cmocka_unit_test(test_comparisons),   cmocka_unit_test(test_sizes_bandwidth),
+        cmocka_unit_test(test_format_duration), cmocka_unit_test(test_uint),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
