@@ -102,8 +102,8 @@ int main(int argc, char **argv)
     int rc = FD_EXIT_USAGE;
     optind = 2;
     opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    int ch, longidx = -1;
+    while ((ch = getopt_long(argc, argv, "", longopts, &longidx)) != -1) {
         unsigned need = 0;
         switch (ch) {
         case 'i': need = FD_OPT_INVENTORY; cli.load.inventory = optarg; break;
@@ -185,9 +185,11 @@ int main(int argc, char **argv)
             goto out;
         }
         if (!(c->opts & need)) {
-            rc = usage_error(c, "option '%s' does not apply to this command", argv[optind - 1]);
+            rc = usage_error(c, "option '--%s' does not apply to this command",
+                             longidx >= 0 ? longopts[longidx].name : "?");
             goto out;
         }
+        longidx = -1;
     }
     cli.args = argv + optind;
     cli.nargs = argc - optind;

@@ -1,2 +1,74 @@
-#!/bin/sh
-exit 0
+#!/usr/bin/env bash
+# tests/cli/test_cli.sh FIREDRILL: black-box tests of the command line that touch no host.
+set -uo pipefail
+FD=$(realpath "${1:?usage: test_cli.sh FIREDRILL}")
+SRC=${FD_SOURCE_DIR:?}
+. "$SRC/tests/testlib.sh"
+
+t_begin "version and help"
+out=$($FD --version) && [[ "$out" =~ ^firedrill\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || t_fail "--version printed '$out'"
+$FD help | grep -q "check-hosts" || t_fail "help does not list check-hosts"
+$FD help plan | grep -q "usage: firedrill plan SCENARIO" || t_fail "help plan"
+t_end
+
+t_begin "usage errors exit 2 and say why"
+expect_exit 2 $FD
+expect_exit 2 $FD frobnicate
+grep -q "no command 'frobnicate'" "$T_ERR" || t_fail "unknown command message: $(cat "$T_ERR")"
+expect_exit 2 $FD plan
+grep -q "missing argument" "$T_ERR" || t_fail "missing argument message"
+expect_exit 2 $FD validate --seed 1 "$SRC/scenarios/redis-sentinel-kill-primary.yaml"
+grep -q "option '--seed' does not apply" "$T_ERR" || t_fail "inapplicable option: $(cat "$T_ERR")"
+expect_exit 2 $FD plan --seed x "$SRC/scenarios/redis-sentinel-kill-primary.yaml"
+expect_exit 2 $FD plan --var novalue "$SRC/scenarios/redis-sentinel-kill-primary.yaml"
+t_end
+
+t_begin "validate: every invalid case exits 2 with its exact error on stderr"
+n=0
+for d in "$SRC"/tests/scenarios/invalid/*/; do
+    (cd "$d" && env -u FD_TEST_SURELY_UNSET_VARIABLE "$FD" validate scenario.yaml >/dev/null 2>"$T_DIR/err"; echo $? >"$T_DIR/rc")
+    [ "$(cat "$T_DIR/rc")" = 2 ] || t_fail "$d: exit $(cat "$T_DIR/rc"), expected 2"
+    cmp -s "$T_DIR/err" "$d/error" || t_fail "$d: stderr differs: $(cat "$T_DIR/err")"
+    n=$((n + 1))
+done
+[ $n -ge 40 ] || t_fail "only $n invalid cases"
+t_end
+
+t_begin "validate: valid scenarios and several at once"
+expect_exit 0 $FD validate "$SRC"/tests/scenarios/valid/spec-example.yaml "$SRC"/tests/scenarios/valid/every-fault.yaml "$SRC"/scenarios/*.yaml
+grep -c ': ok: ' "$T_OUT" | grep -qx "$((2 + $(ls "$SRC"/scenarios/*.yaml | wc -l)))" || t_fail "not every file reported ok"
+# one good and two bad files: every error is printed, exit 2
+expect_exit 2 $FD validate "$SRC"/tests/scenarios/valid/spec-example.yaml \
+    "$SRC"/tests/scenarios/invalid/bad-version/scenario.yaml "$SRC"/tests/scenarios/invalid/unknown-role/scenario.yaml
+[ "$(wc -l <"$T_ERR")" = 2 ] || t_fail "expected two errors, got: $(cat "$T_ERR")"
+t_end
+
+t_begin "plan: exact commands, static selectors resolved, nothing touched"
+expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5
+grep -q "^step 7 \[iso\] fault" "$T_OUT" || t_fail "step 7 header"
+grep -q "db1 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" sh -s -- apply every-fault-[0-9TZ]* iso 600 kind=partition peers=10.77.0.12,10.77.0.13 direction=both clients=cut # agents/net.sh" "$T_OUT" ||
+    t_fail "isolate apply command"
+grep -q "db3 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" sudo -n --preserve-env=FD_SSH_CONNECTION sh -s -- apply" "$T_OUT" ||
+    t_fail "sudo host apply command"
+grep -q "db2 apply: .* split .* peers=10.77.0.11 " "$T_OUT" || t_fail "split peers for db2"
+grep -q "db2 apply: .* dc .* peers=10.77.0.11 direction=both clients=cut" "$T_OUT" || t_fail "cut_datacenter for db2"
+grep -q "kind=drop loss=30% peers=10.77.0.13" "$T_OUT" || t_fail "drop with to"
+grep -q "delay=100ms jitter=10ms loss=1% duplicate=0.5% corrupt=0.1% reorder=25% rate=1mbit device=eth0 peers=10.77.0.12" "$T_OUT" || t_fail "netem args"
+grep -q "path=/var/lib percent=95" "$T_OUT" || t_fail "fill_disk percent"
+# same seed, same random picks
+$FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5 | grep -v "^plan for" | sed 's/every-fault-[0-9TZ]*/RUN/g' >"$T_DIR/a"
+$FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5 | grep -v "^plan for" | sed 's/every-fault-[0-9TZ]*/RUN/g' >"$T_DIR/b"
+cmp -s "$T_DIR/a" "$T_DIR/b" || t_fail "plan with the same seed differs"
+t_end
+
+t_begin "plan: --inventory replaces the scenario's, --var overrides vars"
+cat >"$T_DIR/inv.yaml" <<EOI
+hosts:
+  - { name: db1, address: 192.0.2.1, datacenter: east, roles: [redis] }
+EOI
+expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/anchors-and-escapes.yaml" --inventory "$T_DIR/inv.yaml" --var proc=valkey-server
+grep -q "db1 apply: .* process=valkey-server" "$T_OUT" || t_fail "--var not applied"
+grep -q "1 hosts" "$T_OUT" || t_fail "--inventory not applied"
+t_end
+
+t_done

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# scripts/install-deps.sh: installs the Debian 12 packages firedrill's build, tests and
+# lab need, only those missing, quietly. Safe to run any number of times (as root).
+set -euo pipefail
+
+PACKAGES=(
+    # build
+    gcc make cmake pkg-config
+    libssh-dev libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
+    libhiredis-dev libpq-dev
+    # checks
+    valgrind
+    # the lab: hosts, their tools and services
+    iproute2 util-linux procps openssh-server openssh-client nftables iptables
+    redis-server redis-sentinel redis-tools postgresql postgresql-client
+    etcd-server etcd-client
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]}; run as root to install them" >&2
+    exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# scripts/test.sh: everything a fresh Debian 12 machine needs to prove firedrill works,
+# as root: install what is missing, build (plain and ASan+UBSan), run the unit tests
+# (also under valgrind), the command-line tests and the lab integration tests over
+# real SSH. The lab is taken down at the end, pass or fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+echo "== build"
+scripts/build.sh build
+echo "== unit and command-line tests"
+(cd build && ctest -L 'unit|cli' --output-on-failure)
+
+echo "== unit tests under valgrind"
+for t in build/tests/test_*; do
+    [ -x "$t" ] || continue
+    FD_TEST_DATA=tests FD_SOURCE_DIR=. valgrind -q --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite,indirect,possible "$t" >/dev/null ||
+        { echo "valgrind found errors in $t"; exit 1; }
+done
+echo "valgrind: no errors or leaks"
+
+echo "== ASan+UBSan build"
+scripts/build.sh build-asan -DFD_SANITIZE=ON -DFD_INTEGRATION=OFF
+(cd build-asan && ctest -L 'unit|cli' --output-on-failure)
+
+echo "== lab integration tests (real sshd, Redis, Sentinel, PostgreSQL, etcd)"
+trap 'tests/lab/lab down >/dev/null 2>&1 || true' EXIT
+(cd build && ctest -L integration --output-on-failure)
