@@ -53,6 +53,8 @@ int fd_cmd_validate(fd_cli *cli);
 int fd_cmd_plan(fd_cli *cli);
 int fd_cmd_check_hosts(fd_cli *cli);
 int fd_cmd_select(fd_cli *cli);
+int fd_cmd_run(fd_cli *cli);
+int fd_cmd_heal(fd_cli *cli);
 
 /* Loads a scenario or inventory for a command, printing errors. Returns 0 or an exit
  * code (2 for invalid input). */

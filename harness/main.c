@@ -11,6 +11,13 @@
 #include <time.h>
 
 static const fd_command commands[] = {
+    {"run",
+     "run SCENARIO [--inventory FILE] [--var k=v]... [--seed N] [--report-dir DIR] "
+     "[--accept-new-host-keys] [--yes] [--dry-run] [--quiet]",
+     "run a drill: preflight, timeline, heal, report",
+     FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_REPORT_DIR | FD_OPT_ACCEPT_NEW |
+         FD_OPT_YES | FD_OPT_DRY_RUN | FD_OPT_QUIET,
+     1, 1, fd_cmd_run},
     {"validate", "validate SCENARIO...", "parse and check scenarios, touching no host",
      FD_OPT_INVENTORY | FD_OPT_VAR, 1, -1, fd_cmd_validate},
     {"plan", "plan SCENARIO [--inventory FILE] [--var k=v]... [--seed N]",
@@ -19,6 +26,9 @@ static const fd_command commands[] = {
     {"check-hosts", "check-hosts SCENARIO_OR_INVENTORY [--inventory FILE] [--accept-new-host-keys]",
      "connect to every host, verify its key, authenticate and check the fault tools",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_ACCEPT_NEW, 1, 1, fd_cmd_check_hosts},
+    {"heal", "heal SCENARIO_OR_INVENTORY [--run ID] [--accept-new-host-keys]",
+     "revert every fault firedrill recorded on the hosts (all runs, or one)",
+     FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_RUN | FD_OPT_ACCEPT_NEW, 1, 1, fd_cmd_heal},
     {"select",
      "select SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
      "[--pick P] [--seed N]",

@@ -56,6 +56,9 @@ static void add_target(const fd_scenario *s, const fd_step *st, const char *run_
     fd_fault_target *t = &e->t[e->n++];
     t->host = host;
     fd_agent_build(&st->fault, st->id, &ctx, &t->call);
+    t->peers = fd_xcalloc(npeers ? npeers : 1, sizeof *t->peers);
+    memcpy(t->peers, peers, npeers * sizeof *peers);
+    t->npeers = npeers;
     free(addr);
 }
 
@@ -161,8 +164,10 @@ void fd_fault_expansion_free(fd_fault_expansion *e)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < e->n; i++)
+    for (size_t i = 0; i < e->n; i++) {
         fd_agent_call_free(&e->t[i].call);
+        free(e->t[i].peers);
+    }
     free(e->t);
     memset(e, 0, sizeof *e);
 }

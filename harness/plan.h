@@ -17,6 +17,8 @@ typedef size_t (*fd_resolve_fn)(const fd_selector *sel, size_t *out, void *arg);
 typedef struct fd_fault_target {
     size_t host;             /* inventory index */
     fd_agent_call call;
+    size_t *peers;           /* inventory indexes of the hosts it is cut from */
+    size_t npeers;
 } fd_fault_target;
 
 typedef struct fd_fault_expansion {

@@ -7,7 +7,7 @@ PACKAGES=(
     # build
     gcc make cmake pkg-config
     libssh-dev libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
-    libhiredis-dev libpq-dev
+    libhiredis-dev libpq-dev libssl-dev
     # checks
     valgrind
     # the lab: hosts, their tools and services

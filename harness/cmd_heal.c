@@ -1,0 +1,107 @@
+/* cmd_heal.c: `firedrill heal SCENARIO_OR_INVENTORY [--run ID]`: revert every fault
+ * firedrill recorded on the hosts, even those of a run whose controller died. */
+#include "agent.h"
+#include "cli.h"
+#include "fanout.h"
+#include "ssh.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct heal_job {
+    fd_pool *pool;
+    const char *run;
+    fd_exec_result *res;
+    bool *ran;
+} heal_job;
+
+static void heal_one(size_t i, void *arg)
+{
+    heal_job *j = arg;
+    fd_conn *c = &j->pool->conns[i];
+    if (fd_conn_open(c, c->host, &j->pool->opts) != FD_OK)
+        return;
+    char *run = fd_shell_quote(j->run);
+    char *cmd = fd_asprintf("%ssh -s -- heal %s", c->host->sudo ? "sudo -n " : "", run);
+    const char *lib = fd_agent_text("lib");
+    fd_conn_exec(c, cmd, lib, 120000000, &j->res[i]);
+    j->ran[i] = true;
+    free(cmd);
+    free(run);
+}
+
+int fd_cmd_heal(fd_cli *cli)
+{
+    fd_scenario s;
+    bool is_scenario;
+    int rc = fd_cli_load(cli, cli->args[0], &s, &is_scenario);
+    if (rc) {
+        fd_scenario_free(&s);
+        return rc;
+    }
+    const char *run = cli->run_id ? cli->run_id : "all";
+    for (const char *p = run; *p; p++) {
+        if (!(strchr("-_.", *p) || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+              (*p >= 'A' && *p <= 'Z'))) {
+            fprintf(stderr, "firedrill heal: '%s' is not a run id\n", run);
+            fd_scenario_free(&s);
+            return FD_EXIT_USAGE;
+        }
+    }
+    fd_pool pool;
+    fd_ssh_opts o = {.accept_new_host_keys = cli->accept_new_host_keys};
+    fd_pool_init(&pool, &s.inv, &o);
+    heal_job j = {.pool = &pool,
+                  .run = run,
+                  .res = fd_xcalloc(s.inv.n, sizeof *j.res),
+                  .ran = fd_xcalloc(s.inv.n, sizeof *j.ran)};
+    fd_fanout(s.inv.n, 0, heal_one, &j);
+    size_t healed = 0, failed = 0, unreachable = 0;
+    for (size_t i = 0; i < s.inv.n; i++) {
+        const fd_host *h = &s.inv.hosts[i];
+        if (!j.ran[i]) {
+            printf("%s: UNREACHABLE: %s\n", h->name,
+                   pool.conns[i].error ? pool.conns[i].error : "not connected");
+            unreachable++;
+            continue;
+        }
+        fd_exec_result *er = &j.res[i];
+        if (er->error != FD_OK) {
+            printf("%s: FAILED: %s\n", h->name, er->error_msg);
+            failed++;
+        } else {
+            size_t host_healed = 0;
+            for (char *line = strtok(er->out, "\n"); line; line = strtok(NULL, "\n")) {
+                if (fd_str_starts(line, "healed: ")) {
+                    printf("%s: healed %s\n", h->name, line + 8);
+                    host_healed++;
+                } else if (fd_str_starts(line, "failed: ")) {
+                    char *manual = fd_agent_heal_command(h, cli->run_id);
+                    printf("%s: FAILED to heal %s; by hand: %s\n", h->name, line + 8, manual);
+                    free(manual);
+                    failed++;
+                }
+            }
+            if (host_healed == 0 && er->exit_status == 0)
+                printf("%s: nothing recorded%s%s\n", h->name, cli->run_id ? " for run " : "",
+                       cli->run_id ? cli->run_id : "");
+            healed += host_healed;
+            if (er->exit_status != 0 && failed == 0) {
+                printf("%s: FAILED: the heal agent exited %d: %s\n", h->name, er->exit_status,
+                       er->err);
+                failed++;
+            }
+        }
+        fd_exec_result_free(er);
+    }
+    printf("%zu fault record%s healed, %zu failed, %zu host%s unreachable\n", healed,
+           healed == 1 ? "" : "s", failed, unreachable, unreachable == 1 ? "" : "s");
+    free(j.res);
+    free(j.ran);
+    fd_pool_free(&pool);
+    fd_scenario_free(&s);
+    if (failed)
+        return FD_EXIT_HEAL_FAILED;
+    return unreachable ? FD_EXIT_INFRA : FD_EXIT_PASS;
+}

@@ -1,0 +1,55 @@
+/* history.c: the run's JSON-lines log. */
+#include "history.h"
+#include "util.h"
+
+#include <stdlib.h>
+
+int fd_history_open(fd_history *h, const char *path, int64_t t0_us)
+{
+    h->t0_us = t0_us;
+    pthread_mutex_init(&h->lock, NULL);
+    h->f = fopen(path, "w");
+    return h->f ? 0 : -1;
+}
+
+double fd_history_at(const fd_history *h, int64_t mono_us)
+{
+    return (double)(mono_us - h->t0_us) / 1e6;
+}
+
+void fd_history_write(fd_history *h, json_t *obj)
+{
+    char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    json_decref(obj);
+    if (!line)
+        return;
+    pthread_mutex_lock(&h->lock);
+    if (h->f) {
+        fputs(line, h->f);
+        fputc('\n', h->f);
+        fflush(h->f);
+    }
+    pthread_mutex_unlock(&h->lock);
+    free(line);
+}
+
+void fd_history_event(fd_history *h, const char *name, json_t *fields)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "t", json_string("event"));
+    json_object_set_new(o, "at_s", json_real(fd_history_at(h, fd_mono_us())));
+    json_object_set_new(o, "event", json_string(name));
+    if (fields) {
+        json_object_update(o, fields);
+        json_decref(fields);
+    }
+    fd_history_write(h, o);
+}
+
+void fd_history_close(fd_history *h)
+{
+    if (h->f)
+        fclose(h->f);
+    h->f = NULL;
+    pthread_mutex_destroy(&h->lock);
+}

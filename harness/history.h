@@ -1,0 +1,27 @@
+/* history.h: history.jsonl, one JSON object per line, written as things happen.
+ * Times are seconds since the run's monotonic start (anchored to started_at_unix). */
+#ifndef FD_HISTORY_H
+#define FD_HISTORY_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct fd_history {
+    FILE *f;
+    pthread_mutex_t lock;
+    int64_t t0_us;           /* monotonic time of the run's start */
+} fd_history;
+
+int fd_history_open(fd_history *h, const char *path, int64_t t0_us);
+/* Seconds since the start for a monotonic time. */
+double fd_history_at(const fd_history *h, int64_t mono_us);
+/* Writes {"t":"event","at_s":..,"event":name, ...fields}; takes ownership of fields
+ * (may be NULL). */
+void fd_history_event(fd_history *h, const char *name, json_t *fields);
+/* Writes an object as one line; takes ownership of it. */
+void fd_history_write(fd_history *h, json_t *obj);
+void fd_history_close(fd_history *h);
+
+#endif

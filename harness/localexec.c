@@ -1,0 +1,131 @@
+/* localexec.c: fork/exec with pipes, poll, a deadline and a process-group kill. */
+#include "localexec.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGKILL: return "KILL";
+    case SIGTERM: return "TERM";
+    case SIGINT: return "INT";
+    case SIGSEGV: return "SEGV";
+    case SIGABRT: return "ABRT";
+    case SIGHUP: return "HUP";
+    case SIGPIPE: return "PIPE";
+    default: return "other";
+    }
+}
+
+fd_err fd_local_exec(const char *cmd, char *const *env, int64_t timeout_us,
+                     volatile sig_atomic_t *cancel, fd_exec_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->exit_status = -1;
+    int64_t t0 = fd_mono_us(), deadline = t0 + timeout_us;
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+        r->error = FD_ERR_IO;
+        r->error_msg = fd_asprintf("pipe: %s", strerror(errno));
+        r->out = fd_strdup("");
+        r->err = fd_strdup("");
+        return r->error;
+    }
+    /* Build the environment before fork: only async-signal-safe calls in the child. */
+    size_t nenv = 0, nextra = 0;
+    while (environ[nenv])
+        nenv++;
+    while (env && env[nextra])
+        nextra++;
+    char **envp = fd_xcalloc(nenv + nextra + 1, sizeof *envp);
+    memcpy(envp, environ, nenv * sizeof *envp);
+    for (size_t i = 0; i < nextra; i++)
+        envp[nenv + i] = env[i];
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            dup2(devnull, 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+        execve("/bin/sh", argv, envp);
+        _exit(127);
+    }
+    free(envp);
+    close(out[1]);
+    close(err[1]);
+    fd_buf bo, be;
+    fd_buf_init(&bo, FD_OUTPUT_CAP);
+    fd_buf_init(&be, FD_OUTPUT_CAP);
+    if (pid < 0) {
+        r->error = FD_ERR_IO;
+        r->error_msg = fd_asprintf("fork: %s", strerror(errno));
+        close(out[0]);
+        close(err[0]);
+        goto done;
+    }
+    setpgid(pid, pid);
+    struct pollfd pfd[2] = {{.fd = out[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN}};
+    int open_fds = 2;
+    bool killed = false;
+    while (open_fds > 0) {
+        int64_t left = deadline - fd_mono_us();
+        if (!killed && (left <= 0 || (cancel && *cancel))) {
+            kill(-pid, SIGKILL);
+            killed = true;
+            if (left <= 0)
+                r->timed_out = true;
+        }
+        int rc = poll(pfd, 2, 50);
+        if (rc < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < 2; i++) {
+            if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char buf[8192];
+            ssize_t n = read(pfd[i].fd, buf, sizeof buf);
+            if (n > 0) {
+                fd_buf_append(i == 0 ? &bo : &be, buf, (size_t)n);
+            } else if (n == 0 || errno != EINTR) {
+                close(pfd[i].fd);
+                pfd[i].fd = -1;
+                open_fds--;
+            }
+        }
+    }
+    for (int i = 0; i < 2; i++)
+        if (pfd[i].fd >= 0)
+            close(pfd[i].fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (r->timed_out) {
+        r->error = FD_ERR_TIMEOUT;
+        r->error_msg = fd_asprintf("command did not finish within %.1fs", (double)timeout_us / 1e6);
+    } else if (killed) {
+        r->error = FD_ERR_COMMAND;
+        r->error_msg = fd_strdup("command stopped: the run was interrupted");
+    } else if (WIFEXITED(status)) {
+        r->exit_status = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        r->signal = fd_strdup(signal_name(WTERMSIG(status)));
+    }
+done:
+    r->out_truncated = bo.truncated;
+    r->err_truncated = be.truncated;
+    r->out = fd_buf_steal(&bo);
+    r->err = fd_buf_steal(&be);
+    r->duration_us = fd_mono_us() - t0;
+    return r->error;
+}

@@ -1,0 +1,902 @@
+/* run.c: the timeline engine, fault application and healing. */
+#include "run.h"
+#include "fanout.h"
+#include "localexec.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+volatile sig_atomic_t fd_run_signal = 0;
+
+#define HEAL_TIMEOUT_US 60000000
+#define APPLY_TIMEOUT_US 60000000
+#define HEAL_ATTEMPTS 3
+
+static double now_s(const fd_run *r)
+{
+    return (double)(fd_mono_us() - r->t0_us) / 1e6;
+}
+
+/* One line per event on stdout, secrets redacted. */
+static void run_log(fd_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void run_log(fd_run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = fd_vasprintf(fmt, ap);
+    va_end(ap);
+    char *red = fd_redact(&r->s->vars, msg);
+    if (!r->cli->quiet) {
+        pthread_mutex_lock(&r->lock);
+        printf("[%7.2fs] %s\n", now_s(r), red);
+        fflush(stdout);
+        pthread_mutex_unlock(&r->lock);
+    }
+    free(red);
+    free(msg);
+}
+
+static void run_error(fd_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void run_error(fd_run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = fd_vasprintf(fmt, ap);
+    va_end(ap);
+    char *red = fd_redact(&r->s->vars, msg);
+    pthread_mutex_lock(&r->lock);
+    fd_strv_push(&r->errors, red);
+    pthread_mutex_unlock(&r->lock);
+    fprintf(stderr, "firedrill: %s\n", red);
+    fd_history_event(&r->history, "error", json_pack("{s:s}", "message", red));
+    free(red);
+    free(msg);
+}
+
+static bool stopping(const fd_run *r)
+{
+    return fd_run_signal != 0 || r->aborted || r->fault_failed;
+}
+
+/* Sleeps up to us, waking early when the run is stopping. */
+static void run_sleep(fd_run *r, int64_t us)
+{
+    int64_t end = fd_mono_us() + us;
+    while (!stopping(r)) {
+        int64_t left = end - fd_mono_us();
+        if (left <= 0)
+            break;
+        fd_sleep_us(left < 20000 ? left : 20000);
+    }
+}
+
+/* ------------------------------------------------------------------ healing */
+
+typedef struct heal_job {
+    fd_run *r;
+    fd_active_fault *f;
+} heal_job;
+
+static void heal_host(size_t i, void *arg)
+{
+    heal_job *j = arg;
+    fd_fault_host *fh = &j->f->hosts[i];
+    if (!fh->needs_revert || fh->reverted)
+        return;
+    fd_conn *c = &j->r->pool.conns[fh->host];
+    free(fh->heal_error);
+    fh->heal_error = NULL;
+    for (int attempt = 1; attempt <= HEAL_ATTEMPTS; attempt++) {
+        if (!c->connected && fd_conn_open(c, c->host, &j->r->pool.opts) != FD_OK) {
+            free(fh->heal_error);
+            fh->heal_error = fd_strdup(c->error ? c->error : "cannot reconnect");
+        } else {
+            fd_exec_result er;
+            fd_conn_exec(c, fh->revert_cmd, NULL, HEAL_TIMEOUT_US, &er);
+            if (er.error == FD_OK && er.exit_status == 0) {
+                fh->reverted = true;
+                free(fh->heal_error);
+                fh->heal_error = NULL;
+                fd_exec_result_free(&er);
+                return;
+            }
+            free(fh->heal_error);
+            if (er.error != FD_OK)
+                fh->heal_error = fd_strdup(er.error_msg);
+            else
+                fh->heal_error = fd_asprintf("revert exited %d: %s", er.exit_status,
+                                             er.err[0] ? er.err : er.out);
+            fd_exec_result_free(&er);
+        }
+        if (attempt < HEAL_ATTEMPTS)
+            fd_sleep_us(1000000);
+    }
+}
+
+/* Heals one fault on all its hosts. Safe to call from any thread: a fault is healed
+ * once, by whoever marks it FD_FS_HEALING first. Returns false when a heal failed. */
+static bool heal_fault(fd_run *r, fd_active_fault *f, const char *why)
+{
+    pthread_mutex_lock(&r->lock);
+    bool mine = f->state == FD_FS_ACTIVE || f->state == FD_FS_HEAL_FAILED;
+    if (mine)
+        f->state = FD_FS_HEALING;
+    pthread_mutex_unlock(&r->lock);
+    if (mine && f->verifying) {
+        /* let the cut be observed before it is healed */
+        pthread_join(f->verifier, NULL);
+        f->verifying = false;
+    }
+    if (!mine) {
+        /* another thread is healing it: wait for the outcome */
+        for (;;) {
+            pthread_mutex_lock(&r->lock);
+            fd_fault_state st = f->state;
+            pthread_mutex_unlock(&r->lock);
+            if (st != FD_FS_HEALING)
+                return st != FD_FS_HEAL_FAILED;
+            fd_sleep_us(10000);
+        }
+    }
+    heal_job j = {.r = r, .f = f};
+    fd_fanout(f->nhosts, 0, heal_host, &j);
+    bool ok = true;
+    for (size_t i = 0; i < f->nhosts; i++) {
+        fd_fault_host *fh = &f->hosts[i];
+        if (fh->needs_revert && !fh->reverted) {
+            ok = false;
+            const fd_host *h = &r->s->inv.hosts[fh->host];
+            char *manual = fd_agent_heal_command(h, r->run_id);
+            run_error(r,
+                      "HEAL FAILED: fault '%s' (%s) on host %s: %s; it may still be in place "
+                      "(the host's watchdog reverts it at its ttl). Revert it by hand: %s",
+                      f->step->id, fd_fault_type_names[f->step->fault.type], h->name,
+                      fh->heal_error ? fh->heal_error : "unknown error", manual);
+            free(manual);
+        }
+    }
+    json_t *hosts = json_array();
+    for (size_t i = 0; i < f->nhosts; i++)
+        json_array_append_new(hosts, json_string(r->s->inv.hosts[f->hosts[i].host].name));
+    pthread_mutex_lock(&r->lock);
+    f->state = ok ? FD_FS_HEALED : FD_FS_HEAL_FAILED;
+    if (ok)
+        f->healed_s = now_s(r);
+    else
+        r->heal_failed = true;
+    pthread_mutex_unlock(&r->lock);
+    fd_history_event(&r->history, ok ? "fault_healed" : "fault_heal_failed",
+                     json_pack("{s:s,s:o,s:s}", "fault", f->step->id, "hosts", hosts, "why", why));
+    if (ok)
+        run_log(r, "fault %s healed (%s)", f->step->id, why);
+    return ok;
+}
+
+/* Heals every fault still in place, newest first. */
+static void heal_all(fd_run *r, const char *why)
+{
+    size_t active = 0;
+    pthread_mutex_lock(&r->lock);
+    for (size_t i = 0; i < r->nfaults; i++)
+        active += r->faults[i]->state == FD_FS_ACTIVE || r->faults[i]->state == FD_FS_HEALING;
+    size_t n = r->nfaults;
+    pthread_mutex_unlock(&r->lock);
+    if (active)
+        run_log(r, "healing %zu fault%s still in place (%s)", active, active == 1 ? "" : "s", why);
+    for (size_t i = n; i-- > 0;) {
+        fd_active_fault *f = r->faults[i];
+        if (f->state == FD_FS_ACTIVE || f->state == FD_FS_HEALING)
+            heal_fault(r, f, why);
+    }
+}
+
+static void *healer_main(void *arg)
+{
+    fd_run *r = arg;
+    while (!r->healer_quit) {
+        fd_active_fault *due = NULL;
+        int64_t now = fd_mono_us();
+        pthread_mutex_lock(&r->lock);
+        for (size_t i = 0; i < r->nfaults && !due; i++) {
+            fd_active_fault *f = r->faults[i];
+            if (f->state == FD_FS_ACTIVE && f->heal_due_us && f->heal_due_us <= now)
+                due = f;
+        }
+        pthread_mutex_unlock(&r->lock);
+        if (due) {
+            char *why = fd_format_duration(due->step->fault.duration_us);
+            char *msg = fd_asprintf("its duration of %s is over", why);
+            heal_fault(r, due, msg);
+            free(msg);
+            free(why);
+        } else {
+            fd_sleep_us(5000);
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ applying faults */
+
+typedef struct live_resolver {
+    fd_run *r;
+    char *error;
+} live_resolver;
+
+static size_t resolve_live(const fd_selector *sel, size_t *out, void *arg)
+{
+    live_resolver *lr = arg;
+    fd_where_result *det = NULL;
+    size_t ndet = 0;
+    size_t n = fd_selector_resolve(sel, &lr->r->pool, lr->r->run_id, &lr->r->rng, out, &det,
+                                   &ndet);
+    for (size_t i = 0; i < ndet; i++) {
+        if (!det[i].ran && !lr->error)
+            lr->error = fd_asprintf("the where command could not run on %s: %s",
+                                    lr->r->s->inv.hosts[det[i].host].name,
+                                    det[i].detail ? det[i].detail : "unreachable");
+        free(det[i].detail);
+    }
+    free(det);
+    return n;
+}
+
+typedef struct apply_job {
+    fd_run *r;
+    fd_active_fault *f;
+} apply_job;
+
+/* Keeps the agent's own lines (verified:, unverified:, note:, error:). */
+static char *agent_lines(const char *out, const char *err)
+{
+    fd_buf b;
+    fd_buf_init(&b, 8192);
+    const char *srcs[2] = {out, err};
+    for (int k = 0; k < 2; k++) {
+        const char *p = srcs[k];
+        while (p && *p) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            if (n && (fd_str_starts(p, "verified:") || fd_str_starts(p, "unverified:") ||
+                      fd_str_starts(p, "note:") || fd_str_starts(p, "error:"))) {
+                if (b.len)
+                    fd_buf_puts(&b, "; ");
+                fd_buf_append(&b, p, n);
+            }
+            p = nl ? nl + 1 : NULL;
+        }
+    }
+    return fd_buf_steal(&b);
+}
+
+static void apply_host(size_t i, void *arg)
+{
+    apply_job *j = arg;
+    fd_fault_host *fh = &j->f->hosts[i];
+    fd_conn *c = &j->r->pool.conns[fh->host];
+    char *input = fd_agent_input(&fh->call);
+    fh->needs_revert = true; /* from here on something may be in place */
+    fd_exec_result er;
+    fd_conn_exec(c, fh->apply_cmd, input, APPLY_TIMEOUT_US, &er);
+    free(input);
+    if (er.error != FD_OK) {
+        fh->apply_exit = -1;
+        fh->apply_detail = fd_asprintf("error: %s", er.error_msg);
+    } else {
+        fh->apply_exit = er.exit_status;
+        fh->apply_detail = agent_lines(er.out, er.err);
+        if (er.exit_status == 3 || er.exit_status == 2)
+            fh->needs_revert = false; /* the agent undid what it started */
+        if (er.exit_status != 0 && !fh->apply_detail[0]) {
+            free(fh->apply_detail);
+            fh->apply_detail = fd_asprintf("error: the agent exited %d: %s", er.exit_status,
+                                           er.err[0] ? er.err : er.out);
+        }
+    }
+    fd_exec_result_free(&er);
+}
+
+/* Runs a TCP connect test on host `from` towards host `to`'s SSH port.
+ * Returns 1 reachable, 0 unreachable, -1 could not tell. */
+static int reach(fd_run *r, size_t from, size_t to)
+{
+    const fd_host *t = &r->s->inv.hosts[to];
+    char *port = fd_asprintf("%d", t->port ? t->port : 22);
+    char *qa = fd_shell_quote(t->address);
+    char *cmd = fd_asprintf(
+        "if command -v bash >/dev/null 2>&1; then timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1' %s %s; "
+        "elif command -v nc >/dev/null 2>&1; then timeout 2 nc -z -w 2 %s %s; else exit 99; fi",
+        qa, port, qa, port);
+    fd_exec_result er;
+    fd_conn_exec(&r->pool.conns[from], cmd, NULL, 10000000, &er);
+    int res = -1;
+    if (er.error == FD_OK) {
+        if (er.exit_status == 0)
+            res = 1;
+        else if (er.exit_status == 124)
+            res = 0; /* timed out: the packets were dropped */
+        else if (er.exit_status != 99 && strstr(er.err, "refused"))
+            res = 1; /* refused: the network path works */
+    }
+    fd_exec_result_free(&er);
+    free(cmd);
+    free(qa);
+    free(port);
+    return res;
+}
+
+static bool in_list(const size_t *v, size_t n, size_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+/* For faults that cut the network, observes the cut from the hosts themselves: a
+ * target cannot reach a peer across the cut, and hosts on one side still reach each
+ * other. Appends to f->verification; returns false when the cut is not observed. */
+static bool verify_cut(fd_run *r, fd_active_fault *f, fd_buf *v)
+{
+    const fd_fault *ft = &f->step->fault;
+    bool cuts = ft->type == FD_FAULT_CUT_DATACENTER || ft->type == FD_FAULT_PARTITION;
+    if (!cuts || f->nhosts == 0)
+        return true;
+    fd_fault_host *a = &f->hosts[0];
+    if (a->npeers == 0)
+        return true;
+    const fd_inventory *inv = &r->s->inv;
+    size_t peer = a->peers[0];
+    int across = reach(r, a->host, peer);
+    if (across == 1) {
+        fd_buf_printf(v, "; NOT CUT: %s still reaches %s", inv->hosts[a->host].name,
+                      inv->hosts[peer].name);
+        return false;
+    }
+    if (across == 0)
+        fd_buf_printf(v, "; observed: %s cannot reach %s", inv->hosts[a->host].name,
+                      inv->hosts[peer].name);
+    else
+        fd_buf_printf(v, "; could not test reachability from %s (no bash or nc)",
+                      inv->hosts[a->host].name);
+    /* within a side: another host that shares the target's side */
+    size_t mate = (size_t)-1;
+    for (size_t i = 1; i < f->nhosts && mate == (size_t)-1; i++) {
+        size_t h = f->hosts[i].host;
+        if (!in_list(a->peers, a->npeers, h))
+            mate = h;
+    }
+    if (mate != (size_t)-1) {
+        int within = reach(r, a->host, mate);
+        if (within == 0) {
+            fd_buf_printf(v, "; WRONG: %s cannot reach %s on its own side",
+                          inv->hosts[a->host].name, inv->hosts[mate].name);
+            return false;
+        }
+        if (within == 1)
+            fd_buf_printf(v, ", and still reaches %s on its side", inv->hosts[mate].name);
+    } else if (a->npeers >= 2 && !(ft->type == FD_FAULT_PARTITION && ft->mode == FD_PART_ONEWAY)) {
+        /* the far side still holds together */
+        size_t p0 = a->peers[0], p1 = a->peers[1];
+        bool p0_target = false;
+        for (size_t i = 0; i < f->nhosts; i++)
+            p0_target |= f->hosts[i].host == p0;
+        if (!p0_target) {
+            int far = reach(r, p0, p1);
+            if (far == 0) {
+                fd_buf_printf(v, "; WRONG: %s cannot reach %s on the far side",
+                              inv->hosts[p0].name, inv->hosts[p1].name);
+                return false;
+            }
+            if (far == 1)
+                fd_buf_printf(v, "; %s still reaches %s", inv->hosts[p0].name,
+                              inv->hosts[p1].name);
+        }
+    }
+    return true;
+}
+
+static void *verify_main(void *arg)
+{
+    fd_active_fault *f = arg;
+    fd_run *r = f->run;
+    fd_buf v;
+    fd_buf_init(&v, 65536);
+    fd_buf_puts(&v, f->verification);
+    bool ok = verify_cut(r, f, &v);
+    char *vt = fd_buf_steal(&v);
+    char *red = fd_redact(&r->s->vars, vt);
+    free(vt);
+    pthread_mutex_lock(&r->lock);
+    free(f->verification);
+    f->verification = red;
+    f->took_effect = ok;
+    pthread_mutex_unlock(&r->lock);
+    fd_history_event(&r->history, ok ? "fault_verified" : "fault_failed",
+                     json_pack("{s:s,s:s}", "fault", f->step->id, "verification", red));
+    if (ok) {
+        run_log(r, "fault %s: %s", f->step->id, red);
+    } else {
+        run_error(r, "fault %s did not take effect: %s", f->step->id, red);
+        r->infra_error = true;
+        r->fault_failed = true;
+    }
+    return NULL;
+}
+
+/* Applies a fault step. Returns false when the step failed (the caller ends the run). */
+static bool apply_fault(fd_run *r, size_t index, const fd_step *st)
+{
+    const fd_scenario *s = r->s;
+    live_resolver lr = {.r = r};
+    fd_fault_expansion e;
+    char *err = NULL;
+    bool ok = fd_fault_expand(s, st, r->run_id, resolve_live, &lr, &e, &err);
+    if (lr.error) {
+        run_error(r, "fault %s: %s", st->id, lr.error);
+        free(lr.error);
+        free(err);
+        if (ok)
+            fd_fault_expansion_free(&e);
+        r->infra_error = true;
+        return false;
+    }
+    if (!ok) {
+        /* a selector that matches no host aborts the run (spec: Selecting hosts) */
+        run_error(r, "fault %s: %s; aborting", st->id, err);
+        free(err);
+        r->aborted = true;
+        free(r->abort_reason);
+        r->abort_reason = fd_asprintf("fault %s selected no host", st->id);
+        return false;
+    }
+    /* The blast radius is checked before anything touches a host. */
+    if (s->max_hosts_affected > 0) {
+        size_t total = r->ntouched;
+        for (size_t i = 0; i < e.n; i++)
+            total += !in_list(r->touched, r->ntouched, e.t[i].host);
+        if (total > (size_t)s->max_hosts_affected) {
+            run_error(r,
+                      "fault %s would bring the hosts touched by faults to %zu, more than "
+                      "safety.max_hosts_affected (%lld); aborting before it touches any host",
+                      st->id, total, (long long)s->max_hosts_affected);
+            fd_fault_expansion_free(&e);
+            r->aborted = true;
+            free(r->abort_reason);
+            r->abort_reason = fd_strdup("max_hosts_affected would be exceeded");
+            return false;
+        }
+    }
+    fd_active_fault *f = fd_xcalloc(1, sizeof *f);
+    f->step = st;
+    f->step_index = index;
+    f->healed_s = -1;
+    f->state = FD_FS_ACTIVE;
+    f->nhosts = e.n;
+    f->hosts = fd_xcalloc(e.n ? e.n : 1, sizeof *f->hosts);
+    for (size_t i = 0; i < e.n; i++) {
+        fd_fault_host *fh = &f->hosts[i];
+        const fd_host *h = &s->inv.hosts[e.t[i].host];
+        fh->host = e.t[i].host;
+        fh->call = e.t[i].call; /* moved */
+        e.t[i].call.args = (fd_strv){0};
+        fh->peers = e.t[i].peers;
+        fh->npeers = e.t[i].npeers;
+        e.t[i].peers = NULL;
+        fh->apply_exit = -1;
+        fh->apply_cmd = fd_agent_command(&fh->call, h, "apply", r->run_id, st->id, st->fault.ttl_us);
+        fh->revert_cmd = fd_agent_command(&fh->call, h, "revert", r->run_id, st->id, st->fault.ttl_us);
+        if (!in_list(r->touched, r->ntouched, fh->host)) {
+            r->touched = fd_xrealloc(r->touched, (r->ntouched + 1) * sizeof *r->touched);
+            r->touched[r->ntouched++] = fh->host;
+        }
+    }
+    fd_fault_expansion_free(&e);
+    pthread_mutex_lock(&r->lock);
+    r->faults = fd_xrealloc(r->faults, (r->nfaults + 1) * sizeof *r->faults);
+    r->faults[r->nfaults++] = f;
+    pthread_mutex_unlock(&r->lock);
+
+    f->started_s = now_s(r);
+    apply_job j = {.r = r, .f = f};
+    fd_fanout(f->nhosts, 0, apply_host, &j);
+    f->applied_s = now_s(r);
+    if (st->fault.duration_us > 0)
+        f->heal_due_us = fd_mono_us() + st->fault.duration_us;
+
+    fd_buf v;
+    fd_buf_init(&v, 65536);
+    bool took = true;
+    json_t *hosts = json_array();
+    for (size_t i = 0; i < f->nhosts; i++) {
+        fd_fault_host *fh = &f->hosts[i];
+        const char *name = s->inv.hosts[fh->host].name;
+        json_array_append_new(hosts, json_string(name));
+        fd_buf_printf(&v, "%s%s: %s", i ? "; " : "", name,
+                      fh->apply_detail && fh->apply_detail[0] ? fh->apply_detail : "(no output)");
+        if (fh->apply_exit != 0)
+            took = false;
+    }
+    char *vt = fd_buf_steal(&v);
+    f->verification = fd_redact(&s->vars, vt);
+    free(vt);
+    f->took_effect = took;
+    fd_history_event(&r->history, took ? "fault_applied" : "fault_failed",
+                     json_pack("{s:s,s:s,s:o,s:s}", "fault", st->id, "type",
+                               fd_fault_type_names[st->fault.type], "hosts", hosts,
+                               "verification", f->verification));
+    if (!took) {
+        run_error(r, "fault %s did not take effect: %s", st->id, f->verification);
+        r->infra_error = true;
+        return false;
+    }
+    /* A cut is observed from the hosts (a dropped connect takes its timeout to show),
+     * while the timeline goes on; a heal waits for the observation. */
+    f->run = r;
+    if ((st->fault.type == FD_FAULT_PARTITION || st->fault.type == FD_FAULT_CUT_DATACENTER) &&
+        pthread_create(&f->verifier, NULL, verify_main, f) == 0)
+        f->verifying = true;
+    char *dur = st->fault.duration_us ? fd_format_duration(st->fault.duration_us) : NULL;
+    run_log(r, "fault %s (%s) applied%s%s: %s", st->id, fd_fault_type_names[st->fault.type],
+            dur ? ", heals in " : "", dur ? dur : "", f->verification);
+    free(dur);
+    return true;
+}
+
+/* ------------------------------------------------------------------ other steps */
+
+static bool run_step_command(fd_run *r, const fd_step *st, char **detail)
+{
+    const fd_scenario *s = r->s;
+    if (!st->run.target.set) {
+        char *env[] = {fd_asprintf("FD_RUN_ID=%s", r->run_id), NULL};
+        fd_exec_result er;
+        fd_local_exec(st->run.command, env, st->run.timeout_us, &fd_run_signal, &er);
+        free(env[0]);
+        bool ok = er.error == FD_OK && er.exit_status == st->run.expect_exit;
+        if (!ok)
+            *detail = er.error != FD_OK
+                          ? fd_strdup(er.error_msg)
+                          : er.signal ? fd_asprintf("killed by SIG%s", er.signal)
+                                      : fd_asprintf("exited %d, expected %lld: %s", er.exit_status,
+                                                    (long long)st->run.expect_exit,
+                                                    er.err[0] ? er.err : er.out);
+        else
+            *detail = fd_asprintf("exited %d on the controller", er.exit_status);
+        fd_exec_result_free(&er);
+        return ok;
+    }
+    live_resolver lr = {.r = r};
+    size_t *hosts = fd_xcalloc(s->inv.n, sizeof *hosts);
+    size_t n = resolve_live(&st->run.target, hosts, &lr);
+    if (lr.error || n == 0) {
+        *detail = lr.error ? lr.error : fd_strdup("the target matches no host");
+        free(hosts);
+        return false;
+    }
+    bool ok = true;
+    fd_buf b;
+    fd_buf_init(&b, 65536);
+    for (size_t i = 0; i < n && ok; i++) {
+        const fd_host *h = &s->inv.hosts[hosts[i]];
+        char *cmd = fd_host_command(h, r->run_id, st->run.command, false);
+        fd_exec_result er;
+        fd_conn_exec(&r->pool.conns[hosts[i]], cmd, NULL, st->run.timeout_us, &er);
+        free(cmd);
+        if (er.error != FD_OK) {
+            fd_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", h->name, er.error_msg);
+            ok = false;
+        } else if (er.exit_status != st->run.expect_exit) {
+            char *e = fd_printable(er.err[0] ? er.err : er.out, 300);
+            fd_buf_printf(&b, "%s%s: exited %d, expected %lld: %s", b.len ? "; " : "", h->name,
+                          er.exit_status, (long long)st->run.expect_exit, e);
+            free(e);
+            ok = false;
+        } else {
+            fd_buf_printf(&b, "%s%s: exited %d", b.len ? "; " : "", h->name, er.exit_status);
+        }
+        fd_exec_result_free(&er);
+    }
+    free(hosts);
+    *detail = fd_buf_steal(&b);
+    return ok;
+}
+
+static bool heal_step(fd_run *r, const fd_step *st, char **detail)
+{
+    bool all = strcmp(st->heal, "all") == 0;
+    bool ok = true;
+    size_t healed = 0;
+    for (size_t i = r->nfaults; i-- > 0;) {
+        fd_active_fault *f = r->faults[i];
+        if (!all && strcmp(f->step->id, st->heal) != 0)
+            continue;
+        if (f->state == FD_FS_HEALED)
+            continue;
+        ok &= heal_fault(r, f, all ? "heal: all" : "heal step");
+        healed++;
+    }
+    *detail = fd_asprintf("%zu fault%s healed", healed, healed == 1 ? "" : "s");
+    return ok;
+}
+
+/* ------------------------------------------------------------------ the run */
+
+static bool make_dirs(const char *path)
+{
+    char *p = fd_strdup(path);
+    for (char *c = p + 1; *c; c++) {
+        if (*c == '/') {
+            *c = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                free(p);
+                return false;
+            }
+            *c = '/';
+        }
+    }
+    bool ok = mkdir(p, 0755) == 0 || errno == EEXIST;
+    free(p);
+    return ok;
+}
+
+static void copy_scenario(fd_run *r)
+{
+    char *err = NULL;
+    char *text = fd_read_file(r->s->file, (size_t)1 << 20, NULL, &err);
+    free(err);
+    if (!text)
+        return;
+    char *red = fd_redact(&r->s->vars, text);
+    char *path = fd_asprintf("%s/scenario.yaml", r->dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(red, f);
+        fclose(f);
+    }
+    free(path);
+    free(red);
+    free(text);
+}
+
+static bool preflight(fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    run_log(r, "preflight: connecting to %zu host%s", s->inv.n, s->inv.n == 1 ? "" : "s");
+    size_t failed = fd_pool_connect(&r->pool, NULL, 0);
+    for (size_t i = 0; i < s->inv.n; i++) {
+        fd_conn *c = &r->pool.conns[i];
+        if (!c->connected)
+            run_error(r, "preflight: host %s (%s): %s", s->inv.hosts[i].name,
+                      s->inv.hosts[i].address, c->error ? c->error : fd_err_str(c->status));
+    }
+    if (failed) {
+        run_error(r, "preflight failed on %zu host%s: nothing was injected", failed,
+                  failed == 1 ? "" : "s");
+        return false;
+    }
+    run_log(r, "preflight: %zu hosts reachable, host keys verified, authenticated", s->inv.n);
+    return true;
+}
+
+static const char *unsupported(const fd_scenario *s)
+{
+    for (size_t i = 0; i < s->nsteps; i++) {
+        switch (s->steps[i].kind) {
+        case FD_STEP_WAIT_FOR:
+        case FD_STEP_BACKUP:
+        case FD_STEP_COPY:
+        case FD_STEP_RESTORE:
+        case FD_STEP_VERIFY:
+            return fd_step_kind_names[s->steps[i].kind];
+        default:
+            break;
+        }
+    }
+    if (s->nprobes || s->nsteady || s->has_abort_if || s->nchecks)
+        return "probes";
+    return NULL;
+}
+
+int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
+{
+    memset(r, 0, sizeof *r);
+    r->s = s;
+    r->cli = cli;
+    r->seed = cli->seed;
+    pthread_mutex_init(&r->lock, NULL);
+    const char *missing = unsupported(s);
+    if (missing) {
+        fprintf(stderr, "firedrill run: this build cannot run scenarios with %s yet; "
+                        "`firedrill plan` shows what it would do\n",
+                missing);
+        r->exit_code = FD_EXIT_USAGE;
+        return r->exit_code;
+    }
+    r->started_unix = fd_unix_now();
+    r->t0_us = fd_mono_us();
+    r->run_id = fd_run_id_new(s->name, r->started_unix);
+    const char *base = cli->report_dir ? cli->report_dir : s->report_dir;
+    r->dir = fd_asprintf("%s/%s", base, r->run_id);
+    if (!make_dirs(r->dir)) {
+        fprintf(stderr, "firedrill run: cannot create the run directory %s: %s\n", r->dir,
+                strerror(errno));
+        r->exit_code = FD_EXIT_INFRA;
+        return r->exit_code;
+    }
+    char *hpath = fd_asprintf("%s/history.jsonl", r->dir);
+    if (fd_history_open(&r->history, hpath, r->t0_us) != 0) {
+        fprintf(stderr, "firedrill run: cannot write %s: %s\n", hpath, strerror(errno));
+        free(hpath);
+        r->exit_code = FD_EXIT_INFRA;
+        return r->exit_code;
+    }
+    free(hpath);
+    copy_scenario(r);
+    fd_rng_seed(&r->rng, r->seed);
+    fd_ssh_opts o = {.accept_new_host_keys = cli->accept_new_host_keys};
+    fd_pool_init(&r->pool, &s->inv, &o);
+    run_log(r, "run %s (seed %llu), writing %s", r->run_id, (unsigned long long)r->seed, r->dir);
+
+    bool ok = preflight(r);
+    if (!ok)
+        r->infra_error = true;
+    if (ok) {
+        r->healer_started = pthread_create(&r->healer, NULL, healer_main, r) == 0;
+        if (!r->healer_started) {
+            run_error(r, "cannot start the healer thread");
+            r->infra_error = true;
+            ok = false;
+        }
+    }
+    r->steps = fd_xcalloc(s->nsteps, sizeof *r->steps);
+    for (size_t i = 0; ok && i < s->nsteps; i++) {
+        const fd_step *st = &s->steps[i];
+        fd_step_record *rec = &r->steps[r->nsteps++];
+        rec->index = i;
+        rec->step = st;
+        rec->started_s = now_s(r);
+        if (stopping(r)) {
+            rec->status = "skipped";
+            rec->ended_s = rec->started_s;
+            break;
+        }
+        fd_history_event(&r->history, "step_started",
+                         json_pack("{s:i,s:s,s:s}", "index", (json_int_t)i, "kind",
+                                   fd_step_kind_names[st->kind], "id", st->id));
+        bool step_ok = true;
+        char *detail = NULL;
+        switch (st->kind) {
+        case FD_STEP_FAULT:
+            step_ok = apply_fault(r, i, st);
+            break;
+        case FD_STEP_HEAL:
+            step_ok = heal_step(r, st, &detail);
+            break;
+        case FD_STEP_WAIT: {
+            char *d = fd_format_duration(st->wait_us);
+            run_log(r, "step %zu: wait %s", i + 1, d);
+            free(d);
+            run_sleep(r, st->wait_us);
+            break;
+        }
+        case FD_STEP_RUN:
+            step_ok = run_step_command(r, st, &detail);
+            if (!step_ok)
+                r->infra_error = true;
+            run_log(r, "step %zu [%s] run: %s%s", i + 1, st->id, step_ok ? "" : "FAILED: ",
+                    detail);
+            break;
+        default:
+            break;
+        }
+        rec->ended_s = now_s(r);
+        rec->status = step_ok ? (stopping(r) && st->kind == FD_STEP_WAIT ? "interrupted" : "ok")
+                              : "failed";
+        rec->detail = detail ? fd_redact(&s->vars, detail) : NULL;
+        free(detail);
+        fd_history_event(&r->history, "step_ended",
+                         json_pack("{s:i,s:s,s:s}", "index", (json_int_t)i, "id", st->id,
+                                   "status", rec->status));
+        if (!step_ok) {
+            if (st->kind == FD_STEP_RUN)
+                run_error(r, "step %zu [%s] failed: %s", i + 1, st->id,
+                          rec->detail ? rec->detail : "");
+            ok = false;
+        }
+    }
+    if (r->fault_failed)
+        ok = false;
+    if (fd_run_signal && !r->aborted) {
+        r->aborted = true;
+        r->abort_reason = fd_strdup(fd_run_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        run_log(r, "interrupted by %s", r->abort_reason);
+        fd_history_event(&r->history, "abort", json_pack("{s:s}", "reason", r->abort_reason));
+    }
+    /* Every way out goes through here: heal whatever is still in place. */
+    heal_all(r, r->aborted ? "the run was aborted"
+                           : r->infra_error ? "the run failed" : "the timeline is over");
+    if (r->healer_started) {
+        r->healer_quit = true;
+        pthread_join(r->healer, NULL);
+    }
+    for (size_t i = 0; i < r->nfaults; i++)
+        if (r->faults[i]->verifying) {
+            pthread_join(r->faults[i]->verifier, NULL);
+            r->faults[i]->verifying = false;
+        }
+    /* A heal that failed the first time is tried once more at the very end. */
+    for (size_t i = 0; i < r->nfaults; i++)
+        if (r->faults[i]->state == FD_FS_HEAL_FAILED) {
+            r->heal_failed = false;
+            heal_fault(r, r->faults[i], "final retry");
+        }
+    r->heal_failed = false;
+    for (size_t i = 0; i < r->nfaults; i++)
+        r->heal_failed |= r->faults[i]->state == FD_FS_HEAL_FAILED;
+
+    if (r->heal_failed) {
+        r->exit_code = FD_EXIT_HEAL_FAILED;
+        r->verdict = "heal_failed";
+    } else if (r->infra_error) {
+        r->exit_code = FD_EXIT_INFRA;
+        r->verdict = "error";
+    } else if (r->aborted) {
+        r->exit_code = FD_EXIT_ABORTED;
+        r->verdict = "aborted";
+    } else {
+        r->exit_code = FD_EXIT_PASS;
+        r->verdict = "pass";
+    }
+    r->duration_s = now_s(r);
+    fd_history_event(&r->history, "run_ended",
+                     json_pack("{s:s,s:i}", "verdict", r->verdict, "exit_code",
+                               (json_int_t)r->exit_code));
+    if (fd_report_write_json(r) != 0)
+        run_error(r, "cannot write %s/report.json", r->dir);
+    size_t nf = r->nfaults, healed = 0;
+    for (size_t i = 0; i < nf; i++)
+        healed += r->faults[i]->state == FD_FS_HEALED;
+    run_log(r, "verdict: %s (exit %d); %zu fault%s injected, %zu healed; report: %s/report.json",
+            r->verdict, r->exit_code, nf, nf == 1 ? "" : "s", healed, r->dir);
+    return r->exit_code;
+}
+
+void fd_run_free(fd_run *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nfaults; i++) {
+        fd_active_fault *f = r->faults[i];
+        for (size_t k = 0; k < f->nhosts; k++) {
+            fd_fault_host *fh = &f->hosts[k];
+            fd_agent_call_free(&fh->call);
+            free(fh->apply_cmd);
+            free(fh->revert_cmd);
+            free(fh->peers);
+            free(fh->apply_detail);
+            free(fh->heal_error);
+        }
+        free(f->hosts);
+        free(f->verification);
+        free(f);
+    }
+    free(r->faults);
+    for (size_t i = 0; i < r->nsteps; i++)
+        free(r->steps[i].detail);
+    free(r->steps);
+    fd_strv_free(&r->errors);
+    free(r->touched);
+    free(r->abort_reason);
+    if (r->pool.conns)
+        fd_pool_free(&r->pool);
+    if (r->history.f)
+        fd_history_close(&r->history);
+    free(r->run_id);
+    free(r->dir);
+    pthread_mutex_destroy(&r->lock);
+}
