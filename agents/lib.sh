@@ -38,6 +38,10 @@ FD_ACTION=$1
 FD_RUN=$2
 fd_safe_name "$FD_RUN" || fd_die 2 "invalid run id"
 FD_DIR=$FD_ROOT/$FD_RUN
+# User commands (restart, stop, start, apply, revert) see the same variables as
+# every other command firedrill runs on a host.
+export FD_RUN_ID="$FD_RUN" FD_HOST_NAME="${FD_HOST_NAME:-}" FD_HOST_ADDRESS="${FD_HOST_ADDRESS:-}" \
+    FD_HOST_DATACENTER="${FD_HOST_DATACENTER:-}"
 shift 2
 if [ "$FD_ACTION" = apply ]; then
     [ $# -ge 2 ] || fd_die 2 "apply needs FAULT_ID and TTL_SECONDS"
@@ -77,7 +81,7 @@ fd_record() {
     {
         echo "#!/bin/sh"
         echo "# firedrill: revert fault $FD_FAULT of run $FD_RUN on $(hostname 2>/dev/null)"
-        echo "export FD_HOST_NAME=$(fd_q "${FD_HOST_NAME:-}") FD_HOST_ADDRESS=$(fd_q "${FD_HOST_ADDRESS:-}") FD_RUN_ID=$(fd_q "$FD_RUN")"
+        echo "export FD_HOST_NAME=$(fd_q "$FD_HOST_NAME") FD_HOST_ADDRESS=$(fd_q "$FD_HOST_ADDRESS") FD_HOST_DATACENTER=$(fd_q "$FD_HOST_DATACENTER") FD_RUN_ID=$(fd_q "$FD_RUN")"
         echo "fd_revert() {"
         cat
         echo ":"

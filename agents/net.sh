@@ -81,7 +81,7 @@ if [ "$kind" = partition ] && [ -z "$v4$v6" ] && [ "$(fd_arg clients)" != cut ];
     fd_die 3 "no peer to cut this host from"
 fi
 
-if command -v nft >/dev/null 2>&1; then
+if command -v nft >/dev/null 2>&1 && nft list tables </dev/null >/dev/null 2>&1; then
     fd_record <<REVERT
     if nft list table inet $T >/dev/null 2>&1; then nft delete table inet $T || return 1; fi
 REVERT

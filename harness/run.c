@@ -363,39 +363,42 @@ static bool verify_cut(fd_run *r, fd_active_fault *f, fd_buf *v)
     else
         fd_buf_printf(v, "; could not test reachability from %s (no bash or nc)",
                       inv->hosts[a->host].name);
-    /* within a side: another host that shares the target's side */
-    size_t mate = (size_t)-1;
-    for (size_t i = 1; i < f->nhosts && mate == (size_t)-1; i++) {
-        size_t h = f->hosts[i].host;
-        if (!in_list(a->peers, a->npeers, h))
-            mate = h;
-    }
-    if (mate != (size_t)-1) {
-        int within = reach(r, a->host, mate);
-        if (within == 0) {
-            fd_buf_printf(v, "; WRONG: %s cannot reach %s on its own side",
-                          inv->hosts[a->host].name, inv->hosts[mate].name);
-            return false;
-        }
-        if (within == 1)
-            fd_buf_printf(v, ", and still reaches %s on its side", inv->hosts[mate].name);
-    } else if (a->npeers >= 2 && !(ft->type == FD_FAULT_PARTITION && ft->mode == FD_PART_ONEWAY)) {
-        /* the far side still holds together */
-        size_t p0 = a->peers[0], p1 = a->peers[1];
-        bool p0_target = false;
-        for (size_t i = 0; i < f->nhosts; i++)
-            p0_target |= f->hosts[i].host == p0;
-        if (!p0_target) {
-            int far = reach(r, p0, p1);
-            if (far == 0) {
-                fd_buf_printf(v, "; WRONG: %s cannot reach %s on the far side",
-                              inv->hosts[p0].name, inv->hosts[p1].name);
+    /* within a side: two targets that are not cut from each other (a split group,
+     * a datacenter) still reach each other */
+    for (size_t i = 0; i < f->nhosts; i++) {
+        for (size_t k = 0; k < f->nhosts; k++) {
+            fd_fault_host *x = &f->hosts[i], *y = &f->hosts[k];
+            if (i == k || in_list(x->peers, x->npeers, y->host))
+                continue;
+            int within = reach(r, x->host, y->host);
+            if (within == 0) {
+                fd_buf_printf(v, "; WRONG: %s cannot reach %s on its own side",
+                              inv->hosts[x->host].name, inv->hosts[y->host].name);
                 return false;
             }
-            if (far == 1)
-                fd_buf_printf(v, "; %s still reaches %s", inv->hosts[p0].name,
-                              inv->hosts[p1].name);
+            if (within == 1)
+                fd_buf_printf(v, "; %s still reaches %s on its side", inv->hosts[x->host].name,
+                              inv->hosts[y->host].name);
+            return true;
         }
+    }
+    /* otherwise the far side still holds together (isolate, oneway) */
+    for (size_t i = 0; i + 1 < a->npeers; i++) {
+        size_t p0 = a->peers[i], p1 = a->peers[i + 1];
+        bool p0_target = false;
+        for (size_t k = 0; k < f->nhosts; k++)
+            p0_target |= f->hosts[k].host == p0;
+        if (p0_target)
+            continue;
+        int far = reach(r, p0, p1);
+        if (far == 0) {
+            fd_buf_printf(v, "; WRONG: %s cannot reach %s on the far side", inv->hosts[p0].name,
+                          inv->hosts[p1].name);
+            return false;
+        }
+        if (far == 1)
+            fd_buf_printf(v, "; %s still reaches %s", inv->hosts[p0].name, inv->hosts[p1].name);
+        break;
     }
     return true;
 }

@@ -46,9 +46,9 @@ t_end
 t_begin "plan: exact commands, static selectors resolved, nothing touched"
 expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5
 grep -q "^step 7 \[iso\] fault" "$T_OUT" || t_fail "step 7 header"
-grep -q "db1 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" sh -s -- apply every-fault-[0-9TZ]* iso 600 kind=partition peers=10.77.0.12,10.77.0.13 direction=both clients=cut # agents/net.sh" "$T_OUT" ||
+grep -q "db1 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" FD_HOST_NAME=db1 FD_HOST_ADDRESS=10.77.0.11 FD_HOST_DATACENTER=east sh -s -- apply every-fault-[0-9TZ]* iso 600 kind=partition peers=10.77.0.12,10.77.0.13 direction=both clients=cut # agents/net.sh" "$T_OUT" ||
     t_fail "isolate apply command"
-grep -q "db3 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" sudo -n --preserve-env=FD_SSH_CONNECTION sh -s -- apply" "$T_OUT" ||
+grep -q "db3 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" FD_HOST_NAME=db3 FD_HOST_ADDRESS=10.77.0.13 FD_HOST_DATACENTER=west sudo -n --preserve-env=FD_SSH_CONNECTION,FD_HOST_NAME,FD_HOST_ADDRESS,FD_HOST_DATACENTER sh -s -- apply" "$T_OUT" ||
     t_fail "sudo host apply command"
 grep -q "db2 apply: .* split .* peers=10.77.0.11 " "$T_OUT" || t_fail "split peers for db2"
 grep -q "db2 apply: .* dc .* peers=10.77.0.11 direction=both clients=cut" "$T_OUT" || t_fail "cut_datacenter for db2"

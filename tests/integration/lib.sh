@@ -48,3 +48,44 @@ wait_single_redis_primary() {
     done
     return 1
 }
+
+# ---- running drills in the background and following their history
+
+# fd_run_bg SCENARIO [ARGS...]: starts `firedrill run` in the background.
+fd_run_bg() {
+    RUN_REPORTS=$T_DIR/reports-$RANDOM$RANDOM
+    "$FD" run "$@" --report-dir "$RUN_REPORTS" >"$T_DIR/run.out" 2>"$T_DIR/run.err" &
+    RUN_PID=$!
+}
+
+run_dir() { ls -d "$RUN_REPORTS"/*/ 2>/dev/null | head -n 1; }
+
+# wait_event EVENT [SECONDS]: waits until the run's history holds that event.
+wait_event() {
+    local ev=$1 secs=${2:-30} d
+    for _ in $(seq 1 $((secs * 20))); do
+        d=$(run_dir)
+        [ -n "$d" ] && grep -q "\"event\":\"$ev\"" "$d/history.jsonl" 2>/dev/null && return 0
+        kill -0 "$RUN_PID" 2>/dev/null || { d=$(run_dir); [ -n "$d" ] && grep -q "\"event\":\"$ev\"" "$d/history.jsonl" 2>/dev/null; return $?; }
+        sleep 0.05
+    done
+    return 1
+}
+
+# fd_run_wait: waits for the background run; its exit status is in RUN_RC.
+fd_run_wait() {
+    wait "$RUN_PID"
+    RUN_RC=$?
+}
+
+in_host() { "$LAB" exec "$@"; }
+
+# reach FROM ADDR PORT: a TCP connect from inside a lab host, 1 s at most.
+reach() { in_host "$1" timeout 1 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
+
+# Firewall rules and fault records on a host, for "nothing left behind" checks.
+host_leftovers() {
+    in_host "$1" sh -c 'nft list tables 2>/dev/null | grep firedrill; ls /run/firedrill 2>/dev/null; pgrep -af "[f]d-watchdog"; tc qdisc show dev eth0 | grep -v "noqueue 0: root"' || true
+}
+
+lab_ip() { echo "10.77.0.$((10 + ${1#h}))"; }

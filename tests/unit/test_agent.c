@@ -80,7 +80,8 @@ static void test_kill_command(void **state)
     fd_agent_build(&f, "k", &ctx, &c);
     assert_string_equal(c.script, "proc");
     char *cmd = fd_agent_command(&c, &h, "apply", "r1", "k", 300000000);
-    assert_string_equal(cmd, "FD_SSH_CONNECTION=\"$SSH_CONNECTION\" sh -s -- apply r1 k 300 "
+    assert_string_equal(cmd, "FD_SSH_CONNECTION=\"$SSH_CONNECTION\" FD_HOST_NAME=h1 "
+                             "FD_HOST_ADDRESS=10.77.0.11 FD_HOST_DATACENTER=dc-a sh -s -- apply r1 k 300 "
                              "kind=kill 'process=x'\\''; touch /tmp/fd-pwned; '\\''' signal=KILL "
                              "# agents/proc.sh");
     free(cmd);
