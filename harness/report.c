@@ -2,6 +2,7 @@
  * format). Every string that may hold a secret is redacted on the way in. */
 #include "run.h"
 
+#include <math.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,62 @@ static json_t *jstr(const fd_run *r, const char *s)
 static json_t *jtime(double s)
 {
     return s < 0 ? json_null() : json_real((double)(int64_t)(s * 1000.0 + 0.5) / 1000.0);
+}
+
+/* A measured figure, rounded; null when it could not be measured. */
+static json_t *jnum(double v, double scale)
+{
+    if (isnan(v))
+        return json_null();
+    return json_real(round(v * scale) / scale);
+}
+
+static json_t *jcount(int64_t v)
+{
+    return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+static json_t *probe_json(const fd_run *r, const fd_probe_run *pr)
+{
+    const fd_probe_metrics *m = &pr->m;
+    const fd_probe *p = pr->p;
+    json_t *outages = json_array();
+    for (size_t i = 0; i < m->noutages; i++) {
+        const fd_outage *o = &m->outages[i];
+        json_array_append_new(
+            outages, json_pack("{s:o,s:o,s:o,s:b}", "start_s",
+                               jtime((double)(o->start_us - r->t0_us) / 1e6), "end_s",
+                               jtime((double)(o->end_us - r->t0_us) / 1e6), "duration_s",
+                               jnum((double)(o->end_us - o->start_us) / 1e6, 1000), "ended",
+                               o->ended));
+    }
+    json_t *j = json_pack(
+        "{s:o,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "name", jstr(r, p->name), "type",
+        fd_probe_type_names[p->type], "mode", p->write ? "write" : "read", "ops",
+        (json_int_t)m->ops, "ok", (json_int_t)m->ok, "fail", (json_int_t)m->fail, "unknown",
+        (json_int_t)m->unknown, "availability", jnum(m->availability, 1e6), "failover_time_s",
+        jnum(m->failover_time_s, 1000), "outages", outages);
+    if (p->write) {
+        json_object_set_new(j, "lost_writes", jcount(m->lost_writes));
+        json_object_set_new(j, "phantom_writes", jcount(m->phantom_writes));
+        json_object_set_new(j, "corrupt_values", jcount(m->corrupt_values));
+        json_object_set_new(j, "values_read_back",
+                            pr->read_back_error ? json_null()
+                                                : json_integer((json_int_t)pr->read_back_count));
+        if (pr->read_back_error)
+            json_object_set_new(j, "read_back_error", jstr(r, pr->read_back_error));
+    }
+    json_object_set_new(j, "latency_ms",
+                        json_pack("{s:o,s:o,s:o}", "p50", jnum(m->latency_p50_ms, 1000), "p99",
+                                  jnum(m->latency_p99_ms, 1000), "max",
+                                  jnum(m->latency_max_ms, 1000)));
+    json_object_set_new(j, "interval_s", jnum((double)p->interval_us / 1e6, 1e6));
+    json_object_set_new(j, "timeout_s", jnum((double)p->timeout_us / 1e6, 1e6));
+    json_object_set_new(j, "missed_slots", json_integer((json_int_t)pr->missed_slots));
+    json_object_set_new(j, "ops_recorded", json_integer((json_int_t)pr->nops));
+    if (pr->last_error)
+        json_object_set_new(j, "last_error", jstr(r, pr->last_error));
+    return j;
 }
 
 /* The file's sha256 as hex, or NULL. Caller frees. */
@@ -126,9 +183,31 @@ int fd_report_write_json(const fd_run *r)
         json_array_append_new(steps, o);
     }
     json_object_set_new(root, "steps", steps);
-    json_object_set_new(root, "probes", json_array());
+    json_t *probes = json_array();
+    for (size_t i = 0; i < r->nprobes; i++)
+        json_array_append_new(probes, probe_json(r, &r->probes[i]));
+    json_object_set_new(root, "probes", probes);
     json_object_set_new(root, "verifies", json_array());
-    json_object_set_new(root, "checks", json_array());
+    json_t *checks = json_array();
+    for (size_t i = 0; i < r->nchecks; i++) {
+        const fd_check_result *cr = &r->check_results[i];
+        const fd_check *c = cr->check;
+        json_t *o = json_object();
+        if (c->probe)
+            json_object_set_new(o, "probe", jstr(r, c->probe));
+        else
+            json_object_set_new(o, "step", jstr(r, c->step));
+        json_object_set_new(o, "metric", json_string(fd_metric_names[c->metric]));
+        json_object_set_new(o, c->is_max ? "max" : "min", json_real(c->limit));
+        json_object_set_new(o, "value", jnum(cr->value, 1e6));
+        json_object_set_new(o, "pass", json_boolean(cr->pass));
+        json_array_append_new(checks, o);
+    }
+    json_object_set_new(root, "checks", checks);
+    json_object_set_new(root, "controller",
+                        json_pack("{s:o,s:o,s:I}", "cpu_user_s", jnum(r->cpu_user_s, 1000),
+                                  "cpu_system_s", jnum(r->cpu_system_s, 1000), "max_rss_kb",
+                                  (json_int_t)r->max_rss_kb));
     json_t *errors = json_array();
     for (size_t i = 0; i < r->errors.n; i++)
         json_array_append_new(errors, jstr(r, r->errors.v[i]));

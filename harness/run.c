@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,10 +196,67 @@ static void heal_all(fd_run *r, const char *why)
     }
 }
 
+/* The share of ok operations of a probe that started in [from, to], or NAN. */
+static double window_availability(fd_probe_run *pr, int64_t from, int64_t to)
+{
+    pthread_mutex_lock(&pr->lock);
+    uint64_t all = 0, ok = 0;
+    for (size_t i = pr->nops; i-- > 0;) {
+        const fd_op *o = &pr->ops[i];
+        if (o->start_us > to)
+            continue;
+        if (o->start_us < from)
+            break;
+        all++;
+        ok += o->outcome == FD_OUT_OK;
+    }
+    pthread_mutex_unlock(&pr->lock);
+    return all ? (double)ok / (double)all : NAN;
+}
+
+static fd_probe_run *probe_run(fd_run *r, const char *name)
+{
+    for (size_t i = 0; i < r->nprobes; i++)
+        if (fd_str_eq(r->probes[i].p->name, name))
+            return &r->probes[i];
+    return NULL;
+}
+
+/* safety.abort_if: checked a few times a second once the timeline has run for `for`. */
+static void check_abort_if(fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    int64_t now = fd_mono_us();
+    if (!s->has_abort_if || !r->timeline_start_us || r->timeline_end_us || r->aborted ||
+        now < r->next_abort_check_us)
+        return;
+    r->next_abort_check_us = now + 100000;
+    if (now - r->timeline_start_us < s->abort_if.for_us)
+        return;
+    fd_probe_run *pr = probe_run(r, s->abort_if.probe);
+    if (!pr)
+        return;
+    double a = window_availability(pr, now - s->abort_if.for_us, now);
+    if (!isnan(a) && fd_cmp_holds(&s->abort_if.availability, a)) {
+        char *d = fd_format_duration(s->abort_if.for_us);
+        pthread_mutex_lock(&r->lock);
+        free(r->abort_reason);
+        r->abort_reason = fd_asprintf("abort_if: probe %s availability %.4f %s %g over the last %s",
+                                      pr->p->name, a, fd_cmp_op_str(s->abort_if.availability.op),
+                                      s->abort_if.availability.value, d);
+        r->aborted = true;
+        pthread_mutex_unlock(&r->lock);
+        fd_history_event(&r->history, "abort", json_pack("{s:s}", "reason", r->abort_reason));
+        run_log(r, "ABORT: %s", r->abort_reason);
+        free(d);
+    }
+}
+
 static void *healer_main(void *arg)
 {
     fd_run *r = arg;
     while (!r->healer_quit) {
+        check_abort_if(r);
         fd_active_fault *due = NULL;
         int64_t now = fd_mono_us();
         pthread_mutex_lock(&r->lock);
@@ -609,6 +668,44 @@ static bool run_step_command(fd_run *r, const fd_step *st, char **detail)
     return ok;
 }
 
+/* wait_for: until the probe has succeeded continuously for healthy_for. */
+static bool wait_for_step(fd_run *r, const fd_step *st, char **detail)
+{
+    fd_probe_run *pr = probe_run(r, st->wait_for.probe);
+    int64_t start = fd_mono_us(), deadline = start + st->wait_for.timeout_us;
+    while (!stopping(r)) {
+        /* the start of the current run of ok operations */
+        int64_t healthy_since = 0;
+        pthread_mutex_lock(&pr->lock);
+        for (size_t i = pr->nops; i-- > 0;) {
+            if (pr->ops[i].outcome != FD_OUT_OK)
+                break;
+            healthy_since = pr->ops[i].start_us;
+        }
+        pthread_mutex_unlock(&pr->lock);
+        int64_t now = fd_mono_us();
+        if (healthy_since && now - healthy_since >= st->wait_for.healthy_for_us) {
+            *detail = fd_asprintf("probe %s healthy for %.2fs after %.2fs", pr->p->name,
+                                  (double)(now - healthy_since) / 1e6, (double)(now - start) / 1e6);
+            return true;
+        }
+        if (now >= deadline)
+            break;
+        fd_sleep_us(10000);
+    }
+    if (stopping(r)) {
+        *detail = fd_strdup("interrupted");
+        return true;
+    }
+    char *h = fd_format_duration(st->wait_for.healthy_for_us);
+    char *t = fd_format_duration(st->wait_for.timeout_us);
+    *detail = fd_asprintf("probe %s did not stay healthy for %s within %s (last error: %s)",
+                          pr->p->name, h, t, pr->last_error ? pr->last_error : "none");
+    free(h);
+    free(t);
+    return false;
+}
+
 static bool heal_step(fd_run *r, const fd_step *st, char **detail)
 {
     bool all = strcmp(st->heal, "all") == 0;
@@ -690,7 +787,6 @@ static const char *unsupported(const fd_scenario *s)
 {
     for (size_t i = 0; i < s->nsteps; i++) {
         switch (s->steps[i].kind) {
-        case FD_STEP_WAIT_FOR:
         case FD_STEP_BACKUP:
         case FD_STEP_COPY:
         case FD_STEP_RESTORE:
@@ -700,9 +796,180 @@ static const char *unsupported(const fd_scenario *s)
             break;
         }
     }
-    if (s->nprobes || s->nsteady || s->has_abort_if || s->nchecks)
-        return "probes";
+    for (size_t i = 0; i < s->nchecks; i++)
+        if (s->checks[i].step)
+            return "verify checks";
     return NULL;
+}
+
+static bool start_probes(fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    if (!s->nprobes)
+        return true;
+    r->probes = fd_xcalloc(s->nprobes, sizeof *r->probes);
+    fd_probe_env env = {.run_id = r->run_id, .pool = &r->pool, .s = s};
+    for (size_t i = 0; i < s->nprobes; i++) {
+        r->nprobes++;
+        if (!fd_probe_start(&r->probes[i], &s->probes[i], &env, &r->history)) {
+            run_error(r, "probe %s could not start", s->probes[i].name);
+            r->infra_error = true;
+            return false;
+        }
+    }
+    run_log(r, "%zu probe%s running", s->nprobes, s->nprobes == 1 ? "" : "s");
+    return true;
+}
+
+/* steady_state: every condition must hold over its `for`, measured from the probes'
+ * start, before the first fault. Unmet: abort with nothing injected. */
+static bool steady_state(fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    if (!s->nsteady)
+        return true;
+    int64_t start = fd_mono_us(), longest = 0;
+    for (size_t i = 0; i < s->nsteady; i++)
+        if (s->steady[i].for_us > longest)
+            longest = s->steady[i].for_us;
+    char *d = fd_format_duration(longest);
+    run_log(r, "steady state: measuring for %s before any fault", d);
+    free(d);
+    run_sleep(r, longest);
+    if (stopping(r))
+        return false;
+    int64_t now = fd_mono_us();
+    for (size_t i = 0; i < s->nsteady; i++) {
+        const fd_condition *c = &s->steady[i];
+        fd_probe_run *pr = probe_run(r, c->probe);
+        int64_t from = now - c->for_us < start ? start : now - c->for_us;
+        double a = window_availability(pr, from, now);
+        bool holds = !isnan(a) && fd_cmp_holds(&c->availability, a);
+        fd_history_event(&r->history, "steady_state",
+                         json_pack("{s:s,s:o,s:b}", "probe", c->probe,
+                                   "availability", isnan(a) ? json_null() : json_real(a), "met",
+                                   holds));
+        if (!holds) {
+            pthread_mutex_lock(&r->lock);
+            free(r->abort_reason);
+            r->abort_reason = fd_asprintf(
+                "steady state not met: probe %s availability %s %s %g (last error: %s); "
+                "nothing was injected",
+                c->probe, isnan(a) ? "unmeasured" : "", fd_cmp_op_str(c->availability.op),
+                c->availability.value, pr->last_error ? pr->last_error : "none");
+            if (!isnan(a)) {
+                free(r->abort_reason);
+                r->abort_reason = fd_asprintf(
+                    "steady state not met: probe %s availability %.4f, needs %s %g (last "
+                    "error: %s); nothing was injected",
+                    c->probe, a, fd_cmp_op_str(c->availability.op), c->availability.value,
+                    pr->last_error ? pr->last_error : "none");
+            }
+            r->aborted = true;
+            pthread_mutex_unlock(&r->lock);
+            run_error(r, "%s", r->abort_reason);
+            return false;
+        }
+        run_log(r, "steady state: probe %s availability %.4f %s %g: met", c->probe, a,
+                fd_cmp_op_str(c->availability.op), c->availability.value);
+    }
+    return true;
+}
+
+/* Stops the probes, waits `settle`, reads back what the write probes wrote, and
+ * computes every probe's figures over the timeline. */
+static void finish_probes(fd_run *r)
+{
+    if (!r->nprobes)
+        return;
+    for (size_t i = 0; i < r->nprobes; i++)
+        fd_probe_stop(&r->probes[i]);
+    int64_t settle = 0;
+    bool writes = false;
+    for (size_t i = 0; i < r->nprobes; i++) {
+        if (r->probes[i].p->write && r->probes[i].client) {
+            writes = true;
+            if (r->probes[i].p->settle_us > settle)
+                settle = r->probes[i].p->settle_us;
+        }
+    }
+    if (writes && !r->heal_failed) {
+        char *d = fd_format_duration(settle);
+        run_log(r, "every fault healed; settling for %s before reading back", d);
+        free(d);
+        /* settle even when interrupted: the read-back is what the drill is for */
+        fd_sleep_us(settle);
+    }
+    int64_t from = r->timeline_start_us ? r->timeline_start_us : r->t0_us;
+    int64_t to = r->timeline_end_us ? r->timeline_end_us : fd_mono_us();
+    for (size_t i = 0; i < r->nprobes; i++) {
+        fd_probe_run *pr = &r->probes[i];
+        fd_metrics_compute(pr->ops, pr->nops, from, to, &pr->m);
+        if (pr->p->write && !r->heal_failed && pr->client) {
+            fd_probe_read_back(pr, 30000000);
+            fd_history_event(&r->history, "read_back",
+                             json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "probe", pr->p->name,
+                                       "values", (json_int_t)pr->read_back_count, "lost_writes",
+                                       (json_int_t)pr->m.lost_writes, "phantom_writes",
+                                       (json_int_t)pr->m.phantom_writes, "corrupt_values",
+                                       (json_int_t)pr->m.corrupt_values, "error",
+                                       pr->read_back_error ? json_string(pr->read_back_error)
+                                                           : json_null()));
+        }
+        const fd_probe_metrics *m = &pr->m;
+        if (pr->p->write)
+            run_log(r,
+                    "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s, "
+                    "lost writes %lld, phantom %lld, corrupt %lld%s%s",
+                    pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
+                    m->noutages, m->noutages == 1 ? "" : "s", (long long)m->lost_writes,
+                    (long long)m->phantom_writes, (long long)m->corrupt_values,
+                    pr->read_back_error ? "; read-back failed: " : "",
+                    pr->read_back_error ? pr->read_back_error : "");
+        else
+            run_log(r, "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s",
+                    pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
+                    m->noutages, m->noutages == 1 ? "" : "s");
+    }
+}
+
+static double metric_value(const fd_probe_metrics *m, fd_metric metric)
+{
+    switch (metric) {
+    case FD_METRIC_AVAILABILITY: return m->availability;
+    case FD_METRIC_FAILOVER_TIME: return m->failover_time_s;
+    case FD_METRIC_OUTAGES: return m->ops ? (double)m->noutages : NAN;
+    case FD_METRIC_LOST_WRITES: return m->lost_writes < 0 ? NAN : (double)m->lost_writes;
+    case FD_METRIC_PHANTOM_WRITES: return m->phantom_writes < 0 ? NAN : (double)m->phantom_writes;
+    case FD_METRIC_CORRUPT_VALUES: return m->corrupt_values < 0 ? NAN : (double)m->corrupt_values;
+    case FD_METRIC_LATENCY_P50: return m->latency_p50_ms / 1000.0;
+    case FD_METRIC_LATENCY_P99: return m->latency_p99_ms / 1000.0;
+    case FD_METRIC_LATENCY_MAX: return m->latency_max_ms / 1000.0;
+    default: return NAN;
+    }
+}
+
+static void evaluate_checks(fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    if (!s->nchecks || r->heal_failed)
+        return;
+    r->check_results = fd_xcalloc(s->nchecks, sizeof *r->check_results);
+    r->nchecks = s->nchecks;
+    for (size_t i = 0; i < s->nchecks; i++) {
+        const fd_check *c = &s->checks[i];
+        fd_check_result *cr = &r->check_results[i];
+        cr->check = c;
+        fd_probe_run *pr = c->probe ? probe_run(r, c->probe) : NULL;
+        cr->value = pr ? metric_value(&pr->m, c->metric) : NAN;
+        cr->pass = !isnan(cr->value) && (c->is_max ? cr->value <= c->limit : cr->value >= c->limit);
+        if (!cr->pass)
+            r->checks_failed = true;
+        run_log(r, "check %s %s %s %g: %s%s", c->probe ? c->probe : c->step,
+                fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit,
+                cr->pass ? "pass" : "FAIL",
+                isnan(cr->value) ? " (not measured)" : "");
+    }
 }
 
 int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
@@ -756,6 +1023,9 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
             ok = false;
         }
     }
+    if (ok)
+        ok = start_probes(r) && steady_state(r);
+    r->timeline_start_us = fd_mono_us();
     r->steps = fd_xcalloc(s->nsteps, sizeof *r->steps);
     for (size_t i = 0; ok && i < s->nsteps; i++) {
         const fd_step *st = &s->steps[i];
@@ -787,6 +1057,15 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
             run_sleep(r, st->wait_us);
             break;
         }
+        case FD_STEP_WAIT_FOR:
+            step_ok = wait_for_step(r, st, &detail);
+            run_log(r, "step %zu [%s] wait_for: %s%s", i + 1, st->id, step_ok ? "" : "FAILED: ",
+                    detail);
+            if (!step_ok) {
+                r->checks_failed = true;
+                run_error(r, "step %zu [%s]: %s", i + 1, st->id, detail);
+            }
+            break;
         case FD_STEP_RUN:
             step_ok = run_step_command(r, st, &detail);
             if (!step_ok)
@@ -812,6 +1091,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
             ok = false;
         }
     }
+    r->timeline_end_us = fd_mono_us();
     if (r->fault_failed)
         ok = false;
     if (fd_run_signal && !r->aborted) {
@@ -841,6 +1121,14 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
     r->heal_failed = false;
     for (size_t i = 0; i < r->nfaults; i++)
         r->heal_failed |= r->faults[i]->state == FD_FS_HEAL_FAILED;
+    finish_probes(r);
+    evaluate_checks(r);
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        r->cpu_user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+        r->cpu_system_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+        r->max_rss_kb = ru.ru_maxrss;
+    }
 
     if (r->heal_failed) {
         r->exit_code = FD_EXIT_HEAL_FAILED;
@@ -851,6 +1139,9 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
     } else if (r->aborted) {
         r->exit_code = FD_EXIT_ABORTED;
         r->verdict = "aborted";
+    } else if (r->checks_failed) {
+        r->exit_code = FD_EXIT_FAIL;
+        r->verdict = "fail";
     } else {
         r->exit_code = FD_EXIT_PASS;
         r->verdict = "pass";
@@ -889,6 +1180,10 @@ void fd_run_free(fd_run *r)
         free(f);
     }
     free(r->faults);
+    for (size_t i = 0; i < r->nprobes; i++)
+        fd_probe_free(&r->probes[i]);
+    free(r->probes);
+    free(r->check_results);
     for (size_t i = 0; i < r->nsteps; i++)
         free(r->steps[i].detail);
     free(r->steps);

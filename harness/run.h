@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "history.h"
 #include "plan.h"
+#include "probe.h"
 #include "ssh.h"
 
 #include <pthread.h>
@@ -60,6 +61,12 @@ typedef struct fd_step_record {
     char *detail;
 } fd_step_record;
 
+typedef struct fd_check_result {
+    const fd_check *check;
+    double value;                /* NAN: not measured */
+    bool pass;
+} fd_check_result;
+
 typedef struct fd_run {
     const fd_scenario *s;
     const fd_cli *cli;
@@ -84,6 +91,15 @@ typedef struct fd_run {
     volatile bool healer_quit;
     bool aborted, infra_error, heal_failed;
     volatile bool fault_failed;  /* a fault was found not to have taken effect */
+    bool checks_failed;          /* a check failed, or a wait_for timed out */
+    fd_probe_run *probes;
+    size_t nprobes;
+    int64_t timeline_start_us, timeline_end_us;
+    int64_t next_abort_check_us;
+    fd_check_result *check_results;
+    size_t nchecks;
+    double cpu_user_s, cpu_system_s;
+    long max_rss_kb;
     char *abort_reason;
     int exit_code;
     const char *verdict;

@@ -1,0 +1,168 @@
+/* metrics.c: availability, outages, failover time, latency percentiles and data loss. */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const fd_outcome_names[] = {"ok", "fail", "unknown"};
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted values. */
+static double percentile(const int64_t *v, size_t n, double p)
+{
+    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+    if (rank < 1)
+        rank = 1;
+    if (rank > n)
+        rank = n;
+    return (double)v[rank - 1];
+}
+
+void fd_metrics_compute(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us,
+                        fd_probe_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    m->lost_writes = m->phantom_writes = m->corrupt_values = -1;
+    int64_t *lat = fd_xmalloc((n ? n : 1) * sizeof *lat);
+    size_t nlat = 0;
+    bool seen_ok = false, in_outage = false;
+    fd_outage cur = {0};
+    size_t cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        const fd_op *o = &ops[i];
+        if (o->start_us < from_us || o->start_us > to_us)
+            continue;
+        m->ops++;
+        if (o->outcome == FD_OUT_OK) {
+            m->ok++;
+            lat[nlat++] = o->end_us - o->start_us;
+            if (in_outage) {
+                cur.end_us = o->start_us;
+                cur.ended = true;
+                if (m->noutages == cap) {
+                    cap = cap ? cap * 2 : 8;
+                    m->outages = fd_xrealloc(m->outages, cap * sizeof *m->outages);
+                }
+                m->outages[m->noutages++] = cur;
+                in_outage = false;
+            }
+            seen_ok = true;
+        } else {
+            if (o->outcome == FD_OUT_FAIL)
+                m->fail++;
+            else
+                m->unknown++;
+            if (seen_ok && !in_outage) {
+                in_outage = true;
+                cur.start_us = o->start_us;
+            }
+            if (in_outage)
+                cur.end_us = o->end_us > cur.end_us ? o->end_us : cur.end_us;
+        }
+    }
+    if (in_outage) {
+        /* still down when the window closed: a lower bound, reported as not ended */
+        cur.ended = false;
+        if (m->noutages == cap) {
+            cap = cap ? cap * 2 : 8;
+            m->outages = fd_xrealloc(m->outages, cap * sizeof *m->outages);
+        }
+        m->outages[m->noutages++] = cur;
+    }
+    m->availability = m->ops ? (double)m->ok / (double)m->ops : NAN;
+    m->failover_time_s = m->ops ? 0.0 : NAN;
+    for (size_t i = 0; i < m->noutages; i++) {
+        double d = (double)(m->outages[i].end_us - m->outages[i].start_us) / 1e6;
+        if (d > m->failover_time_s)
+            m->failover_time_s = d;
+    }
+    if (nlat) {
+        qsort(lat, nlat, sizeof *lat, cmp_i64);
+        m->latency_p50_ms = percentile(lat, nlat, 50) / 1000.0;
+        m->latency_p99_ms = percentile(lat, nlat, 99) / 1000.0;
+        m->latency_max_ms = (double)lat[nlat - 1] / 1000.0;
+    } else {
+        m->latency_p50_ms = m->latency_p99_ms = m->latency_max_ms = NAN;
+    }
+    free(lat);
+}
+
+double fd_metrics_availability(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us)
+{
+    uint64_t all = 0, ok = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].start_us < from_us || ops[i].start_us > to_us)
+            continue;
+        all++;
+        ok += ops[i].outcome == FD_OUT_OK;
+    }
+    return all ? (double)ok / (double)all : NAN;
+}
+
+bool fd_metrics_all_ok(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us)
+{
+    size_t seen = 0;
+    for (size_t i = n; i-- > 0;) {
+        if (ops[i].start_us > to_us)
+            continue;
+        if (ops[i].start_us < from_us)
+            break;
+        if (ops[i].outcome != FD_OUT_OK)
+            return false;
+        seen++;
+    }
+    return seen > 0;
+}
+
+void fd_metrics_data_loss(const fd_op *ops, size_t n, const fd_strv *read_values,
+                          fd_probe_metrics *m)
+{
+    /* status by operation number: 0 never attempted, else outcome + 1 */
+    uint64_t maxn = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].n > maxn)
+            maxn = ops[i].n;
+    uint8_t *status = fd_xcalloc((size_t)maxn + 1, 1);
+    uint8_t *found = fd_xcalloc((size_t)maxn + 1, 1);
+    for (size_t i = 0; i < n; i++)
+        status[ops[i].n] = (uint8_t)(ops[i].outcome + 1);
+    int64_t corrupt = 0;
+    for (size_t i = 0; i < read_values->n; i++) {
+        const char *v = read_values->v[i];
+        char *end = NULL;
+        unsigned long long k = strtoull(v, &end, 10);
+        bool numeric = *v >= '0' && *v <= '9' && end && *end == '\0';
+        if (!numeric || k > maxn || status[k] == 0) {
+            corrupt++;
+            continue;
+        }
+        found[k] = 1;
+    }
+    int64_t lost = 0, phantom = 0;
+    for (uint64_t k = 0; k <= maxn; k++) {
+        if (status[k] == FD_OUT_OK + 1 && !found[k])
+            lost++;
+        else if (status[k] == FD_OUT_FAIL + 1 && found[k])
+            phantom++;
+    }
+    m->lost_writes = lost;
+    m->phantom_writes = phantom;
+    m->corrupt_values = corrupt;
+    free(status);
+    free(found);
+}
+
+void fd_metrics_free(fd_probe_metrics *m)
+{
+    if (!m)
+        return;
+    free(m->outages);
+    m->outages = NULL;
+    m->noutages = 0;
+}

@@ -1,0 +1,58 @@
+/* metrics.h: the measured figures of a probe, computed from its operations.
+ * Pure functions over arrays: no I/O, unit-tested. */
+#ifndef FD_METRICS_H
+#define FD_METRICS_H
+
+#include "util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum fd_outcome { FD_OUT_OK = 0, FD_OUT_FAIL = 1, FD_OUT_UNKNOWN = 2 } fd_outcome;
+extern const char *const fd_outcome_names[];
+
+typedef struct fd_op {
+    int64_t start_us, end_us; /* monotonic */
+    uint64_t n;               /* operation number; a write's value is its decimal n */
+    uint8_t outcome;
+} fd_op;
+
+typedef struct fd_outage {
+    int64_t start_us, end_us; /* end: the start of the next ok operation */
+    bool ended;               /* false: no ok operation came before the window's end */
+} fd_outage;
+
+typedef struct fd_probe_metrics {
+    uint64_t ops, ok, fail, unknown;
+    double availability;      /* NAN when there were no operations */
+    double failover_time_s;   /* the longest outage; 0 when none; NAN without operations */
+    fd_outage *outages;
+    size_t noutages;
+    double latency_p50_ms, latency_p99_ms, latency_max_ms; /* NAN without ok operations */
+    int64_t lost_writes, phantom_writes, corrupt_values;    /* -1: not measured */
+} fd_probe_metrics;
+
+/* Computes availability, outages and latencies over the operations that started in
+ * [from_us, to_us]. ops must be in start order. */
+void fd_metrics_compute(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us,
+                        fd_probe_metrics *m);
+
+/* Data loss from a write probe's history and what was read back: values are the
+ * decimal operation numbers found. An ok write whose value is missing is lost; a
+ * failed write whose value is present is a phantom; a value that no write attempted
+ * is corrupt. Unknown writes are neither lost nor phantom. Duplicated values count
+ * once. */
+void fd_metrics_data_loss(const fd_op *ops, size_t n, const fd_strv *read_values,
+                          fd_probe_metrics *m);
+
+/* The availability of operations that started in [from_us, to_us], or NAN. */
+double fd_metrics_availability(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us);
+
+/* True when every operation that started in [from_us, to_us] was ok and there was
+ * at least one. */
+bool fd_metrics_all_ok(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us);
+
+void fd_metrics_free(fd_probe_metrics *m);
+
+#endif

@@ -1,0 +1,179 @@
+/* probe.c: the probe engine: scheduling, recording, read-back. */
+#include "probe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+extern const fd_probe_type_ops fd_probe_tcp_ops, fd_probe_http_ops, fd_probe_redis_ops,
+    fd_probe_postgres_ops, fd_probe_etcd_ops, fd_probe_command_ops;
+
+static const fd_probe_type_ops *const probe_types[] = {
+    &fd_probe_tcp_ops,      &fd_probe_http_ops, &fd_probe_redis_ops,
+    &fd_probe_postgres_ops, &fd_probe_etcd_ops, &fd_probe_command_ops,
+};
+
+const fd_probe_type_ops *fd_probe_ops_for(fd_probe_type type)
+{
+    for (size_t i = 0; i < sizeof probe_types / sizeof probe_types[0]; i++)
+        if (probe_types[i]->type == type)
+            return probe_types[i];
+    return NULL;
+}
+
+int fd_deadline_ms(int64_t deadline_us)
+{
+    int64_t left = deadline_us - fd_mono_us();
+    return left <= 1000 ? 1 : (int)(left / 1000);
+}
+
+static void record(fd_probe_run *pr, const fd_op *op, const char *value, const char *error)
+{
+    pthread_mutex_lock(&pr->lock);
+    if (pr->nops == pr->capops) {
+        pr->capops = pr->capops ? pr->capops * 2 : 4096;
+        pr->ops = fd_xrealloc(pr->ops, pr->capops * sizeof *pr->ops);
+    }
+    pr->ops[pr->nops++] = *op;
+    if (error) {
+        free(pr->last_error);
+        pr->last_error = fd_strdup(error);
+    }
+    pthread_mutex_unlock(&pr->lock);
+    json_t *o = json_object();
+    json_object_set_new(o, "t", json_string("op"));
+    json_object_set_new(o, "probe", json_string(pr->p->name));
+    json_object_set_new(o, "n", json_integer((json_int_t)op->n));
+    json_object_set_new(o, "op", json_string(value ? "write" : "read"));
+    if (value)
+        json_object_set_new(o, "value", json_string(value));
+    json_object_set_new(o, "start_s", json_real(fd_history_at(pr->history, op->start_us)));
+    json_object_set_new(o, "end_s", json_real(fd_history_at(pr->history, op->end_us)));
+    json_object_set_new(o, "outcome", json_string(fd_outcome_names[op->outcome]));
+    if (error) {
+        char *e = fd_printable(error, 300);
+        json_t *js = json_string(e);
+        json_object_set_new(o, "error", js ? js : json_string("(not UTF-8)"));
+        free(e);
+    }
+    fd_history_write(pr->history, o);
+}
+
+static void *probe_main(void *arg)
+{
+    fd_probe_run *pr = arg;
+    const fd_probe *p = pr->p;
+    int64_t next = fd_mono_us();
+    uint64_t n = 0;
+    char value[32];
+    while (!pr->stop) {
+        int64_t now = fd_mono_us();
+        if (now < next) {
+            int64_t wait = next - now;
+            fd_sleep_us(wait > 20000 ? 20000 : wait);
+            continue;
+        }
+        /* slots that passed while the previous operation ran are missed, and said so */
+        if (now - next >= p->interval_us) {
+            uint64_t k = (uint64_t)((now - next) / p->interval_us);
+            pr->missed_slots += k;
+            next += (int64_t)k * p->interval_us;
+        }
+        n++;
+        fd_op op = {.start_us = fd_mono_us(), .n = n};
+        snprintf(value, sizeof value, "%llu", (unsigned long long)n);
+        char *error = NULL;
+        op.outcome = (uint8_t)pr->ops_table->op(pr->client, p->write ? value : NULL,
+                                                op.start_us + p->timeout_us, &error);
+        op.end_us = fd_mono_us();
+        if (op.outcome == FD_OUT_OK && op.end_us - op.start_us > p->timeout_us) {
+            /* an answer after the timeout is an unknown for the probe, as for a client */
+            op.outcome = FD_OUT_UNKNOWN;
+            free(error);
+            error = fd_asprintf("answered after the %.0fms timeout",
+                                (double)p->timeout_us / 1000.0);
+        }
+        record(pr, &op, p->write ? value : NULL, error);
+        free(error);
+        next += p->interval_us;
+    }
+    return NULL;
+}
+
+bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env,
+                    fd_history *h)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->p = p;
+    pr->history = h;
+    pr->m.lost_writes = pr->m.phantom_writes = pr->m.corrupt_values = -1;
+    pthread_mutex_init(&pr->lock, NULL);
+    pr->ops_table = fd_probe_ops_for(p->type);
+    if (!pr->ops_table)
+        return false;
+    pr->client = pr->ops_table->open(p, env);
+    if (!pr->client)
+        return false;
+    pr->started = pthread_create(&pr->thread, NULL, probe_main, pr) == 0;
+    return pr->started;
+}
+
+void fd_probe_stop(fd_probe_run *pr)
+{
+    if (!pr->started)
+        return;
+    pr->stop = true;
+    pthread_join(pr->thread, NULL);
+    pr->started = false;
+}
+
+fd_op *fd_probe_snapshot(fd_probe_run *pr, size_t *n)
+{
+    pthread_mutex_lock(&pr->lock);
+    fd_op *copy = fd_xmalloc((pr->nops ? pr->nops : 1) * sizeof *copy);
+    memcpy(copy, pr->ops, pr->nops * sizeof *copy);
+    *n = pr->nops;
+    pthread_mutex_unlock(&pr->lock);
+    return copy;
+}
+
+void fd_probe_read_back(fd_probe_run *pr, int64_t timeout_us)
+{
+    if (!pr->p->write || !pr->client)
+        return;
+    fd_strv values = {0};
+    char *error = NULL;
+    int64_t deadline = fd_mono_us() + timeout_us;
+    bool ok = false;
+    /* a service that is still settling gets a few tries */
+    for (int attempt = 0; attempt < 5 && !ok && fd_mono_us() < deadline; attempt++) {
+        free(error);
+        error = NULL;
+        fd_strv_free(&values);
+        ok = pr->ops_table->read_back(pr->client, deadline, &values, &error);
+        if (!ok)
+            fd_sleep_us(1000000);
+    }
+    if (ok) {
+        fd_metrics_data_loss(pr->ops, pr->nops, &values, &pr->m);
+        pr->read_back_count = values.n;
+    } else {
+        pr->read_back_error = error ? error : fd_strdup("read-back failed");
+        error = NULL;
+    }
+    free(error);
+    fd_strv_free(&values);
+}
+
+void fd_probe_free(fd_probe_run *pr)
+{
+    if (!pr)
+        return;
+    fd_probe_stop(pr);
+    if (pr->client && pr->ops_table)
+        pr->ops_table->close(pr->client);
+    free(pr->ops);
+    free(pr->last_error);
+    free(pr->read_back_error);
+    fd_metrics_free(&pr->m);
+    pthread_mutex_destroy(&pr->lock);
+}

@@ -1,0 +1,77 @@
+/* probe.h: probe clients that run for the whole drill, one operation per slot.
+ *
+ * Each probe runs in its own thread on a fixed schedule (every interval from its
+ * start); an operation that overruns makes the following slots "missed", which are
+ * counted and reported, never silently skipped. Every operation is recorded in
+ * memory (for the metrics) and in history.jsonl. Outcomes: ok; fail (the request
+ * certainly did not take effect: no connection, an error reply); unknown (it may
+ * have: a timeout or a lost connection after the request was sent). */
+#ifndef FD_PROBE_H
+#define FD_PROBE_H
+
+#include "history.h"
+#include "metrics.h"
+#include "scenario.h"
+#include "ssh.h"
+
+#include <pthread.h>
+
+typedef struct fd_probe_client fd_probe_client;
+
+/* What a client needs from the run. */
+typedef struct fd_probe_env {
+    const char *run_id;
+    fd_pool *pool;            /* for command probes on hosts */
+    const fd_scenario *s;
+} fd_probe_env;
+
+/* One probe type: a file per type registers one of these. */
+typedef struct fd_probe_type_ops {
+    fd_probe_type type;
+    /* Creates the client; it connects lazily, within an operation's deadline. */
+    fd_probe_client *(*open)(const fd_probe *p, const fd_probe_env *env);
+    /* One operation; value is the write's value (NULL for reads). *error (caller
+     * frees) says why when not ok. */
+    fd_outcome (*op)(fd_probe_client *c, const char *value, int64_t deadline_us, char **error);
+    /* Reads back every value the probe wrote (write probes). */
+    bool (*read_back)(fd_probe_client *c, int64_t deadline_us, fd_strv *values, char **error);
+    void (*close)(fd_probe_client *c);
+} fd_probe_type_ops;
+
+const fd_probe_type_ops *fd_probe_ops_for(fd_probe_type type);
+
+typedef struct fd_probe_run {
+    const fd_probe *p;
+    const fd_probe_type_ops *ops_table;
+    fd_probe_client *client;
+    fd_history *history;
+    pthread_t thread;
+    bool started;
+    volatile bool stop;
+    pthread_mutex_t lock;    /* ops, nops */
+    fd_op *ops;
+    size_t nops, capops;
+    uint64_t missed_slots;
+    char *last_error;
+    /* after the run */
+    fd_probe_metrics m;
+    char *read_back_error;   /* set when the read-back failed */
+    size_t read_back_count;
+} fd_probe_run;
+
+/* Starts a probe's thread. */
+bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env,
+                    fd_history *h);
+/* Stops it and waits for the operation in flight to end. */
+void fd_probe_stop(fd_probe_run *pr);
+/* A copy of the operations so far (caller frees), for live checks. */
+fd_op *fd_probe_snapshot(fd_probe_run *pr, size_t *n);
+/* Reads back a write probe's values and fills pr->m's data-loss figures. */
+void fd_probe_read_back(fd_probe_run *pr, int64_t timeout_us);
+void fd_probe_free(fd_probe_run *pr);
+
+/* helpers for clients */
+/* Remaining time until deadline in ms (at least 1). */
+int fd_deadline_ms(int64_t deadline_us);
+
+#endif

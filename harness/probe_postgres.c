@@ -1,0 +1,216 @@
+/* probe_postgres.c: the postgres probe, with libpq. A multi-host conninfo with
+ * target_session_attrs=read-write makes libpq find the primary on each (re)connect,
+ * which is how it follows a failover. Everything is non-blocking, so an operation
+ * never outlives its deadline. Reads run SELECT 1; writes INSERT a unique value into
+ * `table` (created if missing) tagged with the run and probe. */
+#include "probe.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fd_probe_client {
+    const fd_probe *p;
+    PGconn *conn;
+    char *run_id;
+    bool table_ready;
+};
+
+static void drop(fd_probe_client *c)
+{
+    if (c->conn)
+        PQfinish(c->conn);
+    c->conn = NULL;
+}
+
+static bool wait_fd(PGconn *conn, bool write, int64_t deadline_us)
+{
+    struct pollfd pfd = {.fd = PQsocket(conn), .events = write ? POLLOUT : POLLIN};
+    int n;
+    while ((n = poll(&pfd, 1, fd_deadline_ms(deadline_us))) < 0 && errno == EINTR)
+        ;
+    return n > 0 && fd_mono_us() < deadline_us + 1000;
+}
+
+static bool connect_db(fd_probe_client *c, int64_t deadline_us, char **error)
+{
+    if (c->conn && PQstatus(c->conn) == CONNECTION_OK)
+        return true;
+    drop(c);
+    c->conn = PQconnectStart(c->p->conninfo);
+    if (!c->conn || PQstatus(c->conn) == CONNECTION_BAD) {
+        *error = fd_asprintf("connect: %s", c->conn ? PQerrorMessage(c->conn) : "out of memory");
+        drop(c);
+        return false;
+    }
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (st != PGRES_POLLING_OK) {
+        if (st == PGRES_POLLING_FAILED) {
+            *error = fd_asprintf("connect: %s", PQerrorMessage(c->conn));
+            drop(c);
+            return false;
+        }
+        if (fd_mono_us() >= deadline_us || !wait_fd(c->conn, st == PGRES_POLLING_WRITING, deadline_us)) {
+            *error = fd_strdup("connect timed out");
+            drop(c);
+            return false;
+        }
+        st = PQconnectPoll(c->conn);
+    }
+    PQsetnonblocking(c->conn, 1);
+    return true;
+}
+
+/* Sends a query and waits for its result. unknown when it was sent and no answer came. */
+static fd_outcome query(fd_probe_client *c, const char *sql, int nparams, const char *const *params,
+                        int64_t deadline_us, PGresult **out, char **error)
+{
+    *out = NULL;
+    if (!PQsendQueryParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
+        *error = fd_asprintf("send: %s", PQerrorMessage(c->conn));
+        drop(c);
+        return FD_OUT_FAIL;
+    }
+    int flushed;
+    while ((flushed = PQflush(c->conn)) == 1) {
+        if (!wait_fd(c->conn, true, deadline_us)) {
+            *error = fd_strdup("timed out sending the query");
+            drop(c);
+            return FD_OUT_UNKNOWN;
+        }
+    }
+    if (flushed < 0) {
+        *error = fd_asprintf("send: %s", PQerrorMessage(c->conn));
+        drop(c);
+        return FD_OUT_UNKNOWN;
+    }
+    PGresult *res = NULL, *last = NULL;
+    for (;;) {
+        while (PQisBusy(c->conn)) {
+            if (fd_mono_us() >= deadline_us || !wait_fd(c->conn, false, deadline_us)) {
+                *error = fd_strdup("timed out waiting for the answer");
+                PQclear(last);
+                drop(c); /* the server may still commit it: unknown */
+                return FD_OUT_UNKNOWN;
+            }
+            if (!PQconsumeInput(c->conn)) {
+                *error = fd_asprintf("connection lost: %s", PQerrorMessage(c->conn));
+                PQclear(last);
+                drop(c);
+                return FD_OUT_UNKNOWN;
+            }
+        }
+        res = PQgetResult(c->conn);
+        if (!res)
+            break;
+        PQclear(last);
+        last = res;
+    }
+    if (!last) {
+        *error = fd_strdup("no result");
+        drop(c);
+        return FD_OUT_UNKNOWN;
+    }
+    ExecStatusType st = PQresultStatus(last);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        *error = fd_asprintf("%s", PQresultErrorMessage(last));
+        size_t n = strlen(*error);
+        while (n && ((*error)[n - 1] == '\n'))
+            (*error)[--n] = '\0';
+        /* an error reply means the statement did not commit */
+        PQclear(last);
+        if (PQstatus(c->conn) != CONNECTION_OK)
+            drop(c);
+        else if (strstr(*error, "read-only"))
+            drop(c); /* connected to a standby after a failover: reconnect */
+        return FD_OUT_FAIL;
+    }
+    *out = last;
+    return FD_OUT_OK;
+}
+
+static fd_probe_client *pg_open(const fd_probe *p, const fd_probe_env *env)
+{
+    fd_probe_client *c = fd_xcalloc(1, sizeof *c);
+    c->p = p;
+    c->run_id = fd_strdup(env->run_id);
+    return c;
+}
+
+static bool ensure_table(fd_probe_client *c, int64_t deadline_us, char **error)
+{
+    if (c->table_ready)
+        return true;
+    char *sql = fd_asprintf("CREATE TABLE IF NOT EXISTS %s (id bigserial PRIMARY KEY, run text "
+                            "NOT NULL, probe text NOT NULL, v text NOT NULL, at timestamptz "
+                            "NOT NULL DEFAULT now())",
+                            c->p->table);
+    PGresult *r = NULL;
+    fd_outcome o = query(c, sql, 0, NULL, deadline_us, &r, error);
+    free(sql);
+    PQclear(r);
+    c->table_ready = o == FD_OUT_OK;
+    return c->table_ready;
+}
+
+static fd_outcome pg_op(fd_probe_client *c, const char *value, int64_t deadline_us, char **error)
+{
+    if (!connect_db(c, deadline_us, error))
+        return FD_OUT_FAIL;
+    PGresult *r = NULL;
+    fd_outcome o;
+    if (value) {
+        if (!ensure_table(c, deadline_us, error))
+            return FD_OUT_FAIL;
+        char *sql = fd_asprintf("INSERT INTO %s (run, probe, v) VALUES ($1, $2, $3)", c->p->table);
+        const char *params[3] = {c->run_id, c->p->name, value};
+        o = query(c, sql, 3, params, deadline_us, &r, error);
+        free(sql);
+    } else {
+        o = query(c, "SELECT 1", 0, NULL, deadline_us, &r, error);
+    }
+    PQclear(r);
+    return o;
+}
+
+static bool pg_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values, char **error)
+{
+    drop(c); /* reconnect: libpq finds the current read-write server */
+    if (!connect_db(c, deadline_us, error))
+        return false;
+    char *sql = fd_asprintf("SELECT v FROM %s WHERE run = $1 AND probe = $2", c->p->table);
+    const char *params[2] = {c->run_id, c->p->name};
+    PGresult *r = NULL;
+    fd_outcome o = query(c, sql, 2, params, deadline_us, &r, error);
+    free(sql);
+    if (o != FD_OUT_OK) {
+        /* no table: nothing was ever written */
+        if (*error && strstr(*error, "does not exist")) {
+            free(*error);
+            *error = NULL;
+            return true;
+        }
+        return false;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        fd_strv_push(values, PQgetvalue(r, i, 0));
+    PQclear(r);
+    return true;
+}
+
+static void pg_close(fd_probe_client *c)
+{
+    drop(c);
+    free(c->run_id);
+    free(c);
+}
+
+const fd_probe_type_ops fd_probe_postgres_ops = {
+    .type = FD_PROBE_POSTGRES,
+    .open = pg_open,
+    .op = pg_op,
+    .read_back = pg_read_back,
+    .close = pg_close,
+};

@@ -1,0 +1,136 @@
+/* test_metrics.c: availability, outages, failover time, percentiles and data loss. */
+#include "fdtest.h"
+#include "metrics.h"
+
+#include <math.h>
+
+/* ops every 10 ms from t=0; pattern: 'o' ok, 'f' fail, 'u' unknown; each takes 1 ms
+ * (an unknown takes 5 ms, like a timeout) */
+static fd_op *pattern(const char *p, size_t *n)
+{
+    *n = strlen(p);
+    fd_op *ops = fd_xcalloc(*n, sizeof *ops);
+    for (size_t i = 0; i < *n; i++) {
+        ops[i].n = i + 1;
+        ops[i].start_us = (int64_t)i * 10000;
+        ops[i].end_us = ops[i].start_us + (p[i] == 'u' ? 5000 : 1000);
+        ops[i].outcome = p[i] == 'o' ? FD_OUT_OK : p[i] == 'f' ? FD_OUT_FAIL : FD_OUT_UNKNOWN;
+    }
+    return ops;
+}
+
+static void test_outages(void **state)
+{
+    size_t n;
+    fd_op *ops = pattern("ooofffooouuuuuoo", &n);
+    fd_probe_metrics m;
+    fd_metrics_compute(ops, n, 0, INT64_MAX, &m);
+    assert_int_equal(m.ops, 16);
+    assert_int_equal(m.ok, 8);
+    assert_int_equal(m.fail, 3);
+    assert_int_equal(m.unknown, 5);
+    assert_float_equal(m.availability, 0.5, 1e-12);
+    assert_int_equal(m.noutages, 2);
+    /* first: from the start of op 3 (30 ms) to the start of the next ok op 6 (60 ms) */
+    assert_int_equal(m.outages[0].start_us, 30000);
+    assert_int_equal(m.outages[0].end_us, 60000);
+    assert_true(m.outages[0].ended);
+    /* second: 90 ms to 140 ms; the longest is the failover time */
+    assert_int_equal(m.outages[1].end_us - m.outages[1].start_us, 50000);
+    assert_float_equal(m.failover_time_s, 0.05, 1e-12);
+    assert_float_equal(m.latency_p50_ms, 1.0, 1e-12);
+    assert_float_equal(m.latency_max_ms, 1.0, 1e-12);
+    fd_metrics_free(&m);
+    free(ops);
+}
+
+static void test_edges(void **state)
+{
+    size_t n;
+    fd_probe_metrics m;
+    /* failures before the first success are not an outage (no success preceded them) */
+    fd_op *ops = pattern("fffooo", &n);
+    fd_metrics_compute(ops, n, 0, INT64_MAX, &m);
+    assert_int_equal(m.noutages, 0);
+    assert_float_equal(m.failover_time_s, 0.0, 0);
+    fd_metrics_free(&m);
+    free(ops);
+    /* still down at the end: an outage that did not end, measured to its last op's end */
+    ops = pattern("oooff", &n);
+    fd_metrics_compute(ops, n, 0, INT64_MAX, &m);
+    assert_int_equal(m.noutages, 1);
+    assert_false(m.outages[0].ended);
+    assert_int_equal(m.outages[0].end_us, 41000);
+    fd_metrics_free(&m);
+    free(ops);
+    /* no operation at all: nothing measured, never 0 */
+    fd_metrics_compute(NULL, 0, 0, INT64_MAX, &m);
+    assert_true(isnan(m.availability));
+    assert_true(isnan(m.failover_time_s));
+    assert_true(isnan(m.latency_p99_ms));
+    fd_metrics_free(&m);
+    /* the window: only operations that started inside it */
+    ops = pattern("ffoooo", &n);
+    fd_metrics_compute(ops, n, 20000, 40000, &m);
+    assert_int_equal(m.ops, 3);
+    assert_float_equal(m.availability, 1.0, 0);
+    fd_metrics_free(&m);
+    free(ops);
+}
+
+static void test_percentiles(void **state)
+{
+    fd_op ops[100];
+    for (int i = 0; i < 100; i++)
+        ops[i] = (fd_op){.start_us = i * 1000, .end_us = i * 1000 + (i + 1) * 100, .n = (uint64_t)i + 1};
+    fd_probe_metrics m;
+    fd_metrics_compute(ops, 100, 0, INT64_MAX, &m);
+    assert_float_equal(m.latency_p50_ms, 5.0, 1e-9);  /* 50th of 0.1..10 ms */
+    assert_float_equal(m.latency_p99_ms, 9.9, 1e-9);
+    assert_float_equal(m.latency_max_ms, 10.0, 1e-9);
+    fd_metrics_free(&m);
+}
+
+static void test_data_loss(void **state)
+{
+    size_t n;
+    fd_op *ops = pattern("oooofuo", &n); /* writes 1..7 */
+    fd_strv read = {0};
+    const char *present[] = {"1", "2", "4", "5", "6", "999", "2", "x"};
+    for (size_t i = 0; i < 8; i++)
+        fd_strv_push(&read, present[i]);
+    fd_probe_metrics m = {0};
+    fd_metrics_data_loss(ops, n, &read, &m);
+    /* 3 and 7 were acknowledged and are missing; 5 failed but is there; 999 and x were
+     * never written; 6 (unknown) present is fine */
+    assert_int_equal(m.lost_writes, 2);
+    assert_int_equal(m.phantom_writes, 1);
+    assert_int_equal(m.corrupt_values, 2);
+    fd_strv_free(&read);
+    /* nothing read back: every acknowledged write is lost, unknowns are not */
+    fd_metrics_data_loss(ops, n, &read, &m);
+    assert_int_equal(m.lost_writes, 5);
+    assert_int_equal(m.phantom_writes, 0);
+    free(ops);
+}
+
+static void test_all_ok_window(void **state)
+{
+    size_t n;
+    fd_op *ops = pattern("ooofoooo", &n);
+    assert_false(fd_metrics_all_ok(ops, n, 0, 80000));
+    assert_true(fd_metrics_all_ok(ops, n, 40000, 80000));
+    assert_false(fd_metrics_all_ok(ops, n, 100000, 200000)); /* no operation: not healthy */
+    assert_float_equal(fd_metrics_availability(ops, n, 0, 80000), 7.0 / 8.0, 1e-12);
+    free(ops);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_outages),   cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_percentiles), cmocka_unit_test(test_data_loss),
+        cmocka_unit_test(test_all_ok_window),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
