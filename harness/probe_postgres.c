@@ -34,6 +34,12 @@ static bool wait_fd(PGconn *conn, bool write, int64_t deadline_us)
     return n > 0 && fd_mono_us() < deadline_us + 1000;
 }
 
+static void quiet_notices(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
 static bool connect_db(fd_probe_client *c, int64_t deadline_us, char **error)
 {
     if (c->conn && PQstatus(c->conn) == CONNECTION_OK)
@@ -60,6 +66,7 @@ static bool connect_db(fd_probe_client *c, int64_t deadline_us, char **error)
         st = PQconnectPoll(c->conn);
     }
     PQsetnonblocking(c->conn, 1);
+    PQsetNoticeProcessor(c->conn, quiet_notices, NULL);
     return true;
 }
 

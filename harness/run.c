@@ -674,11 +674,13 @@ static bool wait_for_step(fd_run *r, const fd_step *st, char **detail)
     fd_probe_run *pr = probe_run(r, st->wait_for.probe);
     int64_t start = fd_mono_us(), deadline = start + st->wait_for.timeout_us;
     while (!stopping(r)) {
-        /* the start of the current run of ok operations */
+        /* the start of the current run of ok operations, counted only from this step's
+         * start: an operation still in flight when the step began (say, hung on a node
+         * that was just killed) is not recorded yet and must not be vouched for */
         int64_t healthy_since = 0;
         pthread_mutex_lock(&pr->lock);
         for (size_t i = pr->nops; i-- > 0;) {
-            if (pr->ops[i].outcome != FD_OUT_OK)
+            if (pr->ops[i].outcome != FD_OUT_OK || pr->ops[i].start_us < start)
                 break;
             healthy_since = pr->ops[i].start_us;
         }
@@ -895,7 +897,8 @@ static void finish_probes(fd_run *r)
     }
     if (writes && !r->heal_failed) {
         char *d = fd_format_duration(settle);
-        run_log(r, "every fault healed; settling for %s before reading back", d);
+        run_log(r, "%s; settling for %s before reading back",
+                r->nfaults ? "every fault healed" : "timeline over", d);
         free(d);
         /* settle even when interrupted: the read-back is what the drill is for */
         fd_sleep_us(settle);
