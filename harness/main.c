@@ -29,6 +29,9 @@ static const fd_command commands[] = {
     {"heal", "heal SCENARIO_OR_INVENTORY [--run ID] [--accept-new-host-keys]",
      "revert every fault firedrill recorded on the hosts (all runs, or one)",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_RUN | FD_OPT_ACCEPT_NEW, 1, 1, fd_cmd_heal},
+    {"report", "report RUN_DIR [--format html|markdown|junit|json] | report --index REPORTS_DIR",
+     "render a run's reports again from report.json and history.jsonl, or the index of runs",
+     FD_OPT_FORMAT | FD_OPT_INDEX, 1, 1, fd_cmd_report},
     {"select",
      "select SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
      "[--pick P] [--seed N]",
@@ -107,7 +110,8 @@ int main(int argc, char **argv)
         {"json", no_argument, 0, 'j'},            {"hosts", required_argument, 0, 'H'},
         {"role", required_argument, 0, 'o'},      {"datacenter", required_argument, 0, 'd'},
         {"where", required_argument, 0, 'w'},     {"pick", required_argument, 0, 'p'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+        {"index", no_argument, 0, 'X'},           {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     fd_cli cli = {.command = c->name};
     int rc = FD_EXIT_USAGE;
     optind = 2;
@@ -147,6 +151,7 @@ int main(int argc, char **argv)
         case 'f': need = FD_OPT_FORMAT; cli.format = optarg; break;
         case 'q': need = FD_OPT_QUIET; cli.quiet = true; break;
         case 'j': need = FD_OPT_JSON; cli.json = true; break;
+        case 'X': need = FD_OPT_INDEX; cli.index = true; break;
         case 'H': {
             need = FD_OPT_SELECT;
             fd_strv_free(&cli.select.hosts);

@@ -2,6 +2,8 @@
 #include "run.h"
 #include "fanout.h"
 #include "localexec.h"
+#include "notify.h"
+#include "render.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -975,6 +977,49 @@ static void evaluate_checks(fd_run *r)
     }
 }
 
+/* The other formats, the index of the reports folder, and the webhook. None of them
+ * changes the verdict; a failure is said. */
+static void write_reports(fd_run *r, const fd_cli *cli)
+{
+    const fd_scenario *s = r->s;
+    unsigned formats = 0;
+    if (s->formats & FD_FORMAT_HTML)
+        formats |= FD_RENDER_HTML;
+    if (s->formats & FD_FORMAT_JUNIT)
+        formats |= FD_RENDER_JUNIT;
+    if (s->formats & FD_FORMAT_MARKDOWN)
+        formats |= FD_RENDER_MARKDOWN;
+    char *err = NULL;
+    if (!fd_render_run_dir(r->dir, formats, &err)) {
+        fprintf(stderr, "firedrill: writing the reports: %s\n", err);
+        free(err);
+        err = NULL;
+    }
+    const char *base = cli->report_dir ? cli->report_dir : s->report_dir;
+    if (!fd_render_index(base, &err)) {
+        fprintf(stderr, "firedrill: writing %s/index.html: %s\n", base, err);
+        free(err);
+        err = NULL;
+    }
+    if (s->webhook) {
+        char *path = fd_asprintf("%s/report.json", r->dir);
+        json_t *rep = json_load_file(path, 0, NULL);
+        free(path);
+        char *url_shown = fd_redact(&s->vars, s->webhook);
+        if (rep && fd_notify_webhook(s->webhook, rep, r->dir, &err)) {
+            run_log(r, "notified %s", url_shown);
+        } else {
+            char *e = err ? fd_redact(&s->vars, err) : fd_strdup("no report to send");
+            fprintf(stderr, "firedrill: the webhook notification to %s failed: %s (the verdict stands)\n",
+                    url_shown, e);
+            free(e);
+        }
+        free(err);
+        free(url_shown);
+        json_decref(rep);
+    }
+}
+
 int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
 {
     memset(r, 0, sizeof *r);
@@ -1155,6 +1200,8 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
                                (json_int_t)r->exit_code));
     if (fd_report_write_json(r) != 0)
         run_error(r, "cannot write %s/report.json", r->dir);
+    else
+        write_reports(r, cli);
     size_t nf = r->nfaults, healed = 0;
     for (size_t i = 0; i < nf; i++)
         healed += r->faults[i]->state == FD_FS_HEALED;

@@ -1,0 +1,68 @@
+/* render.h: the report formats, each rendered from report.json (and, for the
+ * timeline picture, history.jsonl), so that `firedrill report RUN_DIR` renders any
+ * of them again. Everything from hosts and services is untrusted text: it is
+ * escaped for the format it goes into. */
+#ifndef FD_RENDER_H
+#define FD_RENDER_H
+
+#include "util.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Per-probe operation counts in equal time buckets over the run, read from
+ * history.jsonl: the timeline picture's data, bounded whatever the op count. */
+#define FD_BUCKETS 300
+
+typedef struct fd_bucket {
+    uint32_t ok, fail, unknown;
+    double lat_max_ms, lat_sum_ms; /* over ok operations */
+} fd_bucket;
+
+typedef struct fd_probe_buckets {
+    char *name;
+    fd_bucket b[FD_BUCKETS];
+} fd_probe_buckets;
+
+typedef struct fd_timeline_data {
+    double duration_s;
+    fd_probe_buckets *probes;
+    size_t nprobes;
+    uint64_t ops;
+} fd_timeline_data;
+
+/* Reads history.jsonl into buckets over [0, duration_s]. Returns false (with *err)
+ * when the file cannot be read; unparseable lines are skipped and counted. */
+bool fd_timeline_load(const char *history_path, double duration_s, const json_t *report,
+                      fd_timeline_data *t, char **err);
+void fd_timeline_free(fd_timeline_data *t);
+
+void fd_render_markdown(const json_t *report, fd_buf *out);
+void fd_render_junit(const json_t *report, fd_buf *out);
+void fd_render_html(const json_t *report, const fd_timeline_data *t, fd_buf *out);
+/* The timeline picture alone (an <svg> element). */
+void fd_render_svg(const json_t *report, const fd_timeline_data *t, fd_buf *out);
+
+enum { FD_RENDER_JSON = 1, FD_RENDER_HTML = 2, FD_RENDER_JUNIT = 4, FD_RENDER_MARKDOWN = 8 };
+
+/* Renders the asked formats of a run directory from its report.json and
+ * history.jsonl. Returns false with *err (caller frees). */
+bool fd_render_run_dir(const char *dir, unsigned formats, char **err);
+
+/* Writes REPORTS_DIR/index.html: every run found there, grouped by scenario, with a
+ * trend chart per scenario. */
+bool fd_render_index(const char *reports_dir, char **err);
+
+/* escaping and formatting helpers */
+void fd_esc_html(fd_buf *b, const char *s);  /* also fit for XML attributes and text */
+void fd_esc_md(fd_buf *b, const char *s);    /* one table cell or line of Markdown */
+/* "2.21 s", "12 ms", "-" for null */
+void fd_fmt_seconds(fd_buf *b, const json_t *v);
+const char *fd_jstr(const json_t *o, const char *key); /* "" when absent */
+double fd_jnum(const json_t *o, const char *key);      /* NAN when absent or null */
+/* The value of a check as text with its unit. */
+void fd_fmt_metric(fd_buf *b, const char *metric, const json_t *v);
+void fd_fmt_limit(fd_buf *b, const char *metric, double limit);
+
+#endif

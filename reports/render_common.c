@@ -1,0 +1,164 @@
+/* render_common.c: escaping, formatting, and bucketing history.jsonl. */
+#include "render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *fd_jstr(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+double fd_jnum(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+void fd_esc_html(fd_buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '&': fd_buf_puts(b, "&amp;"); break;
+        case '<': fd_buf_puts(b, "&lt;"); break;
+        case '>': fd_buf_puts(b, "&gt;"); break;
+        case '"': fd_buf_puts(b, "&quot;"); break;
+        case '\'': fd_buf_puts(b, "&#39;"); break;
+        default:
+            if (*p < 0x20 && *p != '\n' && *p != '\t')
+                fd_buf_puts(b, "?"); /* not allowed in XML 1.0 */
+            else
+                fd_buf_append(b, p, 1);
+        }
+    }
+}
+
+void fd_esc_md(fd_buf *b, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (*p == '\n' || *p == '\r')
+            fd_buf_puts(b, " ");
+        else if (*p == '<')
+            fd_buf_puts(b, "&lt;");
+        else if (*p == '>')
+            fd_buf_puts(b, "&gt;");
+        else if (*p == '&')
+            fd_buf_puts(b, "&amp;");
+        else if (strchr("|\\`*_[]#~!", *p)) {
+            fd_buf_puts(b, "\\");
+            fd_buf_append(b, p, 1);
+        } else
+            fd_buf_append(b, p, 1);
+    }
+}
+
+void fd_fmt_seconds(fd_buf *b, const json_t *v)
+{
+    if (!json_is_number(v)) {
+        fd_buf_puts(b, "-");
+        return;
+    }
+    double s = json_number_value(v);
+    if (s < 1.0 && s > 0)
+        fd_buf_printf(b, "%.0f ms", s * 1000.0);
+    else
+        fd_buf_printf(b, "%.2f s", s);
+}
+
+static bool is_seconds(const char *metric)
+{
+    return strcmp(metric, "failover_time") == 0 || strncmp(metric, "latency_", 8) == 0 ||
+           strcmp(metric, "rpo") == 0 || strcmp(metric, "rto") == 0;
+}
+
+void fd_fmt_metric(fd_buf *b, const char *metric, const json_t *v)
+{
+    if (!json_is_number(v)) {
+        fd_buf_puts(b, "not measured");
+        return;
+    }
+    double x = json_number_value(v);
+    if (is_seconds(metric))
+        fd_fmt_seconds(b, v);
+    else if (strcmp(metric, "availability") == 0)
+        fd_buf_printf(b, "%.2f%%", x * 100.0);
+    else
+        fd_buf_printf(b, "%.0f", x);
+}
+
+void fd_fmt_limit(fd_buf *b, const char *metric, double limit)
+{
+    json_t *v = json_real(limit);
+    fd_fmt_metric(b, metric, v);
+    json_decref(v);
+}
+
+bool fd_timeline_load(const char *history_path, double duration_s, const json_t *report,
+                      fd_timeline_data *t, char **err)
+{
+    memset(t, 0, sizeof *t);
+    t->duration_s = duration_s > 0 ? duration_s : 1.0;
+    const json_t *probes = json_object_get(report, "probes");
+    t->nprobes = json_array_size(probes);
+    t->probes = fd_xcalloc(t->nprobes ? t->nprobes : 1, sizeof *t->probes);
+    for (size_t i = 0; i < t->nprobes; i++)
+        t->probes[i].name = fd_strdup(fd_jstr(json_array_get(probes, i), "name"));
+    FILE *f = fopen(history_path, "r");
+    if (!f) {
+        *err = fd_asprintf("cannot read %s", history_path);
+        return false;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        if (!strstr(line, "\"t\":\"op\""))
+            continue;
+        json_t *o = json_loadb(line, (size_t)n, 0, NULL);
+        if (!o)
+            continue;
+        const char *probe = fd_jstr(o, "probe");
+        fd_probe_buckets *pb = NULL;
+        for (size_t i = 0; i < t->nprobes && !pb; i++)
+            if (strcmp(t->probes[i].name, probe) == 0)
+                pb = &t->probes[i];
+        double start = fd_jnum(o, "start_s"), end = fd_jnum(o, "end_s");
+        if (pb && !isnan(start)) {
+            long k = (long)(start / t->duration_s * FD_BUCKETS);
+            if (k < 0)
+                k = 0;
+            if (k >= FD_BUCKETS)
+                k = FD_BUCKETS - 1;
+            fd_bucket *bk = &pb->b[k];
+            const char *outcome = fd_jstr(o, "outcome");
+            if (strcmp(outcome, "ok") == 0) {
+                bk->ok++;
+                double ms = (end - start) * 1000.0;
+                bk->lat_sum_ms += ms;
+                if (ms > bk->lat_max_ms)
+                    bk->lat_max_ms = ms;
+            } else if (strcmp(outcome, "unknown") == 0) {
+                bk->unknown++;
+            } else {
+                bk->fail++;
+            }
+            t->ops++;
+        }
+        json_decref(o);
+    }
+    free(line);
+    fclose(f);
+    return true;
+}
+
+void fd_timeline_free(fd_timeline_data *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nprobes; i++)
+        free(t->probes[i].name);
+    free(t->probes);
+    memset(t, 0, sizeof *t);
+}

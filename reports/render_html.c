@@ -1,0 +1,407 @@
+/* render_html.c: report.html, one self-contained page: the verdict and checks, a
+ * timeline picture in SVG (per probe: outcomes and latency over time; fault windows
+ * shaded and labelled; outages marked with their duration; steps as ticks), then
+ * tables. The picture is drawn from FD_BUCKETS time buckets per probe, so it stays
+ * a few thousand elements whatever the number of operations. */
+#include "render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const char fd_report_css[];
+
+#define W 1000
+#define L 160
+#define R 20
+#define PW (W - L - R)
+#define BAND 22
+#define LAT 40
+#define ROW (BAND + LAT + 34)
+
+static double xat(double t, double dur)
+{
+    if (t < 0)
+        t = 0;
+    if (t > dur)
+        t = dur;
+    return L + t / dur * PW;
+}
+
+static double nice_step(double dur)
+{
+    static const double steps[] = {0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (dur / steps[i] <= 10)
+            return steps[i];
+    return 14400;
+}
+
+static void text(fd_buf *b, double x, double y, const char *anchor, const char *cls,
+                 const char *s, size_t max)
+{
+    fd_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s%s%s>", x, y, anchor,
+                  cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
+    char *p = fd_printable(s, max);
+    fd_esc_html(b, p);
+    free(p);
+    fd_buf_puts(b, "</text>");
+}
+
+void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
+{
+    double dur = t->duration_s > 0 ? t->duration_s : 1.0;
+    const json_t *faults = json_object_get(r, "faults");
+    const json_t *steps = json_object_get(r, "steps");
+    const json_t *probes = json_object_get(r, "probes");
+    size_t nf = json_array_size(faults), np = t->nprobes;
+    double top = 34 + 15.0 * (double)nf;
+    double bottom = top + (np ? (double)np * ROW : 40);
+    double height = bottom + 34;
+    fd_buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %.0f\" width=\"%d\" "
+                     "height=\"%.0f\" role=\"img\" aria-label=\"timeline\">\n",
+                  W, height, W, height);
+    /* time axis and grid */
+    double step = nice_step(dur);
+    for (double s = 0; s <= dur + 1e-9; s += step) {
+        double x = xat(s, dur);
+        fd_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eef1f5\"/>", x,
+                      top - 6, x, bottom);
+        char lab[32];
+        snprintf(lab, sizeof lab, step < 1 ? "%.1fs" : "%.0fs", s);
+        text(b, x, bottom + 16, "middle", NULL, lab, 16);
+    }
+    fd_buf_puts(b, "\n");
+    /* fault windows, each with its own label row */
+    size_t i;
+    const json_t *f;
+    json_array_foreach(faults, i, f)
+    {
+        double a = fd_jnum(f, "applied_s"), h = fd_jnum(f, "healed_s");
+        if (isnan(a))
+            a = fd_jnum(f, "started_s");
+        if (isnan(a))
+            continue;
+        double x0 = xat(a, dur), x1 = xat(isnan(h) ? dur : h, dur);
+        if (x1 - x0 < 2)
+            x1 = x0 + 2;
+        double ly = 14 + 15.0 * (double)i;
+        fd_buf_printf(b, "<g class=\"fault\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                         "fill=\"#ff9800\" fill-opacity=\"0.13\" stroke=\"#ef6c00\" "
+                         "stroke-dasharray=\"3,2\"/>",
+                      x0, ly - 10, x1 - x0, bottom - ly + 10);
+        fd_buf label;
+        fd_buf_init(&label, 1024);
+        fd_buf_printf(&label, "%s · %s on ", fd_jstr(f, "id"), fd_jstr(f, "type"));
+        size_t k;
+        const json_t *hn;
+        json_array_foreach(json_object_get(f, "targets"), k, hn)
+        {
+            if (k == 6) {
+                fd_buf_printf(&label, " +%zu", json_array_size(json_object_get(f, "targets")) - 6);
+                break;
+            }
+            fd_buf_printf(&label, "%s%s", k ? "," : "", json_string_value(hn) ? json_string_value(hn) : "");
+        }
+        if (isnan(h))
+            fd_buf_puts(&label, " (not healed)");
+        text(b, x0 + 3, ly, "start", NULL, label.data, 90);
+        fd_buf_free(&label);
+        fd_buf_puts(b, "</g>\n");
+    }
+    /* steps as ticks on the top line */
+    const json_t *st;
+    json_array_foreach(steps, i, st)
+    {
+        double x = xat(fd_jnum(st, "started_s"), dur);
+        fd_buf_printf(b, "<g class=\"step\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                         "stroke=\"#37474f\" stroke-width=\"1.5\"/><title>",
+                      x, top - 8, x, top);
+        fd_buf_printf(b, "step %lld: %s ", (long long)json_integer_value(json_object_get(st, "index")) + 1,
+                      fd_jstr(st, "kind"));
+        fd_esc_html(b, fd_jstr(st, "id"));
+        fd_buf_printf(b, " (%s)</title></g>", fd_jstr(st, "status"));
+    }
+    fd_buf_puts(b, "\n");
+    /* probe rows */
+    for (size_t p = 0; p < np; p++) {
+        const fd_probe_buckets *pb = &t->probes[p];
+        const json_t *pj = json_array_get(probes, p);
+        double y = top + (double)p * ROW;
+        text(b, 8, y + 15, "start", NULL, pb->name, 22);
+        fd_buf lab;
+        fd_buf_init(&lab, 256);
+        fd_buf_printf(&lab, "%s %s", fd_jstr(pj, "type"), fd_jstr(pj, "mode"));
+        text(b, 8, y + 29, "start", NULL, lab.data, 22);
+        fd_buf_free(&lab);
+        fd_buf_printf(b, "<g class=\"ops\" data-probe=\"%zu\">", p);
+        double bw = (double)PW / FD_BUCKETS;
+        /* runs of all-ok buckets become one rect */
+        size_t k = 0;
+        while (k < FD_BUCKETS) {
+            const fd_bucket *bk = &pb->b[k];
+            uint32_t total = bk->ok + bk->fail + bk->unknown;
+            if (total == 0) {
+                k++;
+                continue;
+            }
+            if (bk->fail == 0 && bk->unknown == 0) {
+                size_t e = k;
+                while (e + 1 < FD_BUCKETS && pb->b[e + 1].ok && !pb->b[e + 1].fail && !pb->b[e + 1].unknown)
+                    e++;
+                fd_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#2e7d32\"/>",
+                              L + (double)k * bw, y, (double)(e - k + 1) * bw, BAND);
+                k = e + 1;
+                continue;
+            }
+            double yy = y;
+            const uint32_t counts[3] = {bk->ok, bk->unknown, bk->fail};
+            static const char *const colors[3] = {"#2e7d32", "#f9a825", "#c62828"};
+            for (int c = 0; c < 3; c++) {
+                if (!counts[c])
+                    continue;
+                double hh = (double)BAND * counts[c] / total;
+                fd_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>",
+                              L + (double)k * bw, yy, bw, hh, colors[c]);
+                yy += hh;
+            }
+            k++;
+        }
+        fd_buf_puts(b, "</g>\n");
+        /* latency: the slowest ok operation of each bucket */
+        double lmax = 0;
+        for (k = 0; k < FD_BUCKETS; k++)
+            if (pb->b[k].lat_max_ms > lmax)
+                lmax = pb->b[k].lat_max_ms;
+        double ly0 = y + BAND + 4 + LAT;
+        fd_buf_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#cfd8dc\"/>", L, ly0,
+                      L + PW, ly0);
+        if (lmax > 0) {
+            /* one polyline per stretch of buckets with ok operations: a gap (an outage)
+             * shows as a gap, not as a line drawn across it */
+            bool open = false;
+            for (k = 0; k < FD_BUCKETS; k++) {
+                if (!pb->b[k].ok) {
+                    if (open)
+                        fd_buf_puts(b, "\"/>");
+                    open = false;
+                    continue;
+                }
+                if (!open)
+                    fd_buf_puts(b, "<polyline class=\"latency\" fill=\"none\" stroke=\"#1565c0\" "
+                                   "stroke-width=\"1\" points=\"");
+                open = true;
+                fd_buf_printf(b, "%.1f,%.1f ", L + ((double)k + 0.5) * bw,
+                              ly0 - pb->b[k].lat_max_ms / lmax * (LAT - 2));
+            }
+            if (open)
+                fd_buf_puts(b, "\"/>");
+            char s[64];
+            snprintf(s, sizeof s, "latency, max %.1f ms", lmax);
+            text(b, 8, ly0 - 4, "start", NULL, s, 40);
+        }
+        /* outages */
+        size_t o;
+        const json_t *oj;
+        json_array_foreach(json_object_get(pj, "outages"), o, oj)
+        {
+            double x0 = xat(fd_jnum(oj, "start_s"), dur), x1 = xat(fd_jnum(oj, "end_s"), dur);
+            double oy = ly0 + 10;
+            fd_buf_printf(b, "<g class=\"outage\"><path d=\"M%.1f %.1f v6 H%.1f v-6\" fill=\"none\" "
+                             "stroke=\"#c62828\" stroke-width=\"1.5\"/>",
+                          x0, oy - 6, x1 < x0 + 1 ? x0 + 1 : x1);
+            char s[64];
+            snprintf(s, sizeof s, "outage %.2f s%s", fd_jnum(oj, "duration_s"),
+                     json_is_false(json_object_get(oj, "ended")) ? "+" : "");
+            text(b, (x0 + x1) / 2, oy + 12, "middle", NULL, s, 40);
+            fd_buf_puts(b, "</g>");
+        }
+        fd_buf_puts(b, "\n");
+    }
+    if (!np)
+        text(b, L + PW / 2.0, top + 24, "middle", NULL, "no probes in this drill", 40);
+    fd_buf_puts(b, "</svg>\n");
+}
+
+static void cell(fd_buf *b, const char *s)
+{
+    fd_buf_puts(b, "<td>");
+    fd_esc_html(b, s);
+    fd_buf_puts(b, "</td>");
+}
+
+static void cell_secs(fd_buf *b, const json_t *v)
+{
+    fd_buf_puts(b, "<td class=\"num\">");
+    fd_fmt_seconds(b, v);
+    fd_buf_puts(b, "</td>");
+}
+
+void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
+{
+    const json_t *sc = json_object_get(r, "scenario");
+    const char *verdict = fd_jstr(r, "verdict");
+    fd_buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>firedrill: ");
+    fd_esc_html(b, fd_jstr(sc, "name"));
+    fd_buf_printf(b, " (%s)</title>\n<style>\n%s</style></head><body>\n", verdict, fd_report_css);
+    fd_buf_puts(b, "<h1>");
+    fd_esc_html(b, fd_jstr(sc, "name"));
+    fd_buf_printf(b, " <span class=\"verdict v-%s\">", verdict);
+    fd_esc_html(b, verdict);
+    fd_buf_puts(b, "</span></h1>\n<div class=\"meta\">run <code>");
+    fd_esc_html(b, fd_jstr(r, "run_id"));
+    fd_buf_printf(b, "</code> · exit %lld · %.1f s · seed %lld · firedrill %s</div>\n",
+                  (long long)json_integer_value(json_object_get(r, "exit_code")), fd_jnum(r, "duration_s"),
+                  (long long)json_integer_value(json_object_get(r, "seed")), fd_jstr(r, "firedrill_version"));
+    if (*fd_jstr(sc, "description")) {
+        fd_buf_puts(b, "<p>");
+        fd_esc_html(b, fd_jstr(sc, "description"));
+        fd_buf_puts(b, "</p>\n");
+    }
+    if (*fd_jstr(r, "abort_reason")) {
+        fd_buf_puts(b, "<p class=\"fail\">Aborted: ");
+        fd_esc_html(b, fd_jstr(r, "abort_reason"));
+        fd_buf_puts(b, "</p>\n");
+    }
+    size_t i;
+    const json_t *c;
+    const json_t *checks = json_object_get(r, "checks");
+    if (json_array_size(checks)) {
+        fd_buf_puts(b, "<h2>Checks</h2>\n<table class=\"checks\"><tr><th>probe / step</th><th>metric</th>"
+                       "<th>value</th><th>limit</th><th>result</th></tr>\n");
+        json_array_foreach(checks, i, c)
+        {
+            const char *metric = fd_jstr(c, "metric");
+            bool is_max = json_object_get(c, "max") != NULL, pass = json_is_true(json_object_get(c, "pass"));
+            fd_buf_puts(b, "<tr>");
+            cell(b, *fd_jstr(c, "probe") ? fd_jstr(c, "probe") : fd_jstr(c, "step"));
+            cell(b, metric);
+            fd_buf_puts(b, "<td class=\"num\">");
+            fd_fmt_metric(b, metric, json_object_get(c, "value"));
+            fd_buf_puts(b, is_max ? "</td><td class=\"num\">≤ " : "</td><td class=\"num\">≥ ");
+            fd_fmt_limit(b, metric, fd_jnum(c, is_max ? "max" : "min"));
+            fd_buf_printf(b, "</td><td class=\"%s\">%s</td></tr>\n", pass ? "pass" : "fail",
+                          pass ? "pass" : "FAIL");
+        }
+        fd_buf_puts(b, "</table>\n");
+    }
+    fd_buf_puts(b, "<h2>Timeline</h2>\n<div class=\"legend\"><span><i style=\"background:#2e7d32\"></i>ok</span>"
+                   "<span><i style=\"background:#f9a825\"></i>unknown</span><span><i style=\"background:#c62828\">"
+                   "</i>fail</span><span><i style=\"background:#ff9800;opacity:.4\"></i>fault in place</span>"
+                   "<span><i style=\"background:#1565c0;height:2px\"></i>latency (slowest ok operation)</span></div>\n");
+    fd_render_svg(r, t, b);
+    const json_t *probes = json_object_get(r, "probes");
+    if (json_array_size(probes)) {
+        fd_buf_puts(b, "<h2>Probes</h2>\n<table class=\"probes\"><tr><th>probe</th><th>ops</th><th>ok / fail / unknown</th>"
+                       "<th>availability</th><th>failover time</th><th>outages</th><th>lost / phantom / corrupt</th>"
+                       "<th>p50 / p99 / max</th><th>missed slots</th></tr>\n");
+        const json_t *p;
+        json_array_foreach(probes, i, p)
+        {
+            fd_buf_puts(b, "<tr><td>");
+            fd_esc_html(b, fd_jstr(p, "name"));
+            fd_buf_printf(b, " <span class=\"detail\">%s %s</span>", fd_jstr(p, "type"), fd_jstr(p, "mode"));
+            if (*fd_jstr(p, "last_error")) {
+                fd_buf_puts(b, "<div class=\"detail\">last error: ");
+                fd_esc_html(b, fd_jstr(p, "last_error"));
+                fd_buf_puts(b, "</div>");
+            }
+            fd_buf_printf(b, "</td><td class=\"num\">%lld</td><td class=\"num\">%lld / %lld / %lld</td><td class=\"num\">",
+                          (long long)json_integer_value(json_object_get(p, "ops")),
+                          (long long)json_integer_value(json_object_get(p, "ok")),
+                          (long long)json_integer_value(json_object_get(p, "fail")),
+                          (long long)json_integer_value(json_object_get(p, "unknown")));
+            fd_fmt_metric(b, "availability", json_object_get(p, "availability"));
+            fd_buf_puts(b, "</td>");
+            cell_secs(b, json_object_get(p, "failover_time_s"));
+            fd_buf_printf(b, "<td class=\"num\">%zu</td><td class=\"num\">", json_array_size(json_object_get(p, "outages")));
+            if (strcmp(fd_jstr(p, "mode"), "write") == 0) {
+                const char *keys[3] = {"lost_writes", "phantom_writes", "corrupt_values"};
+                for (int k = 0; k < 3; k++) {
+                    const json_t *v = json_object_get(p, keys[k]);
+                    if (json_is_integer(v))
+                        fd_buf_printf(b, "%s%lld", k ? " / " : "", (long long)json_integer_value(v));
+                    else
+                        fd_buf_printf(b, "%s-", k ? " / " : "");
+                }
+                if (*fd_jstr(p, "read_back_error")) {
+                    fd_buf_puts(b, "<div class=\"detail\">read-back failed: ");
+                    fd_esc_html(b, fd_jstr(p, "read_back_error"));
+                    fd_buf_puts(b, "</div>");
+                }
+            } else {
+                fd_buf_puts(b, "-");
+            }
+            const json_t *lat = json_object_get(p, "latency_ms");
+            if (isnan(fd_jnum(lat, "p50")))
+                fd_buf_puts(b, "</td><td class=\"num\">-</td>");
+            else
+                fd_buf_printf(b, "</td><td class=\"num\">%.2f / %.2f / %.1f ms</td>", fd_jnum(lat, "p50"),
+                              fd_jnum(lat, "p99"), fd_jnum(lat, "max"));
+            fd_buf_printf(b, "<td class=\"num\">%lld</td></tr>\n", (long long)json_integer_value(json_object_get(p, "missed_slots")));
+        }
+        fd_buf_puts(b, "</table>\n");
+    }
+    const json_t *faults = json_object_get(r, "faults");
+    if (json_array_size(faults)) {
+        fd_buf_puts(b, "<h2>Faults</h2>\n<table class=\"faults\"><tr><th>fault</th><th>targets</th><th>applied</th>"
+                       "<th>healed</th><th>heal</th><th>verification</th></tr>\n");
+        const json_t *f;
+        json_array_foreach(faults, i, f)
+        {
+            fd_buf_puts(b, "<tr><td>");
+            fd_esc_html(b, fd_jstr(f, "id"));
+            fd_buf_printf(b, " <span class=\"detail\">%s</span></td><td>", fd_jstr(f, "type"));
+            size_t k;
+            const json_t *hn;
+            json_array_foreach(json_object_get(f, "targets"), k, hn)
+            {
+                if (k)
+                    fd_buf_puts(b, ", ");
+                fd_esc_html(b, json_string_value(hn) ? json_string_value(hn) : "");
+            }
+            fd_buf_puts(b, "</td>");
+            cell_secs(b, json_object_get(f, "applied_s"));
+            cell_secs(b, json_object_get(f, "healed_s"));
+            bool ok = strcmp(fd_jstr(f, "heal"), "ok") == 0;
+            fd_buf_printf(b, "<td class=\"%s\">%s</td><td class=\"detail\">", ok ? "pass" : "fail", ok ? "ok" : fd_jstr(f, "heal"));
+            fd_esc_html(b, fd_jstr(f, "verification"));
+            fd_buf_puts(b, "</td></tr>\n");
+        }
+        fd_buf_puts(b, "</table>\n");
+    }
+    const json_t *steps = json_object_get(r, "steps");
+    if (json_array_size(steps)) {
+        fd_buf_puts(b, "<h2>Steps</h2>\n<table class=\"steps\"><tr><th>#</th><th>step</th><th>started</th>"
+                       "<th>ended</th><th>status</th><th>detail</th></tr>\n");
+        const json_t *st;
+        json_array_foreach(steps, i, st)
+        {
+            fd_buf_printf(b, "<tr><td class=\"num\">%lld</td><td>%s ",
+                          (long long)json_integer_value(json_object_get(st, "index")) + 1, fd_jstr(st, "kind"));
+            fd_esc_html(b, fd_jstr(st, "id"));
+            fd_buf_puts(b, "</td>");
+            cell_secs(b, json_object_get(st, "started_s"));
+            cell_secs(b, json_object_get(st, "ended_s"));
+            bool ok = strcmp(fd_jstr(st, "status"), "ok") == 0;
+            fd_buf_printf(b, "<td class=\"%s\">%s</td><td class=\"detail\">", ok ? "pass" : "fail", fd_jstr(st, "status"));
+            fd_esc_html(b, fd_jstr(st, "detail"));
+            fd_buf_puts(b, "</td></tr>\n");
+        }
+        fd_buf_puts(b, "</table>\n");
+    }
+    const json_t *errors = json_object_get(r, "errors");
+    if (json_array_size(errors)) {
+        fd_buf_puts(b, "<h2>Errors</h2>\n<ul class=\"errors\">\n");
+        const json_t *e;
+        json_array_foreach(errors, i, e)
+        {
+            fd_buf_puts(b, "<li>");
+            fd_esc_html(b, json_string_value(e) ? json_string_value(e) : "");
+            fd_buf_puts(b, "</li>\n");
+        }
+        fd_buf_puts(b, "</ul>\n");
+    }
+    fd_buf_puts(b, "</body></html>\n");
+}

@@ -1,0 +1,121 @@
+/* render_junit.c: junit.xml: one testcase per check (failures carry value and limit),
+ * one for "all faults healed", and one for the drill itself when it did not run to
+ * its end (aborted or error). */
+#include "render.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+static void testcase_open(fd_buf *b, const char *classname, const char *name)
+{
+    fd_buf_puts(b, "    <testcase classname=\"");
+    fd_esc_html(b, classname);
+    fd_buf_puts(b, "\" name=\"");
+    fd_esc_html(b, name);
+    fd_buf_puts(b, "\" time=\"0\"");
+}
+
+void fd_render_junit(const json_t *r, fd_buf *b)
+{
+    const char *scenario = fd_jstr(json_object_get(r, "scenario"), "name");
+    const char *verdict = fd_jstr(r, "verdict");
+    const json_t *checks = json_object_get(r, "checks");
+    const json_t *faults = json_object_get(r, "faults");
+    bool incomplete = strcmp(verdict, "aborted") == 0 || strcmp(verdict, "error") == 0;
+    size_t tests = json_array_size(checks) + 1 + (incomplete ? 1 : 0), failures = 0;
+    size_t i;
+    const json_t *c;
+    json_array_foreach(checks, i, c) failures += !json_is_true(json_object_get(c, "pass"));
+    bool heal_failed = strcmp(verdict, "heal_failed") == 0;
+    const json_t *f;
+    json_array_foreach(faults, i, f) heal_failed |= strcmp(fd_jstr(f, "heal"), "ok") != 0;
+    failures += heal_failed;
+    char classname[200];
+    snprintf(classname, sizeof classname, "firedrill.%s", scenario);
+    char ts[32] = "";
+    double started = fd_jnum(r, "started_at_unix");
+    if (!isnan(started)) {
+        time_t t = (time_t)started;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    }
+    double dur = fd_jnum(r, "duration_s");
+    fd_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"firedrill\"");
+    fd_buf_printf(b, " tests=\"%zu\" failures=\"%zu\" errors=\"%d\" time=\"%.3f\">\n", tests,
+                  failures, incomplete ? 1 : 0, isnan(dur) ? 0.0 : dur);
+    fd_buf_puts(b, "  <testsuite name=\"");
+    fd_esc_html(b, classname);
+    fd_buf_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" skipped=\"0\" time=\"%.3f\" "
+                     "timestamp=\"%s\">\n",
+                  tests, failures, incomplete ? 1 : 0, isnan(dur) ? 0.0 : dur, ts);
+    fd_buf_puts(b, "    <properties>\n      <property name=\"run_id\" value=\"");
+    fd_esc_html(b, fd_jstr(r, "run_id"));
+    fd_buf_printf(b, "\"/>\n      <property name=\"verdict\" value=\"%s\"/>\n      <property "
+                     "name=\"exit_code\" value=\"%lld\"/>\n    </properties>\n",
+                  verdict, (long long)json_integer_value(json_object_get(r, "exit_code")));
+    json_array_foreach(checks, i, c)
+    {
+        const char *metric = fd_jstr(c, "metric");
+        bool is_max = json_object_get(c, "max") != NULL;
+        fd_buf name;
+        fd_buf_init(&name, 4096);
+        fd_buf_printf(&name, "%s %s %s ",
+                      *fd_jstr(c, "probe") ? fd_jstr(c, "probe") : fd_jstr(c, "step"), metric,
+                      is_max ? "<=" : ">=");
+        fd_fmt_limit(&name, metric, fd_jnum(c, is_max ? "max" : "min"));
+        testcase_open(b, classname, name.data);
+        fd_buf_free(&name);
+        if (json_is_true(json_object_get(c, "pass"))) {
+            fd_buf_puts(b, "/>\n");
+            continue;
+        }
+        fd_buf msg;
+        fd_buf_init(&msg, 4096);
+        fd_buf_printf(&msg, "%s was ", metric);
+        fd_fmt_metric(&msg, metric, json_object_get(c, "value"));
+        fd_buf_printf(&msg, ", limit %s ", is_max ? "max" : "min");
+        fd_fmt_limit(&msg, metric, fd_jnum(c, is_max ? "max" : "min"));
+        fd_buf_puts(b, ">\n      <failure type=\"check\" message=\"");
+        fd_esc_html(b, msg.data);
+        fd_buf_puts(b, "\">");
+        fd_esc_html(b, msg.data);
+        fd_buf_puts(b, "</failure>\n    </testcase>\n");
+        fd_buf_free(&msg);
+    }
+    testcase_open(b, classname, "all faults healed");
+    if (!heal_failed) {
+        fd_buf_puts(b, "/>\n");
+    } else {
+        fd_buf_puts(b, ">\n      <failure type=\"heal\" message=\"a fault may still be in place\">");
+        json_array_foreach(faults, i, f)
+        {
+            if (strcmp(fd_jstr(f, "heal"), "ok") != 0) {
+                fd_esc_html(b, fd_jstr(f, "id"));
+                fd_buf_puts(b, ": heal ");
+                fd_esc_html(b, fd_jstr(f, "heal"));
+                fd_buf_puts(b, "\n");
+            }
+        }
+        fd_buf_puts(b, "</failure>\n    </testcase>\n");
+    }
+    if (incomplete) {
+        testcase_open(b, classname, "drill completed");
+        fd_buf_printf(b, ">\n      <error type=\"%s\" message=\"", verdict);
+        const char *why = *fd_jstr(r, "abort_reason") ? fd_jstr(r, "abort_reason")
+                          : json_array_size(json_object_get(r, "errors"))
+                              ? json_string_value(json_array_get(json_object_get(r, "errors"), 0))
+                              : verdict;
+        fd_esc_html(b, why ? why : verdict);
+        fd_buf_puts(b, "\">");
+        const json_t *e;
+        json_array_foreach(json_object_get(r, "errors"), i, e)
+        {
+            fd_esc_html(b, json_string_value(e) ? json_string_value(e) : "");
+            fd_buf_puts(b, "\n");
+        }
+        fd_buf_puts(b, "</error>\n    </testcase>\n");
+    }
+    fd_buf_puts(b, "  </testsuite>\n</testsuites>\n");
+}

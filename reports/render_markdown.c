@@ -1,0 +1,134 @@
+/* render_markdown.c: report.md, the verdict, checks and key figures for a ticket or
+ * a chat message. */
+#include "render.h"
+
+#include <math.h>
+#include <string.h>
+
+static void verdict_word(fd_buf *b, const char *v)
+{
+    if (strcmp(v, "pass") == 0)
+        fd_buf_puts(b, "PASS");
+    else if (strcmp(v, "fail") == 0)
+        fd_buf_puts(b, "FAIL");
+    else if (strcmp(v, "aborted") == 0)
+        fd_buf_puts(b, "ABORTED");
+    else if (strcmp(v, "heal_failed") == 0)
+        fd_buf_puts(b, "HEAL FAILED");
+    else
+        fd_buf_puts(b, "ERROR");
+}
+
+void fd_render_markdown(const json_t *r, fd_buf *b)
+{
+    const json_t *sc = json_object_get(r, "scenario");
+    fd_buf_puts(b, "# firedrill: ");
+    fd_esc_md(b, fd_jstr(sc, "name"));
+    fd_buf_puts(b, ": ");
+    verdict_word(b, fd_jstr(r, "verdict"));
+    fd_buf_puts(b, "\n\n");
+    fd_buf_printf(b, "**Verdict: %s** (exit %lld) · run `", fd_jstr(r, "verdict"),
+                  (long long)json_integer_value(json_object_get(r, "exit_code")));
+    fd_esc_md(b, fd_jstr(r, "run_id"));
+    fd_buf_printf(b, "` · %.1f s · seed %lld\n\n", fd_jnum(r, "duration_s"),
+                  (long long)json_integer_value(json_object_get(r, "seed")));
+    if (*fd_jstr(sc, "description")) {
+        fd_esc_md(b, fd_jstr(sc, "description"));
+        fd_buf_puts(b, "\n\n");
+    }
+    if (*fd_jstr(r, "abort_reason")) {
+        fd_buf_puts(b, "Aborted: ");
+        fd_esc_md(b, fd_jstr(r, "abort_reason"));
+        fd_buf_puts(b, "\n\n");
+    }
+    const json_t *checks = json_object_get(r, "checks");
+    if (json_array_size(checks)) {
+        fd_buf_puts(b, "| check | value | limit | result |\n|---|---|---|---|\n");
+        size_t i;
+        const json_t *c;
+        json_array_foreach(checks, i, c)
+        {
+            const char *metric = fd_jstr(c, "metric");
+            fd_buf_puts(b, "| ");
+            fd_esc_md(b, *fd_jstr(c, "probe") ? fd_jstr(c, "probe") : fd_jstr(c, "step"));
+            fd_buf_printf(b, " %s | ", metric);
+            fd_fmt_metric(b, metric, json_object_get(c, "value"));
+            bool is_max = json_object_get(c, "max") != NULL;
+            fd_buf_puts(b, is_max ? " | ≤ " : " | ≥ ");
+            fd_fmt_limit(b, metric, fd_jnum(c, is_max ? "max" : "min"));
+            fd_buf_puts(b, json_is_true(json_object_get(c, "pass")) ? " | pass |\n" : " | **FAIL** |\n");
+        }
+        fd_buf_puts(b, "\n");
+    }
+    const json_t *probes = json_object_get(r, "probes");
+    if (json_array_size(probes)) {
+        fd_buf_puts(b, "## Probes\n\n| probe | ops | availability | failover time | outages | lost "
+                       "writes | p50 | p99 |\n|---|---|---|---|---|---|---|---|\n");
+        size_t i;
+        const json_t *p;
+        json_array_foreach(probes, i, p)
+        {
+            fd_buf_puts(b, "| ");
+            fd_esc_md(b, fd_jstr(p, "name"));
+            fd_buf_printf(b, " (%s %s) | %lld | ", fd_jstr(p, "type"), fd_jstr(p, "mode"),
+                          (long long)json_integer_value(json_object_get(p, "ops")));
+            fd_fmt_metric(b, "availability", json_object_get(p, "availability"));
+            fd_buf_puts(b, " | ");
+            fd_fmt_seconds(b, json_object_get(p, "failover_time_s"));
+            fd_buf_printf(b, " | %zu | ", json_array_size(json_object_get(p, "outages")));
+            const json_t *lw = json_object_get(p, "lost_writes");
+            if (json_is_integer(lw))
+                fd_buf_printf(b, "%lld", (long long)json_integer_value(lw));
+            else
+                fd_buf_puts(b, strcmp(fd_jstr(p, "mode"), "write") == 0 ? "not measured" : "-");
+            const json_t *lat = json_object_get(p, "latency_ms");
+            double p50 = fd_jnum(lat, "p50"), p99 = fd_jnum(lat, "p99");
+            if (isnan(p50))
+                fd_buf_puts(b, " | - | - |\n");
+            else
+                fd_buf_printf(b, " | %.2f ms | %.2f ms |\n", p50, p99);
+        }
+        fd_buf_puts(b, "\n");
+    }
+    const json_t *faults = json_object_get(r, "faults");
+    if (json_array_size(faults)) {
+        fd_buf_puts(b, "## Faults\n\n| fault | hosts | applied | healed | heal |\n|---|---|---|---|---|\n");
+        size_t i;
+        const json_t *f;
+        json_array_foreach(faults, i, f)
+        {
+            fd_buf_puts(b, "| ");
+            fd_esc_md(b, fd_jstr(f, "id"));
+            fd_buf_printf(b, " (%s) | ", fd_jstr(f, "type"));
+            size_t k;
+            const json_t *h;
+            json_array_foreach(json_object_get(f, "targets"), k, h)
+            {
+                if (k)
+                    fd_buf_puts(b, ", ");
+                fd_esc_md(b, json_string_value(h) ? json_string_value(h) : "");
+            }
+            fd_buf_printf(b, " | %.2f s | ", fd_jnum(f, "applied_s"));
+            double healed = fd_jnum(f, "healed_s");
+            if (isnan(healed))
+                fd_buf_puts(b, "-");
+            else
+                fd_buf_printf(b, "%.2f s", healed);
+            fd_buf_printf(b, " | %s |\n", fd_jstr(f, "heal"));
+        }
+        fd_buf_puts(b, "\n");
+    }
+    const json_t *errors = json_object_get(r, "errors");
+    if (json_array_size(errors)) {
+        fd_buf_puts(b, "## Errors\n\n");
+        size_t i;
+        const json_t *e;
+        json_array_foreach(errors, i, e)
+        {
+            fd_buf_puts(b, "- ");
+            fd_esc_md(b, json_string_value(e) ? json_string_value(e) : "");
+            fd_buf_puts(b, "\n");
+        }
+        fd_buf_puts(b, "\n");
+    }
+}

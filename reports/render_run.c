@@ -1,0 +1,275 @@
+/* render_run.c: writing a run directory's formats, and the index of past runs. */
+#include "render.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+extern const char fd_report_css[];
+
+static bool write_file(const char *path, const fd_buf *b, char **err)
+{
+    char *tmp = fd_asprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && fwrite(b->data ? b->data : "", 1, b->len, f) == b->len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (ok && rename(tmp, path) != 0)
+        ok = false;
+    if (!ok) {
+        *err = fd_asprintf("cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok;
+}
+
+bool fd_render_run_dir(const char *dir, unsigned formats, char **err)
+{
+    *err = NULL;
+    char *rpath = fd_asprintf("%s/report.json", dir);
+    json_error_t je;
+    json_t *r = json_load_file(rpath, 0, &je);
+    if (!r || !json_is_object(r)) {
+        *err = fd_asprintf("%s: cannot read: %s (line %d)", rpath, je.text, je.line);
+        free(rpath);
+        json_decref(r);
+        return false;
+    }
+    free(rpath);
+    bool ok = true;
+    fd_buf b;
+    if (formats & FD_RENDER_MARKDOWN) {
+        fd_buf_init(&b, (size_t)64 << 20);
+        fd_render_markdown(r, &b);
+        char *p = fd_asprintf("%s/report.md", dir);
+        ok &= write_file(p, &b, err);
+        free(p);
+        fd_buf_free(&b);
+    }
+    if (ok && (formats & FD_RENDER_JUNIT)) {
+        fd_buf_init(&b, (size_t)64 << 20);
+        fd_render_junit(r, &b);
+        char *p = fd_asprintf("%s/junit.xml", dir);
+        ok &= write_file(p, &b, err);
+        free(p);
+        fd_buf_free(&b);
+    }
+    if (ok && (formats & FD_RENDER_HTML)) {
+        fd_timeline_data t;
+        char *hpath = fd_asprintf("%s/history.jsonl", dir);
+        char *terr = NULL;
+        double dur = fd_jnum(r, "duration_s");
+        if (!fd_timeline_load(hpath, isnan(dur) ? 1.0 : dur, r, &t, &terr))
+            free(terr); /* no history: the page shows no operations */
+        free(hpath);
+        fd_buf_init(&b, (size_t)64 << 20);
+        fd_render_html(r, &t, &b);
+        char *p = fd_asprintf("%s/report.html", dir);
+        ok &= write_file(p, &b, err);
+        free(p);
+        fd_buf_free(&b);
+        fd_timeline_free(&t);
+    }
+    json_decref(r);
+    return ok;
+}
+
+/* ------------------------------------------------------------------ index */
+
+typedef struct run_summary {
+    char *dir;               /* the run directory's name */
+    char *scenario;
+    char *verdict;
+    double started;
+    double failover_s;       /* the longest failover among the probes; NAN when none */
+    double availability;     /* the lowest availability among the probes */
+    long long lost;          /* lost writes summed over write probes; -1 none measured */
+} run_summary;
+
+static int by_scenario_time(const void *a, const void *b)
+{
+    const run_summary *x = a, *y = b;
+    int c = strcmp(x->scenario, y->scenario);
+    if (c)
+        return c;
+    return x->started < y->started ? -1 : x->started > y->started;
+}
+
+static void trend_svg(fd_buf *b, const run_summary *v, size_t n)
+{
+    double max = 0;
+    size_t have = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i].failover_s)) {
+            have++;
+            if (v[i].failover_s > max)
+                max = v[i].failover_s;
+        }
+    if (have < 1)
+        return;
+    const int w = 360, h = 70, pad = 8;
+    fd_buf_printf(b, "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+                     "height=\"%d\" role=\"img\" aria-label=\"failover time per run\">",
+                  w, h + 16, w, h + 16);
+    fd_buf_puts(b, "<polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1.5\" points=\"");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(v[i].failover_s))
+            continue;
+        double x = n > 1 ? pad + (double)i / (double)(n - 1) * (w - 2 * pad) : w / 2.0;
+        double y = pad + (1.0 - (max > 0 ? v[i].failover_s / max : 0)) * (h - 2 * pad);
+        fd_buf_printf(b, "%.1f,%.1f ", x, y);
+        k++;
+    }
+    fd_buf_puts(b, "\"/>");
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(v[i].failover_s))
+            continue;
+        double x = n > 1 ? pad + (double)i / (double)(n - 1) * (w - 2 * pad) : w / 2.0;
+        double y = pad + (1.0 - (max > 0 ? v[i].failover_s / max : 0)) * (h - 2 * pad);
+        bool bad = strcmp(v[i].verdict, "pass") != 0;
+        fd_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>", x, y,
+                      bad ? "#c62828" : "#2e7d32");
+        fd_esc_html(b, v[i].dir);
+        fd_buf_printf(b, ": failover %.2f s, %s</title></circle>", v[i].failover_s, v[i].verdict);
+    }
+    fd_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"10\">failover time per run, max %.2f s</text></svg>",
+                  pad, h + 12, max);
+}
+
+bool fd_render_index(const char *reports_dir, char **err)
+{
+    *err = NULL;
+    DIR *d = opendir(reports_dir);
+    if (!d) {
+        *err = fd_asprintf("cannot read %s: %s", reports_dir, strerror(errno));
+        return false;
+    }
+    run_summary *runs = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *path = fd_asprintf("%s/%s/report.json", reports_dir, de->d_name);
+        json_t *r = json_load_file(path, 0, NULL);
+        free(path);
+        if (!r)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            runs = fd_xrealloc(runs, cap * sizeof *runs);
+        }
+        run_summary *s = &runs[n++];
+        s->dir = fd_strdup(de->d_name);
+        s->scenario = fd_strdup(fd_jstr(json_object_get(r, "scenario"), "name"));
+        s->verdict = fd_strdup(fd_jstr(r, "verdict"));
+        s->started = fd_jnum(r, "started_at_unix");
+        s->failover_s = NAN;
+        s->availability = NAN;
+        s->lost = -1;
+        size_t i;
+        const json_t *p;
+        json_array_foreach(json_object_get(r, "probes"), i, p)
+        {
+            double fo = fd_jnum(p, "failover_time_s"), av = fd_jnum(p, "availability");
+            if (!isnan(fo) && (isnan(s->failover_s) || fo > s->failover_s))
+                s->failover_s = fo;
+            if (!isnan(av) && (isnan(s->availability) || av < s->availability))
+                s->availability = av;
+            const json_t *lw = json_object_get(p, "lost_writes");
+            if (json_is_integer(lw))
+                s->lost = (s->lost < 0 ? 0 : s->lost) + json_integer_value(lw);
+        }
+        json_decref(r);
+    }
+    closedir(d);
+    qsort(runs, n, sizeof *runs, by_scenario_time);
+    fd_buf b;
+    fd_buf_init(&b, (size_t)64 << 20);
+    fd_buf_printf(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>firedrill runs</title>"
+                      "<style>\n%s</style></head><body>\n<h1>firedrill runs</h1>\n<div class=\"meta\">%zu runs in ",
+                  fd_report_css, n);
+    fd_esc_html(&b, reports_dir);
+    fd_buf_puts(&b, "</div>\n");
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && strcmp(runs[j].scenario, runs[i].scenario) == 0)
+            j++;
+        fd_buf_puts(&b, "<h2>");
+        fd_esc_html(&b, runs[i].scenario);
+        fd_buf_printf(&b, " <span class=\"detail\">%zu run%s</span></h2>\n", j - i, j - i == 1 ? "" : "s");
+        /* the change that matters at a glance: latest against previous and first */
+        size_t last = j - 1;
+        if (j - i >= 2 && !isnan(runs[last].failover_s)) {
+            size_t prev = last - 1;
+            while (prev > i && isnan(runs[prev].failover_s))
+                prev--;
+            if (!isnan(runs[prev].failover_s)) {
+                double dp = runs[last].failover_s - runs[prev].failover_s;
+                double df = isnan(runs[i].failover_s) ? NAN : runs[last].failover_s - runs[i].failover_s;
+                fd_buf_printf(&b, "<p class=\"%s\">failover time %.2f s: %+.2f s since the previous run",
+                              dp > 0.5 ? "fail" : "pass", runs[last].failover_s, dp);
+                if (!isnan(df))
+                    fd_buf_printf(&b, ", %+.2f s since the first", df);
+                fd_buf_puts(&b, "</p>\n");
+            }
+        }
+        trend_svg(&b, runs + i, j - i);
+        fd_buf_puts(&b, "<table><tr><th>run</th><th>started (UTC)</th><th>verdict</th><th>failover time</th>"
+                        "<th>availability</th><th>lost writes</th></tr>\n");
+        for (size_t k = j; k-- > i;) {
+            const run_summary *s = &runs[k];
+            char when[32] = "-";
+            if (!isnan(s->started)) {
+                time_t t = (time_t)s->started;
+                struct tm tm;
+                gmtime_r(&t, &tm);
+                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+            }
+            fd_buf_puts(&b, "<tr><td><a href=\"");
+            fd_esc_html(&b, s->dir);
+            fd_buf_puts(&b, "/report.html\">");
+            fd_esc_html(&b, s->dir);
+            bool pass = strcmp(s->verdict, "pass") == 0;
+            fd_buf_printf(&b, "</a></td><td>%s</td><td class=\"%s\">", when, pass ? "pass" : "fail");
+            fd_esc_html(&b, s->verdict);
+            fd_buf_puts(&b, "</td><td class=\"num\">");
+            if (isnan(s->failover_s))
+                fd_buf_puts(&b, "-");
+            else
+                fd_buf_printf(&b, "%.2f s", s->failover_s);
+            fd_buf_puts(&b, "</td><td class=\"num\">");
+            if (isnan(s->availability))
+                fd_buf_puts(&b, "-");
+            else
+                fd_buf_printf(&b, "%.2f%%", s->availability * 100);
+            fd_buf_puts(&b, "</td><td class=\"num\">");
+            if (s->lost < 0)
+                fd_buf_puts(&b, "-");
+            else
+                fd_buf_printf(&b, "%lld", s->lost);
+            fd_buf_puts(&b, "</td></tr>\n");
+        }
+        fd_buf_puts(&b, "</table>\n");
+        i = j;
+    }
+    fd_buf_puts(&b, "</body></html>\n");
+    char *path = fd_asprintf("%s/index.html", reports_dir);
+    bool ok = write_file(path, &b, err);
+    free(path);
+    fd_buf_free(&b);
+    for (size_t i = 0; i < n; i++) {
+        free(runs[i].dir);
+        free(runs[i].scenario);
+        free(runs[i].verdict);
+    }
+    free(runs);
+    return ok;
+}

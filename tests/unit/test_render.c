@@ -1,0 +1,188 @@
+/* test_render.c: the report formats from a fixed report and history, including
+ * hostile text from hosts (markup in a command's stderr and a probe's error). */
+#include "fdtest.h"
+#include "render.h"
+
+#include <math.h>
+
+static const char *const EVIL = "<script>alert(1)</script> & \"x\" | `y` ]]>";
+
+static json_t *fixture(void)
+{
+    json_error_t je;
+    json_t *r = json_loads(
+        "{\"format\":\"firedrill-report/1\",\"firedrill_version\":\"0.1.0\","
+        "\"scenario\":{\"name\":\"redis-kill\",\"file\":\"s.yaml\",\"sha256\":\"ab\",\"description\":\"d\"},"
+        "\"run_id\":\"redis-kill-20261123T150102Z\",\"seed\":42,\"started_at_unix\":1795446062.125,"
+        "\"duration_s\":20.0,\"verdict\":\"fail\",\"exit_code\":1,"
+        "\"hosts\":[{\"name\":\"h1\",\"address\":\"10.77.0.11\",\"datacenter\":\"dc-a\",\"roles\":[\"redis\"]}],"
+        "\"faults\":[{\"id\":\"cut\",\"type\":\"partition\",\"targets\":[\"h1\"],\"started_s\":5.0,"
+        "\"applied_s\":5.1,\"healed_s\":15.0,\"heal\":\"ok\",\"took_effect\":true,\"verification\":\"v\","
+        "\"commands\":[]},"
+        "{\"id\":\"k\",\"type\":\"kill\",\"targets\":[\"h2\"],\"started_s\":8.0,\"applied_s\":8.1,"
+        "\"healed_s\":9.0,\"heal\":\"ok\",\"took_effect\":true,\"verification\":\"v2\",\"commands\":[]}],"
+        "\"steps\":[{\"index\":0,\"kind\":\"fault\",\"id\":\"cut\",\"started_s\":5.0,\"ended_s\":5.1,\"status\":\"ok\"}],"
+        "\"probes\":[{\"name\":\"writes\",\"type\":\"redis\",\"mode\":\"write\",\"ops\":2000,\"ok\":1700,"
+        "\"fail\":290,\"unknown\":10,\"availability\":0.85,\"failover_time_s\":2.61,"
+        "\"outages\":[{\"start_s\":5.03,\"end_s\":7.64,\"duration_s\":2.61,\"ended\":true},"
+        "{\"start_s\":12.0,\"end_s\":12.5,\"duration_s\":0.5,\"ended\":true}],"
+        "\"lost_writes\":3,\"phantom_writes\":1,\"corrupt_values\":0,"
+        "\"latency_ms\":{\"p50\":0.21,\"p99\":1.9,\"max\":480.0},\"missed_slots\":4}],"
+        "\"verifies\":[],"
+        "\"checks\":[{\"probe\":\"writes\",\"metric\":\"failover_time\",\"max\":15,\"value\":2.61,\"pass\":true},"
+        "{\"probe\":\"writes\",\"metric\":\"lost_writes\",\"max\":0,\"value\":3,\"pass\":false},"
+        "{\"probe\":\"writes\",\"metric\":\"latency_p99\",\"max\":0.001,\"value\":null,\"pass\":false}],"
+        "\"errors\":[]}",
+        0, &je);
+    assert_non_null(r);
+    /* hostile text from a host and from a service */
+    json_object_set_new(json_array_get(json_object_get(r, "faults"), 0), "verification",
+                        json_string(EVIL));
+    json_object_set_new(json_array_get(json_object_get(r, "probes"), 0), "last_error",
+                        json_string(EVIL));
+    json_array_append_new(json_object_get(r, "errors"), json_string(EVIL));
+    return r;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_junit(void **state)
+{
+    json_t *r = fixture();
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_junit(r, &b);
+    /* 3 checks + all faults healed; 2 checks failed */
+    assert_non_null(strstr(b.data, "<testsuites name=\"firedrill\" tests=\"4\" failures=\"2\" errors=\"0\""));
+    assert_int_equal(count(b.data, "<testcase "), 4);
+    assert_int_equal(count(b.data, "<failure "), 2);
+    assert_non_null(strstr(b.data, "name=\"writes lost_writes &lt;= 0\""));
+    assert_non_null(strstr(b.data, "message=\"lost_writes was 3, limit max 0\""));
+    assert_non_null(strstr(b.data, "message=\"latency_p99 was not measured, limit max 1 ms\""));
+    assert_non_null(strstr(b.data, "<testcase classname=\"firedrill.redis-kill\" name=\"all faults healed\" time=\"0\"/>"));
+    fd_buf_free(&b);
+    /* aborted: an error testcase says why, with the hostile text escaped */
+    json_object_set_new(r, "verdict", json_string("aborted"));
+    json_object_set_new(r, "abort_reason", json_string(EVIL));
+    fd_buf_init(&b, 0);
+    fd_render_junit(r, &b);
+    assert_non_null(strstr(b.data, "tests=\"5\" failures=\"2\" errors=\"1\""));
+    assert_non_null(strstr(b.data, "<error type=\"aborted\" message=\"&lt;script&gt;"));
+    assert_null(strstr(b.data, "<script>"));
+    assert_null(strstr(b.data, "]]>"));
+    fd_buf_free(&b);
+    json_decref(r);
+}
+
+static void test_markdown(void **state)
+{
+    json_t *r = fixture();
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_markdown(r, &b);
+    assert_true(fd_str_starts(b.data, "# firedrill: redis-kill: FAIL\n"));
+    assert_non_null(strstr(b.data, "| writes failover_time | 2.61 s | ≤ 15.00 s | pass |"));
+    assert_non_null(strstr(b.data, "| writes lost_writes | 3 | ≤ 0 | **FAIL** |"));
+    assert_non_null(strstr(b.data, "| writes latency_p99 | not measured | ≤ 1 ms | **FAIL** |"));
+    assert_non_null(strstr(b.data, "| writes (redis write) | 2000 | 85.00% | 2.61 s | 2 | 3 | 0.21 ms | 1.90 ms |"));
+    /* the error line: markup neutralised, table pipes escaped */
+    assert_non_null(strstr(b.data, "- &lt;script&gt;alert(1)&lt;/script&gt; &amp; \"x\" \\| \\`y\\` \\]\\]&gt;"));
+    assert_null(strstr(b.data, "<script>"));
+    fd_buf_free(&b);
+    json_decref(r);
+}
+
+/* A history of n operations over 20 s, failing between 5 s and 7.6 s. */
+static char *write_history(size_t n)
+{
+    char *path = fd_strdup("/tmp/fd-test-history-XXXXXX");
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "{\"t\":\"event\",\"at_s\":5.0,\"event\":\"fault_applied\",\"fault\":\"cut\"}\n");
+    for (size_t i = 0; i < n; i++) {
+        double t = 20.0 * (double)i / (double)n;
+        const char *outcome = t >= 5.03 && t < 7.64 ? "fail" : (t >= 15.0 && t < 15.2 ? "unknown" : "ok");
+        fprintf(f, "{\"t\":\"op\",\"probe\":\"writes\",\"n\":%zu,\"op\":\"write\",\"value\":\"%zu\","
+                   "\"start_s\":%.6f,\"end_s\":%.6f,\"outcome\":\"%s\"}\n",
+                i + 1, i + 1, t, t + 0.0005, outcome);
+    }
+    fputs("not json at all\n", f);
+    fclose(f);
+    return path;
+}
+
+static void test_svg_and_html(void **state)
+{
+    json_t *r = fixture();
+    char *hist = write_history(2000);
+    fd_timeline_data t;
+    char *err = NULL;
+    assert_true(fd_timeline_load(hist, 20.0, r, &t, &err));
+    assert_int_equal(t.ops, 2000);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_svg(r, &t, &b);
+    assert_int_equal(count(b.data, "<g class=\"fault\">"), 2);
+    assert_non_null(strstr(b.data, "cut · partition on h1"));
+    assert_non_null(strstr(b.data, "k · kill on h2"));
+    assert_int_equal(count(b.data, "<g class=\"outage\">"), 2);
+    assert_non_null(strstr(b.data, "outage 2.61 s"));
+    assert_non_null(strstr(b.data, "outage 0.50 s"));
+    assert_non_null(strstr(b.data, "fill=\"#c62828\"")); /* the failures are drawn */
+    assert_int_equal(count(b.data, "<g class=\"step\">"), 1);
+    fd_buf_free(&b);
+    fd_buf_init(&b, 0);
+    fd_render_html(r, &t, &b);
+    assert_true(fd_str_starts(b.data, "<!doctype html>"));
+    assert_null(strstr(b.data, "<script"));   /* self-contained, and nothing injected */
+    assert_null(strstr(b.data, "src=\"http")); /* no external assets */
+    assert_null(strstr(b.data, "href=\"http"));
+    assert_non_null(strstr(b.data, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(b.data, "<span class=\"verdict v-fail\">fail</span>"));
+    fd_buf_free(&b);
+    fd_timeline_free(&t);
+    unlink(hist);
+    free(hist);
+    json_decref(r);
+}
+
+static void test_svg_stays_light(void **state)
+{
+    /* 200 000 operations draw no more elements than 2 000 do */
+    json_t *r = fixture();
+    size_t sizes[2] = {2000, 200000}, rects[2];
+    for (int k = 0; k < 2; k++) {
+        char *hist = write_history(sizes[k]);
+        fd_timeline_data t;
+        char *err = NULL;
+        assert_true(fd_timeline_load(hist, 20.0, r, &t, &err));
+        fd_buf b;
+        fd_buf_init(&b, 0);
+        fd_render_svg(r, &t, &b);
+        rects[k] = count(b.data, "<rect");
+        assert_true(rects[k] <= 3 * FD_BUCKETS + 10);
+        fd_buf_free(&b);
+        fd_timeline_free(&t);
+        unlink(hist);
+        free(hist);
+    }
+    assert_true(rects[1] <= rects[0] + 20);
+    json_decref(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_junit),
+        cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_svg_and_html),
+        cmocka_unit_test(test_svg_stays_light),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
