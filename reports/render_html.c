@@ -136,10 +136,25 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         fd_buf_free(&lab);
         fd_buf_printf(b, "<g class=\"ops\" data-probe=\"%zu\">", p);
         double bw = (double)PW / FD_BUCKETS;
+        /* Buckets narrower than the probe's interval are empty between operations: an
+         * empty bucket within one interval of an operation continues that operation's
+         * state, so the band is as continuous as the probing was. */
+        double bucket_s = dur / FD_BUCKETS, interval = fd_jnum(pj, "interval_s");
+        size_t reach = isnan(interval) ? 1 : (size_t)ceil(interval / bucket_s);
+        fd_bucket filled[FD_BUCKETS];
+        size_t last = (size_t)-1;
+        for (size_t q = 0; q < FD_BUCKETS; q++) {
+            const fd_bucket *src = &pb->b[q];
+            if (src->ok + src->fail + src->unknown)
+                last = q;
+            else if (last != (size_t)-1 && q - last <= reach)
+                src = &pb->b[last];
+            filled[q] = *src;
+        }
         /* runs of all-ok buckets become one rect */
         size_t k = 0;
         while (k < FD_BUCKETS) {
-            const fd_bucket *bk = &pb->b[k];
+            const fd_bucket *bk = &filled[k];
             uint32_t total = bk->ok + bk->fail + bk->unknown;
             if (total == 0) {
                 k++;
@@ -147,7 +162,7 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
             }
             if (bk->fail == 0 && bk->unknown == 0) {
                 size_t e = k;
-                while (e + 1 < FD_BUCKETS && pb->b[e + 1].ok && !pb->b[e + 1].fail && !pb->b[e + 1].unknown)
+                while (e + 1 < FD_BUCKETS && filled[e + 1].ok && !filled[e + 1].fail && !filled[e + 1].unknown)
                     e++;
                 fd_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#2e7d32\"/>",
                               L + (double)k * bw, y, (double)(e - k + 1) * bw, BAND);
@@ -182,6 +197,9 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
             bool open = false;
             for (k = 0; k < FD_BUCKETS; k++) {
                 if (!pb->b[k].ok) {
+                    /* a gap only where the probe saw no success at all */
+                    if (filled[k].ok)
+                        continue;
                     if (open)
                         fd_buf_puts(b, "\"/>");
                     open = false;
