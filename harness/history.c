@@ -43,6 +43,17 @@ void fd_history_event(fd_history *h, const char *name, json_t *fields)
         json_object_update(o, fields);
         json_decref(fields);
     }
+    if (h->echo_events) {
+        char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+        if (line) {
+            pthread_mutex_lock(&h->lock);
+            fputs(line, h->echo_events);
+            fputc('\n', h->echo_events);
+            fflush(h->echo_events);
+            pthread_mutex_unlock(&h->lock);
+            free(line);
+        }
+    }
     fd_history_write(h, o);
 }
 

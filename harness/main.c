@@ -13,10 +13,10 @@
 static const fd_command commands[] = {
     {"run",
      "run SCENARIO [--inventory FILE] [--var k=v]... [--seed N] [--report-dir DIR] "
-     "[--accept-new-host-keys] [--yes] [--dry-run] [--quiet]",
+     "[--accept-new-host-keys] [--yes] [--dry-run] [--quiet] [--json]",
      "run a drill: preflight, timeline, heal, report",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_REPORT_DIR | FD_OPT_ACCEPT_NEW |
-         FD_OPT_YES | FD_OPT_DRY_RUN | FD_OPT_QUIET,
+         FD_OPT_YES | FD_OPT_DRY_RUN | FD_OPT_QUIET | FD_OPT_JSON,
      1, 1, fd_cmd_run},
     {"validate", "validate SCENARIO...", "parse and check scenarios, touching no host",
      FD_OPT_INVENTORY | FD_OPT_VAR, 1, -1, fd_cmd_validate},

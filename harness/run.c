@@ -34,9 +34,10 @@ static void run_log(fd_run *r, const char *fmt, ...)
     char *msg = fd_vasprintf(fmt, ap);
     va_end(ap);
     char *red = fd_redact(&r->s->vars, msg);
-    if (!r->cli->quiet) {
+    if (!r->cli->quiet && !r->cli->json) {
         pthread_mutex_lock(&r->lock);
-        printf("[%7.2fs] %s\n", now_s(r), red);
+        /* clear the live status line first; it is drawn again a moment later */
+        printf("%s[%7.2fs] %s\n", r->tty ? "\r\033[K" : "", now_s(r), red);
         fflush(stdout);
         pthread_mutex_unlock(&r->lock);
     }
@@ -806,6 +807,80 @@ static const char *unsupported(const fd_scenario *s)
     return NULL;
 }
 
+/* The planned time still ahead: waits not yet done and the rest of the current one.
+ * A lower bound (wait_for and commands take what they take). */
+static double remaining_s(const fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    double left = 0;
+    size_t cur = r->current_step;
+    for (size_t i = cur; i < s->nsteps; i++) {
+        if (s->steps[i].kind != FD_STEP_WAIT)
+            continue;
+        double w = (double)s->steps[i].wait_us / 1e6;
+        if (i == cur && r->nsteps > i)
+            w -= now_s(r) - r->steps[i].started_s;
+        if (w > 0)
+            left += w;
+    }
+    return left;
+}
+
+/* The live status line on a terminal: step, elapsed and remaining time, and each
+ * probe's counts and current outage. */
+static void *progress_main(void *arg)
+{
+    fd_run *r = arg;
+    while (!r->progress_quit) {
+        fd_sleep_us(200000);
+        if (r->progress_quit)
+            break;
+        fd_buf b;
+        fd_buf_init(&b, 4096);
+        const fd_scenario *s = r->s;
+        size_t cur = r->current_step;
+        if (!r->timeline_start_us)
+            fd_buf_puts(&b, "starting");
+        else if (cur < s->nsteps)
+            fd_buf_printf(&b, "step %zu/%zu %s %s", cur + 1, s->nsteps,
+                          fd_step_kind_names[s->steps[cur].kind], s->steps[cur].id);
+        else
+            fd_buf_puts(&b, "finishing");
+        fd_buf_printf(&b, " | %.0fs elapsed, >=%.0fs left", now_s(r), remaining_s(r));
+        for (size_t i = 0; i < r->nprobes; i++) {
+            fd_probe_run *pr = &r->probes[i];
+            uint64_t ok = 0, bad = 0;
+            int64_t down_since = 0;
+            pthread_mutex_lock(&pr->lock);
+            for (size_t k = 0; k < pr->nops; k++) {
+                if (pr->ops[k].outcome == FD_OUT_OK) {
+                    ok++;
+                    down_since = 0;
+                } else {
+                    bad++;
+                    if (!down_since)
+                        down_since = pr->ops[k].start_us;
+                }
+            }
+            pthread_mutex_unlock(&pr->lock);
+            fd_buf_printf(&b, " | %s ok %llu fail %llu", pr->p->name, (unsigned long long)ok,
+                          (unsigned long long)bad);
+            if (down_since)
+                fd_buf_printf(&b, " DOWN %.1fs", (double)(fd_mono_us() - down_since) / 1e6);
+        }
+        pthread_mutex_lock(&r->lock);
+        printf("\r\033[K%s", b.data);
+        fflush(stdout);
+        pthread_mutex_unlock(&r->lock);
+        fd_buf_free(&b);
+    }
+    pthread_mutex_lock(&r->lock);
+    printf("\r\033[K");
+    fflush(stdout);
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
 static bool start_probes(fd_run *r)
 {
     const fd_scenario *s = r->s;
@@ -1056,6 +1131,9 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
     free(hpath);
     copy_scenario(r);
     fd_rng_seed(&r->rng, r->seed);
+    if (cli->json)
+        r->history.echo_events = stdout;
+    r->tty = isatty(STDOUT_FILENO) && !cli->quiet && !cli->json;
     fd_ssh_opts o = {.accept_new_host_keys = cli->accept_new_host_keys};
     fd_pool_init(&r->pool, &s->inv, &o);
     run_log(r, "run %s (seed %llu), writing %s", r->run_id, (unsigned long long)r->seed, r->dir);
@@ -1071,12 +1149,15 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
             ok = false;
         }
     }
+    if (r->tty)
+        r->progress_started = pthread_create(&r->progress, NULL, progress_main, r) == 0;
     if (ok)
         ok = start_probes(r) && steady_state(r);
     r->timeline_start_us = fd_mono_us();
     r->steps = fd_xcalloc(s->nsteps, sizeof *r->steps);
     for (size_t i = 0; ok && i < s->nsteps; i++) {
         const fd_step *st = &s->steps[i];
+        r->current_step = i;
         fd_step_record *rec = &r->steps[r->nsteps++];
         rec->index = i;
         rec->step = st;
@@ -1140,6 +1221,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
         }
     }
     r->timeline_end_us = fd_mono_us();
+    r->current_step = s->nsteps;
     if (r->fault_failed)
         ok = false;
     if (fd_run_signal && !r->aborted) {
@@ -1193,6 +1275,11 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
     } else {
         r->exit_code = FD_EXIT_PASS;
         r->verdict = "pass";
+    }
+    if (r->progress_started) {
+        r->progress_quit = true;
+        pthread_join(r->progress, NULL);
+        r->progress_started = false;
     }
     r->duration_s = now_s(r);
     fd_history_event(&r->history, "run_ended",

@@ -99,6 +99,11 @@ typedef struct fd_run {
     fd_check_result *check_results;
     size_t nchecks;
     double cpu_user_s, cpu_system_s;
+    bool tty;                    /* stdout is a terminal: a live status line */
+    volatile size_t current_step;
+    pthread_t progress;
+    bool progress_started;
+    volatile bool progress_quit;
     long max_rss_kb;
     char *abort_reason;
     int exit_code;
