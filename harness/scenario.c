@@ -1458,6 +1458,20 @@ fd_err fd_scenario_load(const char *path, const fd_load_opts *opts, fd_scenario 
     return e;
 }
 
+fd_err fd_scenario_load_text(const char *label, const char *text, size_t len,
+                             const fd_load_opts *opts, fd_scenario *s, fd_diags *d)
+{
+    memset(s, 0, sizeof *s);
+    s->file = fd_strdup(label);
+    s->dir = fd_path_dir(label);
+    fd_ydoc *doc = fd_ydoc_parse(label, text, len, d);
+    if (!doc)
+        return FD_ERR_INPUT;
+    fd_err e = load_doc(doc, opts, s, d);
+    fd_ydoc_free(doc);
+    return e;
+}
+
 fd_err fd_inventory_load(const char *path, fd_inventory *inv, fd_diags *d)
 {
     memset(inv, 0, sizeof *inv);

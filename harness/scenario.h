@@ -245,6 +245,10 @@ typedef struct fd_load_opts {
 fd_err fd_scenario_load(const char *path, const fd_load_opts *opts, fd_scenario *out,
                         fd_diags *d);
 void fd_scenario_free(fd_scenario *s);
+/* The same from text in memory; `label` names it in messages and its directory
+ * resolves a relative inventory path. */
+fd_err fd_scenario_load_text(const char *label, const char *text, size_t len,
+                             const fd_load_opts *opts, fd_scenario *out, fd_diags *d);
 
 /* Loads a standalone inventory file. */
 fd_err fd_inventory_load(const char *path, fd_inventory *inv, fd_diags *d);

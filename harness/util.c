@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,7 +279,10 @@ void fd_sleep_us(int64_t us)
 char *fd_read_file(const char *path, size_t max, size_t *len, char **err)
 {
     *err = NULL;
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!f && fd >= 0)
+        close(fd);
     if (!f) {
         *err = fd_asprintf("cannot open: %s", strerror(errno));
         return NULL;
@@ -287,6 +291,12 @@ char *fd_read_file(const char *path, size_t max, size_t *len, char **err)
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
         *err = fd_strdup("is a directory, expected a file");
+        return NULL;
+    }
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* a FIFO, a device or a socket could block or never end */
+        fclose(f);
+        *err = fd_strdup("is not a regular file");
         return NULL;
     }
     fd_buf b;

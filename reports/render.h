@@ -36,6 +36,8 @@ typedef struct fd_timeline_data {
  * when the file cannot be read; unparseable lines are skipped and counted. */
 bool fd_timeline_load(const char *history_path, double duration_s, const json_t *report,
                       fd_timeline_data *t, char **err);
+/* The same from an open stream. */
+void fd_timeline_read(FILE *f, double duration_s, const json_t *report, fd_timeline_data *t);
 void fd_timeline_free(fd_timeline_data *t);
 
 void fd_render_markdown(const json_t *report, fd_buf *out);

@@ -95,60 +95,72 @@ void fd_fmt_limit(fd_buf *b, const char *metric, double limit)
     json_decref(v);
 }
 
-bool fd_timeline_load(const char *history_path, double duration_s, const json_t *report,
-                      fd_timeline_data *t, char **err)
+static void timeline_init(double duration_s, const json_t *report, fd_timeline_data *t)
 {
     memset(t, 0, sizeof *t);
-    t->duration_s = duration_s > 0 ? duration_s : 1.0;
+    t->duration_s = duration_s > 0 && isfinite(duration_s) ? duration_s : 1.0;
     const json_t *probes = json_object_get(report, "probes");
     t->nprobes = json_array_size(probes);
     t->probes = fd_xcalloc(t->nprobes ? t->nprobes : 1, sizeof *t->probes);
     for (size_t i = 0; i < t->nprobes; i++)
         t->probes[i].name = fd_strdup(fd_jstr(json_array_get(probes, i), "name"));
-    FILE *f = fopen(history_path, "r");
-    if (!f) {
-        *err = fd_asprintf("cannot read %s", history_path);
-        return false;
+}
+
+static void timeline_add(fd_timeline_data *t, const char *line, size_t n)
+{
+    if (!memmem(line, n, "\"t\":\"op\"", 8))
+        return;
+    json_t *o = json_loadb(line, n, 0, NULL);
+    if (!o)
+        return;
+    const char *probe = fd_jstr(o, "probe");
+    fd_probe_buckets *pb = NULL;
+    for (size_t i = 0; i < t->nprobes && !pb; i++)
+        if (strcmp(t->probes[i].name, probe) == 0)
+            pb = &t->probes[i];
+    double start = fd_jnum(o, "start_s"), end = fd_jnum(o, "end_s");
+    if (pb && isfinite(start)) {
+        double pos = start / t->duration_s * FD_BUCKETS;
+        long k = pos < 0 ? 0 : pos >= FD_BUCKETS ? FD_BUCKETS - 1 : (long)pos;
+        fd_bucket *bk = &pb->b[k];
+        const char *outcome = fd_jstr(o, "outcome");
+        if (strcmp(outcome, "ok") == 0) {
+            bk->ok++;
+            double ms = isfinite(end) ? (end - start) * 1000.0 : 0;
+            bk->lat_sum_ms += ms;
+            if (ms > bk->lat_max_ms)
+                bk->lat_max_ms = ms;
+        } else if (strcmp(outcome, "unknown") == 0) {
+            bk->unknown++;
+        } else {
+            bk->fail++;
+        }
+        t->ops++;
     }
+    json_decref(o);
+}
+
+void fd_timeline_read(FILE *f, double duration_s, const json_t *report, fd_timeline_data *t)
+{
+    timeline_init(duration_s, report, t);
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    while ((n = getline(&line, &cap, f)) > 0) {
-        if (!strstr(line, "\"t\":\"op\""))
-            continue;
-        json_t *o = json_loadb(line, (size_t)n, 0, NULL);
-        if (!o)
-            continue;
-        const char *probe = fd_jstr(o, "probe");
-        fd_probe_buckets *pb = NULL;
-        for (size_t i = 0; i < t->nprobes && !pb; i++)
-            if (strcmp(t->probes[i].name, probe) == 0)
-                pb = &t->probes[i];
-        double start = fd_jnum(o, "start_s"), end = fd_jnum(o, "end_s");
-        if (pb && !isnan(start)) {
-            long k = (long)(start / t->duration_s * FD_BUCKETS);
-            if (k < 0)
-                k = 0;
-            if (k >= FD_BUCKETS)
-                k = FD_BUCKETS - 1;
-            fd_bucket *bk = &pb->b[k];
-            const char *outcome = fd_jstr(o, "outcome");
-            if (strcmp(outcome, "ok") == 0) {
-                bk->ok++;
-                double ms = (end - start) * 1000.0;
-                bk->lat_sum_ms += ms;
-                if (ms > bk->lat_max_ms)
-                    bk->lat_max_ms = ms;
-            } else if (strcmp(outcome, "unknown") == 0) {
-                bk->unknown++;
-            } else {
-                bk->fail++;
-            }
-            t->ops++;
-        }
-        json_decref(o);
-    }
+    while ((n = getline(&line, &cap, f)) > 0)
+        timeline_add(t, line, (size_t)n);
     free(line);
+}
+
+bool fd_timeline_load(const char *history_path, double duration_s, const json_t *report,
+                      fd_timeline_data *t, char **err)
+{
+    FILE *f = fopen(history_path, "r");
+    if (!f) {
+        timeline_init(duration_s, report, t);
+        *err = fd_asprintf("cannot read %s", history_path);
+        return false;
+    }
+    fd_timeline_read(f, duration_s, report, t);
     fclose(f);
     return true;
 }
