@@ -1095,6 +1095,53 @@ static void write_reports(fd_run *r, const fd_cli *cli)
     }
 }
 
+/* True when the inventory is the local lab's: the file tests/lab/lab wrote, next to
+ * the marker it keeps in its directory. */
+static bool inventory_is_lab(const fd_scenario *s)
+{
+    const char *file = s->inv.file;
+    if (!file)
+        return false;
+    char *dir = fd_path_dir(file);
+    char *marker = fd_asprintf("%s/.firedrill-lab", dir);
+    const char *base = strrchr(file, '/');
+    bool lab = access(marker, F_OK) == 0 && strcmp(base ? base + 1 : file, "inventory.yaml") == 0;
+    free(marker);
+    free(dir);
+    return lab;
+}
+
+/* Faults on hosts that are not the lab need --yes, or the scenario's name typed at a
+ * prompt. Returns false when the run must not go on. */
+static bool confirm_targets(const fd_scenario *s, const fd_cli *cli)
+{
+    bool faults = false;
+    for (size_t i = 0; i < s->nsteps; i++)
+        faults |= s->steps[i].kind == FD_STEP_FAULT;
+    if (!faults || cli->yes || inventory_is_lab(s))
+        return true;
+    if (!isatty(STDIN_FILENO)) {
+        fprintf(stderr,
+                "firedrill run: '%s' injects faults into %zu hosts of %s, which is not the local "
+                "lab; run with --yes to confirm (nothing was touched)\n",
+                s->name, s->inv.n, s->inv.file);
+        return false;
+    }
+    fprintf(stderr, "This drill injects faults into %zu hosts of %s:", s->inv.n, s->inv.file);
+    for (size_t i = 0; i < s->inv.n && i < 10; i++)
+        fprintf(stderr, " %s", s->inv.hosts[i].name);
+    fprintf(stderr, "%s\nType the scenario name (%s) to go on: ", s->inv.n > 10 ? " ..." : "", s->name);
+    char line[128] = "";
+    if (!fgets(line, sizeof line, stdin))
+        return false;
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strcmp(line, s->name) != 0) {
+        fprintf(stderr, "firedrill run: not confirmed; nothing was touched\n");
+        return false;
+    }
+    return true;
+}
+
 int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
 {
     memset(r, 0, sizeof *r);
@@ -1107,6 +1154,10 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
         fprintf(stderr, "firedrill run: this build cannot run scenarios with %s yet; "
                         "`firedrill plan` shows what it would do\n",
                 missing);
+        r->exit_code = FD_EXIT_USAGE;
+        return r->exit_code;
+    }
+    if (!confirm_targets(s, cli)) {
         r->exit_code = FD_EXIT_USAGE;
         return r->exit_code;
     }

@@ -20,7 +20,17 @@ for t in build/tests/test_*; do
         --errors-for-leak-kinds=definite,indirect,possible "$t" >/dev/null ||
         { echo "valgrind found errors in $t"; exit 1; }
 done
-echo "valgrind: no errors or leaks"
+# validate on the whole corpus: the valid scenarios, every invalid case, the shipped drills
+rc=0
+env -u FD_TEST_SURELY_UNSET_VARIABLE valgrind -q --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite,indirect,possible build/firedrill validate \
+    tests/scenarios/valid/[!i]*.yaml tests/scenarios/invalid/*/scenario.yaml >/dev/null 2>/tmp/fd-vg.$$ || rc=$?
+[ "$rc" = 2 ] || { cat /tmp/fd-vg.$$; echo "valgrind: validate exited $rc over the corpus"; exit 1; }
+valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+    build/firedrill validate --inventory tests/scenarios/lab-inventory.yaml scenarios/*.yaml >/dev/null ||
+    { echo "valgrind: validate failed on the shipped drills"; exit 1; }
+rm -f /tmp/fd-vg.$$
+echo "valgrind: no errors or leaks in the unit tests and in validate over the corpus"
 
 echo "== ASan+UBSan build"
 scripts/build.sh build-asan -DFD_SANITIZE=ON -DFD_INTEGRATION=OFF
