@@ -187,7 +187,45 @@ int fd_report_write_json(const fd_run *r)
     for (size_t i = 0; i < r->nprobes; i++)
         json_array_append_new(probes, probe_json(r, &r->probes[i]));
     json_object_set_new(root, "probes", probes);
-    json_object_set_new(root, "verifies", json_array());
+    json_t *verifies = json_array();
+    for (size_t i = 0; i < r->nverifies; i++) {
+        const fd_verify_record *v = &r->verifies[i];
+        json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:I}", "id", jstr(r, v->step->id),
+                              "against", jstr(r, v->step->verify.against), "lost_writes",
+                              jcount(v->lost_writes), "rpo_s", jnum(v->rpo_s, 1000), "rto_s",
+                              jnum(v->rto_s, 1000), "acknowledged_before_backup",
+                              (json_int_t)v->acked_before_backup, "values_read",
+                              (json_int_t)v->found);
+        if (v->error)
+            json_object_set_new(o, "error", jstr(r, v->error));
+        json_array_append_new(verifies, o);
+    }
+    json_object_set_new(root, "verifies", verifies);
+    if (r->nbackups || r->ncopies) {
+        json_t *backups = json_array(), *copies = json_array();
+        for (size_t i = 0; i < r->nbackups; i++) {
+            const fd_backup_record *b = &r->backups[i];
+            json_array_append_new(
+                backups, json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id", jstr(r, b->step->id),
+                                   "host", jstr(r, b->host), "artifact",
+                                   jstr(r, b->step->backup.artifact), "started_s",
+                                   jtime(b->started_s), "ended_s", jtime(b->ended_s), "size",
+                                   (json_int_t)b->size, "sha256", b->sha256));
+        }
+        for (size_t i = 0; i < r->ncopies; i++) {
+            const fd_copy_record *c = &r->copies[i];
+            json_array_append_new(
+                copies, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id", jstr(r, c->step->id),
+                                  "from_host", jstr(r, c->step->copy.from.host), "from_path",
+                                  jstr(r, c->step->copy.from.path), "to_host",
+                                  jstr(r, c->step->copy.to.host), "to_path",
+                                  jstr(r, c->step->copy.to.path), "started_s", jtime(c->started_s),
+                                  "ended_s", jtime(c->ended_s), "bytes", (json_int_t)c->bytes,
+                                  "sha256", c->sha256));
+        }
+        json_object_set_new(root, "backups", backups);
+        json_object_set_new(root, "copies", copies);
+    }
     json_t *checks = json_array();
     for (size_t i = 0; i < r->nchecks; i++) {
         const fd_check_result *cr = &r->check_results[i];

@@ -25,9 +25,14 @@ static double now_s(const fd_run *r)
     return (double)(fd_mono_us() - r->t0_us) / 1e6;
 }
 
+double fd_run_now_s(const fd_run *r)
+{
+    return now_s(r);
+}
+
 /* One line per event on stdout, secrets redacted. */
-static void run_log(fd_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void run_log(fd_run *r, const char *fmt, ...)
+
+void fd_run_log(fd_run *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -45,8 +50,8 @@ static void run_log(fd_run *r, const char *fmt, ...)
     free(msg);
 }
 
-static void run_error(fd_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void run_error(fd_run *r, const char *fmt, ...)
+
+void fd_run_error(fd_run *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -156,7 +161,7 @@ static bool heal_fault(fd_run *r, fd_active_fault *f, const char *why)
             ok = false;
             const fd_host *h = &r->s->inv.hosts[fh->host];
             char *manual = fd_agent_heal_command(h, r->run_id);
-            run_error(r,
+            fd_run_error(r,
                       "HEAL FAILED: fault '%s' (%s) on host %s: %s; it may still be in place "
                       "(the host's watchdog reverts it at its ttl). Revert it by hand: %s",
                       f->step->id, fd_fault_type_names[f->step->fault.type], h->name,
@@ -177,7 +182,7 @@ static bool heal_fault(fd_run *r, fd_active_fault *f, const char *why)
     fd_history_event(&r->history, ok ? "fault_healed" : "fault_heal_failed",
                      json_pack("{s:s,s:o,s:s}", "fault", f->step->id, "hosts", hosts, "why", why));
     if (ok)
-        run_log(r, "fault %s healed (%s)", f->step->id, why);
+        fd_run_log(r, "fault %s healed (%s)", f->step->id, why);
     return ok;
 }
 
@@ -191,13 +196,15 @@ static void heal_all(fd_run *r, const char *why)
     size_t n = r->nfaults;
     pthread_mutex_unlock(&r->lock);
     if (active)
-        run_log(r, "healing %zu fault%s still in place (%s)", active, active == 1 ? "" : "s", why);
+        fd_run_log(r, "healing %zu fault%s still in place (%s)", active, active == 1 ? "" : "s", why);
     for (size_t i = n; i-- > 0;) {
         fd_active_fault *f = r->faults[i];
         if (f->state == FD_FS_ACTIVE || f->state == FD_FS_HEALING)
             heal_fault(r, f, why);
     }
 }
+
+static fd_probe_run *probe_run(fd_run *r, const char *name);
 
 /* The share of ok operations of a probe that started in [from, to], or NAN. */
 static double window_availability(fd_probe_run *pr, int64_t from, int64_t to)
@@ -215,6 +222,11 @@ static double window_availability(fd_probe_run *pr, int64_t from, int64_t to)
     }
     pthread_mutex_unlock(&pr->lock);
     return all ? (double)ok / (double)all : NAN;
+}
+
+fd_probe_run *fd_run_probe(fd_run *r, const char *name)
+{
+    return probe_run(r, name);
 }
 
 static fd_probe_run *probe_run(fd_run *r, const char *name)
@@ -250,7 +262,7 @@ static void check_abort_if(fd_run *r)
         r->aborted = true;
         pthread_mutex_unlock(&r->lock);
         fd_history_event(&r->history, "abort", json_pack("{s:s}", "reason", r->abort_reason));
-        run_log(r, "ABORT: %s", r->abort_reason);
+        fd_run_log(r, "ABORT: %s", r->abort_reason);
         free(d);
     }
 }
@@ -304,6 +316,14 @@ static size_t resolve_live(const fd_selector *sel, size_t *out, void *arg)
         free(det[i].detail);
     }
     free(det);
+    return n;
+}
+
+size_t fd_run_resolve(fd_run *r, const fd_selector *sel, size_t *out, char **err)
+{
+    live_resolver lr = {.r = r};
+    size_t n = resolve_live(sel, out, &lr);
+    *err = lr.error;
     return n;
 }
 
@@ -484,9 +504,9 @@ static void *verify_main(void *arg)
     fd_history_event(&r->history, ok ? "fault_verified" : "fault_failed",
                      json_pack("{s:s,s:s}", "fault", f->step->id, "verification", red));
     if (ok) {
-        run_log(r, "fault %s: %s", f->step->id, red);
+        fd_run_log(r, "fault %s: %s", f->step->id, red);
     } else {
-        run_error(r, "fault %s did not take effect: %s", f->step->id, red);
+        fd_run_error(r, "fault %s did not take effect: %s", f->step->id, red);
         r->infra_error = true;
         r->fault_failed = true;
     }
@@ -502,7 +522,7 @@ static bool apply_fault(fd_run *r, size_t index, const fd_step *st)
     char *err = NULL;
     bool ok = fd_fault_expand(s, st, r->run_id, resolve_live, &lr, &e, &err);
     if (lr.error) {
-        run_error(r, "fault %s: %s", st->id, lr.error);
+        fd_run_error(r, "fault %s: %s", st->id, lr.error);
         free(lr.error);
         free(err);
         if (ok)
@@ -512,7 +532,7 @@ static bool apply_fault(fd_run *r, size_t index, const fd_step *st)
     }
     if (!ok) {
         /* a selector that matches no host aborts the run (spec: Selecting hosts) */
-        run_error(r, "fault %s: %s; aborting", st->id, err);
+        fd_run_error(r, "fault %s: %s; aborting", st->id, err);
         free(err);
         r->aborted = true;
         free(r->abort_reason);
@@ -525,7 +545,7 @@ static bool apply_fault(fd_run *r, size_t index, const fd_step *st)
         for (size_t i = 0; i < e.n; i++)
             total += !in_list(r->touched, r->ntouched, e.t[i].host);
         if (total > (size_t)s->max_hosts_affected) {
-            run_error(r,
+            fd_run_error(r,
                       "fault %s would bring the hosts touched by faults to %zu, more than "
                       "safety.max_hosts_affected (%lld); aborting before it touches any host",
                       st->id, total, (long long)s->max_hosts_affected);
@@ -595,7 +615,7 @@ static bool apply_fault(fd_run *r, size_t index, const fd_step *st)
                                fd_fault_type_names[st->fault.type], "hosts", hosts,
                                "verification", f->verification));
     if (!took) {
-        run_error(r, "fault %s did not take effect: %s", st->id, f->verification);
+        fd_run_error(r, "fault %s did not take effect: %s", st->id, f->verification);
         r->infra_error = true;
         return false;
     }
@@ -606,7 +626,7 @@ static bool apply_fault(fd_run *r, size_t index, const fd_step *st)
         pthread_create(&f->verifier, NULL, verify_main, f) == 0)
         f->verifying = true;
     char *dur = st->fault.duration_us ? fd_format_duration(st->fault.duration_us) : NULL;
-    run_log(r, "fault %s (%s) applied%s%s: %s", st->id, fd_fault_type_names[st->fault.type],
+    fd_run_log(r, "fault %s (%s) applied%s%s: %s", st->id, fd_fault_type_names[st->fault.type],
             dur ? ", heals in " : "", dur ? dur : "", f->verification);
     free(dur);
     return true;
@@ -771,40 +791,21 @@ static void copy_scenario(fd_run *r)
 static bool preflight(fd_run *r)
 {
     const fd_scenario *s = r->s;
-    run_log(r, "preflight: connecting to %zu host%s", s->inv.n, s->inv.n == 1 ? "" : "s");
+    fd_run_log(r, "preflight: connecting to %zu host%s", s->inv.n, s->inv.n == 1 ? "" : "s");
     size_t failed = fd_pool_connect(&r->pool, NULL, 0);
     for (size_t i = 0; i < s->inv.n; i++) {
         fd_conn *c = &r->pool.conns[i];
         if (!c->connected)
-            run_error(r, "preflight: host %s (%s): %s", s->inv.hosts[i].name,
+            fd_run_error(r, "preflight: host %s (%s): %s", s->inv.hosts[i].name,
                       s->inv.hosts[i].address, c->error ? c->error : fd_err_str(c->status));
     }
     if (failed) {
-        run_error(r, "preflight failed on %zu host%s: nothing was injected", failed,
+        fd_run_error(r, "preflight failed on %zu host%s: nothing was injected", failed,
                   failed == 1 ? "" : "s");
         return false;
     }
-    run_log(r, "preflight: %zu hosts reachable, host keys verified, authenticated", s->inv.n);
+    fd_run_log(r, "preflight: %zu hosts reachable, host keys verified, authenticated", s->inv.n);
     return true;
-}
-
-static const char *unsupported(const fd_scenario *s)
-{
-    for (size_t i = 0; i < s->nsteps; i++) {
-        switch (s->steps[i].kind) {
-        case FD_STEP_BACKUP:
-        case FD_STEP_COPY:
-        case FD_STEP_RESTORE:
-        case FD_STEP_VERIFY:
-            return fd_step_kind_names[s->steps[i].kind];
-        default:
-            break;
-        }
-    }
-    for (size_t i = 0; i < s->nchecks; i++)
-        if (s->checks[i].step)
-            return "verify checks";
-    return NULL;
 }
 
 /* The planned time still ahead: waits not yet done and the rest of the current one.
@@ -891,12 +892,12 @@ static bool start_probes(fd_run *r)
     for (size_t i = 0; i < s->nprobes; i++) {
         r->nprobes++;
         if (!fd_probe_start(&r->probes[i], &s->probes[i], &env, &r->history)) {
-            run_error(r, "probe %s could not start", s->probes[i].name);
+            fd_run_error(r, "probe %s could not start", s->probes[i].name);
             r->infra_error = true;
             return false;
         }
     }
-    run_log(r, "%zu probe%s running", s->nprobes, s->nprobes == 1 ? "" : "s");
+    fd_run_log(r, "%zu probe%s running", s->nprobes, s->nprobes == 1 ? "" : "s");
     return true;
 }
 
@@ -912,7 +913,7 @@ static bool steady_state(fd_run *r)
         if (s->steady[i].for_us > longest)
             longest = s->steady[i].for_us;
     char *d = fd_format_duration(longest);
-    run_log(r, "steady state: measuring for %s before any fault", d);
+    fd_run_log(r, "steady state: measuring for %s before any fault", d);
     free(d);
     run_sleep(r, longest);
     if (stopping(r))
@@ -946,10 +947,10 @@ static bool steady_state(fd_run *r)
             }
             r->aborted = true;
             pthread_mutex_unlock(&r->lock);
-            run_error(r, "%s", r->abort_reason);
+            fd_run_error(r, "%s", r->abort_reason);
             return false;
         }
-        run_log(r, "steady state: probe %s availability %.4f %s %g: met", c->probe, a,
+        fd_run_log(r, "steady state: probe %s availability %.4f %s %g: met", c->probe, a,
                 fd_cmp_op_str(c->availability.op), c->availability.value);
     }
     return true;
@@ -974,7 +975,7 @@ static void finish_probes(fd_run *r)
     }
     if (writes && !r->heal_failed) {
         char *d = fd_format_duration(settle);
-        run_log(r, "%s; settling for %s before reading back",
+        fd_run_log(r, "%s; settling for %s before reading back",
                 r->nfaults ? "every fault healed" : "timeline over", d);
         free(d);
         /* settle even when interrupted: the read-back is what the drill is for */
@@ -998,7 +999,7 @@ static void finish_probes(fd_run *r)
         }
         const fd_probe_metrics *m = &pr->m;
         if (pr->p->write)
-            run_log(r,
+            fd_run_log(r,
                     "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s, "
                     "lost writes %lld, phantom %lld, corrupt %lld%s%s",
                     pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
@@ -1007,7 +1008,7 @@ static void finish_probes(fd_run *r)
                     pr->read_back_error ? "; read-back failed: " : "",
                     pr->read_back_error ? pr->read_back_error : "");
         else
-            run_log(r, "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s",
+            fd_run_log(r, "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s",
                     pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
                     m->noutages, m->noutages == 1 ? "" : "s");
     }
@@ -1042,10 +1043,19 @@ static void evaluate_checks(fd_run *r)
         cr->check = c;
         fd_probe_run *pr = c->probe ? probe_run(r, c->probe) : NULL;
         cr->value = pr ? metric_value(&pr->m, c->metric) : NAN;
+        for (size_t v = 0; c->step && v < r->nverifies; v++) {
+            const fd_verify_record *vr = &r->verifies[v];
+            if (!fd_str_eq(vr->step->id, c->step))
+                continue;
+            cr->value = c->metric == FD_METRIC_RPO   ? vr->rpo_s
+                        : c->metric == FD_METRIC_RTO ? vr->rto_s
+                        : vr->lost_writes < 0        ? NAN
+                                                     : (double)vr->lost_writes;
+        }
         cr->pass = !isnan(cr->value) && (c->is_max ? cr->value <= c->limit : cr->value >= c->limit);
         if (!cr->pass)
             r->checks_failed = true;
-        run_log(r, "check %s %s %s %g: %s%s", c->probe ? c->probe : c->step,
+        fd_run_log(r, "check %s %s %s %g: %s%s", c->probe ? c->probe : c->step,
                 fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit,
                 cr->pass ? "pass" : "FAIL",
                 isnan(cr->value) ? " (not measured)" : "");
@@ -1082,7 +1092,7 @@ static void write_reports(fd_run *r, const fd_cli *cli)
         free(path);
         char *url_shown = fd_redact(&s->vars, s->webhook);
         if (rep && fd_notify_webhook(s->webhook, rep, r->dir, &err)) {
-            run_log(r, "notified %s", url_shown);
+            fd_run_log(r, "notified %s", url_shown);
         } else {
             char *e = err ? fd_redact(&s->vars, err) : fd_strdup("no report to send");
             fprintf(stderr, "firedrill: the webhook notification to %s failed: %s (the verdict stands)\n",
@@ -1149,14 +1159,6 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
     r->cli = cli;
     r->seed = cli->seed;
     pthread_mutex_init(&r->lock, NULL);
-    const char *missing = unsupported(s);
-    if (missing) {
-        fprintf(stderr, "firedrill run: this build cannot run scenarios with %s yet; "
-                        "`firedrill plan` shows what it would do\n",
-                missing);
-        r->exit_code = FD_EXIT_USAGE;
-        return r->exit_code;
-    }
     if (!confirm_targets(s, cli)) {
         r->exit_code = FD_EXIT_USAGE;
         return r->exit_code;
@@ -1187,7 +1189,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
     r->tty = isatty(STDOUT_FILENO) && !cli->quiet && !cli->json;
     fd_ssh_opts o = {.accept_new_host_keys = cli->accept_new_host_keys};
     fd_pool_init(&r->pool, &s->inv, &o);
-    run_log(r, "run %s (seed %llu), writing %s", r->run_id, (unsigned long long)r->seed, r->dir);
+    fd_run_log(r, "run %s (seed %llu), writing %s", r->run_id, (unsigned long long)r->seed, r->dir);
 
     bool ok = preflight(r);
     if (!ok)
@@ -1195,7 +1197,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
     if (ok) {
         r->healer_started = pthread_create(&r->healer, NULL, healer_main, r) == 0;
         if (!r->healer_started) {
-            run_error(r, "cannot start the healer thread");
+            fd_run_error(r, "cannot start the healer thread");
             r->infra_error = true;
             ok = false;
         }
@@ -1232,25 +1234,41 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
             break;
         case FD_STEP_WAIT: {
             char *d = fd_format_duration(st->wait_us);
-            run_log(r, "step %zu: wait %s", i + 1, d);
+            fd_run_log(r, "step %zu: wait %s", i + 1, d);
             free(d);
             run_sleep(r, st->wait_us);
             break;
         }
         case FD_STEP_WAIT_FOR:
             step_ok = wait_for_step(r, st, &detail);
-            run_log(r, "step %zu [%s] wait_for: %s%s", i + 1, st->id, step_ok ? "" : "FAILED: ",
+            fd_run_log(r, "step %zu [%s] wait_for: %s%s", i + 1, st->id, step_ok ? "" : "FAILED: ",
                     detail);
             if (!step_ok) {
                 r->checks_failed = true;
-                run_error(r, "step %zu [%s]: %s", i + 1, st->id, detail);
+                fd_run_error(r, "step %zu [%s]: %s", i + 1, st->id, detail);
+            }
+            break;
+        case FD_STEP_BACKUP:
+        case FD_STEP_COPY:
+        case FD_STEP_RESTORE:
+        case FD_STEP_VERIFY:
+            step_ok = st->kind == FD_STEP_BACKUP    ? fd_dr_backup(r, st, &detail)
+                      : st->kind == FD_STEP_COPY    ? fd_dr_copy(r, st, &detail)
+                      : st->kind == FD_STEP_RESTORE ? fd_dr_restore(r, st, &detail)
+                                                    : fd_dr_verify(r, st, &detail);
+            fd_run_log(r, "step %zu [%s] %s: %s%s", i + 1, st->id, fd_step_kind_names[st->kind],
+                       step_ok ? "" : "FAILED: ", detail ? detail : "");
+            if (!step_ok) {
+                r->infra_error = true;
+                fd_run_error(r, "step %zu [%s] %s failed: %s", i + 1, st->id,
+                             fd_step_kind_names[st->kind], detail ? detail : "");
             }
             break;
         case FD_STEP_RUN:
             step_ok = run_step_command(r, st, &detail);
             if (!step_ok)
                 r->infra_error = true;
-            run_log(r, "step %zu [%s] run: %s%s", i + 1, st->id, step_ok ? "" : "FAILED: ",
+            fd_run_log(r, "step %zu [%s] run: %s%s", i + 1, st->id, step_ok ? "" : "FAILED: ",
                     detail);
             break;
         default:
@@ -1266,7 +1284,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
                                    "status", rec->status));
         if (!step_ok) {
             if (st->kind == FD_STEP_RUN)
-                run_error(r, "step %zu [%s] failed: %s", i + 1, st->id,
+                fd_run_error(r, "step %zu [%s] failed: %s", i + 1, st->id,
                           rec->detail ? rec->detail : "");
             ok = false;
         }
@@ -1278,7 +1296,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
     if (fd_run_signal && !r->aborted) {
         r->aborted = true;
         r->abort_reason = fd_strdup(fd_run_signal == SIGTERM ? "SIGTERM" : "SIGINT");
-        run_log(r, "interrupted by %s", r->abort_reason);
+        fd_run_log(r, "interrupted by %s", r->abort_reason);
         fd_history_event(&r->history, "abort", json_pack("{s:s}", "reason", r->abort_reason));
     }
     /* Every way out goes through here: heal whatever is still in place. */
@@ -1337,13 +1355,13 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
                      json_pack("{s:s,s:i}", "verdict", r->verdict, "exit_code",
                                (json_int_t)r->exit_code));
     if (fd_report_write_json(r) != 0)
-        run_error(r, "cannot write %s/report.json", r->dir);
+        fd_run_error(r, "cannot write %s/report.json", r->dir);
     else
         write_reports(r, cli);
     size_t nf = r->nfaults, healed = 0;
     for (size_t i = 0; i < nf; i++)
         healed += r->faults[i]->state == FD_FS_HEALED;
-    run_log(r, "verdict: %s (exit %d); %zu fault%s injected, %zu healed; report: %s/report.json",
+    fd_run_log(r, "verdict: %s (exit %d); %zu fault%s injected, %zu healed; report: %s/report.json",
             r->verdict, r->exit_code, nf, nf == 1 ? "" : "s", healed, r->dir);
     return r->exit_code;
 }
@@ -1372,6 +1390,7 @@ void fd_run_free(fd_run *r)
         fd_probe_free(&r->probes[i]);
     free(r->probes);
     free(r->check_results);
+    fd_dr_free(r);
     for (size_t i = 0; i < r->nsteps; i++)
         free(r->steps[i].detail);
     free(r->steps);

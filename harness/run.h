@@ -61,6 +61,31 @@ typedef struct fd_step_record {
     char *detail;
 } fd_step_record;
 
+/* Disaster-recovery steps. */
+typedef struct fd_backup_record {
+    const fd_step *step;
+    char *host;
+    double started_s, ended_s;
+    int64_t started_us;          /* the backup point: writes acknowledged before it must restore */
+    uint64_t size;
+    char *sha256;
+} fd_backup_record;
+
+typedef struct fd_copy_record {
+    const fd_step *step;
+    double started_s, ended_s;
+    uint64_t bytes;
+    char *sha256;
+} fd_copy_record;
+
+typedef struct fd_verify_record {
+    const fd_step *step;
+    int64_t lost_writes;         /* -1: not measured */
+    int64_t acked_before_backup, found;
+    double rpo_s, rto_s;         /* NAN: not measured */
+    char *error;
+} fd_verify_record;
+
 typedef struct fd_check_result {
     const fd_check *check;
     double value;                /* NAN: not measured */
@@ -98,6 +123,13 @@ typedef struct fd_run {
     int64_t next_abort_check_us;
     fd_check_result *check_results;
     size_t nchecks;
+    fd_backup_record *backups;
+    size_t nbackups;
+    fd_copy_record *copies;
+    size_t ncopies;
+    fd_verify_record *verifies;
+    size_t nverifies;
+    double last_restore_started_s;
     double cpu_user_s, cpu_system_s;
     bool tty;                    /* stdout is a terminal: a live status line */
     volatile size_t current_step;
@@ -110,6 +142,22 @@ typedef struct fd_run {
     const char *verdict;
     double duration_s;
 } fd_run;
+
+/* Shared by the engine and the disaster-recovery steps (dr.c). */
+void fd_run_log(fd_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void fd_run_error(fd_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+double fd_run_now_s(const fd_run *r);
+/* Resolves a selector now; *err (caller frees) when a `where` could not run. */
+size_t fd_run_resolve(fd_run *r, const fd_selector *sel, size_t *out, char **err);
+fd_probe_run *fd_run_probe(fd_run *r, const char *name);
+
+/* The disaster-recovery steps: each returns false when the step failed, with
+ * *detail (caller frees) saying why or what was done. */
+bool fd_dr_backup(fd_run *r, const fd_step *st, char **detail);
+bool fd_dr_copy(fd_run *r, const fd_step *st, char **detail);
+bool fd_dr_restore(fd_run *r, const fd_step *st, char **detail);
+bool fd_dr_verify(fd_run *r, const fd_step *st, char **detail);
+void fd_dr_free(fd_run *r);
 
 /* Set from the SIGINT/SIGTERM handler. */
 extern volatile sig_atomic_t fd_run_signal;

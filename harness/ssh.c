@@ -5,6 +5,9 @@
 
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
+#include <libssh/sftp.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -434,4 +437,126 @@ char *fd_host_command(const fd_host *h, const char *run_id, const char *cmd, boo
     fd_buf_puts(&b, " sh -c ");
     fd_buf_shell_quote(&b, cmd);
     return fd_buf_steal(&b);
+}
+
+static sftp_session sftp_start(fd_conn *c, char **err)
+{
+    sftp_session s = sftp_new(c->session);
+    if (!s) {
+        *err = fd_asprintf("%s: cannot start SFTP: %s", c->host->name, ssh_get_error(c->session));
+        return NULL;
+    }
+    if (sftp_init(s) != SSH_OK) {
+        *err = fd_asprintf("%s: SFTP refused (is the sftp subsystem enabled?): %s", c->host->name,
+                           ssh_get_error(c->session));
+        sftp_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const char *to_path,
+                    char sha256_hex[65], uint64_t *bytes, char **err)
+{
+    *err = NULL;
+    *bytes = 0;
+    sha256_hex[0] = '\0';
+    if (!from->connected || !to->connected) {
+        *err = fd_strdup("not connected");
+        return FD_ERR_CONNECT;
+    }
+    /* both sessions are used by this thread for the whole copy: lock in a fixed order */
+    fd_conn *first = from < to ? from : to, *second = from < to ? to : from;
+    pthread_mutex_lock(&first->lock);
+    if (second != first)
+        pthread_mutex_lock(&second->lock);
+    fd_err rc = FD_ERR_SSH;
+    sftp_session src = NULL, dst = NULL;
+    sftp_file in = NULL, out = NULL;
+    bool created = false;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    char *buf = fd_xmalloc(256 << 10);
+    src = sftp_start(from, err);
+    if (!src)
+        goto out;
+    dst = to == from ? src : sftp_start(to, err);
+    if (!dst)
+        goto out;
+    in = sftp_open(src, from_path, O_RDONLY, 0);
+    if (!in) {
+        *err = fd_asprintf("%s:%s: cannot open: %s", from->host->name, from_path,
+                           ssh_get_error(from->session));
+        goto out;
+    }
+    /* the new file gets the source's permission bits, as scp does */
+    mode_t mode = 0600;
+    sftp_attributes attrs = sftp_stat(src, from_path);
+    if (attrs) {
+        mode = (mode_t)(attrs->permissions & 0777);
+        sftp_attributes_free(attrs);
+    }
+    out = sftp_open(dst, to_path, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (!out) {
+        int e = sftp_get_error(dst);
+        *err = e == SSH_FX_FILE_ALREADY_EXISTS || e == SSH_FX_FAILURE
+                   ? fd_asprintf("%s:%s already exists (or cannot be created); firedrill never "
+                                 "overwrites a file",
+                                 to->host->name, to_path)
+                   : fd_asprintf("%s:%s: cannot create: %s", to->host->name, to_path,
+                                 ssh_get_error(to->session));
+        goto out;
+    }
+    created = true;
+    for (;;) {
+        ssize_t n = sftp_read(in, buf, 256 << 10);
+        if (n < 0) {
+            *err = fd_asprintf("%s:%s: read failed: %s", from->host->name, from_path,
+                               ssh_get_error(from->session));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        EVP_DigestUpdate(md, buf, (size_t)n);
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = sftp_write(out, buf + off, (size_t)(n - off));
+            if (w <= 0) {
+                *err = fd_asprintf("%s:%s: write failed: %s", to->host->name, to_path,
+                                   ssh_get_error(to->session));
+                goto out;
+            }
+            off += w;
+        }
+        *bytes += (uint64_t)n;
+    }
+    if (sftp_close(out) != SSH_OK) {
+        out = NULL;
+        *err = fd_asprintf("%s:%s: closing failed: %s", to->host->name, to_path,
+                           ssh_get_error(to->session));
+        goto out;
+    }
+    out = NULL;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(md, digest, &len);
+    for (unsigned int i = 0; i < len; i++)
+        snprintf(sha256_hex + 2 * i, 3, "%02x", digest[i]);
+    rc = FD_OK;
+out:
+    if (out)
+        sftp_close(out);
+    if (rc != FD_OK && created && dst)
+        sftp_unlink(dst, to_path); /* our own partial file, created exclusively */
+    if (in)
+        sftp_close(in);
+    if (dst && dst != src)
+        sftp_free(dst);
+    if (src)
+        sftp_free(src);
+    free(buf);
+    EVP_MD_CTX_free(md);
+    if (second != first)
+        pthread_mutex_unlock(&second->lock);
+    pthread_mutex_unlock(&first->lock);
+    return rc;
 }

@@ -57,6 +57,14 @@ fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t time
 void fd_conn_close(fd_conn *c);
 void fd_exec_result_free(fd_exec_result *r);
 
+/* Copies a file from one host to another over SFTP, streamed through the controller
+ * in fixed 256 KiB chunks (memory does not grow with the file). The destination is
+ * created exclusively, with the source's permission bits: an existing file is never
+ * overwritten; a partial copy left by a failure is removed. Fills the sha256 (64 hex digits) of the bytes copied and the
+ * byte count. Returns FD_OK or an error with *err (caller frees). */
+fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const char *to_path,
+                    char sha256_hex[65], uint64_t *bytes, char **err);
+
 /* A pool: one connection per inventory host. */
 typedef struct fd_pool {
     const fd_inventory *inv;

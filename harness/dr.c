@@ -1,0 +1,375 @@
+/* dr.c: the disaster-recovery steps: backup, copy (offsite), restore, verify.
+ *
+ * backup runs the user's command on one host and records the backup point (the
+ * command's start: every write acknowledged before it must be in the backup), the
+ * artifact's size and sha256. copy moves the artifact between hosts over SFTP,
+ * streamed through the controller, and checks the sha256 at both ends. restore
+ * checks that each artifact copied to its host still has the backup's checksum, then
+ * runs the user's command. verify reads the write probe's values back from the
+ * restored service and gives lost_writes, rpo and rto. */
+#include "run.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STEP_TIMEOUT_US (30LL * 60 * 1000000)
+
+/* Runs a command on a host with firedrill's environment; privileged (sudo -n where the
+ * host asks for it). */
+static bool host_run(fd_run *r, size_t host, const char *cmd, int64_t timeout_us,
+                     fd_exec_result *er)
+{
+    const fd_host *h = &r->s->inv.hosts[host];
+    char *full = fd_host_command(h, r->run_id, cmd, true);
+    fd_conn_exec(&r->pool.conns[host], full, NULL, timeout_us, er);
+    free(full);
+    return er->error == FD_OK && er->exit_status == 0;
+}
+
+static char *failure(const fd_exec_result *er, const char *what)
+{
+    if (er->error != FD_OK)
+        return fd_asprintf("%s: %s", what, er->error_msg);
+    char *e = fd_printable(er->err[0] ? er->err : er->out, 400);
+    char *m = fd_asprintf("%s exited %d: %s", what, er->exit_status, e);
+    free(e);
+    return m;
+}
+
+/* The size and sha256 of a file on a host. */
+static bool file_digest(fd_run *r, size_t host, const char *path, uint64_t *size, char **sha,
+                        char **err)
+{
+    char *q = fd_shell_quote(path);
+    char *cmd = fd_asprintf("test -f %s && stat -c %%s %s && sha256sum %s", q, q, q);
+    free(q);
+    fd_exec_result er;
+    bool ok = host_run(r, host, cmd, 10 * 60 * 1000000LL, &er);
+    free(cmd);
+    unsigned long long sz = 0;
+    char hex[65] = "";
+    if (ok && sscanf(er.out, "%llu %64[0-9a-f]", &sz, hex) == 2 && strlen(hex) == 64) {
+        *size = sz;
+        *sha = fd_strdup(hex);
+    } else {
+        *err = ok ? fd_asprintf("cannot read the size and sha256 of %s", path)
+                  : fd_asprintf("%s is missing or unreadable on %s", path,
+                                r->s->inv.hosts[host].name);
+        ok = false;
+    }
+    fd_exec_result_free(&er);
+    return ok;
+}
+
+static bool one_host(fd_run *r, const fd_selector *sel, size_t *host, char **detail)
+{
+    size_t *idx = fd_xcalloc(r->s->inv.n + 1, sizeof *idx);
+    char *err = NULL;
+    size_t n = fd_run_resolve(r, sel, idx, &err);
+    bool ok = !err && n == 1;
+    if (err)
+        *detail = err;
+    else if (n != 1)
+        *detail = fd_asprintf("the target must select one host, it selects %zu (use pick: one)", n);
+    else
+        *host = idx[0];
+    free(idx);
+    return ok;
+}
+
+bool fd_dr_backup(fd_run *r, const fd_step *st, char **detail)
+{
+    size_t host;
+    if (!one_host(r, &st->backup.target, &host, detail))
+        return false;
+    fd_backup_record rec = {.step = st, .host = fd_strdup(r->s->inv.hosts[host].name)};
+    rec.started_us = fd_mono_us();
+    rec.started_s = fd_run_now_s(r);
+    fd_exec_result er;
+    bool ok = host_run(r, host, st->backup.command, STEP_TIMEOUT_US, &er);
+    rec.ended_s = fd_run_now_s(r);
+    if (!ok) {
+        *detail = failure(&er, "the backup command");
+        fd_exec_result_free(&er);
+        free(rec.host);
+        return false;
+    }
+    fd_exec_result_free(&er);
+    char *err = NULL;
+    if (!file_digest(r, host, st->backup.artifact, &rec.size, &rec.sha256, &err)) {
+        *detail = fd_asprintf("the backup command succeeded but %s", err);
+        free(err);
+        free(rec.host);
+        return false;
+    }
+    r->backups = fd_xrealloc(r->backups, (r->nbackups + 1) * sizeof *r->backups);
+    r->backups[r->nbackups++] = rec;
+    fd_history_event(&r->history, "backup",
+                     json_pack("{s:s,s:s,s:s,s:I,s:s}", "step", st->id, "host", rec.host,
+                               "artifact", st->backup.artifact, "size", (json_int_t)rec.size,
+                               "sha256", rec.sha256));
+    *detail = fd_asprintf("%s:%s, %llu bytes, sha256 %.16s...", rec.host, st->backup.artifact,
+                          (unsigned long long)rec.size, rec.sha256);
+    return true;
+}
+
+static size_t host_index(const fd_run *r, const char *name)
+{
+    for (size_t i = 0; i < r->s->inv.n; i++)
+        if (fd_str_eq(r->s->inv.hosts[i].name, name))
+            return i;
+    return (size_t)-1;
+}
+
+bool fd_dr_copy(fd_run *r, const fd_step *st, char **detail)
+{
+    size_t from = host_index(r, st->copy.from.host), to = host_index(r, st->copy.to.host);
+    fd_copy_record rec = {.step = st, .started_s = fd_run_now_s(r)};
+    uint64_t src_size = 0;
+    char *src_sha = NULL, *err = NULL;
+    if (!file_digest(r, from, st->copy.from.path, &src_size, &src_sha, &err)) {
+        *detail = err;
+        return false;
+    }
+    char hex[65];
+    fd_err e = fd_sftp_copy(&r->pool.conns[from], st->copy.from.path, &r->pool.conns[to],
+                            st->copy.to.path, hex, &rec.bytes, &err);
+    if (e != FD_OK) {
+        *detail = err;
+        free(src_sha);
+        return false;
+    }
+    uint64_t dst_size = 0;
+    char *dst_sha = NULL;
+    bool ok = file_digest(r, to, st->copy.to.path, &dst_size, &dst_sha, &err);
+    rec.ended_s = fd_run_now_s(r);
+    if (!ok) {
+        *detail = err;
+    } else if (strcmp(src_sha, hex) != 0 || strcmp(dst_sha, hex) != 0) {
+        *detail = fd_asprintf("checksum mismatch: sha256 at %s %.16s..., streamed %.16s..., at "
+                              "%s %.16s...",
+                              st->copy.from.host, src_sha, hex, st->copy.to.host, dst_sha);
+        ok = false;
+    } else {
+        rec.sha256 = fd_strdup(hex);
+        r->copies = fd_xrealloc(r->copies, (r->ncopies + 1) * sizeof *r->copies);
+        r->copies[r->ncopies++] = rec;
+        fd_history_event(&r->history, "copy",
+                         json_pack("{s:s,s:s,s:s,s:I,s:s}", "step", st->id, "from",
+                                   st->copy.from.host, "to", st->copy.to.host, "bytes",
+                                   (json_int_t)rec.bytes, "sha256", hex));
+        *detail = fd_asprintf("%s:%s -> %s:%s, %llu bytes in %.2fs, sha256 matches at both ends",
+                              st->copy.from.host, st->copy.from.path, st->copy.to.host,
+                              st->copy.to.path, (unsigned long long)rec.bytes,
+                              rec.ended_s - rec.started_s);
+    }
+    free(src_sha);
+    free(dst_sha);
+    return ok;
+}
+
+/* The sha256 a copied artifact had when it was backed up, or NULL. */
+static const char *backup_sha_of(const fd_run *r, const fd_copy_record *c)
+{
+    for (size_t i = 0; i < r->nbackups; i++)
+        if (fd_str_eq(r->backups[i].sha256, c->sha256))
+            return r->backups[i].sha256;
+    return NULL;
+}
+
+bool fd_dr_restore(fd_run *r, const fd_step *st, char **detail)
+{
+    size_t host;
+    if (!one_host(r, &st->restore.target, &host, detail))
+        return false;
+    r->last_restore_started_s = fd_run_now_s(r);
+    /* an artifact that changed since it was copied (truncated, corrupted) must not
+     * restore silently */
+    for (size_t i = 0; i < r->ncopies; i++) {
+        const fd_copy_record *c = &r->copies[i];
+        if (!fd_str_eq(c->step->copy.to.host, r->s->inv.hosts[host].name))
+            continue;
+        uint64_t size = 0;
+        char *sha = NULL, *err = NULL;
+        if (!file_digest(r, host, c->step->copy.to.path, &size, &sha, &err)) {
+            *detail = fd_asprintf("before restoring: %s", err);
+            free(err);
+            return false;
+        }
+        bool same = strcmp(sha, c->sha256) == 0;
+        if (!same || !backup_sha_of(r, c)) {
+            *detail = fd_asprintf("checksum mismatch: %s:%s now has sha256 %.16s... (%llu "
+                                  "bytes), the backup had %.16s... (%llu bytes); not restoring "
+                                  "a damaged artifact",
+                                  r->s->inv.hosts[host].name, c->step->copy.to.path, sha,
+                                  (unsigned long long)size, c->sha256,
+                                  (unsigned long long)c->bytes);
+            free(sha);
+            return false;
+        }
+        free(sha);
+    }
+    fd_exec_result er;
+    bool ok = host_run(r, host, st->restore.command, STEP_TIMEOUT_US, &er);
+    if (!ok)
+        *detail = failure(&er, "the restore command");
+    else
+        *detail = fd_asprintf("restored on %s in %.2fs", r->s->inv.hosts[host].name,
+                              (double)er.duration_us / 1e6);
+    fd_exec_result_free(&er);
+    return ok;
+}
+
+static const fd_backup_record *backup_of(const fd_run *r, const char *id)
+{
+    for (size_t i = 0; i < r->nbackups; i++)
+        if (fd_str_eq(r->backups[i].step->id, id))
+            return &r->backups[i];
+    return NULL;
+}
+
+/* The probe as it reads the restored service: `read` replaces where it reads from. */
+static fd_probe restored_probe(const fd_probe *p, const char *read, fd_strv *owned)
+{
+    fd_probe q = *p;
+    if (!read)
+        return q;
+    switch (p->type) {
+    case FD_PROBE_POSTGRES:
+        q.conninfo = (char *)read;
+        break;
+    case FD_PROBE_REDIS:
+    case FD_PROBE_ETCD: {
+        fd_strv_push(owned, read);
+        q.endpoints = (fd_strv){.v = owned->v, .n = 1};
+        q.sentinel_addresses = (fd_strv){0};
+        break;
+    }
+    case FD_PROBE_HTTP:
+        q.read_url = (char *)read;
+        break;
+    default:
+        break;
+    }
+    return q;
+}
+
+bool fd_dr_verify(fd_run *r, const fd_step *st, char **detail)
+{
+    double started_s = fd_run_now_s(r);
+    fd_verify_record rec = {.step = st, .lost_writes = -1, .rpo_s = NAN, .rto_s = NAN};
+    const fd_backup_record *b = backup_of(r, st->verify.against);
+    fd_probe_run *pr = fd_run_probe(r, st->verify.probe);
+    if (!b || !pr) {
+        *detail = fd_asprintf("backup %s did not run", st->verify.against);
+        goto record;
+    }
+    fd_strv owned = {0};
+    fd_probe q = restored_probe(pr->p, st->verify.read, &owned);
+    fd_probe_env env = {.run_id = r->run_id, .pool = &r->pool, .s = r->s};
+    const fd_probe_type_ops *ops = fd_probe_ops_for(q.type);
+    fd_probe_client *c = ops ? ops->open(&q, &env) : NULL;
+    fd_strv values = {0};
+    char *err = NULL;
+    bool ok = false;
+    for (int attempt = 0; c && attempt < 5 && !ok; attempt++) {
+        free(err);
+        err = NULL;
+        fd_strv_free(&values);
+        ok = ops->read_back(c, fd_mono_us() + 30000000, &values, &err);
+        if (!ok)
+            fd_sleep_us(1000000);
+    }
+    if (c)
+        ops->close(c);
+    fd_strv_free(&owned);
+    if (!ok) {
+        rec.error = fd_asprintf("cannot read the restored data: %s", err ? err : "no client");
+        *detail = fd_strdup(rec.error);
+        free(err);
+        fd_strv_free(&values);
+        goto record;
+    }
+    free(err);
+    /* which acknowledged writes were acknowledged before the backup point */
+    size_t nops = 0;
+    fd_op *ops_copy = fd_probe_snapshot(pr, &nops);
+    uint64_t maxn = 0;
+    for (size_t i = 0; i < nops; i++)
+        if (ops_copy[i].n > maxn)
+            maxn = ops_copy[i].n;
+    uint8_t *found = fd_xcalloc((size_t)maxn + 1, 1);
+    for (size_t i = 0; i < values.n; i++) {
+        char *end = NULL;
+        unsigned long long k = strtoull(values.v[i], &end, 10);
+        if (end && *end == '\0' && k <= maxn)
+            found[k] = 1;
+    }
+    int64_t newest_found_end = 0;
+    for (size_t i = 0; i < nops; i++) {
+        const fd_op *o = &ops_copy[i];
+        if (o->outcome != FD_OUT_OK)
+            continue;
+        if (found[o->n] && o->end_us > newest_found_end)
+            newest_found_end = o->end_us;
+        if (o->end_us <= b->started_us) {
+            rec.acked_before_backup++;
+            if (!found[o->n])
+                rec.lost_writes = rec.lost_writes < 0 ? 1 : rec.lost_writes + 1;
+        }
+    }
+    if (rec.lost_writes < 0)
+        rec.lost_writes = 0;
+    rec.found = (int64_t)values.n;
+    free(found);
+    free(ops_copy);
+    fd_strv_free(&values);
+    /* the disaster point: the first fault applied after the backup, else this verify */
+    double disaster_s = started_s;
+    bool disaster = false;
+    for (size_t i = 0; i < r->nfaults; i++) {
+        double fs = r->faults[i]->started_s;
+        if (fs >= b->started_s && fs <= started_s) {
+            disaster_s = fs;
+            disaster = true;
+            break;
+        }
+    }
+    if (newest_found_end)
+        rec.rpo_s = disaster_s - (double)(newest_found_end - r->t0_us) / 1e6;
+    double ended_s = fd_run_now_s(r);
+    double rto_from = disaster ? disaster_s : r->last_restore_started_s;
+    if (rto_from > 0)
+        rec.rto_s = ended_s - rto_from;
+    *detail = fd_asprintf("%lld of %lld writes acknowledged before backup %s are missing from "
+                          "the restore (%lld values read); rpo %.2fs, rto %.2fs",
+                          (long long)rec.lost_writes, (long long)rec.acked_before_backup,
+                          st->verify.against, (long long)rec.found, rec.rpo_s, rec.rto_s);
+    if (rec.lost_writes > 0)
+        r->checks_failed = true; /* a backup that loses acknowledged writes fails the drill */
+    fd_history_event(&r->history, "verify",
+                     json_pack("{s:s,s:s,s:I,s:I,s:I}", "step", st->id, "against",
+                               st->verify.against, "lost_writes", (json_int_t)rec.lost_writes,
+                               "acknowledged_before_backup", (json_int_t)rec.acked_before_backup,
+                               "values_read", (json_int_t)rec.found));
+record:
+    r->verifies = fd_xrealloc(r->verifies, (r->nverifies + 1) * sizeof *r->verifies);
+    r->verifies[r->nverifies++] = rec;
+    return rec.error == NULL && rec.lost_writes >= 0;
+}
+
+void fd_dr_free(fd_run *r)
+{
+    for (size_t i = 0; i < r->nbackups; i++) {
+        free(r->backups[i].host);
+        free(r->backups[i].sha256);
+    }
+    free(r->backups);
+    for (size_t i = 0; i < r->ncopies; i++)
+        free(r->copies[i].sha256);
+    free(r->copies);
+    for (size_t i = 0; i < r->nverifies; i++)
+        free(r->verifies[i].error);
+    free(r->verifies);
+}
