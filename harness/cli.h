@@ -21,6 +21,7 @@ enum {
     FD_OPT_JSON = 1 << 10,
     FD_OPT_SELECT = 1 << 11, /* --hosts --role --datacenter --where --pick */
     FD_OPT_INDEX = 1 << 12,
+    FD_OPT_REPEAT = 1 << 13,
 };
 
 typedef struct fd_cli {
@@ -35,6 +36,7 @@ typedef struct fd_cli {
     bool quiet;
     bool json;
     bool index;
+    int repeat;
     const char *run_id;
     const char *format;
     fd_selector select;      /* for `select` */
@@ -58,6 +60,7 @@ int fd_cmd_select(fd_cli *cli);
 int fd_cmd_run(fd_cli *cli);
 int fd_cmd_heal(fd_cli *cli);
 int fd_cmd_report(fd_cli *cli);
+int fd_cmd_exec(fd_cli *cli);
 
 /* Loads a scenario or inventory for a command, printing errors. Returns 0 or an exit
  * code (2 for invalid input). */

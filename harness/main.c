@@ -32,6 +32,14 @@ static const fd_command commands[] = {
     {"report", "report RUN_DIR [--format html|markdown|junit|json] | report --index REPORTS_DIR",
      "render a run's reports again from report.json and history.jsonl, or the index of runs",
      FD_OPT_FORMAT | FD_OPT_INDEX, 1, 1, fd_cmd_report},
+    {"exec",
+     "exec SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
+     "[--pick P] [--repeat N] [--quiet] -- COMMAND...",
+     "run a command on the selected hosts (all by default) at once; --repeat times rounds on "
+     "the open sessions",
+     FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_ACCEPT_NEW | FD_OPT_SELECT |
+         FD_OPT_REPEAT | FD_OPT_QUIET,
+     2, -1, fd_cmd_exec},
     {"select",
      "select SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
      "[--pick P] [--seed N]",
@@ -110,7 +118,7 @@ int main(int argc, char **argv)
         {"json", no_argument, 0, 'j'},            {"hosts", required_argument, 0, 'H'},
         {"role", required_argument, 0, 'o'},      {"datacenter", required_argument, 0, 'd'},
         {"where", required_argument, 0, 'w'},     {"pick", required_argument, 0, 'p'},
-        {"index", no_argument, 0, 'X'},           {"help", no_argument, 0, 'h'},
+        {"index", no_argument, 0, 'X'},           {"repeat", required_argument, 0, 'N'},           {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     fd_cli cli = {.command = c->name};
     int rc = FD_EXIT_USAGE;
@@ -152,6 +160,16 @@ int main(int argc, char **argv)
         case 'q': need = FD_OPT_QUIET; cli.quiet = true; break;
         case 'j': need = FD_OPT_JSON; cli.json = true; break;
         case 'X': need = FD_OPT_INDEX; cli.index = true; break;
+        case 'N': {
+            need = FD_OPT_REPEAT;
+            int64_t v;
+            if (!fd_parse_uint(optarg, 100000, &v) || v < 1) {
+                rc = usage_error(c, "--repeat takes a number from 1 to 100000, got '%s'", optarg);
+                goto out;
+            }
+            cli.repeat = (int)v;
+            break;
+        }
         case 'H': {
             need = FD_OPT_SELECT;
             fd_strv_free(&cli.select.hosts);

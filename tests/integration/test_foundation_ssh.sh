@@ -83,6 +83,14 @@ ms=$(($(t_now_ms) - t0))
 expect_exit 0 $FD check-hosts "$INV"
 t_end
 
+t_begin "exec runs a command on every host at once, and again on the open sessions"
+expect_exit 0 $FD exec "$INV" --repeat 3 -- 'echo "$FD_HOST_NAME says $(hostname)"'
+for h in h1 h2 h3; do grep -q "^$h: $h says $h$" "$T_OUT" || t_fail "$h: $(cat "$T_OUT")"; done
+grep -q "^3 hosts: 3 ok, 0 failed, 0 unreachable; round 1 .*; rounds 2-3 on the open sessions: median" "$T_OUT" || t_fail "$(tail -1 "$T_OUT")"
+expect_exit 1 $FD exec "$INV" --hosts h2 -- 'exit 7'
+grep -q "^h2: exit 7$" "$T_OUT" || t_fail "$(cat "$T_OUT")"
+t_end
+
 t_begin "plan of the shipped drill against the lab inventory"
 expect_exit 0 $FD plan "$SRC/scenarios/redis-sentinel-kill-primary.yaml" --seed 3
 grep -q "if picked, h1:" "$T_OUT" || t_fail "$(cat "$T_OUT")"
