@@ -112,30 +112,34 @@ static void timeline_init(double duration_s, const json_t *report, fd_timeline_d
 static bool fast_op(const char *line, size_t n, char *probe, size_t probe_cap, double *start,
                     double *end, char *outcome)
 {
-    if (n < 20 || strncmp(line, "{\"t\":\"op\",\"probe\":\"", 20) != 0)
+    static const char prefix[] = "{\"t\":\"op\",\"probe\":\"";
+    const size_t plen = sizeof prefix - 1;
+    if (n < plen || strncmp(line, prefix, plen) != 0)
         return false;
-    const char *p = line + 20, *q = memchr(p, '"', n - 20);
+    const char *p = line + plen, *q = memchr(p, '"', n - plen);
     if (!q || (size_t)(q - p) >= probe_cap || memchr(p, '\\', (size_t)(q - p)))
         return false;
     memcpy(probe, p, (size_t)(q - p));
     probe[q - p] = '\0';
-    const char *ss = memmem(q, n - (size_t)(q - line), "\"start_s\":", 10);
-    const char *es = ss ? memmem(ss, n - (size_t)(ss - line), "\"end_s\":", 8) : NULL;
-    const char *os = es ? memmem(es, n - (size_t)(es - line), "\"outcome\":\"", 11) : NULL;
-    if (!os)
+    static const char k_start[] = "\"start_s\":", k_end[] = "\"end_s\":",
+                      k_out[] = "\"outcome\":\"";
+    const char *ss = memmem(q, n - (size_t)(q - line), k_start, sizeof k_start - 1);
+    const char *es = ss ? memmem(ss, n - (size_t)(ss - line), k_end, sizeof k_end - 1) : NULL;
+    const char *os = es ? memmem(es, n - (size_t)(es - line), k_out, sizeof k_out - 1) : NULL;
+    if (!os || (size_t)(os - line) + sizeof k_out > n)
         return false;
     char *e1 = NULL, *e2 = NULL;
-    *start = strtod(ss + 10, &e1);
-    *end = strtod(es + 8, &e2);
-    if (e1 == ss + 10 || e2 == es + 8)
+    *start = strtod(ss + sizeof k_start - 1, &e1);
+    *end = strtod(es + sizeof k_end - 1, &e2);
+    if (e1 == ss + sizeof k_start - 1 || e2 == es + sizeof k_end - 1)
         return false;
-    *outcome = os[11]; /* o(k), f(ail), u(nknown) */
+    *outcome = os[sizeof k_out - 1]; /* o(k), f(ail), u(nknown) */
     return true;
 }
 
 static void timeline_add(fd_timeline_data *t, const char *line, size_t n)
 {
-    if (!memmem(line, n, "\"t\":\"op\"", 8))
+    if (n < 12 || (strncmp(line, "{\"t\":\"op\"", 11) != 0 && !memmem(line, n, "\"t\":\"op\"", 8)))
         return;
     char probe_buf[128], oc = 0;
     double start = NAN, end = NAN;
@@ -180,12 +184,34 @@ static void timeline_add(fd_timeline_data *t, const char *line, size_t n)
 void fd_timeline_read(FILE *f, double duration_s, const json_t *report, fd_timeline_data *t)
 {
     timeline_init(duration_s, report, t);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, f)) > 0)
-        timeline_add(t, line, (size_t)n);
-    free(line);
+    /* big blocks split on newlines: no per-line allocation or stdio locking */
+    size_t cap = (size_t)4 << 20, len = 0;
+    char *buf = fd_xmalloc(cap + 1);
+    for (;;) {
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        size_t start = 0;
+        for (;;) {
+            char *nl = memchr(buf + start, '\n', len - start);
+            if (!nl)
+                break;
+            size_t end = (size_t)(nl - buf);
+            timeline_add(t, buf + start, end - start);
+            start = end + 1;
+        }
+        memmove(buf, buf + start, len - start);
+        len -= start;
+        if (got == 0) {
+            if (len)
+                timeline_add(t, buf, len); /* a last line without a newline */
+            break;
+        }
+        if (len == cap) {
+            /* a line longer than the buffer: it cannot be an operation; skip it */
+            len = 0;
+        }
+    }
+    free(buf);
 }
 
 bool fd_timeline_load(const char *history_path, double duration_s, const json_t *report,

@@ -152,6 +152,51 @@ static void test_svg_and_html(void **state)
     json_decref(r);
 }
 
+static void test_fast_and_slow_readers_agree(void **state)
+{
+    /* the same operations with the keys in another order go through jansson */
+    json_t *r = fixture();
+    char *a = write_history(3000);
+    char *b = fd_strdup("/tmp/fd-test-history-b-XXXXXX");
+    FILE *in = fopen(a, "r"), *out = fdopen(mkstemp(b), "w");
+    char line[512];
+    while (fgets(line, sizeof line, in)) {
+        json_t *o = json_loads(line, 0, NULL);
+        if (!o)
+            continue;
+        json_t *re = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "outcome", json_object_get(o, "outcome"),
+                               "end_s", json_object_get(o, "end_s"), "start_s",
+                               json_object_get(o, "start_s"), "probe", json_object_get(o, "probe"),
+                               "t", json_object_get(o, "t"));
+        char *txt = json_dumps(re, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fprintf(out, "%s\n", txt);
+        free(txt);
+        json_decref(re);
+        json_decref(o);
+    }
+    fclose(in);
+    fclose(out);
+    fd_timeline_data ta, tb;
+    char *err = NULL;
+    assert_true(fd_timeline_load(a, 20.0, r, &ta, &err));
+    assert_true(fd_timeline_load(b, 20.0, r, &tb, &err));
+    assert_int_equal(ta.ops, 3000);
+    assert_int_equal(tb.ops, 3000);
+    for (size_t k = 0; k < FD_BUCKETS; k++) {
+        assert_int_equal(ta.probes[0].b[k].ok, tb.probes[0].b[k].ok);
+        assert_int_equal(ta.probes[0].b[k].fail, tb.probes[0].b[k].fail);
+        assert_int_equal(ta.probes[0].b[k].unknown, tb.probes[0].b[k].unknown);
+        assert_float_equal(ta.probes[0].b[k].lat_max_ms, tb.probes[0].b[k].lat_max_ms, 1e-9);
+    }
+    fd_timeline_free(&ta);
+    fd_timeline_free(&tb);
+    unlink(a);
+    unlink(b);
+    free(a);
+    free(b);
+    json_decref(r);
+}
+
 static void test_svg_stays_light(void **state)
 {
     /* 200 000 operations draw no more elements than 2 000 do */
@@ -183,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_svg_and_html),
         cmocka_unit_test(test_svg_stays_light),
+        cmocka_unit_test(test_fast_and_slow_readers_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

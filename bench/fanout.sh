@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# bench/fanout.sh: run `true` on every host of a lab of 16, 32 and 64 hosts with
+# firedrill and with the parallel-SSH tools users already run, at equal fan-out:
+#   firedrill cold: `firedrill exec` (a new process: connect, verify, authenticate, run)
+#   firedrill warm: the same command again on its open sessions (--repeat; how faults
+#                   are applied during a drill)
+#   pdsh -R ssh, parallel-ssh, clush: cold (one ssh per host), and warm over OpenSSH
+#                   ControlMaster sockets opened beforehand
+# Each figure is the median of RUNS runs (default 5). Then a partition fault applied on
+# every host of the 64-host lab, from the step's start to the last host's
+# acknowledgement. Needs root; traffic goes only to the lab's addresses. The lab is
+# taken down at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FD=${FIREDRILL:-build/firedrill}
+RUNS=${RUNS:-5}
+SIZES=${SIZES:-"16 32 64"}
+[ -x "$FD" ] || scripts/build.sh build
+for p in pdsh pssh clustershell; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null
+done
+export FIREDRILL_LAB_DIR=${FIREDRILL_LAB_DIR:-/tmp/firedrill-lab}
+work=$(mktemp -d /tmp/fd-bench.XXXXXX)
+trap 'for s in $work/cm-*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x 2>/dev/null; done; rm -rf "$work"; tests/lab/lab down >/dev/null 2>&1 || true' EXIT
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+now() { date +%s.%N; }
+timed() { # timed COMMAND...: wall seconds
+    local t0 t1
+    t0=$(now)
+    "$@" >/dev/null 2>&1 || true
+    t1=$(now)
+    echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print($t1 - $t0)"
+}
+
+printf '%-6s %-28s %10s %8s\n' hosts tool seconds ratio
+for n in $SIZES; do
+    tests/lab/lab up --hosts "$n" --datacenters 2 --services none >/dev/null
+    . "$FIREDRILL_LAB_DIR/lab.env"
+    inv=$FIREDRILL_LAB_DIR/inventory.yaml
+    hosts=$(for i in $(seq 1 "$n"); do echo "10.77.0.$((10 + i))"; done)
+    printf '%s\n' $hosts >"$work/hosts"
+    list=$(paste -sd, "$work/hosts")
+    sshopts="-i $FD_LAB_KEY -o UserKnownHostsFile=$FD_LAB_KNOWN_HOSTS -o StrictHostKeyChecking=yes -o BatchMode=yes -l root"
+    cm="-o ControlMaster=auto -o ControlPath=$work/cm-%h -o ControlPersist=300"
+    declare -A t=()
+    # firedrill
+    t[fd_cold]=$(for i in $(seq 1 "$RUNS"); do timed "$FD" exec "$inv" --quiet -- true; done | median)
+    t[fd_warm]=$(for i in $(seq 1 "$RUNS"); do
+        "$FD" exec "$inv" --quiet --repeat 6 -- true | sed -n 's/.*on the open sessions: median \([0-9.]*\)s.*/\1/p'
+    done | median)
+    # the tools, cold
+    t[pdsh]=$(for i in $(seq 1 "$RUNS"); do PDSH_SSH_ARGS_APPEND="$sshopts" timed pdsh -R ssh -f "$n" -w "$list" true; done | median)
+    t[pssh]=$(for i in $(seq 1 "$RUNS"); do timed parallel-ssh -h "$work/hosts" -p "$n" -x "$sshopts" true; done | median)
+    t[clush]=$(for i in $(seq 1 "$RUNS"); do timed clush -w "$list" -f "$n" -o "$sshopts" true; done | median)
+    # the tools, warm over ControlMaster sockets opened first
+    PDSH_SSH_ARGS_APPEND="$sshopts $cm" pdsh -R ssh -f "$n" -w "$list" true >/dev/null 2>&1 || true
+    t[pdsh_cm]=$(for i in $(seq 1 "$RUNS"); do PDSH_SSH_ARGS_APPEND="$sshopts $cm" timed pdsh -R ssh -f "$n" -w "$list" true; done | median)
+    t[pssh_cm]=$(for i in $(seq 1 "$RUNS"); do timed parallel-ssh -h "$work/hosts" -p "$n" -x "$sshopts $cm" true; done | median)
+    t[clush_cm]=$(for i in $(seq 1 "$RUNS"); do timed clush -w "$list" -f "$n" -o "$sshopts $cm" true; done | median)
+    best_cold=$(printf '%s\n' "${t[pdsh]}" "${t[pssh]}" "${t[clush]}" | sort -n | head -1)
+    best_warm=$(printf '%s\n' "${t[pdsh_cm]}" "${t[pssh_cm]}" "${t[clush_cm]}" | sort -n | head -1)
+    for k in fd_cold pdsh pssh clush; do
+        printf '%-6s %-28s %10.3f %8s\n' "$n" "$k" "${t[$k]}" "$(python3 -c "print('%.1fx' % (${best_cold} / ${t[$k]}))")"
+    done
+    for k in fd_warm pdsh_cm pssh_cm clush_cm; do
+        printf '%-6s %-28s %10.3f %8s\n' "$n" "$k" "${t[$k]}" "$(python3 -c "print('%.1fx' % (${best_warm} / ${t[$k]}))")"
+    done
+    printf '%-6s firedrill cold is %.1fx faster than the fastest tool cold; warm is %.1fx faster than the fastest over ControlMaster\n' \
+        "$n" "$(python3 -c "print(${best_cold} / ${t[fd_cold]})")" "$(python3 -c "print(${best_warm} / ${t[fd_warm]})")"
+    for s in "$work"/cm-*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x >/dev/null 2>&1; done
+    unset t
+done
+
+# a partition on every host of the last lab: dc-a against dc-b
+cat >"$work/split.yaml" <<EOF2
+version: 1
+name: split-all
+inventory: $FIREDRILL_LAB_DIR/inventory.yaml
+timeline:
+  - { id: split, fault: partition, mode: split, groups: [ { datacenter: dc-a }, { datacenter: dc-b } ], duration: 2s }
+  - wait: 3s
+safety: { ttl: 1m }
+EOF2
+for i in $(seq 1 "$RUNS"); do
+    "$FD" run "$work/split.yaml" --quiet --report-dir "$work/split$i" >/dev/null
+    python3 -c "import json,glob; f=json.load(open(glob.glob('$work/split$i/*/report.json')[0]))['faults'][0]; print(f['applied_s'] - f['started_s'], len(f['targets']))"
+done >"$work/split.txt"
+printf 'partition applied on %s hosts, step start to the last acknowledgement: median %.3fs\n' \
+    "$(head -1 "$work/split.txt" | awk '{print $2}')" "$(awk '{print $1}' "$work/split.txt" | median)"
