@@ -36,7 +36,7 @@ p = r["probes"][0]
 c = r["controller"]
 span = r["duration_s"]
 print("  ops/s %7.1f  missed slots %5d  ok %d/%d  lost %s  p50 %.3f ms  p99 %.3f ms  controller cpu %.2f s user + %.2f s system over %.1f s (%.1f%% of one core)"
-      % (p["ops"] / 10.0 if False else p["ops_recorded"] / (span or 1), p["missed_slots"], p["ok"], p["ops"],
+      % (p["ops_recorded"] / (span or 1), p["missed_slots"], p["ok"], p["ops"],
          p["lost_writes"], p["latency_ms"]["p50"], p["latency_ms"]["p99"], c["cpu_user_s"],
          c["cpu_system_s"], span, 100.0 * (c["cpu_user_s"] + c["cpu_system_s"]) / (span or 1)))
 PY
@@ -48,6 +48,25 @@ missed = [int(re.search(r"missed slots\s+(\d+)", l).group(1)) for l in open(sys.
 cpu = [float(re.search(r"\(([\d.]+)% of one core", l).group(1)) for l in open(sys.argv[1])]
 print("median: %.1f ops/s, %d missed slots, controller %.1f%% of one core" %
       (statistics.median(rates), statistics.median(missed), statistics.median(cpu)))
+PY
+# two probes of different types at once: the redis probe's rate must not drop
+cat >"$work/two.yaml" <<EOF2
+version: 1
+name: probe-rate-two
+inventory: $FIREDRILL_LAB_DIR/inventory.yaml
+probes:
+  - { name: writes, type: redis, endpoints: ["$FD_REDIS"], mode: write, interval: 1ms, timeout: 500ms, settle: 0s }
+  - { name: ssh, type: tcp, address: 10.77.0.12, port: 22, interval: 1ms, timeout: 500ms }
+timeline:
+  - wait: ${SECS}s
+EOF2
+"$FD" run "$work/two.yaml" --quiet --report-dir "$work/two" >/dev/null
+python3 - "$work"/two/*/report.json <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+span = r["duration_s"]
+for p in r["probes"]:
+    print("  together: %s (%s) %.1f ops/s, %d missed slots" % (p["name"], p["type"], p["ops_recorded"] / span, p["missed_slots"]))
 PY
 host=${FD_REDIS%:*}
 rb=$(redis-benchmark -h "$host" -p 6379 -c 1 -P 1 -t set -n 20000 -q 2>/dev/null | tr -d '\r' | grep -o 'SET: [0-9.]*' | awk '{print $2}')

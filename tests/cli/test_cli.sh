@@ -74,4 +74,21 @@ grep -q "db1 apply: .* process=valkey-server" "$T_OUT" || t_fail "--var not appl
 grep -q "1 hosts" "$T_OUT" || t_fail "--inventory not applied"
 t_end
 
+t_begin "report --index: runs grouped by scenario, and how failover time moved"
+mkdir -p "$T_DIR/runs/a" "$T_DIR/runs/b" "$T_DIR/runs/c"
+for x in a:1795446000:2.0:pass b:1795532400:2.1:pass c:1795618800:5.1:fail; do
+    IFS=: read -r d t fo v <<<"$x"
+    cat >"$T_DIR/runs/$d/report.json" <<EOJ
+{"format":"firedrill-report/1","scenario":{"name":"kill-primary"},"run_id":"kill-primary-$d","started_at_unix":$t,
+ "duration_s":30,"verdict":"$v","exit_code":0,"probes":[{"name":"w","failover_time_s":$fo,"availability":0.9,"lost_writes":0}]}
+EOJ
+done
+expect_exit 0 $FD report --index "$T_DIR/runs"
+grep -q "3 runs in" "$T_DIR/runs/index.html" || t_fail "run count"
+grep -q "failover time 5.10 s: +3.00 s since the previous run, +3.10 s since the first" "$T_DIR/runs/index.html" ||
+    t_fail "trend line: $(grep -o 'failover time [^<]*' "$T_DIR/runs/index.html")"
+grep -q '<svg class="trend"' "$T_DIR/runs/index.html" || t_fail "no trend chart"
+[ "$(grep -o '<circle' "$T_DIR/runs/index.html" | wc -l)" = 3 ] || t_fail "one point per run"
+t_end
+
 t_done

@@ -77,6 +77,22 @@ fd_run_wait
 redis-cli -h 10.77.0.12 ping | grep -q PONG || t_fail "redis did not resume"
 t_end
 
+t_begin "pause by pidfile: the process named by the pid file (a pid inside the host) stops"
+scenario pausepid <<'EOF2'
+timeline:
+  - { id: p, fault: pause, pidfile: /run/redis.pid, target: { hosts: [h3] }, duration: 2s }
+  - wait: 3s
+safety: { ttl: 1m }
+EOF2
+fd_run_bg "$T_DIR/pausepid.yaml"
+wait_event fault_applied || t_fail "no fault_applied: $(cat "$T_DIR/run.err")"
+timeout 1 redis-cli -h 10.77.0.13 ping >/dev/null 2>&1 && t_fail "redis on h3 still answers"
+[ "$(in_host h3 redis-cli -h 10.77.0.13 -p 26379 ping)" = PONG ] || t_fail "the sentinel on h3 was paused too"
+fd_run_wait
+[ "$RUN_RC" = 0 ] || t_fail "exit $RUN_RC: $(cat "$T_DIR/run.err")"
+redis-cli -h 10.77.0.13 ping | grep -q PONG || t_fail "redis did not resume"
+t_end
+
 t_begin "stop_service with stop and start commands"
 scenario stop <<EOF2
 timeline:
