@@ -1,7 +1,6 @@
 /* cmd_check_hosts.c: `firedrill check-hosts`: reach, verify, authenticate and look for
  * the fault tools on every host, concurrently; one line per host. */
 #include "cli.h"
-#include "fanout.h"
 #include "ssh.h"
 
 #include <stdio.h>
@@ -28,39 +27,23 @@ static const char check_script[] =
     "then echo run=yes; else echo run=no; fi\n";
 
 typedef struct host_check {
-    fd_conn *conn;
     bool ok;
     fd_strv tools;
     bool netem, prio, sudo_ok, run_ok;
     char *error;
 } host_check;
 
-typedef struct check_job {
-    fd_pool *pool;
-    host_check *res;
-} check_job;
-
-static void check_one(size_t i, void *arg)
+/* Reads the check script's output (tool=..., netem=yes, ...). */
+static void parse_check(const fd_exec_result *er, host_check *r)
 {
-    check_job *j = arg;
-    host_check *r = &j->res[i];
-    fd_conn *c = &j->pool->conns[i];
-    r->conn = c;
-    if (fd_conn_open(c, c->host, &j->pool->opts) != FD_OK)
-        return;
-    char *script = fd_shell_quote(check_script);
-    char *cmd = fd_asprintf("FD_SUDO=%d sh -c %s", c->host->sudo ? 1 : 0, script);
-    free(script);
-    fd_exec_result er;
-    fd_conn_exec(c, cmd, NULL, 20000000, &er);
-    free(cmd);
-    if (er.error != FD_OK || er.exit_status != 0) {
+    if (er->error != FD_OK || er->exit_status != 0) {
         r->error = fd_asprintf("the tool check failed: %s",
-                               er.error_msg ? er.error_msg : "non-zero exit");
-        fd_exec_result_free(&er);
+                               er->error_msg ? er->error_msg : "non-zero exit");
         return;
     }
-    for (char *line = strtok(er.out, "\n"); line; line = strtok(NULL, "\n")) {
+    for (const char *p = er->out; *p;) {
+        const char *nl = strchr(p, '\n');
+        char *line = fd_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
         if (fd_str_starts(line, "tool="))
             fd_strv_push(&r->tools, line + 5);
         else if (strcmp(line, "netem=yes") == 0)
@@ -71,9 +54,10 @@ static void check_one(size_t i, void *arg)
             r->sudo_ok = true;
         else if (strcmp(line, "run=yes") == 0)
             r->run_ok = true;
+        free(line);
+        p = nl ? nl + 1 : p + strlen(p);
     }
     r->ok = true;
-    fd_exec_result_free(&er);
 }
 
 /* Which tools the scenario's faults need (all of them for a bare inventory). */
@@ -114,18 +98,37 @@ int fd_cmd_check_hosts(fd_cli *cli)
     fd_pool pool;
     fd_ssh_opts o = {.accept_new_host_keys = cli->accept_new_host_keys};
     fd_pool_init(&pool, &s.inv, &o);
-    check_job j = {.pool = &pool, .res = fd_xcalloc(s.inv.n, sizeof *j.res)};
+    host_check *res = fd_xcalloc(s.inv.n, sizeof *res);
+    size_t *hosts = fd_xcalloc(s.inv.n, sizeof *hosts);
+    char **cmds = fd_xcalloc(s.inv.n, sizeof *cmds);
+    char *script = fd_shell_quote(check_script);
+    for (size_t i = 0; i < s.inv.n; i++) {
+        hosts[i] = i;
+        cmds[i] = fd_asprintf("FD_SUDO=%d sh -c %s", s.inv.hosts[i].sudo ? 1 : 0, script);
+    }
+    free(script);
+    fd_exec_result *er = fd_xcalloc(s.inv.n, sizeof *er);
+    bool *ran = fd_xcalloc(s.inv.n, sizeof *ran);
     int64_t t0 = fd_mono_us();
-    fd_fanout(s.inv.n, 0, check_one, &j);
+    fd_pool_exec_each(&pool, hosts, s.inv.n, cmds, NULL, 20000000, er, ran);
     double secs = (double)(fd_mono_us() - t0) / 1e6;
+    for (size_t i = 0; i < s.inv.n; i++) {
+        if (ran[i])
+            parse_check(&er[i], &res[i]);
+        fd_exec_result_free(&er[i]);
+        free(cmds[i]);
+    }
+    free(er);
+    free(cmds);
+    free(hosts);
     needs need = scenario_needs(&s, is_scenario);
     size_t ready = 0, warnings = 0;
     for (size_t i = 0; i < s.inv.n; i++) {
-        host_check *r = &j.res[i];
+        host_check *r = &res[i];
         const fd_host *h = &s.inv.hosts[i];
-        fd_conn *c = r->conn;
+        fd_conn *c = &pool.conns[i];
         printf("%s (%s, %s): ", h->name, h->address, h->datacenter ? h->datacenter : "no datacenter");
-        if (!c->connected) {
+        if (!ran[i]) {
             printf("FAILED: %s\n", c->error ? c->error : fd_err_str(c->status));
             continue;
         }
@@ -180,10 +183,11 @@ int fd_cmd_check_hosts(fd_cli *cli)
     printf("%zu of %zu hosts ready (%zu with warnings), checked in %.2fs\n", ready, s.inv.n,
            warnings, secs);
     for (size_t i = 0; i < s.inv.n; i++) {
-        fd_strv_free(&j.res[i].tools);
-        free(j.res[i].error);
+        fd_strv_free(&res[i].tools);
+        free(res[i].error);
     }
-    free(j.res);
+    free(res);
+    free(ran);
     size_t total = s.inv.n;
     fd_pool_free(&pool);
     fd_scenario_free(&s);

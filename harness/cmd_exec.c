@@ -4,36 +4,12 @@
  * already-open sessions and the rounds are timed: the first round connects,
  * authenticates and runs, the others only run (how faults are applied in a drill). */
 #include "cli.h"
-#include "fanout.h"
 #include "plan.h"
 #include "selector.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct exec_job {
-    fd_pool *pool;
-    const size_t *hosts;
-    const char *cmd;
-    const char *run_id;
-    fd_exec_result *res;
-    bool *ran;
-} exec_job;
-
-static void exec_one(size_t i, void *arg)
-{
-    exec_job *j = arg;
-    fd_conn *c = &j->pool->conns[j->hosts[i]];
-    j->ran[i] = false;
-    if (!c->connected && fd_conn_open(c, c->host, &j->pool->opts) != FD_OK)
-        return;
-    char *full = fd_host_command(c->host, j->run_id, j->cmd, false);
-    fd_exec_result_free(&j->res[i]);
-    fd_conn_exec(c, full, NULL, 600000000, &j->res[i]);
-    free(full);
-    j->ran[i] = true;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -75,23 +51,28 @@ int fd_cmd_exec(fd_cli *cli)
             hosts[n] = n;
     }
     int rounds = cli->repeat > 0 ? cli->repeat : 1;
-    exec_job j = {.pool = &pool, .hosts = hosts, .cmd = cmd.data, .run_id = run_id,
-                  .res = fd_xcalloc(n ? n : 1, sizeof *j.res), .ran = fd_xcalloc(n ? n : 1, sizeof *j.ran)};
+    char **cmds = fd_xcalloc(n ? n : 1, sizeof *cmds);
+    for (size_t i = 0; i < n; i++)
+        cmds[i] = fd_host_command(&s.inv.hosts[hosts[i]], run_id, cmd.data, false);
+    fd_exec_result *res = fd_xcalloc(n ? n : 1, sizeof *res);
+    bool *ran = fd_xcalloc(n ? n : 1, sizeof *ran);
     double *secs = fd_xcalloc((size_t)rounds, sizeof *secs);
     for (int k = 0; k < rounds; k++) {
+        for (size_t i = 0; i < n; i++)
+            fd_exec_result_free(&res[i]);
         int64_t t0 = fd_mono_us();
-        fd_fanout(n, 0, exec_one, &j);
+        fd_pool_exec_each(&pool, hosts, n, cmds, NULL, 600000000, res, ran);
         secs[k] = (double)(fd_mono_us() - t0) / 1e6;
     }
     size_t failed = 0, unreachable = 0;
     for (size_t i = 0; i < n; i++) {
         const fd_host *h = &s.inv.hosts[hosts[i]];
-        if (!j.ran[i]) {
+        if (!ran[i]) {
             printf("%s: UNREACHABLE: %s\n", h->name, pool.conns[hosts[i]].error ? pool.conns[hosts[i]].error : "?");
             unreachable++;
             continue;
         }
-        fd_exec_result *er = &j.res[i];
+        fd_exec_result *er = &res[i];
         if (er->error != FD_OK) {
             printf("%s: FAILED: %s\n", h->name, er->error_msg);
             failed++;
@@ -123,10 +104,13 @@ int fd_cmd_exec(fd_cli *cli)
                secs[1 + (rounds - 1) / 2], secs[1], secs[rounds - 1]);
     }
     printf("\n");
-    for (size_t i = 0; i < n; i++)
-        fd_exec_result_free(&j.res[i]);
-    free(j.res);
-    free(j.ran);
+    for (size_t i = 0; i < n; i++) {
+        fd_exec_result_free(&res[i]);
+        free(cmds[i]);
+    }
+    free(cmds);
+    free(res);
+    free(ran);
     free(secs);
     free(hosts);
     free(run_id);

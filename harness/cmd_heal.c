@@ -2,34 +2,11 @@
  * firedrill recorded on the hosts, even those of a run whose controller died. */
 #include "agent.h"
 #include "cli.h"
-#include "fanout.h"
 #include "ssh.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct heal_job {
-    fd_pool *pool;
-    const char *run;
-    fd_exec_result *res;
-    bool *ran;
-} heal_job;
-
-static void heal_one(size_t i, void *arg)
-{
-    heal_job *j = arg;
-    fd_conn *c = &j->pool->conns[i];
-    if (fd_conn_open(c, c->host, &j->pool->opts) != FD_OK)
-        return;
-    char *run = fd_shell_quote(j->run);
-    char *cmd = fd_asprintf("%ssh -s -- heal %s", c->host->sudo ? "sudo -n " : "", run);
-    const char *lib = fd_agent_text("lib");
-    fd_conn_exec(c, cmd, lib, 120000000, &j->res[i]);
-    j->ran[i] = true;
-    free(cmd);
-    free(run);
-}
 
 int fd_cmd_heal(fd_cli *cli)
 {
@@ -52,21 +29,28 @@ int fd_cmd_heal(fd_cli *cli)
     fd_pool pool;
     fd_ssh_opts o = {.accept_new_host_keys = cli->accept_new_host_keys};
     fd_pool_init(&pool, &s.inv, &o);
-    heal_job j = {.pool = &pool,
-                  .run = run,
-                  .res = fd_xcalloc(s.inv.n, sizeof *j.res),
-                  .ran = fd_xcalloc(s.inv.n, sizeof *j.ran)};
-    fd_fanout(s.inv.n, 0, heal_one, &j);
+    /* the heal agent: lib.sh on stdin, run under sudo -n where the host asks for it */
+    size_t *hosts = fd_xcalloc(s.inv.n, sizeof *hosts);
+    char **cmds = fd_xcalloc(s.inv.n, sizeof *cmds);
+    char *qrun = fd_shell_quote(run);
+    for (size_t i = 0; i < s.inv.n; i++) {
+        hosts[i] = i;
+        cmds[i] = fd_asprintf("%ssh -s -- heal %s", s.inv.hosts[i].sudo ? "sudo -n " : "", qrun);
+    }
+    free(qrun);
+    fd_exec_result *res = fd_xcalloc(s.inv.n, sizeof *res);
+    bool *ran = fd_xcalloc(s.inv.n, sizeof *ran);
+    fd_pool_exec_each(&pool, hosts, s.inv.n, cmds, fd_agent_text("lib"), 120000000, res, ran);
     size_t healed = 0, failed = 0, unreachable = 0;
     for (size_t i = 0; i < s.inv.n; i++) {
         const fd_host *h = &s.inv.hosts[i];
-        if (!j.ran[i]) {
+        if (!ran[i]) {
             printf("%s: UNREACHABLE: %s\n", h->name,
                    pool.conns[i].error ? pool.conns[i].error : "not connected");
             unreachable++;
             continue;
         }
-        fd_exec_result *er = &j.res[i];
+        fd_exec_result *er = &res[i];
         if (er->error != FD_OK) {
             printf("%s: FAILED: %s\n", h->name, er->error_msg);
             failed++;
@@ -97,8 +81,12 @@ int fd_cmd_heal(fd_cli *cli)
     }
     printf("%zu fault record%s healed, %zu failed, %zu host%s unreachable\n", healed,
            healed == 1 ? "" : "s", failed, unreachable, unreachable == 1 ? "" : "s");
-    free(j.res);
-    free(j.ran);
+    for (size_t i = 0; i < s.inv.n; i++)
+        free(cmds[i]);
+    free(cmds);
+    free(hosts);
+    free(res);
+    free(ran);
     fd_pool_free(&pool);
     fd_scenario_free(&s);
     if (failed)

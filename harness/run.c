@@ -101,7 +101,7 @@ static void heal_host(size_t i, void *arg)
     free(fh->heal_error);
     fh->heal_error = NULL;
     for (int attempt = 1; attempt <= HEAL_ATTEMPTS; attempt++) {
-        if (!c->connected && fd_conn_open(c, c->host, &j->r->pool.opts) != FD_OK) {
+        if (fd_pool_ensure(&j->r->pool, fh->host) != FD_OK) {
             free(fh->heal_error);
             fh->heal_error = fd_strdup(c->error ? c->error : "cannot reconnect");
         } else {

@@ -83,7 +83,7 @@ static void where_one(size_t i, void *arg)
     fd_conn *c = &j->pool->conns[h];
     fd_where_result *r = &j->res[i];
     r->host = h;
-    if (!c->connected && fd_conn_open(c, c->host, &j->pool->opts) != FD_OK) {
+    if (fd_pool_ensure(j->pool, h) != FD_OK) {
         r->detail = fd_strdup(c->error ? c->error : "unreachable");
         return;
     }

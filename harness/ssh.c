@@ -382,10 +382,7 @@ typedef struct connect_job {
 static void connect_one(size_t i, void *arg)
 {
     connect_job *j = arg;
-    size_t h = j->idx ? j->idx[i] : i;
-    fd_conn *c = &j->p->conns[h];
-    if (!c->connected)
-        fd_conn_open(c, &j->p->inv->hosts[h], &j->p->opts);
+    fd_pool_ensure(j->p, j->idx ? j->idx[i] : i);
 }
 
 size_t fd_pool_connect(fd_pool *p, const size_t *idx, size_t n)
@@ -398,6 +395,42 @@ size_t fd_pool_connect(fd_pool *p, const size_t *idx, size_t n)
     for (size_t i = 0; i < n; i++)
         failed += !p->conns[idx ? idx[i] : i].connected;
     return failed;
+}
+
+fd_err fd_pool_ensure(fd_pool *p, size_t host)
+{
+    fd_conn *c = &p->conns[host];
+    if (c->connected)
+        return FD_OK;
+    return fd_conn_open(c, &p->inv->hosts[host], &p->opts);
+}
+
+typedef struct exec_each_job {
+    fd_pool *p;
+    const size_t *hosts;
+    char *const *cmds;
+    const char *input;
+    int64_t timeout_us;
+    fd_exec_result *res;
+    bool *ran;
+} exec_each_job;
+
+static void exec_each_one(size_t i, void *arg)
+{
+    exec_each_job *j = arg;
+    j->ran[i] = false;
+    if (fd_pool_ensure(j->p, j->hosts[i]) != FD_OK)
+        return;
+    fd_conn_exec(&j->p->conns[j->hosts[i]], j->cmds[i], j->input, j->timeout_us, &j->res[i]);
+    j->ran[i] = true;
+}
+
+void fd_pool_exec_each(fd_pool *p, const size_t *hosts, size_t n, char *const *cmds,
+                       const char *input, int64_t timeout_us, fd_exec_result *res, bool *ran)
+{
+    exec_each_job j = {.p = p, .hosts = hosts, .cmds = cmds, .input = input,
+                       .timeout_us = timeout_us, .res = res, .ran = ran};
+    fd_fanout(n, 0, exec_each_one, &j);
 }
 
 fd_conn *fd_pool_conn(fd_pool *p, const char *host_name)

@@ -78,6 +78,13 @@ void fd_pool_init(fd_pool *p, const fd_inventory *inv, const fd_ssh_opts *o);
  * number that failed. */
 size_t fd_pool_connect(fd_pool *p, const size_t *idx, size_t n);
 fd_conn *fd_pool_conn(fd_pool *p, const char *host_name);
+/* Connects to inventory host `host` unless it is connected already. */
+fd_err fd_pool_ensure(fd_pool *p, size_t host);
+/* Runs cmds[i] on hosts[i] for i in [0, n) at once, connecting where needed, with
+ * input (may be NULL) on stdin. ran[i] is false when the host could not be reached
+ * (its connection's error says why); res[i] is filled when it ran (free each). */
+void fd_pool_exec_each(fd_pool *p, const size_t *hosts, size_t n, char *const *cmds,
+                       const char *input, int64_t timeout_us, fd_exec_result *res, bool *ran);
 void fd_pool_free(fd_pool *p);
 
 /* Builds the command line that runs `cmd` under sh on host h with the FD_HOST_*

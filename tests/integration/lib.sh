@@ -19,6 +19,17 @@ redis_primary_host() {
     echo "h$((${ip##*.} - 10))"
 }
 
+# scenario NAME: writes $T_DIR/NAME.yaml: version, name and the lab inventory, then
+# the rest from stdin.
+scenario() {
+    { echo "version: 1"; echo "name: $1"; echo "inventory: $INV"; cat; } >"$T_DIR/$1.yaml"
+}
+
+# report_value RUN_DIR PYTHON_EXPR: a value from RUN_DIR/report.json (r is the report).
+report_value() {
+    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1/report.json"
+}
+
 lab_ssh() { # lab_ssh HOST COMMAND
     local h=$1
     shift

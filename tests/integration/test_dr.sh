@@ -6,7 +6,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 # dc-a: h1 (primaries) and h3; dc-b: h2
 lab_up --hosts 3 --datacenters 2 --services redis,postgres
-report_value() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1/report.json"; }
 
 dr_run() { # dr_run SCENARIO EXPECTED_EXIT
     expect_exit "$2" $FD run "$SRC/scenarios/$1.yaml" --report-dir "$T_DIR/r-$1"

@@ -5,9 +5,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_up --hosts 3 --services redis,sentinel
 
-scenario() { # scenario NAME: writes $T_DIR/NAME.yaml from stdin (timeline and more)
-    { echo "version: 1"; echo "name: $1"; echo "inventory: $INV"; cat; } >"$T_DIR/$1.yaml"
-}
 
 t_begin "partition isolate: h2 cannot reach h1's Redis, the controller still can SSH to h1; healed after"
 scenario iso <<'EOF2'

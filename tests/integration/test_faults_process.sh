@@ -6,9 +6,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_up --hosts 3 --services redis,sentinel
 
-scenario() {
-    { echo "version: 1"; echo "name: $1"; echo "inventory: $INV"; cat; } >"$T_DIR/$1.yaml"
-}
 redis_pid() { in_host "$1" pgrep -x redis-server; }
 
 t_begin "kill a replica's redis-server; the restart command brings it back at heal"

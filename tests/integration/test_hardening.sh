@@ -6,9 +6,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_up --hosts 3 --services redis,sentinel
 
-scenario() {
-    { echo "version: 1"; echo "name: $1"; echo "inventory: $INV"; cat; } >"$T_DIR/$1.yaml"
-}
 
 t_begin "values that try to break out of their quoting never run on a host"
 rm -f /tmp/pwned /tmp/pwned2

@@ -6,12 +6,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_up --hosts 3 --services redis,sentinel,postgres,etcd
 
-scenario() {
-    { echo "version: 1"; echo "name: $1"; echo "inventory: $INV"; cat; } >"$T_DIR/$1.yaml"
-}
-report_value() { # report_value RUN_DIR PYTHON_EXPR (r is the report)
-    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1/report.json"
-}
 
 accuracy() { # accuracy SECONDS: stop h2's Redis for that long; compare with the probe
     local secs=$1 name=accuracy-$1

@@ -2,7 +2,6 @@
 # The shipped scenarios, run as a new user would run them against the lab.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-report_value() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1/report.json"; }
 run_shipped() { # run_shipped NAME EXPECTED_EXIT
     expect_exit "$2" $FD run "$SRC/scenarios/$1.yaml" --report-dir "$T_DIR/r-$1"
     D=$(ls -d "$T_DIR/r-$1"/*/ 2>/dev/null | head -n 1)
