@@ -81,7 +81,16 @@ if [ "$kind" = partition ] && [ -z "$v4$v6" ] && [ "$(fd_arg clients)" != cut ];
     fd_die 3 "no peer to cut this host from"
 fi
 
-if command -v nft >/dev/null 2>&1 && nft list tables </dev/null >/dev/null 2>&1; then
+fd_nft_works() {
+    command -v nft >/dev/null 2>&1 || return 1
+    for _ in 1 2 3; do
+        nft list tables </dev/null >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+if fd_nft_works; then
     fd_record <<REVERT
     if nft list table inet $T >/dev/null 2>&1; then nft delete table inet $T || return 1; fi
 REVERT
@@ -90,7 +99,13 @@ REVERT
     if ! err=$(printf '%s\n' "$rules" | nft -f - 2>&1); then
         fd_undo_and_exit 3 "nft refused the rules: $(printf '%s' "$err" | head -n 3 | tr '\n' ' ')"
     fi
-    nft list table inet "$T" </dev/null >/dev/null 2>&1 || fd_die 4 "table inet $T is not loaded"
+    # a listing that races with another nft transaction can fail for a moment: retry
+    i=0
+    until nft list table inet "$T" </dev/null >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -lt 5 ] || fd_die 4 "table inet $T is not loaded"
+        sleep 0.1
+    done
     echo "verified: rules loaded in nftables table inet $T"
 elif command -v iptables >/dev/null 2>&1; then
     [ -z "$v6" ] || fd_die 3 "IPv6 peers need nft (this host has only iptables)"

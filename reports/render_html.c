@@ -28,13 +28,19 @@ static double xat(double t, double dur)
     return L + t / dur * PW;
 }
 
+/* A tick step of 1, 2 or 5 times a power of ten giving at most about 10 ticks, for
+ * any duration (a report can say anything: the loop over ticks must stay short). */
 static double nice_step(double dur)
 {
-    static const double steps[] = {0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200};
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-        if (dur / steps[i] <= 10)
-            return steps[i];
-    return 14400;
+    if (!(dur > 0) || !isfinite(dur))
+        return 1;
+    double raw = dur / 10.0;
+    double mag = pow(10.0, floor(log10(raw)));
+    double steps[] = {1, 2, 5, 10};
+    for (size_t i = 0; i < 4; i++)
+        if (steps[i] * mag >= raw)
+            return steps[i] * mag;
+    return 10 * mag;
 }
 
 static void text(fd_buf *b, double x, double y, const char *anchor, const char *cls,
@@ -50,7 +56,7 @@ static void text(fd_buf *b, double x, double y, const char *anchor, const char *
 
 void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
 {
-    double dur = t->duration_s > 0 ? t->duration_s : 1.0;
+    double dur = t->duration_s > 0 && isfinite(t->duration_s) ? t->duration_s : 1.0;
     const json_t *faults = json_object_get(r, "faults");
     const json_t *steps = json_object_get(r, "steps");
     const json_t *probes = json_object_get(r, "probes");
@@ -67,7 +73,7 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         double x = xat(s, dur);
         fd_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eef1f5\"/>", x,
                       top - 6, x, bottom);
-        char lab[32];
+        char lab[48];
         snprintf(lab, sizeof lab, step < 1 ? "%.1fs" : "%.0fs", s);
         text(b, x, bottom + 16, "middle", NULL, lab, 16);
     }

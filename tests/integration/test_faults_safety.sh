@@ -87,7 +87,13 @@ safety: { ttl: 1m }
 EOF2
 fd_run_bg "$T_DIR/short.yaml"
 wait_event fault_applied || t_fail "no fault_applied"
-in_host h1 nft list table inet user_rules | grep -q "tcp dport 9999 drop" || t_fail "user table changed during the fault"
+# (a listing racing the next fault's nft transaction may fail for a moment: try thrice)
+listed=
+for _ in 1 2 3; do
+    listed=$(in_host h1 nft list table inet user_rules 2>/dev/null) && break
+    sleep 0.2
+done
+grep -q "tcp dport 9999 drop" <<<"$listed" || t_fail "user table changed during the fault: $listed"
 fd_run_wait
 [ "$RUN_RC" = 0 ] || t_fail "exit $RUN_RC: $(cat "$T_DIR/run.err")"
 after=$(in_host h1 nft list ruleset)
