@@ -56,7 +56,7 @@ name: probe-rate-two
 inventory: $FIREDRILL_LAB_DIR/inventory.yaml
 probes:
   - { name: writes, type: redis, endpoints: ["$FD_REDIS"], mode: write, interval: 1ms, timeout: 500ms, settle: 0s }
-  - { name: ssh, type: tcp, address: 10.77.0.12, port: 22, interval: 1ms, timeout: 500ms }
+  - { name: connect, type: tcp, address: 10.77.0.12, port: 6379, interval: 1ms, timeout: 500ms }
 timeline:
   - wait: ${SECS}s
 EOF2
@@ -69,5 +69,26 @@ for p in r["probes"]:
     print("  together: %s (%s) %.1f ops/s, %d missed slots" % (p["name"], p["type"], p["ops_recorded"] / span, p["missed_slots"]))
 PY
 host=${FD_REDIS%:*}
-rb=$(redis-benchmark -h "$host" -p 6379 -c 1 -P 1 -t set -n 20000 -q 2>/dev/null | tr -d '\r' | grep -o 'SET: [0-9.]*' | awk '{print $2}')
-echo "redis-benchmark -c 1 -P 1 -t set (no schedule, as fast as one client goes): ${rb} requests/s"
+: >"$work/rb.txt"
+# as fast as it can go: one write probe with no pause between operations, against
+# redis-benchmark with one client and no pipelining on the same server
+cat >"$work/fast.yaml" <<EOF2
+version: 1
+name: probe-fast
+inventory: $FIREDRILL_LAB_DIR/inventory.yaml
+probes:
+  - { name: writes, type: redis, endpoints: ["$FD_REDIS"], mode: write, rate: 100000/s, timeout: 500ms, settle: 0s }
+timeline:
+  - wait: ${SECS}s
+EOF2
+for i in $(seq 1 "$RUNS"); do
+    "$FD" run "$work/fast.yaml" --quiet --report-dir "$work/fast$i" >/dev/null
+    python3 -c "import json,glob; r=json.load(open(glob.glob('$work/fast$i/*/report.json')[0])); p=r['probes'][0]; print(p['ops_recorded'] / r['duration_s'])"
+    redis-benchmark -h "$host" -p 6379 -c 1 -P 1 -t set -n 50000 -q 2>/dev/null | tr '\r' '\n' | grep -o 'SET: [0-9.]*' | tail -n 1 | awk '{print $2}' >>"$work/rb.txt"
+done >"$work/fast.txt"
+python3 - "$work/fast.txt" "$work/rb.txt" <<'PY'
+import statistics, sys
+fd = statistics.median(float(x) for x in open(sys.argv[1]))
+rb = statistics.median(float(x) for x in open(sys.argv[2]) if x.strip())
+print("as fast as it goes: firedrill redis write probe %.0f ops/s, redis-benchmark -c 1 -P 1 -t set %.0f requests/s: ratio %.2f" % (fd, rb, fd / rb))
+PY

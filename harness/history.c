@@ -17,7 +17,9 @@ double fd_history_at(const fd_history *h, int64_t mono_us)
     return (double)(mono_us - h->t0_us) / 1e6;
 }
 
-void fd_history_write(fd_history *h, json_t *obj)
+/* Operations are flushed at most every 100 ms (a fast probe must not pay a write
+ * system call per operation); events are flushed at once. */
+static void write_line(fd_history *h, json_t *obj, bool flush_now)
 {
     char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(obj);
@@ -27,10 +29,19 @@ void fd_history_write(fd_history *h, json_t *obj)
     if (h->f) {
         fputs(line, h->f);
         fputc('\n', h->f);
-        fflush(h->f);
+        int64_t now = fd_mono_us();
+        if (flush_now || now - h->last_flush_us > 100000) {
+            fflush(h->f);
+            h->last_flush_us = now;
+        }
     }
     pthread_mutex_unlock(&h->lock);
     free(line);
+}
+
+void fd_history_write(fd_history *h, json_t *obj)
+{
+    write_line(h, obj, false);
 }
 
 void fd_history_event(fd_history *h, const char *name, json_t *fields)
@@ -54,7 +65,7 @@ void fd_history_event(fd_history *h, const char *name, json_t *fields)
             free(line);
         }
     }
-    fd_history_write(h, o);
+    write_line(h, o, true);
 }
 
 void fd_history_close(fd_history *h)

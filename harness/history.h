@@ -13,6 +13,7 @@ typedef struct fd_history {
     pthread_mutex_t lock;
     int64_t t0_us;           /* monotonic time of the run's start */
     FILE *echo_events;       /* when set, events are also written there (--json) */
+    int64_t last_flush_us;
 } fd_history;
 
 int fd_history_open(fd_history *h, const char *path, int64_t t0_us);

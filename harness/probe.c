@@ -72,8 +72,12 @@ static void *probe_main(void *arg)
             fd_sleep_us(wait > 20000 ? 20000 : wait);
             continue;
         }
-        /* slots that passed while the previous operation ran are missed, and said so */
-        if (now - next >= p->interval_us) {
+        /* A small lag (a late wake-up, one slow operation) is caught up by running the
+         * late slots at once, as a fixed-rate schedule does. When the probe is far
+         * behind (operations waiting out their timeouts), the slots that passed are
+         * skipped and counted as missed, never silently. */
+        int64_t catch_up = p->interval_us * 10 > 20000 ? p->interval_us * 10 : 20000;
+        if (now - next >= catch_up) {
             uint64_t k = (uint64_t)((now - next) / p->interval_us);
             pr->missed_slots += k;
             next += (int64_t)k * p->interval_us;

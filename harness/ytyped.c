@@ -227,7 +227,7 @@ bool fd_yt_strlist(fd_yt *t, const fd_ynode *map, const char *key, bool required
         fd_yt_err(t, v, "'%s' must be a list or a comma-separated string, got a mapping", key);
         return false;
     }
-    if (items.n == 0) {
+    if (items.n == 0 && required) {
         fd_yt_err(t, v, "'%s' must not be empty", key);
         return false;
     }
