@@ -26,12 +26,15 @@ trap 'for s in $work/cm-*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x 2
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 now() { date +%s.%N; }
-timed() { # timed COMMAND...: wall seconds
+timed() { # timed COMMAND...: wall seconds; a run that failed is not a figure
     local t0 t1
     t0=$(now)
-    "$@" >/dev/null 2>&1 || true
+    if ! "$@" >"$work/out" 2>&1; then
+        echo "bench: '$1' failed, so it is not timed: $(head -c 300 "$work/out")" >&2
+        exit 1
+    fi
     t1=$(now)
-    echo "$t1 - $t0" | bc -l 2>/dev/null || python3 -c "print($t1 - $t0)"
+    python3 -c "print($t1 - $t0)"
 }
 
 printf '%-6s %-28s %10s %8s\n' hosts tool seconds ratio
@@ -55,10 +58,11 @@ for n in $SIZES; do
     t[pssh]=$(for i in $(seq 1 "$RUNS"); do timed parallel-ssh -h "$work/hosts" -p "$n" -x "$sshopts" true; done | median)
     t[clush]=$(for i in $(seq 1 "$RUNS"); do timed clush -w "$list" -f "$n" -o "$sshopts" true; done | median)
     # the tools, warm over ControlMaster sockets opened first
-    PDSH_SSH_ARGS_APPEND="$sshopts $cm" pdsh -R ssh -f "$n" -w "$list" true >/dev/null 2>&1 || true
+    PDSH_SSH_ARGS_APPEND="$sshopts $cm" pdsh -R ssh -f "$n" -w "$list" true >/dev/null
     t[pdsh_cm]=$(for i in $(seq 1 "$RUNS"); do PDSH_SSH_ARGS_APPEND="$sshopts $cm" timed pdsh -R ssh -f "$n" -w "$list" true; done | median)
     t[pssh_cm]=$(for i in $(seq 1 "$RUNS"); do timed parallel-ssh -h "$work/hosts" -p "$n" -x "$sshopts $cm" true; done | median)
-    t[clush_cm]=$(for i in $(seq 1 "$RUNS"); do timed clush -w "$list" -f "$n" -o "$sshopts $cm" true; done | median)
+    # clush interpolates % in its options: the ControlPath's %h is written %%h for it
+    t[clush_cm]=$(for i in $(seq 1 "$RUNS"); do timed clush -w "$list" -f "$n" -o "$sshopts ${cm//%/%%}" true; done | median)
     best_cold=$(printf '%s\n' "${t[pdsh]}" "${t[pssh]}" "${t[clush]}" | sort -n | head -1)
     best_warm=$(printf '%s\n' "${t[pdsh_cm]}" "${t[pssh_cm]}" "${t[clush_cm]}" | sort -n | head -1)
     for k in fd_cold pdsh pssh clush; do
