@@ -16,6 +16,7 @@ int fd_cli_load(fd_cli *cli, const char *path, fd_scenario *s, bool *is_scenario
         if (d.n == 0)
             fprintf(stderr, "%s: %s\n", path, fd_err_str(e));
         fd_diag_clear(&d);
+        fd_scenario_free(s);
         return FD_EXIT_USAGE;
     }
     fd_diag_clear(&d);

@@ -91,10 +91,8 @@ int fd_cmd_check_hosts(fd_cli *cli)
     fd_scenario s;
     bool is_scenario = false;
     int rc = fd_cli_load(cli, cli->args[0], &s, &is_scenario);
-    if (rc) {
-        fd_scenario_free(&s);
+    if (rc)
         return rc;
-    }
     fd_pool pool;
     fd_ssh_opts o = {.accept_new_host_keys = cli->accept_new_host_keys};
     fd_pool_init(&pool, &s.inv, &o);

@@ -26,10 +26,8 @@ int fd_cmd_exec(fd_cli *cli)
     fd_scenario s;
     bool is_scenario;
     int rc = fd_cli_load(cli, cli->args[0], &s, &is_scenario);
-    if (rc) {
-        fd_scenario_free(&s);
+    if (rc)
         return rc;
-    }
     fd_buf cmd;
     fd_buf_init(&cmd, 1 << 20);
     for (int i = 1; i < cli->nargs; i++)

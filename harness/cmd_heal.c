@@ -13,10 +13,8 @@ int fd_cmd_heal(fd_cli *cli)
     fd_scenario s;
     bool is_scenario;
     int rc = fd_cli_load(cli, cli->args[0], &s, &is_scenario);
-    if (rc) {
-        fd_scenario_free(&s);
+    if (rc)
         return rc;
-    }
     const char *run = cli->run_id ? cli->run_id : "all";
     for (const char *p = run; *p; p++) {
         if (!(strchr("-_.", *p) || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||

@@ -24,10 +24,8 @@ int fd_cmd_run(fd_cli *cli)
 {
     fd_scenario s;
     int rc = fd_cli_load(cli, cli->args[0], &s, NULL);
-    if (rc) {
-        fd_scenario_free(&s);
+    if (rc)
         return rc;
-    }
     if (cli->dry_run) {
         char *run_id = fd_run_id_new(s.name, fd_unix_now());
         fd_plan_print(stdout, &s, run_id, cli->seed);

@@ -11,10 +11,8 @@ int fd_cmd_select(fd_cli *cli)
     fd_scenario s;
     bool is_scenario;
     int rc = fd_cli_load(cli, cli->args[0], &s, &is_scenario);
-    if (rc) {
-        fd_scenario_free(&s);
+    if (rc)
         return rc;
-    }
     fd_selector *sel = &cli->select;
     sel->set = true;
     for (size_t i = 0; i < sel->hosts.n; i++) {
