@@ -272,15 +272,7 @@ bool fd_dr_verify(fd_run *r, const fd_step *st, char **detail)
     fd_probe_client *c = ops ? ops->open(&q, &env) : NULL;
     fd_strv values = {0};
     char *err = NULL;
-    bool ok = false;
-    for (int attempt = 0; c && attempt < 5 && !ok; attempt++) {
-        free(err);
-        err = NULL;
-        fd_strv_free(&values);
-        ok = ops->read_back(c, fd_mono_us() + 30000000, &values, &err);
-        if (!ok)
-            fd_sleep_us(1000000);
-    }
+    bool ok = c && fd_probe_read_values(ops, c, 30000000, &values, &err);
     if (c)
         ops->close(c);
     fd_strv_free(&owned);

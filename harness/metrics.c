@@ -95,10 +95,13 @@ void fd_metrics_compute(const fd_op *ops, size_t n, int64_t from_us, int64_t to_
 
 double fd_metrics_availability(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us)
 {
+    /* from the newest back: a recent window costs its own operations, not the history */
     uint64_t all = 0, ok = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (ops[i].start_us < from_us || ops[i].start_us > to_us)
+    for (size_t i = n; i-- > 0;) {
+        if (ops[i].start_us > to_us)
             continue;
+        if (ops[i].start_us < from_us)
+            break;
         all++;
         ok += ops[i].outcome == FD_OUT_OK;
     }

@@ -140,28 +140,36 @@ fd_op *fd_probe_snapshot(fd_probe_run *pr, size_t *n)
     return copy;
 }
 
+bool fd_probe_read_values(const fd_probe_type_ops *ops, fd_probe_client *c, int64_t timeout_us,
+                          fd_strv *values, char **error)
+{
+    int64_t deadline = fd_mono_us() + timeout_us;
+    bool ok = false;
+    *error = NULL;
+    for (int attempt = 0; attempt < 5 && !ok && fd_mono_us() < deadline; attempt++) {
+        free(*error);
+        *error = NULL;
+        fd_strv_free(values);
+        ok = ops->read_back(c, deadline, values, error);
+        if (!ok)
+            fd_sleep_us(1000000);
+    }
+    if (!ok && !*error)
+        *error = fd_strdup("read-back failed");
+    return ok;
+}
+
 void fd_probe_read_back(fd_probe_run *pr, int64_t timeout_us)
 {
     if (!pr->p->write || !pr->client)
         return;
     fd_strv values = {0};
     char *error = NULL;
-    int64_t deadline = fd_mono_us() + timeout_us;
-    bool ok = false;
-    /* a service that is still settling gets a few tries */
-    for (int attempt = 0; attempt < 5 && !ok && fd_mono_us() < deadline; attempt++) {
-        free(error);
-        error = NULL;
-        fd_strv_free(&values);
-        ok = pr->ops_table->read_back(pr->client, deadline, &values, &error);
-        if (!ok)
-            fd_sleep_us(1000000);
-    }
-    if (ok) {
+    if (fd_probe_read_values(pr->ops_table, pr->client, timeout_us, &values, &error)) {
         fd_metrics_data_loss(pr->ops, pr->nops, &values, &pr->m);
         pr->read_back_count = values.n;
     } else {
-        pr->read_back_error = error ? error : fd_strdup("read-back failed");
+        pr->read_back_error = error;
         error = NULL;
     }
     free(error);

@@ -66,6 +66,10 @@ bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env
 void fd_probe_stop(fd_probe_run *pr);
 /* A copy of the operations so far (caller frees), for live checks. */
 fd_op *fd_probe_snapshot(fd_probe_run *pr, size_t *n);
+/* Reads back every value through a client, giving a service that is still settling
+ * up to 5 tries within timeout_us. On failure *error (caller frees) says why. */
+bool fd_probe_read_values(const fd_probe_type_ops *ops, fd_probe_client *c, int64_t timeout_us,
+                          fd_strv *values, char **error);
 /* Reads back a write probe's values and fills pr->m's data-loss figures. */
 void fd_probe_read_back(fd_probe_run *pr, int64_t timeout_us);
 void fd_probe_free(fd_probe_run *pr);

@@ -210,18 +210,9 @@ static fd_probe_run *probe_run(fd_run *r, const char *name);
 static double window_availability(fd_probe_run *pr, int64_t from, int64_t to)
 {
     pthread_mutex_lock(&pr->lock);
-    uint64_t all = 0, ok = 0;
-    for (size_t i = pr->nops; i-- > 0;) {
-        const fd_op *o = &pr->ops[i];
-        if (o->start_us > to)
-            continue;
-        if (o->start_us < from)
-            break;
-        all++;
-        ok += o->outcome == FD_OUT_OK;
-    }
+    double a = fd_metrics_availability(pr->ops, pr->nops, from, to);
     pthread_mutex_unlock(&pr->lock);
-    return all ? (double)ok / (double)all : NAN;
+    return a;
 }
 
 fd_probe_run *fd_run_probe(fd_run *r, const char *name)
@@ -932,19 +923,14 @@ static bool steady_state(fd_run *r)
         if (!holds) {
             pthread_mutex_lock(&r->lock);
             free(r->abort_reason);
+            char measured[32] = "unmeasured";
+            if (!isnan(a))
+                snprintf(measured, sizeof measured, "%.4f", a);
             r->abort_reason = fd_asprintf(
-                "steady state not met: probe %s availability %s %s %g (last error: %s); "
+                "steady state not met: probe %s availability %s, needs %s %g (last error: %s); "
                 "nothing was injected",
-                c->probe, isnan(a) ? "unmeasured" : "", fd_cmp_op_str(c->availability.op),
-                c->availability.value, pr->last_error ? pr->last_error : "none");
-            if (!isnan(a)) {
-                free(r->abort_reason);
-                r->abort_reason = fd_asprintf(
-                    "steady state not met: probe %s availability %.4f, needs %s %g (last "
-                    "error: %s); nothing was injected",
-                    c->probe, a, fd_cmp_op_str(c->availability.op), c->availability.value,
-                    pr->last_error ? pr->last_error : "none");
-            }
+                c->probe, measured, fd_cmp_op_str(c->availability.op), c->availability.value,
+                pr->last_error ? pr->last_error : "none");
             r->aborted = true;
             pthread_mutex_unlock(&r->lock);
             fd_run_error(r, "%s", r->abort_reason);
@@ -1313,10 +1299,8 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
         }
     /* A heal that failed the first time is tried once more at the very end. */
     for (size_t i = 0; i < r->nfaults; i++)
-        if (r->faults[i]->state == FD_FS_HEAL_FAILED) {
-            r->heal_failed = false;
+        if (r->faults[i]->state == FD_FS_HEAL_FAILED)
             heal_fault(r, r->faults[i], "final retry");
-        }
     r->heal_failed = false;
     for (size_t i = 0; i < r->nfaults; i++)
         r->heal_failed |= r->faults[i]->state == FD_FS_HEAL_FAILED;
