@@ -6,6 +6,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -453,13 +454,65 @@ void fd_pool_free(fd_pool *p)
     memset(p, 0, sizeof *p);
 }
 
+/* Words that any of sh, bash, dash, ksh or zsh reads as a reserved word or runs as a
+ * builtin whose behaviour differs between them (echo -e, kill -SIGTERM, time, print...).
+ * A plain command starting with one of these still goes through sh. */
+static const char *const shell_words[] = {
+    "alias", "autoload", "bg", "bind", "bindkey", "break", "builtin", "bye", "caller", "case",
+    "cd", "chdir", "command", "compgen", "complete", "compopt", "continue", "coproc", "declare",
+    "dirs", "disable", "disown", "do", "done", "echo", "elif", "else", "emulate", "enable", "end",
+    "esac", "eval", "exec", "exit", "export", "fc", "fg", "fi", "float", "for", "foreach",
+    "function", "functions", "getopts", "hash", "help", "history", "if", "in", "integer", "jobs",
+    "kill", "let", "limit", "local", "logout", "mapfile", "noglob", "nocorrect", "popd", "print",
+    "printf", "pushd", "pwd", "r", "read", "readarray", "readonly", "rehash", "repeat", "return",
+    "sched", "select", "set", "setopt", "shift", "shopt", "source", "suspend", "test", "then",
+    "time", "times", "trap", "type", "typeset", "ulimit", "umask", "unalias", "unfunction",
+    "unhash", "unlimit", "unset", "unsetopt", "until", "wait", "whence", "where", "which",
+    "while", "zmodload",
+};
+
+bool fd_plain_command(const char *cmd)
+{
+    /* Words of letters, digits and _ . / , : @ + - = separated by single spaces; no word
+     * starts with = (zsh expands =name) and the first word is no assignment and no shell
+     * word. Every POSIX-family shell runs such a command the same way: no expansion,
+     * quoting or redirection, just the program and its arguments. */
+    size_t len = strlen(cmd);
+    if (len == 0 || len > 4096 || cmd[0] == ' ' || cmd[len - 1] == ' ')
+        return false;
+    bool word_start = true;
+    for (const char *p = cmd; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == ' ') {
+            if (word_start)
+                return false;
+            word_start = true;
+            continue;
+        }
+        if (!(ch < 0x80 && (isalnum(ch) || strchr("_./,:@+-=", ch))))
+            return false;
+        if (ch == '=' && word_start)
+            return false;
+        word_start = false;
+    }
+    size_t first = strcspn(cmd, " ");
+    if (memchr(cmd, '=', first))
+        return false;
+    for (size_t i = 0; i < sizeof shell_words / sizeof *shell_words; i++)
+        if (strlen(shell_words[i]) == first && memcmp(cmd, shell_words[i], first) == 0)
+            return false;
+    return true;
+}
+
 char *fd_host_command(const fd_host *h, const char *run_id, const char *cmd, bool privileged)
 {
     fd_buf b;
     fd_buf_init(&b, SIZE_MAX / 2);
+    /* Prefix assignments (as agent commands use) rather than `env`: one exec() less.
+     * sudo resets the environment, so under sudo the variables go through `env`. */
     if (privileged && h->sudo)
-        fd_buf_puts(&b, "sudo -n ");
-    fd_buf_puts(&b, "env FD_HOST_NAME=");
+        fd_buf_puts(&b, "sudo -n env ");
+    fd_buf_puts(&b, "FD_HOST_NAME=");
     fd_buf_shell_quote(&b, h->name);
     fd_buf_puts(&b, " FD_HOST_ADDRESS=");
     fd_buf_shell_quote(&b, h->address);
@@ -467,8 +520,15 @@ char *fd_host_command(const fd_host *h, const char *run_id, const char *cmd, boo
     fd_buf_shell_quote(&b, h->datacenter ? h->datacenter : "");
     fd_buf_puts(&b, " FD_RUN_ID=");
     fd_buf_shell_quote(&b, run_id ? run_id : "");
-    fd_buf_puts(&b, " sh -c ");
-    fd_buf_shell_quote(&b, cmd);
+    if (fd_plain_command(cmd)) {
+        /* nothing for a shell to interpret: the login shell (or env) runs it as sh would,
+         * without starting sh */
+        fd_buf_puts(&b, " ");
+        fd_buf_puts(&b, cmd);
+    } else {
+        fd_buf_puts(&b, " sh -c ");
+        fd_buf_shell_quote(&b, cmd);
+    }
     return fd_buf_steal(&b);
 }
 

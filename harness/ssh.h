@@ -87,7 +87,11 @@ void fd_pool_exec_each(fd_pool *p, const size_t *hosts, size_t n, char *const *c
                        const char *input, int64_t timeout_us, fd_exec_result *res, bool *ran);
 void fd_pool_free(fd_pool *p);
 
-/* Builds the command line that runs `cmd` under sh on host h with the FD_HOST_*
+/* True when `cmd` is one program with plain arguments that every POSIX-family shell
+ * runs the same way (see ssh.c): fd_host_command then runs it without starting sh. */
+bool fd_plain_command(const char *cmd);
+
+/* Builds the command line that runs `cmd` as sh would on host h with the FD_HOST_*
  * and FD_RUN_ID variables set (and sudo -n when the host asks for it). Caller frees. */
 char *fd_host_command(const fd_host *h, const char *run_id, const char *cmd, bool privileged);
 

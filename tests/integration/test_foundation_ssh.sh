@@ -91,6 +91,19 @@ expect_exit 1 $FD exec "$INV" --hosts h2 -- 'exit 7'
 grep -q "^h2: exit 7$" "$T_OUT" || t_fail "$(cat "$T_OUT")"
 t_end
 
+t_begin "commands run under sh with every FD_ variable, whatever the login shell"
+[ "$(getent passwd root | cut -d: -f7)" != /bin/sh ] || t_fail "root's login shell is sh: this test proves nothing"
+expect_exit 0 $FD exec "$INV" --hosts h2 -- 'echo "vars $FD_HOST_NAME|$FD_HOST_ADDRESS|$FD_HOST_DATACENTER|${FD_RUN_ID%%-*}"; echo "shell $(readlink /proc/$$/exe)"'
+grep -q "^h2: vars h2|10.77.0.12|dc-b|exec$" "$T_OUT" || t_fail "$(cat "$T_OUT")"
+grep -q "^h2: shell $(readlink -f /bin/sh)$" "$T_OUT" || t_fail "$(cat "$T_OUT")"
+# a plain command (no shell syntax) is started by the login shell itself, with the same variables
+expect_exit 0 $FD exec "$INV" --hosts h2 -- printenv FD_HOST_NAME FD_HOST_ADDRESS FD_HOST_DATACENTER
+[ "$(grep -c '^h2: ' "$T_OUT")" = 4 ] && grep -q "^h2: h2$" "$T_OUT" && grep -q "^h2: 10.77.0.12$" "$T_OUT" &&
+    grep -q "^h2: dc-b$" "$T_OUT" || t_fail "$(cat "$T_OUT")"
+expect_exit 1 $FD exec "$INV" --hosts h2 -- false
+grep -q "^h2: exit 1$" "$T_OUT" || t_fail "$(cat "$T_OUT")"
+t_end
+
 t_begin "plan of the shipped drill against the lab inventory"
 expect_exit 0 $FD plan "$SRC/scenarios/redis-sentinel-kill-primary.yaml" --seed 3
 grep -q "if picked, h1:" "$T_OUT" || t_fail "$(cat "$T_OUT")"

@@ -134,13 +134,58 @@ static void test_host_command(void **state)
 {
     fd_host h = host();
     char *cmd = fd_host_command(&h, "r", "echo $FD_HOST_NAME", false);
-    assert_string_equal(cmd, "env FD_HOST_NAME=h1 FD_HOST_ADDRESS=10.77.0.11 "
+    assert_string_equal(cmd, "FD_HOST_NAME=h1 FD_HOST_ADDRESS=10.77.0.11 "
                              "FD_HOST_DATACENTER=dc-a FD_RUN_ID=r sh -c 'echo $FD_HOST_NAME'");
     free(cmd);
+    /* sudo resets the environment: the variables go through env behind it */
     h.sudo = true;
-    cmd = fd_host_command(&h, "r", "id", true);
-    assert_true(fd_str_starts(cmd, "sudo -n env "));
+    cmd = fd_host_command(&h, "r", "id -u", true);
+    assert_string_equal(cmd, "sudo -n env FD_HOST_NAME=h1 FD_HOST_ADDRESS=10.77.0.11 "
+                             "FD_HOST_DATACENTER=dc-a FD_RUN_ID=r id -u");
     free(cmd);
+    cmd = fd_host_command(&h, "r", "id -u >/tmp/x", true);
+    assert_string_equal(cmd, "sudo -n env FD_HOST_NAME=h1 FD_HOST_ADDRESS=10.77.0.11 "
+                             "FD_HOST_DATACENTER=dc-a FD_RUN_ID=r sh -c 'id -u >/tmp/x'");
+    free(cmd);
+    /* an unprivileged command on a sudo host runs as the login user */
+    cmd = fd_host_command(&h, "r", "id", false);
+    assert_string_equal(cmd, "FD_HOST_NAME=h1 FD_HOST_ADDRESS=10.77.0.11 "
+                             "FD_HOST_DATACENTER=dc-a FD_RUN_ID=r id");
+    free(cmd);
+    /* hostile values stay quoted whichever form the command takes */
+    h.name = "a'b;reboot";
+    cmd = fd_host_command(&h, NULL, "uptime", false);
+    assert_string_equal(cmd, "FD_HOST_NAME='a'\\''b;reboot' FD_HOST_ADDRESS=10.77.0.11 "
+                             "FD_HOST_DATACENTER=dc-a FD_RUN_ID='' uptime");
+    free(cmd);
+}
+
+static void test_plain_command(void **state)
+{
+    /* one program with plain arguments: every POSIX-family shell runs it the same way */
+    const char *plain[] = {"true", "false", "/usr/bin/true", "systemctl restart redis-server",
+                           "pg_ctl -D /var/lib/postgresql/15/main promote",
+                           "redis-cli -h 10.0.0.1 -p 6379 config set appendonly yes",
+                           "nc -z db1.example.com 5432", "tool --opt=value a,b user@host:1"};
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+        if (!fd_plain_command(plain[i]))
+            fail_msg("plain: %s", plain[i]);
+    /* anything a shell interprets, or a word that shells read differently, goes to sh */
+    const char *shell[] = {"", " true", "true ", "true  x", "true;", "a | b", "a && b", "a > f",
+                           "echo $FD_HOST_NAME", "echo x", "echo -e x", "kill -SIGTERM 1",
+                           "time sleep 1", "cd /tmp", "exec true", "type ls", "print x",
+                           "which ls", "if", "a=b", "a=b cmd", "ls =ls", "ls ~", "ls *",
+                           "ls a?", "ls [ab]", "ls {a,b}", "x 'y'", "x \"y\"", "x\\y",
+                           "x `y`", "x $(y)", "x # y", "x\ty", "x\ny", "x %1", "x ^y",
+                           "x !y", "caf\xc3\xa9"};
+    for (size_t i = 0; i < sizeof shell / sizeof *shell; i++)
+        if (fd_plain_command(shell[i]))
+            fail_msg("not plain: %s", shell[i]);
+    char *big = fd_xmalloc(5000);
+    memset(big, 'a', 4999);
+    big[4999] = '\0';
+    assert_false(fd_plain_command(big));
+    free(big);
 }
 
 static void test_scripts_embedded(void **state)
@@ -169,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_partition_and_netem_args),
         cmocka_unit_test(test_heal_command),
         cmocka_unit_test(test_host_command),
+        cmocka_unit_test(test_plain_command),
         cmocka_unit_test(test_scripts_embedded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
