@@ -48,26 +48,32 @@ for n in $SIZES; do
     list=$(paste -sd, "$work/hosts")
     sshopts="-i $FD_LAB_KEY -o UserKnownHostsFile=$FD_LAB_KNOWN_HOSTS -o StrictHostKeyChecking=yes -o BatchMode=yes -l root"
     cm="-o ControlMaster=auto -o ControlPath=$work/cm-%h -o ControlPersist=300"
-    declare -A t=()
-    # firedrill
-    t[fd_cold]=$(for i in $(seq 1 "$RUNS"); do timed "$FD" exec "$inv" --quiet -- true; done | median)
-    t[fd_warm]=$(for i in $(seq 1 "$RUNS"); do
-        "$FD" exec "$inv" --quiet --repeat 6 -- true | sed -n 's/.*on the open sessions: median \([0-9.]*\)s.*/\1/p'
-    done | median)
-    # a command with shell syntax is handed to sh: one exec() more on every host
-    t[fd_warm_sh]=$(for i in $(seq 1 "$RUNS"); do
-        "$FD" exec "$inv" --quiet --repeat 6 -- '[ -n "$FD_HOST_NAME" ]' | sed -n 's/.*on the open sessions: median \([0-9.]*\)s.*/\1/p'
-    done | median)
-    # the tools, cold
-    t[pdsh]=$(for i in $(seq 1 "$RUNS"); do PDSH_SSH_ARGS_APPEND="$sshopts" timed pdsh -R ssh -f "$n" -w "$list" true; done | median)
-    t[pssh]=$(for i in $(seq 1 "$RUNS"); do timed parallel-ssh -h "$work/hosts" -p "$n" -x "$sshopts" true; done | median)
-    t[clush]=$(for i in $(seq 1 "$RUNS"); do timed clush -w "$list" -f "$n" -o "$sshopts" true; done | median)
-    # the tools, warm over ControlMaster sockets opened first
+    # Each run measures every side in turn (interleaved), so a change in the machine's
+    # load over the minutes of a run weighs on all sides alike.
+    fd_warm() { "$FD" exec "$inv" --quiet --repeat 6 -- "$1" | sed -n 's/.*on the open sessions: median \([0-9.]*\)s.*/\1/p'; }
+    rm -f "$work"/t.*
+    for i in $(seq 1 "$RUNS"); do
+        timed "$FD" exec "$inv" --quiet -- true >>"$work/t.fd_cold"
+        PDSH_SSH_ARGS_APPEND="$sshopts" timed pdsh -R ssh -f "$n" -w "$list" true >>"$work/t.pdsh"
+        timed parallel-ssh -h "$work/hosts" -p "$n" -x "$sshopts" true >>"$work/t.pssh"
+        timed clush -w "$list" -f "$n" -o "$sshopts" true >>"$work/t.clush"
+    done
+    # warm: the tools over ControlMaster sockets opened first
     PDSH_SSH_ARGS_APPEND="$sshopts $cm" pdsh -R ssh -f "$n" -w "$list" true >/dev/null
-    t[pdsh_cm]=$(for i in $(seq 1 "$RUNS"); do PDSH_SSH_ARGS_APPEND="$sshopts $cm" timed pdsh -R ssh -f "$n" -w "$list" true; done | median)
-    t[pssh_cm]=$(for i in $(seq 1 "$RUNS"); do timed parallel-ssh -h "$work/hosts" -p "$n" -x "$sshopts $cm" true; done | median)
-    # clush interpolates % in its options: the ControlPath's %h is written %%h for it
-    t[clush_cm]=$(for i in $(seq 1 "$RUNS"); do timed clush -w "$list" -f "$n" -o "$sshopts ${cm//%/%%}" true; done | median)
+    for i in $(seq 1 "$RUNS"); do
+        fd_warm true >>"$work/t.fd_warm"
+        # a command with shell syntax is handed to sh: one exec() more on every host
+        fd_warm '[ -n "$FD_HOST_NAME" ]' >>"$work/t.fd_warm_sh"
+        PDSH_SSH_ARGS_APPEND="$sshopts $cm" timed pdsh -R ssh -f "$n" -w "$list" true >>"$work/t.pdsh_cm"
+        timed parallel-ssh -h "$work/hosts" -p "$n" -x "$sshopts $cm" true >>"$work/t.pssh_cm"
+        # clush interpolates % in its options: the ControlPath's %h is written %%h for it
+        timed clush -w "$list" -f "$n" -o "$sshopts ${cm//%/%%}" true >>"$work/t.clush_cm"
+    done
+    declare -A t=()
+    for f in "$work"/t.*; do
+        [ "$(wc -l <"$f")" = "$RUNS" ] || { echo "bench: ${f##*/t.} has $(wc -l <"$f") figures, not $RUNS" >&2; exit 1; }
+        t[${f##*/t.}]=$(median <"$f")
+    done
     best_cold=$(printf '%s\n' "${t[pdsh]}" "${t[pssh]}" "${t[clush]}" | sort -n | head -1)
     best_warm=$(printf '%s\n' "${t[pdsh_cm]}" "${t[pssh_cm]}" "${t[clush_cm]}" | sort -n | head -1)
     for k in fd_cold pdsh pssh clush; do

@@ -458,17 +458,17 @@ void fd_pool_free(fd_pool *p)
  * builtin whose behaviour differs between them (echo -e, kill -SIGTERM, time, print...).
  * A plain command starting with one of these still goes through sh. */
 static const char *const shell_words[] = {
-    "alias", "autoload", "bg", "bind", "bindkey", "break", "builtin", "bye", "caller", "case",
-    "cd", "chdir", "command", "compgen", "complete", "compopt", "continue", "coproc", "declare",
-    "dirs", "disable", "disown", "do", "done", "echo", "elif", "else", "emulate", "enable", "end",
-    "esac", "eval", "exec", "exit", "export", "fc", "fg", "fi", "float", "for", "foreach",
-    "function", "functions", "getopts", "hash", "help", "history", "if", "in", "integer", "jobs",
-    "kill", "let", "limit", "local", "logout", "mapfile", "noglob", "nocorrect", "popd", "print",
-    "printf", "pushd", "pwd", "r", "read", "readarray", "readonly", "rehash", "repeat", "return",
-    "sched", "select", "set", "setopt", "shift", "shopt", "source", "suspend", "test", "then",
-    "time", "times", "trap", "type", "typeset", "ulimit", "umask", "unalias", "unfunction",
-    "unhash", "unlimit", "unset", "unsetopt", "until", "wait", "whence", "where", "which",
-    "while", "zmodload",
+    ".", ":", "alias", "autoload", "bg", "bind", "bindkey", "break", "builtin", "bye", "caller",
+    "case", "cd", "chdir", "command", "compgen", "complete", "compopt", "continue", "coproc",
+    "declare", "dirs", "disable", "disown", "do", "done", "echo", "elif", "else", "emulate",
+    "enable", "end", "esac", "eval", "exec", "exit", "export", "fc", "fg", "fi", "float", "for",
+    "foreach", "function", "functions", "getopts", "hash", "help", "history", "if", "in", "integer",
+    "jobs", "kill", "let", "limit", "local", "logout", "mapfile", "noglob", "nocorrect", "popd",
+    "print", "printf", "pushd", "pwd", "r", "read", "readarray", "readonly", "rehash", "repeat",
+    "return", "sched", "select", "set", "setopt", "shift", "shopt", "source", "suspend", "test",
+    "then", "time", "times", "trap", "type", "typeset", "ulimit", "umask", "unalias", "unfunction",
+    "unhash", "unlimit", "unset", "unsetopt", "until", "wait", "whence", "where", "which", "while",
+    "newgrp", "private", "vared", "zcompile", "zformat", "zle", "zmodload", "zparseopts", "zstyle",
 };
 
 bool fd_plain_command(const char *cmd)

@@ -173,7 +173,8 @@ static void test_plain_command(void **state)
     /* anything a shell interprets, or a word that shells read differently, goes to sh */
     const char *shell[] = {"", " true", "true ", "true  x", "true;", "a | b", "a && b", "a > f",
                            "echo $FD_HOST_NAME", "echo x", "echo -e x", "kill -SIGTERM 1",
-                           "time sleep 1", "cd /tmp", "exec true", "type ls", "print x",
+                           "time sleep 1", "cd /tmp", ". /etc/profile", ":", "source x",
+                           "exec true", "type ls", "print x",
                            "which ls", "if", "a=b", "a=b cmd", "ls =ls", "ls ~", "ls *",
                            "ls a?", "ls [ab]", "ls {a,b}", "x 'y'", "x \"y\"", "x\\y",
                            "x `y`", "x $(y)", "x # y", "x\ty", "x\ny", "x %1", "x ^y",
