@@ -198,13 +198,14 @@ static void print_selector_line(FILE *f, const fd_scenario *s, const char *label
 }
 
 static void print_host_command(FILE *f, const fd_scenario *s, const char *run_id,
-                               const fd_selector *sel, const char *cmd, fd_rng *rng)
+                               const fd_selector *sel, const char *cmd, bool privileged,
+                               fd_rng *rng)
 {
     size_t *idx = fd_xcalloc(s->inv.n + 1, sizeof *idx);
     fd_static_resolver r = {.s = s, .rng = rng};
     size_t n = fd_resolve_static(sel, idx, &r);
     for (size_t i = 0; i < n; i++) {
-        char *c = fd_host_command(&s->inv.hosts[idx[i]], run_id, cmd, false);
+        char *c = fd_host_command(&s->inv.hosts[idx[i]], run_id, cmd, privileged);
         fprintf(f, "    %s: %s\n", s->inv.hosts[idx[i]].name, c);
         free(c);
     }
@@ -330,16 +331,18 @@ void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t s
             fprintf(f, "  timeout %s, expect exit %lld\n", t, (long long)st->run.expect_exit);
             free(t);
             if (!st->run.target.set) {
-                fprintf(f, "    controller: sh -c %s\n", st->run.command);
+                char *q = fd_shell_quote(st->run.command);
+                fprintf(f, "    controller: sh -c %s\n", q);
+                free(q);
             } else {
                 print_selector_line(f, s, "target", &st->run.target, &rng);
-                print_host_command(f, s, run_id, &st->run.target, st->run.command, &rng);
+                print_host_command(f, s, run_id, &st->run.target, st->run.command, false, &rng);
             }
             break;
         }
         case FD_STEP_BACKUP:
             print_selector_line(f, s, "target", &st->backup.target, &rng);
-            print_host_command(f, s, run_id, &st->backup.target, st->backup.command, &rng);
+            print_host_command(f, s, run_id, &st->backup.target, st->backup.command, true, &rng);
             fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
             break;
         case FD_STEP_COPY:
@@ -349,7 +352,8 @@ void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t s
             break;
         case FD_STEP_RESTORE:
             print_selector_line(f, s, "target", &st->restore.target, &rng);
-            print_host_command(f, s, run_id, &st->restore.target, st->restore.command, &rng);
+            print_host_command(f, s, run_id, &st->restore.target, st->restore.command, true,
+                               &rng);
             break;
         case FD_STEP_VERIFY:
             fprintf(f, "  read back probe %s's writes acknowledged before backup %s\n",

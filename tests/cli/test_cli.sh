@@ -74,6 +74,24 @@ grep -q "db1 apply: .* process=valkey-server" "$T_OUT" || t_fail "--var not appl
 grep -q "1 hosts" "$T_OUT" || t_fail "--inventory not applied"
 t_end
 
+t_begin "plan: host commands as sent, plain ones without sh -c, sudo for recovery steps"
+expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/dr-drill.yaml"
+grep -q "^    h2: FD_HOST_NAME=h2 FD_HOST_ADDRESS=10.77.0.12 FD_HOST_DATACENTER=dc-b FD_RUN_ID=dr-drill-[0-9TZ]* pg_isready$" "$T_OUT" ||
+    t_fail "plain run command: $(grep 'pg_isready' "$T_OUT")"
+grep -q "^    controller: sh -c 'echo restored'$" "$T_OUT" || t_fail "controller command: $(grep controller: "$T_OUT")"
+cat >"$T_DIR/sudo-inv.yaml" <<EOI
+hosts:
+  - { name: h1, address: 192.0.2.1, datacenter: dc-a, sudo: true }
+  - { name: h2, address: 192.0.2.2, datacenter: dc-b, sudo: true }
+EOI
+expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/dr-drill.yaml" --inventory "$T_DIR/sudo-inv.yaml"
+grep -q "^    h1: sudo -n env FD_HOST_NAME=h1 .* pg_dump -Fc -f /tmp/db.dump postgres$" "$T_OUT" ||
+    t_fail "backup under sudo: $(grep pg_dump "$T_OUT")"
+grep -q "^    h2: sudo -n env FD_HOST_NAME=h2 .* pg_restore -d postgres /tmp/db.dump$" "$T_OUT" ||
+    t_fail "restore under sudo: $(grep pg_restore "$T_OUT")"
+grep -q "^    h2: FD_HOST_NAME=h2 .* pg_isready$" "$T_OUT" || t_fail "a run step is not privileged"
+t_end
+
 t_begin "report --index: runs grouped by scenario, and how failover time moved"
 mkdir -p "$T_DIR/runs/a" "$T_DIR/runs/b" "$T_DIR/runs/c"
 for x in a:1795446000:2.0:pass b:1795532400:2.1:pass c:1795618800:5.1:fail; do
