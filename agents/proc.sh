@@ -29,6 +29,25 @@ fd_alive() { # true when any of the pids still exists (and is not a zombie)
     return 1
 }
 
+# fd_signal SIG PID...: sends SIG (a name or a number) to each pid and sets fd_sent to
+# the pids it reached. A pid that exited since it was found (a short-lived worker of
+# the target) is passed over; fails when a pid that still exists refuses the signal, or
+# when none was reached.
+fd_signal() {
+    sig=$1
+    shift
+    fd_sent=
+    for p in "$@"; do
+        case "$sig" in
+        *[!0-9]*) kill -s "$sig" "$p" 2>/dev/null ;;
+        *) kill "-$sig" "$p" 2>/dev/null ;;
+        esac && { fd_sent="$fd_sent $p"; continue; }
+        [ -d "/proc/$p" ] && return 1
+    done
+    fd_sent=${fd_sent# }
+    [ -n "$fd_sent" ]
+}
+
 fd_all_stopped() {
     for p in "$@"; do
         s=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$p/status" 2>/dev/null)
@@ -55,11 +74,10 @@ REVERT
 REVERT
     fi
     fd_watchdog
-    case "$sig" in
-    '' | *[!0-9]*) kill -s "${sig:-KILL}" $pids 2>/dev/null ;;
-    *) kill "-$sig" $pids 2>/dev/null ;;
-    esac || fd_undo_and_exit 3 "could not signal $(fd_what) (pids $pids)"
-    echo "note: pids $pids"
+    fd_signal "${sig:-KILL}" $pids || fd_undo_and_exit 3 "could not signal $(fd_what) (pids $pids)"
+    [ "$fd_sent" = "$pids" ] && echo "note: pids $pids" ||
+        echo "note: pids $pids found, $fd_sent still there to signal (the others had exited)"
+    pids=$fd_sent
     case "${sig:-KILL}" in
     KILL | 9 | TERM | 15 | INT | 2 | QUIT | 3)
         i=0
@@ -82,7 +100,10 @@ pause)
     :
 REVERT
     fd_watchdog
-    kill -STOP $pids 2>/dev/null || fd_undo_and_exit 3 "could not stop $(fd_what) (pids $pids)"
+    fd_signal STOP $pids || fd_undo_and_exit 3 "could not stop $(fd_what) (pids $pids)"
+    [ "$fd_sent" = "$pids" ] ||
+        echo "note: pids $pids found, $fd_sent still there to stop (the others had exited)"
+    pids=$fd_sent
     i=0
     while [ $i -lt 20 ] && ! fd_all_stopped $pids; do sleep 0.1; i=$((i + 1)); done
     if fd_all_stopped $pids; then

@@ -90,6 +90,35 @@ fd_run_wait
 redis-cli -h 10.77.0.13 ping | grep -q PONG || t_fail "redis did not resume"
 t_end
 
+t_begin "kill and pause a process whose short-lived instances come and go"
+# A process name with one long-lived instance and others living 5 ms, started one after
+# another for at most 60 s: some of the pids the agent finds are gone by the time it
+# signals them, which must not fail the fault. `setsid -f` detaches them from the lab's
+# nsenter, which would stop itself when a child of its is paused.
+cp /bin/sleep "$T_DIR/fdflap"
+flapping() { in_host h1 pgrep -f "[e]nd=.*flap[.]stop" >/dev/null; }
+in_host h1 setsid -f sh -c "end=\$((\$(date +%s) + 60)); while [ \$(date +%s) -lt \$end ] && [ ! -e '$T_DIR/flap.stop' ]; do '$T_DIR/fdflap' 0.005; done" </dev/null >/dev/null 2>&1
+for kind in kill kill kill pause pause pause; do
+    in_host h1 setsid -f "$T_DIR/fdflap" 60 </dev/null >/dev/null 2>&1
+    scenario flap <<EOF2
+timeline:
+  - { id: f, fault: $kind, process: fdflap, target: { hosts: [h1] }, duration: 1s }
+  - wait: 1500ms
+safety: { ttl: 1m }
+EOF2
+    expect_exit 0 $FD run "$T_DIR/flap.yaml" --report-dir "$T_DIR/r-flap"
+    grep -q "verified: process 'fdflap' is \(gone\|stopped\)" "$T_DIR"/r-flap/*/report.json ||
+        t_fail "$kind not verified: $(cat "$T_OUT" "$T_ERR")"
+    in_host h1 pkill -x -f "$T_DIR/fdflap 60"
+    rm -rf "$T_DIR/r-flap"
+done
+flapping || t_fail "the flapping loop ended early: the test proves nothing"
+touch "$T_DIR/flap.stop"
+for i in $(seq 50); do flapping || break; sleep 0.1; done
+flapping && t_fail "the flapping loop did not stop"
+[ -z "$(host_leftovers h1)" ] || t_fail "left behind: $(host_leftovers h1)"
+t_end
+
 t_begin "stop_service with stop and start commands"
 scenario stop <<EOF2
 timeline:
