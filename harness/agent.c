@@ -143,12 +143,8 @@ char *fd_agent_command(const fd_agent_call *call, const fd_host *h, const char *
     /* SSH_CONNECTION tells the agent the controller's address and SSH port as the
      * host sees them, so partitions can exempt exactly that connection; it is
      * passed explicitly because sudo resets the environment. */
-    fd_buf_puts(&b, "FD_SSH_CONNECTION=\"$SSH_CONNECTION\" FD_HOST_NAME=");
-    fd_buf_shell_quote(&b, h->name);
-    fd_buf_puts(&b, " FD_HOST_ADDRESS=");
-    fd_buf_shell_quote(&b, h->address);
-    fd_buf_puts(&b, " FD_HOST_DATACENTER=");
-    fd_buf_shell_quote(&b, h->datacenter ? h->datacenter : "");
+    fd_buf_puts(&b, "FD_SSH_CONNECTION=\"$SSH_CONNECTION\" ");
+    fd_buf_host_vars(&b, h);
     fd_buf_puts(&b, " ");
     if (h->sudo)
         fd_buf_puts(&b, "sudo -n --preserve-env=FD_SSH_CONNECTION,FD_HOST_NAME,FD_HOST_ADDRESS,"

@@ -504,6 +504,16 @@ bool fd_plain_command(const char *cmd)
     return true;
 }
 
+void fd_buf_host_vars(fd_buf *b, const fd_host *h)
+{
+    fd_buf_puts(b, "FD_HOST_NAME=");
+    fd_buf_shell_quote(b, h->name);
+    fd_buf_puts(b, " FD_HOST_ADDRESS=");
+    fd_buf_shell_quote(b, h->address);
+    fd_buf_puts(b, " FD_HOST_DATACENTER=");
+    fd_buf_shell_quote(b, h->datacenter ? h->datacenter : "");
+}
+
 char *fd_host_command(const fd_host *h, const char *run_id, const char *cmd, bool privileged)
 {
     fd_buf b;
@@ -512,12 +522,7 @@ char *fd_host_command(const fd_host *h, const char *run_id, const char *cmd, boo
      * sudo resets the environment, so under sudo the variables go through `env`. */
     if (privileged && h->sudo)
         fd_buf_puts(&b, "sudo -n env ");
-    fd_buf_puts(&b, "FD_HOST_NAME=");
-    fd_buf_shell_quote(&b, h->name);
-    fd_buf_puts(&b, " FD_HOST_ADDRESS=");
-    fd_buf_shell_quote(&b, h->address);
-    fd_buf_puts(&b, " FD_HOST_DATACENTER=");
-    fd_buf_shell_quote(&b, h->datacenter ? h->datacenter : "");
+    fd_buf_host_vars(&b, h);
     fd_buf_puts(&b, " FD_RUN_ID=");
     fd_buf_shell_quote(&b, run_id ? run_id : "");
     if (fd_plain_command(cmd)) {

@@ -87,6 +87,10 @@ void fd_pool_exec_each(fd_pool *p, const size_t *hosts, size_t n, char *const *c
                        const char *input, int64_t timeout_us, fd_exec_result *res, bool *ran);
 void fd_pool_free(fd_pool *p);
 
+/* Appends `FD_HOST_NAME=.. FD_HOST_ADDRESS=.. FD_HOST_DATACENTER=..` for host h, every
+ * value shell-quoted: the variables every command and agent on a host sees. */
+void fd_buf_host_vars(fd_buf *b, const fd_host *h);
+
 /* True when `cmd` is one program with plain arguments that every POSIX-family shell
  * runs the same way (see ssh.c): fd_host_command then runs it without starting sh. */
 bool fd_plain_command(const char *cmd);
