@@ -30,15 +30,22 @@ double fd_run_now_s(const fd_run *r)
     return now_s(r);
 }
 
-/* One line per event on stdout, secrets redacted. */
+/* The formatted message with the scenario's secrets redacted. Caller frees. */
+static char *redacted(const fd_run *r, const char *fmt, va_list ap)
+{
+    char *msg = fd_vasprintf(fmt, ap);
+    char *red = fd_redact(&r->s->vars, msg);
+    free(msg);
+    return red;
+}
 
+/* One line per event on stdout, secrets redacted. */
 void fd_run_log(fd_run *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = fd_vasprintf(fmt, ap);
+    char *red = redacted(r, fmt, ap);
     va_end(ap);
-    char *red = fd_redact(&r->s->vars, msg);
     if (!r->cli->quiet && !r->cli->json) {
         pthread_mutex_lock(&r->lock);
         /* clear the live status line first; it is drawn again a moment later */
@@ -47,24 +54,20 @@ void fd_run_log(fd_run *r, const char *fmt, ...)
         pthread_mutex_unlock(&r->lock);
     }
     free(red);
-    free(msg);
 }
-
 
 void fd_run_error(fd_run *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = fd_vasprintf(fmt, ap);
+    char *red = redacted(r, fmt, ap);
     va_end(ap);
-    char *red = fd_redact(&r->s->vars, msg);
     pthread_mutex_lock(&r->lock);
     fd_strv_push(&r->errors, red);
     pthread_mutex_unlock(&r->lock);
     fprintf(stderr, "firedrill: %s\n", red);
     fd_history_event(&r->history, "error", json_pack("{s:s}", "message", red));
     free(red);
-    free(msg);
 }
 
 static bool stopping(const fd_run *r)
