@@ -59,6 +59,9 @@ bool fd_render_index(const char *reports_dir, char **err);
 /* escaping and formatting helpers */
 void fd_esc_html(fd_buf *b, const char *s);  /* also fit for XML attributes and text */
 void fd_esc_md(fd_buf *b, const char *s);    /* one table cell or line of Markdown */
+/* The strings of a JSON array, each written by esc (fd_esc_html, fd_esc_md), joined by sep. */
+void fd_join_strings(fd_buf *b, const json_t *strings, const char *sep,
+                     void (*esc)(fd_buf *, const char *));
 /* "2.21 s", "12 ms", "-" for null */
 void fd_fmt_seconds(fd_buf *b, const json_t *v);
 const char *fd_jstr(const json_t *o, const char *key); /* "" when absent */

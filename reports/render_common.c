@@ -17,6 +17,19 @@ double fd_jnum(const json_t *o, const char *key)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+void fd_join_strings(fd_buf *b, const json_t *strings, const char *sep,
+                     void (*esc)(fd_buf *, const char *))
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(strings, i, v)
+    {
+        if (i)
+            fd_buf_puts(b, sep);
+        esc(b, json_string_value(v) ? json_string_value(v) : "");
+    }
+}
+
 void fd_esc_html(fd_buf *b, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

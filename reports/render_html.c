@@ -377,14 +377,7 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
             fd_buf_puts(b, "<tr><td>");
             fd_esc_html(b, fd_jstr(f, "id"));
             fd_buf_printf(b, " <span class=\"detail\">%s</span></td><td>", fd_jstr(f, "type"));
-            size_t k;
-            const json_t *hn;
-            json_array_foreach(json_object_get(f, "targets"), k, hn)
-            {
-                if (k)
-                    fd_buf_puts(b, ", ");
-                fd_esc_html(b, json_string_value(hn) ? json_string_value(hn) : "");
-            }
+            fd_join_strings(b, json_object_get(f, "targets"), ", ", fd_esc_html);
             fd_buf_puts(b, "</td>");
             cell_secs(b, json_object_get(f, "applied_s"));
             cell_secs(b, json_object_get(f, "healed_s"));

@@ -100,14 +100,7 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
             fd_buf_puts(b, "| ");
             fd_esc_md(b, fd_jstr(f, "id"));
             fd_buf_printf(b, " (%s) | ", fd_jstr(f, "type"));
-            size_t k;
-            const json_t *h;
-            json_array_foreach(json_object_get(f, "targets"), k, h)
-            {
-                if (k)
-                    fd_buf_puts(b, ", ");
-                fd_esc_md(b, json_string_value(h) ? json_string_value(h) : "");
-            }
+            fd_join_strings(b, json_object_get(f, "targets"), ", ", fd_esc_md);
             fd_buf_printf(b, " | %.2f s | ", fd_jnum(f, "applied_s"));
             double healed = fd_jnum(f, "healed_s");
             if (isnan(healed))

@@ -152,6 +152,31 @@ static void test_svg_and_html(void **state)
     json_decref(r);
 }
 
+static void test_fault_targets_joined(void **state)
+{
+    /* a fault on several hosts lists them all, each escaped for its format */
+    json_t *r = fixture();
+    json_t *targets = json_object_get(json_array_get(json_object_get(r, "faults"), 1), "targets");
+    json_array_append_new(targets, json_string("db|<3>"));
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_markdown(r, &b);
+    assert_non_null(strstr(b.data, "| k (kill) | h2, db\\|&lt;3&gt; | 8.10 s | 9.00 s | ok |"));
+    fd_buf_free(&b);
+    char *hist = write_history(100);
+    fd_timeline_data t;
+    char *err = NULL;
+    assert_true(fd_timeline_load(hist, 20.0, r, &t, &err));
+    fd_buf_init(&b, 0);
+    fd_render_html(r, &t, &b);
+    assert_non_null(strstr(b.data, "</span></td><td>h2, db|&lt;3&gt;</td>"));
+    fd_buf_free(&b);
+    fd_timeline_free(&t);
+    unlink(hist);
+    free(hist);
+    json_decref(r);
+}
+
 static void test_fast_and_slow_readers_agree(void **state)
 {
     /* the same operations with the keys in another order go through jansson */
@@ -228,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_markdown),
         cmocka_unit_test(test_svg_and_html),
         cmocka_unit_test(test_svg_stays_light),
+        cmocka_unit_test(test_fault_targets_joined),
         cmocka_unit_test(test_fast_and_slow_readers_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
