@@ -477,8 +477,7 @@ bool fd_plain_command(const char *cmd)
      * starts with = (zsh expands =name) and the first word is no assignment and no shell
      * word. Every POSIX-family shell runs such a command the same way: no expansion,
      * quoting or redirection, just the program and its arguments. */
-    size_t len = strlen(cmd);
-    if (len == 0 || len > 4096 || cmd[0] == ' ' || cmd[len - 1] == ' ')
+    if (strlen(cmd) > 4096)
         return false;
     bool word_start = true;
     for (const char *p = cmd; *p; p++) {
@@ -495,6 +494,8 @@ bool fd_plain_command(const char *cmd)
             return false;
         word_start = false;
     }
+    if (word_start) /* empty, or a trailing space */
+        return false;
     size_t first = strcspn(cmd, " ");
     if (memchr(cmd, '=', first))
         return false;
