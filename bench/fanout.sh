@@ -37,6 +37,8 @@ timed() { # timed COMMAND...: wall seconds; a run that failed is not a figure
     t1=$(now)
     python3 -c "print($t1 - $t0)"
 }
+# fd_warm COMMAND: the median of rounds 2-6 of COMMAND on firedrill's open sessions ($inv)
+fd_warm() { "$FD" exec "$inv" --quiet --repeat 6 -- "$1" | sed -n 's/.*on the open sessions: median \([0-9.]*\)s.*/\1/p'; }
 
 printf '%-6s %-28s %10s %8s\n' hosts tool seconds ratio
 for n in $SIZES; do
@@ -50,7 +52,6 @@ for n in $SIZES; do
     cm="-o ControlMaster=auto -o ControlPath=$work/cm-%h -o ControlPersist=300"
     # Each run measures every side in turn (interleaved), so a change in the machine's
     # load over the minutes of a run weighs on all sides alike.
-    fd_warm() { "$FD" exec "$inv" --quiet --repeat 6 -- "$1" | sed -n 's/.*on the open sessions: median \([0-9.]*\)s.*/\1/p'; }
     rm -f "$work"/t.*
     for i in $(seq 1 "$RUNS"); do
         timed "$FD" exec "$inv" --quiet -- true >>"$work/t.fd_cold"
