@@ -55,6 +55,10 @@ bool fd_render_run_dir(const char *dir, unsigned formats, char **err);
 /* Writes REPORTS_DIR/index.html: every run found there, grouped by scenario, with a
  * trend chart per scenario. */
 bool fd_render_index(const char *reports_dir, char **err);
+/* The index page itself, from the reports of runs named names[i] (json objects; others
+ * are passed over). */
+void fd_render_index_html(const char *reports_dir, const char *const *names,
+                          json_t *const *reports, size_t n, fd_buf *out);
 
 /* escaping and formatting helpers */
 void fd_esc_html(fd_buf *b, const char *s);  /* also fit for XML attributes and text */
@@ -65,6 +69,13 @@ void fd_join_strings(fd_buf *b, const json_t *strings, const char *sep,
 /* "2.21 s", "12 ms", "-" for null */
 void fd_fmt_seconds(fd_buf *b, const json_t *v);
 const char *fd_jstr(const json_t *o, const char *key); /* "" when absent */
+/* A verdict as a CSS class name: one of the known verdicts, else "unknown". */
+const char *fd_verdict_class(const char *verdict);
+/* Unix seconds as UTC "yyyy-mm-dd<sep>hh:mm:ss" (sep 'T' or ' '); "" (and false) for
+ * a time that is not a number or out of years 1-9999. */
+bool fd_fmt_utc(char *out, size_t n, double unix_s, char sep);
+/* A step's "index" + 1, for display (no overflow whatever the report holds). */
+long long fd_jindex1(const json_t *o);
 double fd_jnum(const json_t *o, const char *key);      /* NAN when absent or null */
 /* The value of a check as text with its unit. */
 void fd_fmt_metric(fd_buf *b, const char *metric, const json_t *v);

@@ -1,9 +1,11 @@
 /* render_common.c: escaping, formatting, and bucketing history.jsonl. */
 #include "render.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *fd_jstr(const json_t *o, const char *key)
 {
@@ -15,6 +17,35 @@ double fd_jnum(const json_t *o, const char *key)
 {
     const json_t *v = json_object_get(o, key);
     return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+const char *fd_verdict_class(const char *verdict)
+{
+    static const char *const known[] = {"pass", "fail", "error", "aborted", "heal_failed", NULL};
+    for (size_t i = 0; known[i]; i++)
+        if (strcmp(verdict, known[i]) == 0)
+            return known[i];
+    return "unknown";
+}
+
+long long fd_jindex1(const json_t *o)
+{
+    long long i = (long long)json_integer_value(json_object_get(o, "index"));
+    return i < LLONG_MAX ? i + 1 : i;
+}
+
+bool fd_fmt_utc(char *out, size_t n, double unix_s, char sep)
+{
+    if (n)
+        out[0] = '\0';
+    /* a report can hold any number: only years 1 to 9999 are converted */
+    if (!(unix_s > -62135596800.0 && unix_s < 253402300800.0))
+        return false;
+    time_t t = (time_t)unix_s;
+    struct tm tm = {0};
+    if (!gmtime_r(&t, &tm))
+        return false;
+    return strftime(out, n, sep == 'T' ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm) > 0;
 }
 
 void fd_join_strings(fd_buf *b, const json_t *strings, const char *sep,

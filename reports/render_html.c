@@ -69,7 +69,12 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
                   W, height, W, height);
     /* time axis and grid */
     double step = nice_step(dur);
-    for (double s = 0; s <= dur + 1e-9; s += step) {
+    /* counted, not accumulated: with a tiny duration s += step would never reach the
+     * end in floating point; nice_step gives at most about 10 ticks */
+    for (int tick = 0; tick <= 20; tick++) {
+        double s = step * tick;
+        if (s > dur * (1 + 1e-9))
+            break;
         double x = xat(s, dur);
         fd_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eef1f5\"/>", x,
                       top - 6, x, bottom);
@@ -123,10 +128,13 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         fd_buf_printf(b, "<g class=\"step\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                          "stroke=\"#37474f\" stroke-width=\"1.5\"/><title>",
                       x, top - 8, x, top);
-        fd_buf_printf(b, "step %lld: %s ", (long long)json_integer_value(json_object_get(st, "index")) + 1,
-                      fd_jstr(st, "kind"));
+        fd_buf_printf(b, "step %lld: ", fd_jindex1(st));
+        fd_esc_html(b, fd_jstr(st, "kind"));
+        fd_buf_puts(b, " ");
         fd_esc_html(b, fd_jstr(st, "id"));
-        fd_buf_printf(b, " (%s)</title></g>", fd_jstr(st, "status"));
+        fd_buf_puts(b, " (");
+        fd_esc_html(b, fd_jstr(st, "status"));
+        fd_buf_puts(b, ")</title></g>");
     }
     fd_buf_puts(b, "\n");
     /* probe rows */
@@ -146,7 +154,8 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
          * empty bucket within one interval of an operation continues that operation's
          * state, so the band is as continuous as the probing was. */
         double bucket_s = dur / FD_BUCKETS, interval = fd_jnum(pj, "interval_s");
-        size_t reach = isnan(interval) ? 1 : (size_t)ceil(interval / bucket_s);
+        double rr = interval / bucket_s; /* any double: clamp before converting */
+        size_t reach = !(rr >= 0) ? 1 : rr >= FD_BUCKETS ? FD_BUCKETS : (size_t)ceil(rr);
         fd_bucket filled[FD_BUCKETS];
         size_t last = (size_t)-1;
         for (size_t q = 0; q < FD_BUCKETS; q++) {
@@ -268,16 +277,20 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     fd_buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>firedrill: ");
     fd_esc_html(b, fd_jstr(sc, "name"));
-    fd_buf_printf(b, " (%s)</title>\n<style>\n%s</style></head><body>\n", verdict, fd_report_css);
+    fd_buf_puts(b, " (");
+    fd_esc_html(b, verdict);
+    fd_buf_printf(b, ")</title>\n<style>\n%s</style></head><body>\n", fd_report_css);
     fd_buf_puts(b, "<h1>");
     fd_esc_html(b, fd_jstr(sc, "name"));
-    fd_buf_printf(b, " <span class=\"verdict v-%s\">", verdict);
+    fd_buf_printf(b, " <span class=\"verdict v-%s\">", fd_verdict_class(verdict));
     fd_esc_html(b, verdict);
     fd_buf_puts(b, "</span></h1>\n<div class=\"meta\">run <code>");
     fd_esc_html(b, fd_jstr(r, "run_id"));
-    fd_buf_printf(b, "</code> · exit %lld · %.1f s · seed %lld · firedrill %s</div>\n",
+    fd_buf_printf(b, "</code> · exit %lld · %.1f s · seed %lld · firedrill ",
                   (long long)json_integer_value(json_object_get(r, "exit_code")), fd_jnum(r, "duration_s"),
-                  (long long)json_integer_value(json_object_get(r, "seed")), fd_jstr(r, "firedrill_version"));
+                  (long long)json_integer_value(json_object_get(r, "seed")));
+    fd_esc_html(b, fd_jstr(r, "firedrill_version"));
+    fd_buf_puts(b, "</div>\n");
     if (*fd_jstr(sc, "description")) {
         fd_buf_puts(b, "<p>");
         fd_esc_html(b, fd_jstr(sc, "description"));
@@ -325,7 +338,11 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         {
             fd_buf_puts(b, "<tr><td>");
             fd_esc_html(b, fd_jstr(p, "name"));
-            fd_buf_printf(b, " <span class=\"detail\">%s %s</span>", fd_jstr(p, "type"), fd_jstr(p, "mode"));
+            fd_buf_puts(b, " <span class=\"detail\">");
+            fd_esc_html(b, fd_jstr(p, "type"));
+            fd_buf_puts(b, " ");
+            fd_esc_html(b, fd_jstr(p, "mode"));
+            fd_buf_puts(b, "</span>");
             if (*fd_jstr(p, "last_error")) {
                 fd_buf_puts(b, "<div class=\"detail\">last error: ");
                 fd_esc_html(b, fd_jstr(p, "last_error"));
@@ -376,13 +393,17 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         {
             fd_buf_puts(b, "<tr><td>");
             fd_esc_html(b, fd_jstr(f, "id"));
-            fd_buf_printf(b, " <span class=\"detail\">%s</span></td><td>", fd_jstr(f, "type"));
+            fd_buf_puts(b, " <span class=\"detail\">");
+            fd_esc_html(b, fd_jstr(f, "type"));
+            fd_buf_puts(b, "</span></td><td>");
             fd_join_strings(b, json_object_get(f, "targets"), ", ", fd_esc_html);
             fd_buf_puts(b, "</td>");
             cell_secs(b, json_object_get(f, "applied_s"));
             cell_secs(b, json_object_get(f, "healed_s"));
             bool ok = strcmp(fd_jstr(f, "heal"), "ok") == 0;
-            fd_buf_printf(b, "<td class=\"%s\">%s</td><td class=\"detail\">", ok ? "pass" : "fail", ok ? "ok" : fd_jstr(f, "heal"));
+            fd_buf_printf(b, "<td class=\"%s\">", ok ? "pass" : "fail");
+            fd_esc_html(b, ok ? "ok" : fd_jstr(f, "heal"));
+            fd_buf_puts(b, "</td><td class=\"detail\">");
             fd_esc_html(b, fd_jstr(f, "verification"));
             fd_buf_puts(b, "</td></tr>\n");
         }
@@ -395,14 +416,17 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         const json_t *st;
         json_array_foreach(steps, i, st)
         {
-            fd_buf_printf(b, "<tr><td class=\"num\">%lld</td><td>%s ",
-                          (long long)json_integer_value(json_object_get(st, "index")) + 1, fd_jstr(st, "kind"));
+            fd_buf_printf(b, "<tr><td class=\"num\">%lld</td><td>", fd_jindex1(st));
+            fd_esc_html(b, fd_jstr(st, "kind"));
+            fd_buf_puts(b, " ");
             fd_esc_html(b, fd_jstr(st, "id"));
             fd_buf_puts(b, "</td>");
             cell_secs(b, json_object_get(st, "started_s"));
             cell_secs(b, json_object_get(st, "ended_s"));
             bool ok = strcmp(fd_jstr(st, "status"), "ok") == 0;
-            fd_buf_printf(b, "<td class=\"%s\">%s</td><td class=\"detail\">", ok ? "pass" : "fail", fd_jstr(st, "status"));
+            fd_buf_printf(b, "<td class=\"%s\">", ok ? "pass" : "fail");
+            fd_esc_html(b, fd_jstr(st, "status"));
+            fd_buf_puts(b, "</td><td class=\"detail\">");
             fd_esc_html(b, fd_jstr(st, "detail"));
             fd_buf_puts(b, "</td></tr>\n");
         }

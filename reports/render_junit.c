@@ -35,12 +35,7 @@ void fd_render_junit(const json_t *r, fd_buf *b)
     snprintf(classname, sizeof classname, "firedrill.%s", scenario);
     char ts[32] = "";
     double started = fd_jnum(r, "started_at_unix");
-    if (!isnan(started)) {
-        time_t t = (time_t)started;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    }
+    fd_fmt_utc(ts, sizeof ts, started, 'T');
     double dur = fd_jnum(r, "duration_s");
     fd_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"firedrill\"");
     fd_buf_printf(b, " tests=\"%zu\" failures=\"%zu\" errors=\"%d\" time=\"%.3f\">\n", tests,
@@ -52,9 +47,10 @@ void fd_render_junit(const json_t *r, fd_buf *b)
                   tests, failures, incomplete ? 1 : 0, isnan(dur) ? 0.0 : dur, ts);
     fd_buf_puts(b, "    <properties>\n      <property name=\"run_id\" value=\"");
     fd_esc_html(b, fd_jstr(r, "run_id"));
-    fd_buf_printf(b, "\"/>\n      <property name=\"verdict\" value=\"%s\"/>\n      <property "
-                     "name=\"exit_code\" value=\"%lld\"/>\n    </properties>\n",
-                  verdict, (long long)json_integer_value(json_object_get(r, "exit_code")));
+    fd_buf_puts(b, "\"/>\n      <property name=\"verdict\" value=\"");
+    fd_esc_html(b, verdict);
+    fd_buf_printf(b, "\"/>\n      <property name=\"exit_code\" value=\"%lld\"/>\n    </properties>\n",
+                  (long long)json_integer_value(json_object_get(r, "exit_code")));
     json_array_foreach(checks, i, c)
     {
         const char *metric = fd_jstr(c, "metric");

@@ -19,6 +19,20 @@ static void verdict_word(fd_buf *b, const char *v)
         fd_buf_puts(b, "ERROR");
 }
 
+/* A word firedrill writes itself (a metric, a type, a verdict) as it is; anything
+ * else that a report may hold instead, escaped. */
+static void md_word(fd_buf *b, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-')) {
+            fd_esc_md(b, s);
+            return;
+        }
+    }
+    fd_buf_puts(b, s);
+}
+
 void fd_render_markdown(const json_t *r, fd_buf *b)
 {
     const json_t *sc = json_object_get(r, "scenario");
@@ -27,7 +41,9 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
     fd_buf_puts(b, ": ");
     verdict_word(b, fd_jstr(r, "verdict"));
     fd_buf_puts(b, "\n\n");
-    fd_buf_printf(b, "**Verdict: %s** (exit %lld) · run `", fd_jstr(r, "verdict"),
+    fd_buf_puts(b, "**Verdict: ");
+    md_word(b, fd_jstr(r, "verdict"));
+    fd_buf_printf(b, "** (exit %lld) · run `",
                   (long long)json_integer_value(json_object_get(r, "exit_code")));
     fd_esc_md(b, fd_jstr(r, "run_id"));
     fd_buf_printf(b, "` · %.1f s · seed %lld\n\n", fd_jnum(r, "duration_s"),
@@ -51,7 +67,9 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
             const char *metric = fd_jstr(c, "metric");
             fd_buf_puts(b, "| ");
             fd_esc_md(b, *fd_jstr(c, "probe") ? fd_jstr(c, "probe") : fd_jstr(c, "step"));
-            fd_buf_printf(b, " %s | ", metric);
+            fd_buf_puts(b, " ");
+            md_word(b, metric);
+            fd_buf_puts(b, " | ");
             fd_fmt_metric(b, metric, json_object_get(c, "value"));
             bool is_max = json_object_get(c, "max") != NULL;
             fd_buf_puts(b, is_max ? " | ≤ " : " | ≥ ");
@@ -70,8 +88,11 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
         {
             fd_buf_puts(b, "| ");
             fd_esc_md(b, fd_jstr(p, "name"));
-            fd_buf_printf(b, " (%s %s) | %lld | ", fd_jstr(p, "type"), fd_jstr(p, "mode"),
-                          (long long)json_integer_value(json_object_get(p, "ops")));
+            fd_buf_puts(b, " (");
+            md_word(b, fd_jstr(p, "type"));
+            fd_buf_puts(b, " ");
+            md_word(b, fd_jstr(p, "mode"));
+            fd_buf_printf(b, ") | %lld | ", (long long)json_integer_value(json_object_get(p, "ops")));
             fd_fmt_metric(b, "availability", json_object_get(p, "availability"));
             fd_buf_puts(b, " | ");
             fd_fmt_seconds(b, json_object_get(p, "failover_time_s"));
@@ -99,7 +120,9 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
         {
             fd_buf_puts(b, "| ");
             fd_esc_md(b, fd_jstr(f, "id"));
-            fd_buf_printf(b, " (%s) | ", fd_jstr(f, "type"));
+            fd_buf_puts(b, " (");
+            md_word(b, fd_jstr(f, "type"));
+            fd_buf_puts(b, ") | ");
             fd_join_strings(b, json_object_get(f, "targets"), ", ", fd_esc_md);
             fd_buf_printf(b, " | %.2f s | ", fd_jnum(f, "applied_s"));
             double healed = fd_jnum(f, "healed_s");
@@ -107,7 +130,9 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
                 fd_buf_puts(b, "-");
             else
                 fd_buf_printf(b, "%.2f s", healed);
-            fd_buf_printf(b, " | %s |\n", fd_jstr(f, "heal"));
+            fd_buf_puts(b, " | ");
+            md_word(b, fd_jstr(f, "heal"));
+            fd_buf_puts(b, " |\n");
         }
         fd_buf_puts(b, "\n");
     }

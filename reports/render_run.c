@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +15,7 @@ extern const char fd_report_css[];
 
 static bool write_file(const char *path, const fd_buf *b, char **err)
 {
-    char *tmp = fd_asprintf("%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    bool ok = f && fwrite(b->data ? b->data : "", 1, b->len, f) == b->len;
-    if (f && fclose(f) != 0)
-        ok = false;
-    if (ok && rename(tmp, path) != 0)
-        ok = false;
-    if (!ok) {
-        *err = fd_asprintf("cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return ok;
+    return fd_write_file_replace(path, b->data ? b->data : "", b->len, err);
 }
 
 bool fd_render_run_dir(const char *dir, unsigned formats, char **err)
@@ -137,10 +126,136 @@ static void trend_svg(fd_buf *b, const run_summary *v, size_t n)
         fd_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>", x, y,
                       bad ? "#c62828" : "#2e7d32");
         fd_esc_html(b, v[i].dir);
-        fd_buf_printf(b, ": failover %.2f s, %s</title></circle>", v[i].failover_s, v[i].verdict);
+        fd_buf_printf(b, ": failover %.2f s, ", v[i].failover_s);
+        fd_esc_html(b, v[i].verdict);
+        fd_buf_puts(b, "</title></circle>");
     }
     fd_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"10\">failover time per run, max %.2f s</text></svg>",
                   pad, h + 12, max);
+}
+
+/* One run's figures for the index, from its report.json. */
+static void summarize(run_summary *s, const char *name, const json_t *r)
+{
+    s->dir = fd_strdup(name);
+    s->scenario = fd_strdup(fd_jstr(json_object_get(r, "scenario"), "name"));
+    s->verdict = fd_strdup(fd_jstr(r, "verdict"));
+    s->started = fd_jnum(r, "started_at_unix");
+    s->failover_s = NAN;
+    s->availability = NAN;
+    s->lost = -1;
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(r, "probes"), i, p)
+    {
+        double fo = fd_jnum(p, "failover_time_s"), av = fd_jnum(p, "availability");
+        if (!isnan(fo) && (isnan(s->failover_s) || fo > s->failover_s))
+            s->failover_s = fo;
+        if (!isnan(av) && (isnan(s->availability) || av < s->availability))
+            s->availability = av;
+        const json_t *lw = json_object_get(p, "lost_writes");
+        long long v = json_is_integer(lw) ? (long long)json_integer_value(lw) : -1;
+        if (v >= 0) /* summed without overflow, whatever the reports hold */
+            s->lost = (s->lost < 0 ? 0 : s->lost) > LLONG_MAX - v ? LLONG_MAX
+                                                                    : (s->lost < 0 ? 0 : s->lost) + v;
+    }
+}
+
+/* A run directory's name as a relative link: "./" first, so no name reads as a URL
+ * scheme (javascript:...), and every byte outside the unreserved set %-encoded. */
+static void href_dir(fd_buf *b, const char *name)
+{
+    fd_buf_puts(b, "./");
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p))
+            fd_buf_append(b, p, 1);
+        else
+            fd_buf_printf(b, "%%%02X", *p);
+    }
+}
+
+void fd_render_index_html(const char *reports_dir, const char *const *names,
+                          json_t *const *reports, size_t nreports, fd_buf *out)
+{
+    run_summary *runs = fd_xcalloc(nreports ? nreports : 1, sizeof *runs);
+    size_t n = 0;
+    for (size_t i = 0; i < nreports; i++)
+        if (json_is_object(reports[i]))
+            summarize(&runs[n++], names[i], reports[i]);
+    qsort(runs, n, sizeof *runs, by_scenario_time);
+    fd_buf b;
+    fd_buf_init(&b, (size_t)64 << 20);
+    fd_buf_printf(out, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>firedrill runs</title>"
+                      "<style>\n%s</style></head><body>\n<h1>firedrill runs</h1>\n<div class=\"meta\">%zu runs in ",
+                  fd_report_css, n);
+    fd_esc_html(out, reports_dir);
+    fd_buf_puts(out, "</div>\n");
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && strcmp(runs[j].scenario, runs[i].scenario) == 0)
+            j++;
+        fd_buf_puts(out, "<h2>");
+        fd_esc_html(out, runs[i].scenario);
+        fd_buf_printf(out, " <span class=\"detail\">%zu run%s</span></h2>\n", j - i, j - i == 1 ? "" : "s");
+        /* the change that matters at a glance: latest against previous and first */
+        size_t last = j - 1;
+        if (j - i >= 2 && !isnan(runs[last].failover_s)) {
+            size_t prev = last - 1;
+            while (prev > i && isnan(runs[prev].failover_s))
+                prev--;
+            if (!isnan(runs[prev].failover_s)) {
+                double dp = runs[last].failover_s - runs[prev].failover_s;
+                double df = isnan(runs[i].failover_s) ? NAN : runs[last].failover_s - runs[i].failover_s;
+                fd_buf_printf(out, "<p class=\"%s\">failover time %.2f s: %+.2f s since the previous run",
+                              dp > 0.5 ? "fail" : "pass", runs[last].failover_s, dp);
+                if (!isnan(df))
+                    fd_buf_printf(out, ", %+.2f s since the first", df);
+                fd_buf_puts(out, "</p>\n");
+            }
+        }
+        trend_svg(out, runs + i, j - i);
+        fd_buf_puts(out, "<table><tr><th>run</th><th>started (UTC)</th><th>verdict</th><th>failover time</th>"
+                        "<th>availability</th><th>lost writes</th></tr>\n");
+        for (size_t k = j; k-- > i;) {
+            const run_summary *s = &runs[k];
+            char when[32];
+            if (!fd_fmt_utc(when, sizeof when, s->started, ' '))
+                snprintf(when, sizeof when, "-");
+            fd_buf_puts(out, "<tr><td><a href=\"");
+            href_dir(out, s->dir);
+            fd_buf_puts(out, "/report.html\">");
+            fd_esc_html(out, s->dir);
+            bool pass = strcmp(s->verdict, "pass") == 0;
+            fd_buf_printf(out, "</a></td><td>%s</td><td class=\"%s\">", when, pass ? "pass" : "fail");
+            fd_esc_html(out, s->verdict);
+            fd_buf_puts(out, "</td><td class=\"num\">");
+            if (isnan(s->failover_s))
+                fd_buf_puts(out, "-");
+            else
+                fd_buf_printf(out, "%.2f s", s->failover_s);
+            fd_buf_puts(out, "</td><td class=\"num\">");
+            if (isnan(s->availability))
+                fd_buf_puts(out, "-");
+            else
+                fd_buf_printf(out, "%.2f%%", s->availability * 100);
+            fd_buf_puts(out, "</td><td class=\"num\">");
+            if (s->lost < 0)
+                fd_buf_puts(out, "-");
+            else
+                fd_buf_printf(out, "%lld", s->lost);
+            fd_buf_puts(out, "</td></tr>\n");
+        }
+        fd_buf_puts(out, "</table>\n");
+        i = j;
+    }
+    fd_buf_puts(out, "</body></html>\n");
+    for (size_t i = 0; i < n; i++) {
+        free(runs[i].dir);
+        free(runs[i].scenario);
+        free(runs[i].verdict);
+    }
+    free(runs);
 }
 
 bool fd_render_index(const char *reports_dir, char **err)
@@ -151,11 +266,19 @@ bool fd_render_index(const char *reports_dir, char **err)
         *err = fd_asprintf("cannot read %s: %s", reports_dir, strerror(errno));
         return false;
     }
-    run_summary *runs = NULL;
+    fd_strv names = {0};
+    json_t **reports = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.')
+            continue;
+        /* run directories only: a link is not followed */
+        char *dpath = fd_asprintf("%s/%s", reports_dir, de->d_name);
+        struct stat st;
+        bool isdir = lstat(dpath, &st) == 0 && S_ISDIR(st.st_mode);
+        free(dpath);
+        if (!isdir)
             continue;
         char *path = fd_asprintf("%s/%s/report.json", reports_dir, de->d_name);
         json_t *r = json_load_file(path, 0, NULL);
@@ -164,112 +287,22 @@ bool fd_render_index(const char *reports_dir, char **err)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
-            runs = fd_xrealloc(runs, cap * sizeof *runs);
+            reports = fd_xrealloc(reports, cap * sizeof *reports);
         }
-        run_summary *s = &runs[n++];
-        s->dir = fd_strdup(de->d_name);
-        s->scenario = fd_strdup(fd_jstr(json_object_get(r, "scenario"), "name"));
-        s->verdict = fd_strdup(fd_jstr(r, "verdict"));
-        s->started = fd_jnum(r, "started_at_unix");
-        s->failover_s = NAN;
-        s->availability = NAN;
-        s->lost = -1;
-        size_t i;
-        const json_t *p;
-        json_array_foreach(json_object_get(r, "probes"), i, p)
-        {
-            double fo = fd_jnum(p, "failover_time_s"), av = fd_jnum(p, "availability");
-            if (!isnan(fo) && (isnan(s->failover_s) || fo > s->failover_s))
-                s->failover_s = fo;
-            if (!isnan(av) && (isnan(s->availability) || av < s->availability))
-                s->availability = av;
-            const json_t *lw = json_object_get(p, "lost_writes");
-            if (json_is_integer(lw))
-                s->lost = (s->lost < 0 ? 0 : s->lost) + json_integer_value(lw);
-        }
-        json_decref(r);
+        reports[n++] = r;
+        fd_strv_push(&names, de->d_name);
     }
     closedir(d);
-    qsort(runs, n, sizeof *runs, by_scenario_time);
     fd_buf b;
     fd_buf_init(&b, (size_t)64 << 20);
-    fd_buf_printf(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>firedrill runs</title>"
-                      "<style>\n%s</style></head><body>\n<h1>firedrill runs</h1>\n<div class=\"meta\">%zu runs in ",
-                  fd_report_css, n);
-    fd_esc_html(&b, reports_dir);
-    fd_buf_puts(&b, "</div>\n");
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && strcmp(runs[j].scenario, runs[i].scenario) == 0)
-            j++;
-        fd_buf_puts(&b, "<h2>");
-        fd_esc_html(&b, runs[i].scenario);
-        fd_buf_printf(&b, " <span class=\"detail\">%zu run%s</span></h2>\n", j - i, j - i == 1 ? "" : "s");
-        /* the change that matters at a glance: latest against previous and first */
-        size_t last = j - 1;
-        if (j - i >= 2 && !isnan(runs[last].failover_s)) {
-            size_t prev = last - 1;
-            while (prev > i && isnan(runs[prev].failover_s))
-                prev--;
-            if (!isnan(runs[prev].failover_s)) {
-                double dp = runs[last].failover_s - runs[prev].failover_s;
-                double df = isnan(runs[i].failover_s) ? NAN : runs[last].failover_s - runs[i].failover_s;
-                fd_buf_printf(&b, "<p class=\"%s\">failover time %.2f s: %+.2f s since the previous run",
-                              dp > 0.5 ? "fail" : "pass", runs[last].failover_s, dp);
-                if (!isnan(df))
-                    fd_buf_printf(&b, ", %+.2f s since the first", df);
-                fd_buf_puts(&b, "</p>\n");
-            }
-        }
-        trend_svg(&b, runs + i, j - i);
-        fd_buf_puts(&b, "<table><tr><th>run</th><th>started (UTC)</th><th>verdict</th><th>failover time</th>"
-                        "<th>availability</th><th>lost writes</th></tr>\n");
-        for (size_t k = j; k-- > i;) {
-            const run_summary *s = &runs[k];
-            char when[32] = "-";
-            if (!isnan(s->started)) {
-                time_t t = (time_t)s->started;
-                struct tm tm;
-                gmtime_r(&t, &tm);
-                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-            }
-            fd_buf_puts(&b, "<tr><td><a href=\"");
-            fd_esc_html(&b, s->dir);
-            fd_buf_puts(&b, "/report.html\">");
-            fd_esc_html(&b, s->dir);
-            bool pass = strcmp(s->verdict, "pass") == 0;
-            fd_buf_printf(&b, "</a></td><td>%s</td><td class=\"%s\">", when, pass ? "pass" : "fail");
-            fd_esc_html(&b, s->verdict);
-            fd_buf_puts(&b, "</td><td class=\"num\">");
-            if (isnan(s->failover_s))
-                fd_buf_puts(&b, "-");
-            else
-                fd_buf_printf(&b, "%.2f s", s->failover_s);
-            fd_buf_puts(&b, "</td><td class=\"num\">");
-            if (isnan(s->availability))
-                fd_buf_puts(&b, "-");
-            else
-                fd_buf_printf(&b, "%.2f%%", s->availability * 100);
-            fd_buf_puts(&b, "</td><td class=\"num\">");
-            if (s->lost < 0)
-                fd_buf_puts(&b, "-");
-            else
-                fd_buf_printf(&b, "%lld", s->lost);
-            fd_buf_puts(&b, "</td></tr>\n");
-        }
-        fd_buf_puts(&b, "</table>\n");
-        i = j;
-    }
-    fd_buf_puts(&b, "</body></html>\n");
+    fd_render_index_html(reports_dir, (const char *const *)names.v, reports, n, &b);
     char *path = fd_asprintf("%s/index.html", reports_dir);
     bool ok = write_file(path, &b, err);
     free(path);
     fd_buf_free(&b);
-    for (size_t i = 0; i < n; i++) {
-        free(runs[i].dir);
-        free(runs[i].scenario);
-        free(runs[i].verdict);
-    }
-    free(runs);
+    for (size_t i = 0; i < n; i++)
+        json_decref(reports[i]);
+    free(reports);
+    fd_strv_free(&names);
     return ok;
 }

@@ -3,6 +3,7 @@
 #include "fdtest.h"
 #include "render.h"
 
+#include <limits.h>
 #include <math.h>
 
 static const char *const EVIL = "<script>alert(1)</script> & \"x\" | `y` ]]>";
@@ -246,6 +247,101 @@ static void test_svg_stays_light(void **state)
     json_decref(r);
 }
 
+static void timeline_of(const json_t *r, double dur, fd_timeline_data *t)
+{
+    static char hist[] = "{\"t\":\"op\",\"probe\":\"writes\",\"n\":1,\"op\":\"write\","
+                         "\"start_s\":0.5,\"end_s\":0.6,\"outcome\":\"ok\"}\n";
+    FILE *f = fmemopen(hist, strlen(hist), "r");
+    assert_non_null(f);
+    fd_timeline_read(f, dur, r, t);
+    fclose(f);
+}
+
+/* Every field a report holds is escaped in every format: a hostile report.json (one
+ * written by hand, or by another tool into the reports folder) stays inert. */
+static void test_hostile_fields_inert(void **state)
+{
+    static const char *const IMG = "<img src=x onerror=alert(1)>";
+    json_t *r = fixture();
+    json_object_set_new(r, "verdict", json_string(IMG));
+    json_object_set_new(r, "firedrill_version", json_string(IMG));
+    json_t *st = json_array_get(json_object_get(r, "steps"), 0);
+    json_object_set_new(st, "kind", json_string(IMG));
+    json_object_set_new(st, "status", json_string(IMG));
+    json_object_set_new(st, "index", json_integer(LLONG_MAX));
+    json_t *p = json_array_get(json_object_get(r, "probes"), 0);
+    json_object_set_new(p, "type", json_string(IMG));
+    json_object_set_new(p, "mode", json_string(IMG));
+    json_t *f = json_array_get(json_object_get(r, "faults"), 0);
+    json_object_set_new(f, "type", json_string(IMG));
+    json_object_set_new(f, "heal", json_string(IMG));
+    json_object_set_new(json_array_get(json_object_get(r, "checks"), 0), "metric", json_string(IMG));
+    json_object_set_new(r, "started_at_unix", json_real(1e300));
+    fd_timeline_data t;
+    timeline_of(r, 20.0, &t);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_html(r, &t, &b);
+    assert_null(strstr(b.data, "<img"));
+    assert_non_null(strstr(b.data, "&lt;img src=x onerror=alert(1)&gt;"));
+    assert_non_null(strstr(b.data, "class=\"verdict v-unknown\""));
+    fd_buf_free(&b);
+    fd_buf_init(&b, 0);
+    fd_render_markdown(r, &b);
+    assert_null(strstr(b.data, "<img"));
+    fd_buf_free(&b);
+    fd_buf_init(&b, 0);
+    fd_render_junit(r, &b);
+    assert_null(strstr(b.data, "<img"));
+    assert_non_null(strstr(b.data, "timestamp=\"\""));
+    fd_buf_free(&b);
+    fd_timeline_free(&t);
+    json_decref(r);
+}
+
+/* The time axis has a bounded number of ticks whatever duration_s says. */
+static void test_tiny_and_huge_durations(void **state)
+{
+    const double durs[] = {1e-20, 1e-13, 5e-324, 1e300};
+    for (size_t i = 0; i < sizeof durs / sizeof *durs; i++) {
+        json_t *r = fixture();
+        json_object_set_new(r, "duration_s", json_real(durs[i]));
+        json_object_set_new(json_array_get(json_object_get(r, "probes"), 0), "interval_s",
+                            json_real(1e300));
+        fd_timeline_data t;
+        timeline_of(r, durs[i], &t);
+        fd_buf b;
+        fd_buf_init(&b, 0);
+        fd_render_html(r, &t, &b);
+        assert_false(b.truncated);
+        assert_true(b.len < 200000);
+        assert_true(count(b.data, "stroke=\"#eef1f5\"") <= 21);
+        fd_buf_free(&b);
+        fd_timeline_free(&t);
+        json_decref(r);
+    }
+}
+
+/* The index links each run directory as a relative path, whatever its name. */
+static void test_index_inert(void **state)
+{
+    json_t *good = fixture(), *bad = fixture();
+    json_object_set_new(bad, "verdict", json_string("<img src=x onerror=alert(1)>"));
+    json_t *const reports[] = {good, bad};
+    const char *const names[] = {"javascript:alert(1)", "run \"2\" <b>"};
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_index_html("reports", names, reports, 2, &b);
+    assert_null(strstr(b.data, "href=\"javascript:"));
+    assert_non_null(strstr(b.data, "href=\"./javascript%3Aalert%281%29/report.html\""));
+    assert_non_null(strstr(b.data, "href=\"./run%20%222%22%20%3Cb%3E/report.html\""));
+    assert_null(strstr(b.data, "<img"));
+    assert_null(strstr(b.data, "<b>"));
+    fd_buf_free(&b);
+    json_decref(good);
+    json_decref(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +351,9 @@ int main(void)
         cmocka_unit_test(test_svg_stays_light),
         cmocka_unit_test(test_fault_targets_joined),
         cmocka_unit_test(test_fast_and_slow_readers_agree),
+        cmocka_unit_test(test_hostile_fields_inert),
+        cmocka_unit_test(test_tiny_and_huge_durations),
+        cmocka_unit_test(test_index_inert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
