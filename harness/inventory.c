@@ -48,6 +48,29 @@ static bool valid_host_name(const char *s)
     return true;
 }
 
+/* Datacenters and roles: the same safe set as host names (they reach host commands,
+ * agents and their revert scripts). */
+static void check_word(fd_yt *t, const fd_ynode *n, const char *what, const char *s)
+{
+    if (s && !valid_host_name(s)) {
+        char *q = fd_printable(s, 60);
+        fd_yt_err(t, n, "%s '%s' must be 1 to 64 letters, digits, '-', '_' or '.'", what, q);
+        free(q);
+    }
+}
+
+/* An address: a host name, IPv4 or IPv6 (a zone after '%'), nothing a shell, nft or
+ * ssh would read otherwise; never starting with '-'. */
+static bool valid_address(const char *s)
+{
+    if (!*s || strlen(s) > 253 || *s == '-')
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!(isalnum((unsigned char)*p) || strchr("-_.:%", *p)))
+            return false;
+    return true;
+}
+
 bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
                             const char *base_dir, fd_inventory *inv)
 {
@@ -57,7 +80,8 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
     if (!fd_yt_map(t, node, "the inventory"))
         return false;
     static const char *const top[] = {"defaults", "hosts", NULL};
-    fd_yt_keys(t, node, "the inventory", top);
+    if (!fd_yt_file_keys(t, node, "the inventory", "an inventory", top))
+        return false;
 
     host_opts defs = {.port = 0, .connect_timeout_us = 5000000};
     const fd_ynode *dn = fd_ymap_get(node, "defaults");
@@ -102,10 +126,23 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
                 }
             }
             fd_yt_str(t, h, "address", false, "a host", &host->address);
+            if (host->address && !valid_address(host->address)) {
+                char *q = fd_printable(host->address, 60);
+                fd_yt_err(t, fd_ymap_get(h, "address"),
+                          "address '%s' must be a host name or an IP address (letters, digits, "
+                          "'-', '_', '.', ':', '%%')",
+                          q);
+                free(q);
+            }
             if (!host->address)
                 host->address = fd_strdup(host->name);
             fd_yt_str(t, h, "datacenter", false, "a host", &host->datacenter);
+            check_word(t, fd_ymap_get(h, "datacenter"), "datacenter", host->datacenter);
             fd_yt_strlist(t, h, "roles", false, "a host", &host->roles);
+            const fd_ynode *rn = fd_ymap_get(h, "roles");
+            for (size_t r = 0; r < host->roles.n; r++)
+                check_word(t, rn && rn->kind == FD_Y_SEQ && r < rn->n ? rn->items[r] : rn, "role",
+                           host->roles.v[r]);
             host_opts o = {.user = fd_strdup(defs.user),
                            .port = defs.port,
                            .identity = fd_strdup(defs.identity),

@@ -19,8 +19,8 @@ static bool parse_decimal_micro(const char **p, int64_t *out)
         s++;
         digits++;
     }
-    if (digits == 0)
-        return false;
+    if (digits == 0 || whole > 1000000000000LL)
+        return false; /* whole * 10^6 must fit in 63 bits */
     int64_t frac = 0, scale = 1000000;
     if (*s == '.') {
         s++;

@@ -37,6 +37,23 @@ const char *fd_yt_suggest(const char *word, const char *const *candidates)
     return best;
 }
 
+bool fd_yt_file_keys(fd_yt *t, const fd_ynode *map, const char *what, const char *kind,
+                     const char *const *allowed)
+{
+    for (size_t i = 0; i < map->n; i++)
+        for (size_t j = 0; allowed[j]; j++)
+            if (strcmp(map->items[2 * i]->str, allowed[j]) == 0) {
+                fd_yt_keys(t, map, what, allowed);
+                return true;
+            }
+    /* Not one known key: this is some other file (a path can point anywhere, a
+     * secret file included). Its contents are not quoted. */
+    fd_yt_err(t, map, "this file is not %s: it has none of the keys %s takes (its contents are "
+                      "not shown)",
+              kind, kind);
+    return false;
+}
+
 bool fd_yt_keys(fd_yt *t, const fd_ynode *map, const char *what, const char *const *allowed)
 {
     bool ok = true;

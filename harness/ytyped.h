@@ -24,6 +24,11 @@ void fd_yt_err(fd_yt *t, const fd_ynode *at, const char *fmt, ...)
 /* Checks that n is a mapping ("'<what>' must be a mapping, got a list"). */
 bool fd_yt_map(fd_yt *t, const fd_ynode *n, const char *what);
 /* Reports every key of map not in allowed (NULL-terminated), with a "did you mean". */
+/* fd_yt_keys for the top of a file: a mapping with none of the allowed keys is
+ * reported once, without quoting any of it, and false returned; otherwise true (unknown
+ * keys among known ones are reported as fd_yt_keys does). */
+bool fd_yt_file_keys(fd_yt *t, const fd_ynode *map, const char *what, const char *kind,
+                     const char *const *allowed);
 bool fd_yt_keys(fd_yt *t, const fd_ynode *map, const char *what, const char *const *allowed);
 /* Reports a missing required key at the mapping's position. */
 void fd_yt_missing(fd_yt *t, const fd_ynode *map, const char *what, const char *key);
