@@ -1,10 +1,13 @@
 # agents/disk.sh: fill_disk (after lib.sh). Arguments: path= (a directory), and
-# bytes=N or percent=P (fill until the file system is P% used). The fill file is
-# removed at revert.
+# bytes=N or percent=P (fill until the file system is P% used). The fill file lives in
+# a directory of firedrill's own, created exclusively (mkdir never follows a link and
+# fails on anything already there) with mode 0700, so nothing planted at its
+# predictable name is followed or written through. Both are removed at revert.
 path=$(fd_arg path)
 [ -d "$path" ] || fd_die 3 "'$path' is not a directory"
-file=$path/.firedrill-fill-$FD_RUN-$FD_FAULT
-[ -e "$file" ] && fd_die 3 "$file already exists"
+dir=$path/.firedrill-fill-$FD_RUN-$FD_FAULT
+file=$dir/fill
+mkdir -m 700 -- "$dir" 2>/dev/null || fd_die 3 "$dir already exists (or cannot be created); not filling through it"
 if [ -n "$(fd_arg percent)" ]; then
     set -- $(df -Pk -- "$path" </dev/null | awk 'NR == 2 { print $2, $3 }')
     total_k=${1:-0}
@@ -14,23 +17,25 @@ if [ -n "$(fd_arg percent)" ]; then
 else
     bytes=$(fd_arg bytes)
 fi
-case "$bytes" in '' | *[!0-9]*) fd_die 2 "invalid size" ;; esac
+case "$bytes" in '' | *[!0-9]*) rmdir -- "$dir"; fd_die 2 "invalid size" ;; esac
 fd_record <<REVERT
-    rm -f -- $(fd_q "$file") || return 1
+    if [ -d $(fd_q "$dir") ] && [ ! -L $(fd_q "$dir") ]; then
+        rm -f -- $(fd_q "$file") && rmdir -- $(fd_q "$dir") || return 1
+    fi
 REVERT
 fd_watchdog
 if [ "$bytes" = 0 ]; then
-    echo "verified: $path is already at least $(fd_arg percent)% used; nothing to fill"
+    printf '%s\n' "verified: $path is already at least $(fd_arg percent)% used; nothing to fill"
     exit 0
 fi
-if ! fallocate -l "$bytes" -- "$file" </dev/null 2>/dev/null; then
-    # fallocate is not supported everywhere (tmpfs on old kernels, some NFS)
-    dd if=/dev/zero of="$file" bs=1048576 count=$(((bytes + 1048575) / 1048576)) </dev/null 2>/dev/null
-    truncate -s "$bytes" -- "$file" 2>/dev/null
-fi
-size=$(stat -c %s -- "$file" 2>/dev/null || echo 0)
+# fallocate is not supported everywhere (tmpfs on old kernels, some NFS): then dd
+fd_bounded sh -c 'fallocate -l "$1" -- "$2" 2>/dev/null && exit 0
+dd if=/dev/zero of="$2" bs=1048576 count=$((($1 + 1048575) / 1048576)) 2>/dev/null
+truncate -s "$1" -- "$2"' fd-fill "$bytes" "$file"
+[ $? = 124 ] && fd_undo_and_exit 3 "filling $file did not finish within ${FD_DEADLINE}s; it was stopped and removed"
+size=$(stat -c %s -- "$file" 2>/dev/null || printf '0')
 if [ "$size" -ge "$bytes" ]; then
-    echo "verified: $file holds $size bytes"
+    printf '%s\n' "verified: $file holds $size bytes"
 else
     fd_die 4 "could only write $size of $bytes bytes to $file (file system full?)"
 fi

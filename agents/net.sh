@@ -7,7 +7,8 @@
 # clients=reach|cut (partition), loss=N% (drop).
 
 h=$(printf '%s' "$FD_RUN" | cksum | cut -d' ' -f1)
-T=firedrill_${h}_$(printf '%s' "$FD_FAULT" | tr -c 'A-Za-z0-9_\n' '_')
+# the fault id in hex: ids that differ only in '.' and '-' get tables of their own
+T=firedrill_${h}_$(printf '%s' "$FD_FAULT" | od -An -tx1 | tr -d ' \n')
 kind=$(fd_arg kind)
 direction=$(fd_arg direction)
 [ -n "$direction" ] || direction=both
@@ -20,12 +21,16 @@ IFS=,
 for p in $(fd_arg peers); do
     IFS=$old_ifs
     case "$p" in
+    '' | *[!0-9A-Za-z.:_-]* | -*) fd_die 2 "invalid peer '$p'" ;;
     *:*) addrs=$p ;;
     *[!0-9.]*) addrs=$(getent ahosts "$p" </dev/null | awk '{ print $1 }' | sort -u) ;;
     *) addrs=$p ;;
     esac
     [ -n "$addrs" ] || fd_die 3 "cannot resolve peer '$p'"
     for a in $addrs; do
+        case "$a" in
+        *[!0-9A-Fa-f.:]*) fd_die 3 "peer '$p' resolves to '$a', which is not an address" ;;
+        esac
         case "$a" in
         *:*) v6="$v6${v6:+, }$a" ;;
         *) v4="$v4${v4:+, }$a" ;;
@@ -48,32 +53,32 @@ esac
 
 # Prints the nft ruleset for this fault.
 fd_nft_rules() {
-    echo "table inet $T {"
+    printf '%s\n' "table inet $T {"
     for chain in input output; do
         if [ $chain = input ]; then addr=saddr port=dport; else addr=daddr port=sport; fi
-        echo "  chain $chain {"
-        echo "    type filter hook $chain priority -10; policy accept;"
-        [ -n "$ctrl_family" ] && echo "    $ctrl_family $addr $FD_CTRL_IP tcp $port $FD_CTRL_PORT accept"
+        printf '%s\n' "  chain $chain {"
+        printf '%s\n' "    type filter hook $chain priority -10; policy accept;"
+        [ -n "$ctrl_family" ] && printf '%s\n' "    $ctrl_family $addr $FD_CTRL_IP tcp $port $FD_CTRL_PORT accept"
         if [ "$kind" = partition ]; then
             if [ "$direction" = both ] || { [ "$direction" = in ] && [ $chain = input ]; } ||
                 { [ "$direction" = out ] && [ $chain = output ]; }; then
-                [ -n "$v4" ] && echo "    ip $addr { $v4 } drop"
-                [ -n "$v6" ] && echo "    ip6 $addr { $v6 } drop"
+                [ -n "$v4" ] && printf '%s\n' "    ip $addr { $v4 } drop"
+                [ -n "$v6" ] && printf '%s\n' "    ip6 $addr { $v6 } drop"
             fi
             if [ "$(fd_arg clients)" = cut ] && [ -n "$ctrl_family" ]; then
-                echo "    $ctrl_family $addr $FD_CTRL_IP drop"
+                printf '%s\n' "    $ctrl_family $addr $FD_CTRL_IP drop"
             fi
         elif [ $chain = output ]; then
             if [ -n "$v4$v6" ]; then
-                [ -n "$v4" ] && echo "    ip daddr { $v4 } numgen random mod 10000 < $bp drop"
-                [ -n "$v6" ] && echo "    ip6 daddr { $v6 } numgen random mod 10000 < $bp drop"
+                [ -n "$v4" ] && printf '%s\n' "    ip daddr { $v4 } numgen random mod 10000 < $bp drop"
+                [ -n "$v6" ] && printf '%s\n' "    ip6 daddr { $v6 } numgen random mod 10000 < $bp drop"
             else
-                echo "    numgen random mod 10000 < $bp drop"
+                printf '%s\n' "    numgen random mod 10000 < $bp drop"
             fi
         fi
-        echo "  }"
+        printf '%s\n' "  }"
     done
-    echo "}"
+    printf '%s\n' "}"
 }
 
 case "$kind" in partition | drop) ;; *) fd_die 2 "unknown kind '$kind'" ;; esac
@@ -106,7 +111,7 @@ REVERT
         [ $i -lt 5 ] || fd_die 4 "table inet $T is not loaded"
         sleep 0.1
     done
-    echo "verified: rules loaded in nftables table inet $T"
+    printf '%s\n' "verified: rules loaded in nftables table inet $T"
 elif command -v iptables >/dev/null 2>&1; then
     [ -z "$v6" ] || fd_die 3 "IPv6 peers need nft (this host has only iptables)"
     C=FD$(printf '%s/%s' "$FD_RUN" "$FD_FAULT" | cksum | cut -d' ' -f1)
@@ -149,7 +154,7 @@ REVERT
         iptables -w -I INPUT 1 -j "${C}I" && iptables -w -I OUTPUT 1 -j "${C}O"
     }
     fd_ipt_apply </dev/null >/dev/null 2>&1 || fd_undo_and_exit 3 "iptables refused the rules"
-    echo "verified: rules loaded in iptables chains ${C}I and ${C}O"
+    printf '%s\n' "verified: rules loaded in iptables chains ${C}I and ${C}O"
 else
     fd_die 3 "neither nft nor iptables is installed"
 fi

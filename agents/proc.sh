@@ -2,31 +2,72 @@
 # Arguments: kind=kill|pause|stop_service, and process= | pidfile= | unit=,
 # signal= (kill), restart= (kill: a command run at revert), stop= start= (stop_service).
 
+# fd_stat PID: sets st_state, st_pgrp and st_sid from /proc/PID/stat (the name field,
+# which may hold spaces and parentheses, is skipped). Fails when the pid is gone.
+fd_stat() {
+    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    set -- ${st##*) }
+    st_state=${1:-} st_pgrp=${3:-} st_sid=${4:-}
+    [ -n "$st_sid" ]
+}
+
+# True for firedrill's own processes, which a fault never signals: this agent and
+# everything in its session, and every watchdog with what it runs.
+FD_MY_SID=
+fd_stat $$ && FD_MY_SID=$st_sid
+fd_ours() { # fd_ours PID (after fd_stat PID)
+    [ "$1" = $$ ] && return 0
+    [ -n "$FD_MY_SID" ] && [ "$st_sid" = "$FD_MY_SID" ] && return 0
+    tr '\0' '\n' <"/proc/$st_sid/cmdline" 2>/dev/null | grep -qxF fd-watchdog
+}
+
+# fd_named NAME: pids whose process name is NAME, compared as a string (never as a
+# pattern). The kernel keeps 15 bytes of a name: a longer NAME must also be the
+# program's own name (argv[0] without its directory).
+fd_named() {
+    name=$1
+    short=$(printf '%s' "$name" | head -c 15)
+    for d in /proc/[0-9]*; do
+        IFS= read -r comm <"$d/comm" 2>/dev/null || continue
+        [ "$comm" = "$short" ] || continue
+        p=${d#/proc/}
+        if [ "$short" != "$name" ]; then
+            a0=$(tr '\0' '\n' <"$d/cmdline" 2>/dev/null | head -n 1)
+            [ "${a0##*/}" = "$name" ] || continue
+        fi
+        printf '%s\n' "$p"
+    done
+}
+
 fd_pids() {
     if [ -n "$(fd_arg process)" ]; then
-        pgrep -x -- "$(fd_arg process)" </dev/null
+        fd_named "$(fd_arg process)"
     elif [ -n "$(fd_arg pidfile)" ]; then
         p=$(head -c 32 -- "$(fd_arg pidfile)" 2>/dev/null </dev/null | tr -d ' \n')
         case "$p" in '' | *[!0-9]*) return 1 ;; esac
-        [ "$p" -gt 1 ] && kill -0 "$p" 2>/dev/null && echo "$p"
+        [ "$p" -gt 1 ] && kill -0 "$p" 2>/dev/null && printf '%s\n' "$p"
     elif [ -n "$(fd_arg unit)" ]; then
         p=$(systemctl show -p MainPID --value -- "$(fd_arg unit)" 2>/dev/null </dev/null)
-        [ -n "$p" ] && [ "$p" != 0 ] && echo "$p"
+        case "$p" in '' | 0 | *[!0-9]*) ;; *) printf '%s\n' "$p" ;; esac
     fi
 }
 
-fd_what() {
-    if [ -n "$(fd_arg process)" ]; then echo "process '$(fd_arg process)'"
-    elif [ -n "$(fd_arg pidfile)" ]; then echo "the process in $(fd_arg pidfile)"
-    else echo "unit $(fd_arg unit)"; fi
+# The target's pids, less zombies and firedrill's own processes, on one line.
+fd_targets() {
+    out=
+    for p in $(fd_pids); do
+        fd_stat "$p" || continue
+        [ "$st_state" = Z ] && continue
+        fd_ours "$p" && continue
+        out="$out $p"
+    done
+    printf '%s' "${out# }"
 }
 
-fd_alive() { # true when any of the pids still exists (and is not a zombie)
-    for p in "$@"; do
-        s=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$p/status" 2>/dev/null)
-        [ -n "$s" ] && [ "$s" != Z ] && return 0
-    done
-    return 1
+fd_what() {
+    if [ -n "$(fd_arg process)" ]; then printf '%s' "process '$(fd_arg process)'"
+    elif [ -n "$(fd_arg pidfile)" ]; then printf '%s' "the process in $(fd_arg pidfile)"
+    else printf '%s' "unit $(fd_arg unit)"; fi
 }
 
 # fd_signal SIG PID...: sends SIG (a name or a number) to each pid and sets fd_sent to
@@ -59,14 +100,17 @@ fd_all_stopped() {
 kind=$(fd_arg kind)
 case "$kind" in
 kill)
-    pids=$(fd_pids | tr '\n' ' ')
-    pids=${pids% }
-    [ -n "$pids" ] || fd_die 3 "no running $(fd_what) to kill"
     sig=$(fd_arg signal)
+    case "$sig" in *[!0-9]*) signame=${sig#SIG} ;; *) signame=$(kill -l "$sig" 2>/dev/null) ;; esac
+    case "$signame" in
+    STOP | TSTP | TTIN | TTOU) fd_die 2 "signal $sig stops the process and kill cannot undo it: use the pause fault" ;;
+    esac
+    pids=$(fd_targets)
+    [ -n "$pids" ] || fd_die 3 "no running $(fd_what) to kill"
     restart=$(fd_arg restart)
     if [ -n "$restart" ]; then
         fd_record <<REVERT
-    sh -c $(fd_q "$restart") </dev/null >/dev/null 2>&1 || { echo "restart command failed: $(fd_q "$restart")" >&2; return 1; }
+    $(fd_q_sh "$restart") </dev/null >/dev/null 2>&1 || { printf '%s\n' "the restart command failed" >&2; return 1; }
 REVERT
     else
         fd_record <<REVERT
@@ -75,25 +119,24 @@ REVERT
     fi
     fd_watchdog
     fd_signal "${sig:-KILL}" $pids || fd_undo_and_exit 3 "could not signal $(fd_what) (pids $pids)"
-    [ "$fd_sent" = "$pids" ] && echo "note: pids $pids" ||
-        echo "note: pids $pids found, $fd_sent still there to signal (the others had exited)"
+    [ "$fd_sent" = "$pids" ] && printf '%s\n' "note: pids $pids" ||
+        printf '%s\n' "note: pids $pids found, $fd_sent still there to signal (the others had exited)"
     pids=$fd_sent
     case "${sig:-KILL}" in
     KILL | 9 | TERM | 15 | INT | 2 | QUIT | 3)
         i=0
         while [ $i -lt 50 ] && fd_alive $pids; do sleep 0.1; i=$((i + 1)); done
         if ! fd_alive $pids; then
-            echo "verified: $(fd_what) is gone (pids $pids)"
+            printf '%s\n' "verified: $(fd_what) is gone (pids $pids)"
         else
             fd_die 4 "$(fd_what) still runs 5s after SIG${sig:-KILL} (pids $pids)"
         fi
         ;;
-    *) echo "verified: SIG$sig delivered to $(fd_what) (pids $pids)" ;;
+    *) printf '%s\n' "verified: SIG$sig delivered to $(fd_what) (pids $pids)" ;;
     esac
     ;;
 pause)
-    pids=$(fd_pids | tr '\n' ' ')
-    pids=${pids% }
+    pids=$(fd_targets)
     [ -n "$pids" ] || fd_die 3 "no running $(fd_what) to pause"
     fd_record <<REVERT
     for p in $pids; do kill -CONT "\$p" 2>/dev/null; done
@@ -102,12 +145,12 @@ REVERT
     fd_watchdog
     fd_signal STOP $pids || fd_undo_and_exit 3 "could not stop $(fd_what) (pids $pids)"
     [ "$fd_sent" = "$pids" ] ||
-        echo "note: pids $pids found, $fd_sent still there to stop (the others had exited)"
+        printf '%s\n' "note: pids $pids found, $fd_sent still there to stop (the others had exited)"
     pids=$fd_sent
     i=0
     while [ $i -lt 20 ] && ! fd_all_stopped $pids; do sleep 0.1; i=$((i + 1)); done
     if fd_all_stopped $pids; then
-        echo "verified: $(fd_what) is stopped (pids $pids, state T)"
+        printf '%s\n' "verified: $(fd_what) is stopped (pids $pids, state T)"
     else
         fd_die 4 "$(fd_what) did not stop (pids $pids)"
     fi
@@ -119,19 +162,23 @@ stop_service)
     systemctl start -- $(fd_q "$unit") </dev/null || return 1
 REVERT
         fd_watchdog
-        systemctl stop -- "$unit" </dev/null || fd_undo_and_exit 3 "systemctl stop $unit failed"
+        fd_bounded systemctl stop -- "$unit"
+        rc=$?
+        [ $rc = 0 ] || { fd_bounded_notes; fd_undo_and_exit 3 "systemctl stop $unit failed (exit $rc)"; }
         if [ "$(systemctl is-active -- "$unit" </dev/null 2>/dev/null)" != active ]; then
-            echo "verified: unit $unit is not active"
+            printf '%s\n' "verified: unit $unit is not active"
         else
             fd_die 4 "unit $unit is still active after stop"
         fi
     else
         fd_record <<REVERT
-    sh -c $(fd_q "$(fd_arg start)") </dev/null || return 1
+    $(fd_q_sh "$(fd_arg start)") </dev/null || return 1
 REVERT
         fd_watchdog
-        sh -c "$(fd_arg stop)" </dev/null || fd_undo_and_exit 3 "the stop command failed"
-        echo "unverified: the stop command exited 0 (a stop command's effect cannot be observed by firedrill)"
+        fd_bounded_sh "$(fd_arg stop)"
+        rc=$?
+        [ $rc = 0 ] || { fd_bounded_notes; fd_undo_and_exit 3 "the stop command failed (exit $rc)"; }
+        printf '%s\n' "unverified: the stop command exited 0 (a stop command's effect cannot be observed by firedrill)"
     fi
     ;;
 *) fd_die 2 "unknown kind '$kind'" ;;

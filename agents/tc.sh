@@ -41,7 +41,7 @@ fd_tc() { # runs tc, turning a missing qdisc into a clear message
     if ! err=$(tc "$@" </dev/null 2>&1); then
         case "$err" in
         *"kind is unknown"* | *"Unknown qdisc"*)
-            q=$(echo "$*" | awk '{ for (i = 1; i <= NF; i++) if ($i == "netem" || $i == "prio") { print $i; exit } }')
+            q=$(printf '%s\n' "$*" | awk '{ for (i = 1; i <= NF; i++) if ($i == "netem" || $i == "prio") { print $i; exit } }')
             fd_undo_and_exit 3 "this host's kernel has no '$q' qdisc, which the netem fault needs (tc: $(printf '%s' "$err" | head -n 1))" ;;
         *) fd_undo_and_exit 3 "tc $* failed: $(printf '%s' "$err" | head -n 2 | tr '\n' ' ')" ;;
         esac
@@ -66,7 +66,7 @@ else
     IFS=$old_ifs
 fi
 if tc qdisc show dev "$dev" </dev/null | grep -q netem; then
-    echo "verified: netem ($opts ) on $dev${peers:+ for traffic to $peers}"
+    printf '%s\n' "verified: netem ($opts ) on $dev${peers:+ for traffic to $peers}"
 else
     fd_die 4 "netem is not in place on $dev"
 fi

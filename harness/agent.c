@@ -34,7 +34,7 @@ static void arg_ms(fd_agent_call *c, const char *key, int64_t us)
 static void arg_peers(fd_agent_call *c, const fd_agent_ctx *ctx)
 {
     fd_buf b;
-    fd_buf_init(&b, SIZE_MAX / 2);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     for (size_t i = 0; i < ctx->npeers; i++)
         fd_buf_printf(&b, "%s%s", i ? "," : "", ctx->peers[i]);
     fd_strv_push_owned(&c->args, fd_asprintf("peers=%s", b.data ? b.data : ""));
@@ -108,6 +108,10 @@ void fd_agent_build(const fd_fault *f, const char *fault_id, const fd_agent_ctx 
         arg(call, "revert", f->revert);
         break;
     }
+    /* the agent's own deadline for what it runs: past it, it kills the process group
+     * and undoes the fault (the controller waits a little longer than this) */
+    fd_strv_push_owned(&call->args,
+                       fd_asprintf("deadline=%lld", (long long)fd_us_to_s_ceil(f->timeout_us)));
     (void)fault_id;
 }
 
@@ -119,10 +123,10 @@ void fd_agent_call_free(fd_agent_call *call)
 }
 
 char *fd_agent_command(const fd_agent_call *call, const fd_host *h, const char *action,
-                       const char *run_id, const char *fault_id, int64_t ttl_us)
+                       const char *run_id, const char *fault_id)
 {
     fd_buf b;
-    fd_buf_init(&b, SIZE_MAX / 2);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     if (strcmp(action, "revert") == 0) {
         /* Reverting runs the script the apply recorded on the host: the same one the
          * watchdog and `firedrill heal` run, and a no-op when nothing is recorded. */
@@ -142,33 +146,48 @@ char *fd_agent_command(const fd_agent_call *call, const fd_host *h, const char *
     }
     /* SSH_CONNECTION tells the agent the controller's address and SSH port as the
      * host sees them, so partitions can exempt exactly that connection; it is
-     * passed explicitly because sudo resets the environment. */
+     * passed explicitly because sudo resets the environment. The agent's arguments
+     * are on stdin (fd_agent_input), never here: a command line shows in `ps`. */
     fd_buf_puts(&b, "FD_SSH_CONNECTION=\"$SSH_CONNECTION\" ");
     fd_buf_host_vars(&b, h);
     fd_buf_puts(&b, " ");
     if (h->sudo)
         fd_buf_puts(&b, "sudo -n --preserve-env=FD_SSH_CONNECTION,FD_HOST_NAME,FD_HOST_ADDRESS,"
                         "FD_HOST_DATACENTER ");
-    fd_buf_puts(&b, "sh -s -- ");
+    fd_buf_printf(&b, "sh -s # agents/%s.sh", call->script);
+    return fd_buf_steal(&b);
+}
+
+char *fd_agent_args(const fd_agent_call *call, const char *action, const char *run_id,
+                    const char *fault_id, int64_t ttl_us, const char *controller)
+{
+    fd_buf b;
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    fd_buf_puts(&b, "FD_CONTROLLER=");
+    fd_buf_shell_quote(&b, controller ? controller : "unknown");
+    fd_buf_puts(&b, "; set -- ");
     fd_buf_shell_quote(&b, action);
     fd_buf_puts(&b, " ");
     fd_buf_shell_quote(&b, run_id);
     fd_buf_puts(&b, " ");
     fd_buf_shell_quote(&b, fault_id);
-    fd_buf_printf(&b, " %lld", (long long)((ttl_us + 999999) / 1000000));
+    fd_buf_printf(&b, " %lld", (long long)fd_us_to_s_ceil(ttl_us));
     for (size_t i = 0; i < call->args.n; i++) {
         fd_buf_puts(&b, " ");
         fd_buf_shell_quote(&b, call->args.v[i]);
     }
-    fd_buf_printf(&b, " # agents/%s.sh", call->script);
     return fd_buf_steal(&b);
 }
 
-char *fd_agent_input(const fd_agent_call *call)
+char *fd_agent_input(const fd_agent_call *call, const char *action, const char *run_id,
+                     const char *fault_id, int64_t ttl_us, const char *controller)
 {
     const char *lib = fd_agent_text("lib");
     const char *fam = fd_agent_text(call->script);
-    return fd_asprintf("%s\n%s\n", lib ? lib : "", fam ? fam : "");
+    char *args = fd_agent_args(call, action, run_id, fault_id, ttl_us, controller);
+    char *in = fd_asprintf("%s\n%s\n%s\n", args, lib ? lib : "", fam ? fam : "");
+    free(args);
+    return in;
 }
 
 char *fd_agent_heal_command(const fd_host *h, const char *run_id)
@@ -181,7 +200,7 @@ char *fd_agent_heal_command(const fd_host *h, const char *run_id)
     char *inner = h->sudo ? fd_asprintf("sudo -n sh -c %s", qloop) : fd_strdup(loop);
     free(qloop);
     fd_buf b;
-    fd_buf_init(&b, SIZE_MAX / 2);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     fd_buf_puts(&b, "ssh ");
     if (h->port && h->port != 22)
         fd_buf_printf(&b, "-p %d ", h->port);

@@ -42,12 +42,27 @@ void fd_agent_build(const fd_fault *f, const char *fault_id, const fd_agent_ctx 
                     fd_agent_call *call);
 void fd_agent_call_free(fd_agent_call *call);
 
-/* The command line for an action (apply, revert, status) of a call, to be run with
- * the script text on stdin. Caller frees. */
+/* Exit statuses of an agent's apply (agents/lib.sh names them too). */
+enum fd_agent_exit {
+    FD_AGENT_APPLIED = 0,      /* applied and observed */
+    FD_AGENT_USAGE = 2,        /* bad arguments: nothing was touched */
+    FD_AGENT_NOT_APPLIED = 3,  /* could not apply; what was started was undone */
+    FD_AGENT_UNVERIFIED = 4,   /* applied, not observed: recorded, to be healed */
+    FD_AGENT_UNDO_FAILED = 5,  /* could not apply and the undo failed: recorded */
+};
+
+/* The command line for an action (apply or revert) of a call. An apply reads its
+ * arguments and the script from stdin (fd_agent_input). Caller frees. */
 char *fd_agent_command(const fd_agent_call *call, const fd_host *h, const char *action,
-                       const char *run_id, const char *fault_id, int64_t ttl_us);
-/* The stdin for a call: lib.sh then the family script. Caller frees. */
-char *fd_agent_input(const fd_agent_call *call);
+                       const char *run_id, const char *fault_id);
+/* The first line of an apply's stdin: `FD_CONTROLLER=..; set -- ACTION RUN FAULT TTL
+ * key=value...`, every word shell-quoted. Caller frees. */
+char *fd_agent_args(const fd_agent_call *call, const char *action, const char *run_id,
+                    const char *fault_id, int64_t ttl_us, const char *controller);
+/* The whole stdin of an apply: the arguments' line, lib.sh, then the family script.
+ * Caller frees. */
+char *fd_agent_input(const fd_agent_call *call, const char *action, const char *run_id,
+                     const char *fault_id, int64_t ttl_us, const char *controller);
 
 /* The by-hand command that reverts everything firedrill recorded for a run (or all
  * runs when run_id is NULL) on a host. Caller frees. */

@@ -41,9 +41,7 @@ int fd_cmd_exec(fd_cli *cli)
     char *run_id = fd_run_id_new(is_scenario ? s.name : "exec", fd_unix_now());
     if (sel->hosts.n || sel->role || sel->datacenter || sel->where) {
         sel->set = true;
-        fd_rng rng;
-        fd_rng_seed(&rng, cli->seed);
-        n = fd_selector_resolve(sel, &pool, run_id, &rng, hosts, NULL, NULL);
+        n = fd_selector_resolve(sel, &pool, run_id, cli->seed, hosts, NULL, NULL);
     } else {
         for (n = 0; n < s.inv.n; n++)
             hosts[n] = n;

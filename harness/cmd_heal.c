@@ -49,32 +49,47 @@ int fd_cmd_heal(fd_cli *cli)
             continue;
         }
         fd_exec_result *er = &res[i];
+        size_t host_healed = 0, host_failed = 0;
         if (er->error != FD_OK) {
-            printf("%s: FAILED: %s\n", h->name, er->error_msg);
-            failed++;
+            char *e = fd_printable(er->error_msg, 300);
+            printf("%s: FAILED: %s\n", h->name, e);
+            free(e);
+            host_failed++;
         } else {
-            size_t host_healed = 0;
-            for (char *line = strtok(er->out, "\n"); line; line = strtok(NULL, "\n")) {
-                if (fd_str_starts(line, "healed: ")) {
-                    printf("%s: healed %s\n", h->name, line + 8);
+            /* the agent's lines, shown through the printable filter (host output) */
+            for (const char *line = er->out; line && *line;) {
+                const char *nl = strchr(line, '\n');
+                size_t len = nl ? (size_t)(nl - line) : strlen(line);
+                char *one = fd_strndup(line, len);
+                if (fd_str_starts(one, "healed: ")) {
+                    char *p = fd_printable(one + 8, 300);
+                    printf("%s: healed %s\n", h->name, p);
+                    free(p);
                     host_healed++;
-                } else if (fd_str_starts(line, "failed: ")) {
+                } else if (fd_str_starts(one, "failed: ")) {
+                    char *p = fd_printable(one + 8, 400);
                     char *manual = fd_agent_heal_command(h, cli->run_id);
-                    printf("%s: FAILED to heal %s; by hand: %s\n", h->name, line + 8, manual);
+                    printf("%s: FAILED to heal %s; by hand: %s\n", h->name, p, manual);
                     free(manual);
-                    failed++;
+                    free(p);
+                    host_failed++;
                 }
+                free(one);
+                line = nl ? nl + 1 : NULL;
             }
-            if (host_healed == 0 && er->exit_status == 0)
+            if (er->exit_status != 0 && host_failed == 0) {
+                /* the agent did not run (no sudo, no sh) or died: said for this host */
+                char *e = fd_printable(er->err[0] ? er->err : er->out, 300);
+                printf("%s: FAILED: the heal agent exited %d: %s\n", h->name, er->exit_status, e);
+                free(e);
+                host_failed++;
+            } else if (host_healed == 0 && host_failed == 0) {
                 printf("%s: nothing recorded%s%s\n", h->name, cli->run_id ? " for run " : "",
                        cli->run_id ? cli->run_id : "");
-            healed += host_healed;
-            if (er->exit_status != 0 && failed == 0) {
-                printf("%s: FAILED: the heal agent exited %d: %s\n", h->name, er->exit_status,
-                       er->err);
-                failed++;
             }
         }
+        healed += host_healed;
+        failed += host_failed;
         fd_exec_result_free(er);
     }
     printf("%zu fault record%s healed, %zu failed, %zu host%s unreachable\n", healed,

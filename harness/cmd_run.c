@@ -37,8 +37,12 @@ int fd_cmd_run(fd_cli *cli)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    /* every way a controller is told to stop, a dropped terminal or SSH session (HUP)
+     * among them, stops the run and heals before exiting */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     fd_run r;
     rc = fd_run_execute(&r, &s, cli);

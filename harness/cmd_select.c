@@ -26,13 +26,11 @@ int fd_cmd_select(fd_cli *cli)
     fd_pool pool;
     fd_ssh_opts o = {.accept_new_host_keys = cli->accept_new_host_keys};
     fd_pool_init(&pool, &s.inv, &o);
-    fd_rng rng;
-    fd_rng_seed(&rng, cli->seed);
     size_t *out = fd_xcalloc(s.inv.n, sizeof *out);
     fd_where_result *det = NULL;
     size_t ndet = 0;
     char *run_id = fd_run_id_new(is_scenario ? s.name : "select", fd_unix_now());
-    size_t n = fd_selector_resolve(sel, &pool, run_id, &rng, out, &det, &ndet);
+    size_t n = fd_selector_resolve(sel, &pool, run_id, cli->seed, out, &det, &ndet);
     bool unreachable = false;
     for (size_t i = 0; i < ndet; i++) {
         const fd_host *h = &s.inv.hosts[det[i].host];

@@ -1,14 +1,16 @@
 /* history.c: the run's JSON-lines log. */
 #include "history.h"
+#include "subst.h"
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int fd_history_open(fd_history *h, const char *path, int64_t t0_us)
 {
     h->t0_us = t0_us;
     pthread_mutex_init(&h->lock, NULL);
-    h->f = fopen(path, "w");
+    h->f = fd_create_excl(path); /* a new file in a new run directory */
     return h->f ? 0 : -1;
 }
 
@@ -17,10 +19,33 @@ double fd_history_at(const fd_history *h, int64_t mono_us)
     return (double)(mono_us - h->t0_us) / 1e6;
 }
 
+void fd_json_redact(json_t *v, const fd_vars *vars)
+{
+    if (!v || !vars || vars->secret_values.n == 0)
+        return;
+    if (json_is_string(v)) {
+        char *red = fd_redact(vars, json_string_value(v));
+        if (strcmp(red, json_string_value(v)) != 0)
+            json_string_set(v, red);
+        free(red);
+    } else if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+            fd_json_redact(x, vars);
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+            fd_json_redact(x, vars);
+    }
+}
+
 /* Operations are flushed at most every 100 ms (a fast probe must not pay a write
  * system call per operation); events are flushed at once. */
 static void write_line(fd_history *h, json_t *obj, bool flush_now)
 {
+    fd_json_redact(obj, h->redact);
     char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(obj);
     if (!line)
@@ -55,6 +80,7 @@ void fd_history_event(fd_history *h, const char *name, json_t *fields)
         json_decref(fields);
     }
     if (h->echo_events) {
+        fd_json_redact(o, h->redact);
         char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
         if (line) {
             pthread_mutex_lock(&h->lock);

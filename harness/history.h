@@ -8,13 +8,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct fd_vars;
+
 typedef struct fd_history {
     FILE *f;
     pthread_mutex_t lock;
     int64_t t0_us;           /* monotonic time of the run's start */
     FILE *echo_events;       /* when set, events are also written there (--json) */
     int64_t last_flush_us;
+    const struct fd_vars *redact; /* when set, secrets in every string value become *** */
 } fd_history;
+
+struct fd_vars;
+/* Replaces every secret in the string values of v (recursively) with ***. */
+void fd_json_redact(json_t *v, const struct fd_vars *vars);
 
 int fd_history_open(fd_history *h, const char *path, int64_t t0_us);
 /* Seconds since the start for a monotonic time. */

@@ -78,15 +78,29 @@ fd_err fd_local_exec(const char *cmd, char *const *env, int64_t timeout_us,
     setpgid(pid, pid);
     struct pollfd pfd[2] = {{.fd = out[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN}};
     int open_fds = 2;
-    bool killed = false;
+    bool killed = false, reaped = false;
+    int status = 0;
+    int64_t reaped_at = 0;
+    /* Output is read until both pipes close, but never longer than a moment after the
+     * command itself has ended: a child it left behind in another session (setsid cmd
+     * &) may hold the pipes open for ever, and must not hold the run. */
     while (open_fds > 0) {
-        int64_t left = deadline - fd_mono_us();
-        if (!killed && (left <= 0 || (cancel && *cancel))) {
+        int64_t now = fd_mono_us(), left = deadline - now;
+        if (!killed && !reaped && (left <= 0 || (cancel && *cancel))) {
             kill(-pid, SIGKILL);
             killed = true;
             if (left <= 0)
                 r->timed_out = true;
         }
+        if (!reaped) {
+            pid_t w = waitpid(pid, &status, WNOHANG);
+            if (w == pid || (w < 0 && errno != EINTR)) {
+                reaped = true;
+                reaped_at = now;
+            }
+        }
+        if (reaped && (now - reaped_at > 200000 || (cancel && *cancel) || left <= 0))
+            break;
         int rc = poll(pfd, 2, 50);
         if (rc < 0 && errno != EINTR)
             break;
@@ -107,8 +121,10 @@ fd_err fd_local_exec(const char *cmd, char *const *env, int64_t timeout_us,
     for (int i = 0; i < 2; i++)
         if (pfd[i].fd >= 0)
             close(pfd[i].fd);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    /* what is left of the command's process group goes with it */
+    if (killed || r->timed_out)
+        kill(-pid, SIGKILL);
+    while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (r->timed_out) {
         r->error = FD_ERR_TIMEOUT;

@@ -3,16 +3,23 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 char *fd_run_id_new(const char *name, double unix_time)
 {
     time_t t = (time_t)unix_time;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char ts[32];
-    strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
-    return fd_asprintf("%s-%s", name, ts);
+    struct tm tm = {0};
+    char ts[32] = "00000000T000000Z";
+    if (gmtime_r(&t, &tm))
+        strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+    /* a random part: two runs of one scenario started in the same second get ids of
+     * their own (their fault records on the hosts and their run directories) */
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        rnd = (uint32_t)fd_mono_us() ^ ((uint32_t)getpid() << 16);
+    return fd_asprintf("%s-%s-%06x", name, ts, (unsigned)(rnd & 0xffffff));
 }
 
 size_t fd_resolve_static(const fd_selector *sel, size_t *out, void *arg)
@@ -25,7 +32,8 @@ size_t fd_resolve_static(const fd_selector *sel, size_t *out, void *arg)
     size_t n = fd_selector_match(sel, &r->s->inv, out);
     if (sel->where)
         return n; /* the where command narrows these at step time */
-    return fd_selector_pick(sel, out, n, r->rng);
+    fd_rng rng = fd_selector_rng(r->seed, sel);
+    return fd_selector_pick(sel, out, n, &rng);
 }
 
 static bool in_set(const size_t *set, size_t n, size_t v)
@@ -181,10 +189,10 @@ static void print_hosts(FILE *f, const fd_scenario *s, const size_t *idx, size_t
 }
 
 static void print_selector_line(FILE *f, const fd_scenario *s, const char *label,
-                                const fd_selector *sel, fd_rng *rng)
+                                const fd_selector *sel, uint64_t seed)
 {
     size_t *idx = fd_xcalloc(s->inv.n + 1, sizeof *idx);
-    fd_static_resolver r = {.s = s, .rng = rng};
+    fd_static_resolver r = {.s = s, .seed = seed};
     size_t n = fd_resolve_static(sel, idx, &r);
     char *d = fd_selector_describe(sel);
     fprintf(f, "    %s: %s -> ", label, d);
@@ -199,10 +207,10 @@ static void print_selector_line(FILE *f, const fd_scenario *s, const char *label
 
 static void print_host_command(FILE *f, const fd_scenario *s, const char *run_id,
                                const fd_selector *sel, const char *cmd, bool privileged,
-                               fd_rng *rng)
+                               uint64_t seed)
 {
     size_t *idx = fd_xcalloc(s->inv.n + 1, sizeof *idx);
-    fd_static_resolver r = {.s = s, .rng = rng};
+    fd_static_resolver r = {.s = s, .seed = seed};
     size_t n = fd_resolve_static(sel, idx, &r);
     for (size_t i = 0; i < n; i++) {
         char *c = fd_host_command(&s->inv.hosts[idx[i]], run_id, cmd, privileged);
@@ -226,18 +234,24 @@ static void print_expansion(FILE *f, const fd_scenario *s, const fd_step *st, co
         fprintf(f, "    %s:\n", label);
     for (size_t i = 0; i < e.n; i++) {
         const fd_host *h = &s->inv.hosts[e.t[i].host];
-        char *apply = fd_agent_command(&e.t[i].call, h, "apply", run_id, st->id, st->fault.ttl_us);
-        char *revert = fd_agent_command(&e.t[i].call, h, "revert", run_id, st->id, st->fault.ttl_us);
-        fprintf(f, "    %s%s apply:  %s\n", *label ? "  " : "", h->name, apply);
-        fprintf(f, "    %s%s revert: %s\n", *label ? "  " : "", h->name, revert);
+        char *apply = fd_agent_command(&e.t[i].call, h, "apply", run_id, st->id);
+        char *me = fd_controller_identity();
+        char *args = fd_agent_args(&e.t[i].call, "apply", run_id, st->id, st->fault.ttl_us, me);
+        free(me);
+        char *revert = fd_agent_command(&e.t[i].call, h, "revert", run_id, st->id);
+        const char *ind = *label ? "  " : "";
+        fprintf(f, "    %s%s apply:  %s\n", ind, h->name, apply);
+        fprintf(f, "    %s%s stdin:  %s\n", ind, h->name, args);
+        fprintf(f, "    %s%s revert: %s\n", ind, h->name, revert);
         free(apply);
+        free(args);
         free(revert);
     }
     fd_fault_expansion_free(&e);
 }
 
 static void print_fault(FILE *f, const fd_scenario *s, const fd_step *st, const char *run_id,
-                        fd_rng *rng)
+                        uint64_t seed)
 {
     const fd_fault *ft = &st->fault;
     char *dur = ft->duration_us ? fd_format_duration(ft->duration_us) : NULL;
@@ -247,18 +261,18 @@ static void print_fault(FILE *f, const fd_scenario *s, const fd_step *st, const 
     free(dur);
     free(ttl);
     if (ft->target.set)
-        print_selector_line(f, s, "target", &ft->target, rng);
+        print_selector_line(f, s, "target", &ft->target, seed);
     for (size_t g = 0; g < ft->ngroups; g++) {
         char label[32];
         snprintf(label, sizeof label, "group %zu", g + 1);
-        print_selector_line(f, s, label, &ft->groups[g], rng);
+        print_selector_line(f, s, label, &ft->groups[g], seed);
     }
     if (ft->from.set)
-        print_selector_line(f, s, "from", &ft->from, rng);
+        print_selector_line(f, s, "from", &ft->from, seed);
     if (ft->to.set)
-        print_selector_line(f, s, "to", &ft->to, rng);
+        print_selector_line(f, s, "to", &ft->to, seed);
     if (!ft->target.where) {
-        fd_static_resolver r = {.s = s, .rng = rng};
+        fd_static_resolver r = {.s = s, .seed = seed};
         print_expansion(f, s, st, run_id, &r, "");
         return;
     }
@@ -267,7 +281,7 @@ static void print_fault(FILE *f, const fd_scenario *s, const fd_step *st, const 
     size_t *cand = fd_xcalloc(s->inv.n + 1, sizeof *cand);
     size_t n = fd_selector_match(&ft->target, &s->inv, cand);
     for (size_t i = 0; i < n; i++) {
-        fd_static_resolver r = {.s = s, .rng = rng, .only_sel = &ft->target, .only_host = cand[i]};
+        fd_static_resolver r = {.s = s, .seed = seed, .only_sel = &ft->target, .only_host = cand[i]};
         char *label = fd_asprintf("if picked, %s", s->inv.hosts[cand[i]].name);
         print_expansion(f, s, st, run_id, &r, label);
         free(label);
@@ -275,10 +289,8 @@ static void print_fault(FILE *f, const fd_scenario *s, const fd_step *st, const 
     free(cand);
 }
 
-void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t seed)
+static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64_t seed)
 {
-    fd_rng rng;
-    fd_rng_seed(&rng, seed);
     fprintf(f, "plan for '%s' (%s): %zu hosts, %zu probes, %zu steps, seed %llu, run id %s\n",
             s->name, s->file, s->inv.n, s->nprobes, s->nsteps, (unsigned long long)seed, run_id);
     fprintf(f, "agent scripts are sent on stdin over the host's SSH session; nothing below "
@@ -304,7 +316,7 @@ void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t s
         fprintf(f, "step %zu [%s] %s\n", i + 1, st->id, fd_step_kind_names[st->kind]);
         switch (st->kind) {
         case FD_STEP_FAULT:
-            print_fault(f, s, st, run_id, &rng);
+            print_fault(f, s, st, run_id, seed);
             break;
         case FD_STEP_HEAL:
             fprintf(f, "  revert %s\n", strcmp(st->heal, "all") == 0
@@ -335,14 +347,14 @@ void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t s
                 fprintf(f, "    controller: sh -c %s\n", q);
                 free(q);
             } else {
-                print_selector_line(f, s, "target", &st->run.target, &rng);
-                print_host_command(f, s, run_id, &st->run.target, st->run.command, false, &rng);
+                print_selector_line(f, s, "target", &st->run.target, seed);
+                print_host_command(f, s, run_id, &st->run.target, st->run.command, false, seed);
             }
             break;
         }
         case FD_STEP_BACKUP:
-            print_selector_line(f, s, "target", &st->backup.target, &rng);
-            print_host_command(f, s, run_id, &st->backup.target, st->backup.command, true, &rng);
+            print_selector_line(f, s, "target", &st->backup.target, seed);
+            print_host_command(f, s, run_id, &st->backup.target, st->backup.command, true, seed);
             fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
             break;
         case FD_STEP_COPY:
@@ -351,9 +363,9 @@ void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t s
                     st->copy.from.host, st->copy.from.path, st->copy.to.host, st->copy.to.path);
             break;
         case FD_STEP_RESTORE:
-            print_selector_line(f, s, "target", &st->restore.target, &rng);
+            print_selector_line(f, s, "target", &st->restore.target, seed);
             print_host_command(f, s, run_id, &st->restore.target, st->restore.command, true,
-                               &rng);
+                               seed);
             break;
         case FD_STEP_VERIFY:
             fprintf(f, "  read back probe %s's writes acknowledged before backup %s\n",
@@ -368,4 +380,29 @@ void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t s
         fprintf(f, "check: %s %s %s %g\n", c->probe ? c->probe : c->step,
                 fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit);
     }
+}
+
+void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t seed)
+{
+    /* Scenario values reach a terminal here: every control character but the line
+     * ends is shown escaped, so no value can move the cursor or hide a line. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        return;
+    plan_write(m, s, run_id, seed);
+    fclose(m);
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        char *line = fd_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+        char *shown = fd_printable(line, SIZE_MAX);
+        fputs(shown, f);
+        if (nl)
+            fputc('\n', f);
+        free(shown);
+        free(line);
+        p = nl ? nl + 1 : NULL;
+    }
+    free(text);
 }

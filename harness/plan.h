@@ -33,11 +33,11 @@ bool fd_fault_expand(const fd_scenario *s, const fd_step *st, const char *run_id
 void fd_fault_expansion_free(fd_fault_expansion *e);
 
 /* The static resolver used by plan: `where` is not run (its candidates are kept),
- * picks are seeded by rng. When only_sel is set, that selector resolves to the single
+ * picks use the seed as a run does. When only_sel is set, that selector resolves to the single
  * host only_host (to show what a step does if `where` picks that host). */
 typedef struct fd_static_resolver {
     const fd_scenario *s;
-    fd_rng *rng;
+    uint64_t seed;           /* the run's seed: each selector picks with fd_selector_rng */
     const fd_selector *only_sel;
     size_t only_host;
 } fd_static_resolver;
@@ -46,7 +46,7 @@ size_t fd_resolve_static(const fd_selector *sel, size_t *out, void *arg);
 /* Prints the plan of a scenario: per step, the hosts and the exact commands. */
 void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t seed);
 
-/* "<name>-<UTC yyyymmddThhmmssZ>". Caller frees. */
+/* "<name>-<UTC yyyymmddThhmmssZ>-<6 random hex digits>". Caller frees. */
 char *fd_run_id_new(const char *name, double unix_time);
 
 #endif

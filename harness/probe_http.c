@@ -18,7 +18,7 @@ struct fd_probe_client {
 static char *fill(const char *tmpl, const char *value)
 {
     fd_buf b;
-    fd_buf_init(&b, SIZE_MAX / 2);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     for (const char *p = tmpl; *p;) {
         if (fd_str_starts(p, "${value}")) {
             fd_buf_puts(&b, value);

@@ -251,13 +251,15 @@ int fd_report_write_json(const fd_run *r)
         json_array_append_new(errors, jstr(r, r->errors.v[i]));
     json_object_set_new(root, "errors", errors);
 
+    /* every string, whatever field it is in, with the secrets redacted */
+    fd_json_redact(root, &r->s->vars);
     char *path = fd_asprintf("%s/report.json", r->dir);
-    char *tmp = fd_asprintf("%s.tmp", path);
-    int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    if (rc == 0)
-        rc = rename(tmp, path);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    char *err = NULL;
+    int rc = text && fd_write_file_replace(path, text, strlen(text), &err) ? 0 : -1;
+    free(err);
+    free(text);
     json_decref(root);
-    free(tmp);
     free(path);
     return rc;
 }

@@ -17,7 +17,7 @@
 volatile sig_atomic_t fd_run_signal = 0;
 
 #define HEAL_TIMEOUT_US 60000000
-#define APPLY_TIMEOUT_US 60000000
+#define APPLY_GRACE_US 30000000
 #define HEAL_ATTEMPTS 3
 
 static double now_s(const fd_run *r)
@@ -30,13 +30,17 @@ double fd_run_now_s(const fd_run *r)
     return now_s(r);
 }
 
-/* The formatted message with the scenario's secrets redacted. Caller frees. */
+/* The formatted message with the scenario's secrets redacted, and every control
+ * character escaped (it holds host output and scenario values, and goes to a
+ * terminal). Caller frees. */
 static char *redacted(const fd_run *r, const char *fmt, va_list ap)
 {
     char *msg = fd_vasprintf(fmt, ap);
     char *red = fd_redact(&r->s->vars, msg);
+    char *shown = fd_printable(red, SIZE_MAX);
     free(msg);
-    return red;
+    free(red);
+    return shown;
 }
 
 /* One line per event on stdout, secrets redacted. */
@@ -100,11 +104,12 @@ static void heal_host(size_t i, void *arg)
     fd_fault_host *fh = &j->f->hosts[i];
     if (!fh->needs_revert || fh->reverted)
         return;
-    fd_conn *c = &j->r->pool.conns[fh->host];
     free(fh->heal_error);
     fh->heal_error = NULL;
     for (int attempt = 1; attempt <= HEAL_ATTEMPTS; attempt++) {
-        if (fd_pool_ensure(&j->r->pool, fh->host) != FD_OK) {
+        /* the heal's own connection: never behind another command on this host */
+        fd_conn *c = fd_pool_ensure_heal(&j->r->pool, fh->host);
+        if (!c->connected) {
             free(fh->heal_error);
             fh->heal_error = fd_strdup(c->error ? c->error : "cannot reconnect");
         } else {
@@ -300,7 +305,7 @@ static size_t resolve_live(const fd_selector *sel, size_t *out, void *arg)
     live_resolver *lr = arg;
     fd_where_result *det = NULL;
     size_t ndet = 0;
-    size_t n = fd_selector_resolve(sel, &lr->r->pool, lr->r->run_id, &lr->r->rng, out, &det,
+    size_t n = fd_selector_resolve(sel, &lr->r->pool, lr->r->run_id, lr->r->seed, out, &det,
                                    &ndet);
     for (size_t i = 0; i < ndet; i++) {
         if (!det[i].ran && !lr->error)
@@ -354,10 +359,16 @@ static void apply_host(size_t i, void *arg)
     apply_job *j = arg;
     fd_fault_host *fh = &j->f->hosts[i];
     fd_conn *c = &j->r->pool.conns[fh->host];
-    char *input = fd_agent_input(&fh->call);
+    const fd_step *st = j->f->step;
+    /* the heal's own connection, so that a heal never waits behind a long command
+     * on this host's connection (a failure here leaves the heal to connect later) */
+    fd_pool_ensure_heal(&j->r->pool, fh->host);
+    char *input = fd_agent_input(&fh->call, "apply", j->r->run_id, st->id, st->fault.ttl_us,
+                                 j->r->controller);
     fh->needs_revert = true; /* from here on something may be in place */
     fd_exec_result er;
-    fd_conn_exec(c, fh->apply_cmd, input, APPLY_TIMEOUT_US, &er);
+    /* the agent ends what it runs at the fault's timeout; the controller waits longer */
+    fd_conn_exec(c, fh->apply_cmd, input, st->fault.timeout_us + APPLY_GRACE_US, &er);
     free(input);
     if (er.error != FD_OK) {
         fh->apply_exit = -1;
@@ -365,7 +376,7 @@ static void apply_host(size_t i, void *arg)
     } else {
         fh->apply_exit = er.exit_status;
         fh->apply_detail = agent_lines(er.out, er.err);
-        if (er.exit_status == 3 || er.exit_status == 2)
+        if (er.exit_status == FD_AGENT_NOT_APPLIED || er.exit_status == FD_AGENT_USAGE)
             fh->needs_revert = false; /* the agent undid what it started */
         if (er.exit_status != 0 && !fh->apply_detail[0]) {
             free(fh->apply_detail);
@@ -567,8 +578,8 @@ static bool apply_fault(fd_run *r, size_t index, const fd_step *st)
         fh->npeers = e.t[i].npeers;
         e.t[i].peers = NULL;
         fh->apply_exit = -1;
-        fh->apply_cmd = fd_agent_command(&fh->call, h, "apply", r->run_id, st->id, st->fault.ttl_us);
-        fh->revert_cmd = fd_agent_command(&fh->call, h, "revert", r->run_id, st->id, st->fault.ttl_us);
+        fh->apply_cmd = fd_agent_command(&fh->call, h, "apply", r->run_id, st->id);
+        fh->revert_cmd = fd_agent_command(&fh->call, h, "revert", r->run_id, st->id);
         if (!in_list(r->touched, r->ntouched, fh->host)) {
             r->touched = fd_xrealloc(r->touched, (r->ntouched + 1) * sizeof *r->touched);
             r->touched[r->ntouched++] = fh->host;
@@ -772,7 +783,7 @@ static void copy_scenario(fd_run *r)
         return;
     char *red = fd_redact(&r->s->vars, text);
     char *path = fd_asprintf("%s/scenario.yaml", r->dir);
-    FILE *f = fopen(path, "w");
+    FILE *f = fd_create_excl(path);
     if (f) {
         fputs(red, f);
         fclose(f);
@@ -1155,9 +1166,12 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
     r->started_unix = fd_unix_now();
     r->t0_us = fd_mono_us();
     r->run_id = fd_run_id_new(s->name, r->started_unix);
+    r->controller = fd_controller_identity();
     const char *base = cli->report_dir ? cli->report_dir : s->report_dir;
     r->dir = fd_asprintf("%s/%s", base, r->run_id);
-    if (!make_dirs(r->dir)) {
+    /* the reports folder may exist; the run directory is new, made by this run alone
+     * (mkdir fails on anything already there, a link included) */
+    if (!make_dirs(base) || mkdir(r->dir, 0755) != 0) {
         fprintf(stderr, "firedrill run: cannot create the run directory %s: %s\n", r->dir,
                 strerror(errno));
         r->exit_code = FD_EXIT_INFRA;
@@ -1171,8 +1185,8 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
         return r->exit_code;
     }
     free(hpath);
+    r->history.redact = &s->vars;
     copy_scenario(r);
-    fd_rng_seed(&r->rng, r->seed);
     if (cli->json)
         r->history.echo_events = stdout;
     r->tty = isatty(STDOUT_FILENO) && !cli->quiet && !cli->json;
@@ -1284,7 +1298,10 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
         ok = false;
     if (fd_run_signal && !r->aborted) {
         r->aborted = true;
-        r->abort_reason = fd_strdup(fd_run_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        r->abort_reason = fd_strdup(fd_run_signal == SIGTERM   ? "SIGTERM"
+                                    : fd_run_signal == SIGHUP  ? "SIGHUP"
+                                    : fd_run_signal == SIGQUIT ? "SIGQUIT"
+                                                               : "SIGINT");
         fd_run_log(r, "interrupted by %s", r->abort_reason);
         fd_history_event(&r->history, "abort", json_pack("{s:s}", "reason", r->abort_reason));
     }
@@ -1389,6 +1406,7 @@ void fd_run_free(fd_run *r)
     if (r->history.f)
         fd_history_close(&r->history);
     free(r->run_id);
+    free(r->controller);
     free(r->dir);
     pthread_mutex_destroy(&r->lock);
 }

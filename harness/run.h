@@ -96,12 +96,12 @@ typedef struct fd_run {
     const fd_scenario *s;
     const fd_cli *cli;
     char *run_id;
+    char *controller;            /* "user@host", for the hosts' logs */
     char *dir;                   /* the run directory */
     uint64_t seed;
     double started_unix;
     int64_t t0_us;
     fd_pool pool;
-    fd_rng rng;
     fd_history history;
     pthread_mutex_t lock;        /* faults, steps, errors, output */
     fd_active_fault **faults;

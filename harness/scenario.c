@@ -273,18 +273,30 @@ static bool read_signal(fd_yt *t, const fd_ynode *m, fd_fault *f)
         const char *name = v->str;
         if (fd_str_starts(name, "SIG"))
             name += 3;
-        if (name_index(signal_names, name) >= 0) {
+        int idx = name_index(signal_names, name);
+        int64_t num = 0;
+        bool numeric = fd_parse_uint(v->str, 64, &num) && num > 0;
+        /* STOP, TSTP, TTIN, TTOU (19-22 on Linux) stop a process: nothing at heal
+         * would undo that, and the pause fault is what does it with a heal */
+        if ((idx >= 0 && idx >= name_index(signal_names, "STOP")) ||
+            (numeric && num >= 19 && num <= 22)) {
+            fd_yt_err(t, v,
+                      "signal %s stops the process, and kill does not undo it at heal: use "
+                      "'fault: pause', which resumes it",
+                      v->str);
+            return false;
+        }
+        if (idx >= 0) {
             f->signal = fd_strdup(name);
             return true;
         }
-        int64_t num;
-        if (fd_parse_uint(v->str, 64, &num) && num > 0) {
+        if (numeric) {
             f->signal = fd_strdup(v->str);
             return true;
         }
     }
     char *q = fd_printable(v->kind == FD_Y_SCALAR ? v->str : "", 60);
-    fd_yt_err(t, v, "'signal' must be a signal name like KILL, TERM or STOP, or a number, got '%s'",
+    fd_yt_err(t, v, "'signal' must be a signal name like KILL, TERM or INT, or a number, got '%s'",
               q);
     free(q);
     return false;
@@ -293,23 +305,23 @@ static bool read_signal(fd_yt *t, const fd_ynode *m, fd_fault *f)
 /* Keys each fault type accepts beside fault, id, target, duration and ttl. */
 static const char *const *fault_keys(fd_fault_type type)
 {
-    static const char *const kill[] = {"fault", "id", "target", "duration", "ttl", "process",
+    static const char *const kill[] = {"fault", "id", "target", "duration", "ttl", "timeout", "process",
                                        "pidfile", "unit", "signal", "restart", NULL};
-    static const char *const pause[] = {"fault", "id", "target", "duration", "ttl", "process",
+    static const char *const pause[] = {"fault", "id", "target", "duration", "ttl", "timeout", "process",
                                         "pidfile", "unit", NULL};
-    static const char *const stop[] = {"fault", "id", "target", "duration", "ttl", "unit", "stop",
+    static const char *const stop[] = {"fault", "id", "target", "duration", "ttl", "timeout", "unit", "stop",
                                        "start", NULL};
-    static const char *const part[] = {"fault", "id",     "target", "duration", "ttl", "mode",
+    static const char *const part[] = {"fault", "id",     "target", "duration", "ttl", "timeout", "mode",
                                        "groups", "from", "to",     "clients", NULL};
-    static const char *const cutdc[] = {"fault", "id", "duration", "ttl", "datacenter", NULL};
-    static const char *const drop[] = {"fault", "id", "target", "duration", "ttl", "loss", "to",
+    static const char *const cutdc[] = {"fault", "id", "duration", "ttl", "timeout", "datacenter", NULL};
+    static const char *const drop[] = {"fault", "id", "target", "duration", "ttl", "timeout", "loss", "to",
                                        NULL};
-    static const char *const netem[] = {"fault",   "id",     "target",  "duration", "ttl",
+    static const char *const netem[] = {"fault",   "id",     "target",  "duration", "ttl", "timeout",
                                         "delay",   "jitter", "loss",    "duplicate", "corrupt",
                                         "reorder", "rate",   "device",  "to",       NULL};
-    static const char *const fill[] = {"fault", "id", "target", "duration", "ttl", "path", "size",
+    static const char *const fill[] = {"fault", "id", "target", "duration", "ttl", "timeout", "path", "size",
                                        NULL};
-    static const char *const cmd[] = {"fault", "id", "target", "duration", "ttl", "apply",
+    static const char *const cmd[] = {"fault", "id", "target", "duration", "ttl", "timeout", "apply",
                                       "revert", NULL};
     switch (type) {
     case FD_FAULT_KILL: return kill;
@@ -365,6 +377,10 @@ static void read_fault(loader *L, const fd_ynode *m, fd_step *st)
     fd_yt_duration(t, m, "ttl", false, what, &f->ttl_us);
     if (fd_ymap_get(m, "ttl") && f->ttl_us == 0)
         fd_yt_err(t, fd_ymap_get(m, "ttl"), "'ttl' must be longer than 0s");
+    f->timeout_us = FD_FAULT_TIMEOUT_DEFAULT_US;
+    if (fd_yt_duration(t, m, "timeout", false, what, &f->timeout_us) &&
+        (f->timeout_us < 1000000 || f->timeout_us > FD_FAULT_TIMEOUT_MAX_US))
+        fd_yt_err(t, fd_ymap_get(m, "timeout"), "'timeout' must be from 1s to 1h");
 
     bool needs_target = true;
     switch (f->type) {
@@ -1367,7 +1383,8 @@ static fd_err load_doc(fd_ydoc *doc, const fd_load_opts *o, fd_scenario *s, fd_d
     static const char *const top[] = {"version",  "name",         "description", "inventory",
                                       "vars",     "probes",       "steady_state", "timeline",
                                       "checks",   "safety",       "report",      NULL};
-    fd_yt_keys(t, root, "the scenario", top);
+    if (!fd_yt_file_keys(t, root, "the scenario", "a scenario", top))
+        return FD_ERR_INPUT;
 
     const fd_ynode *vn = fd_ymap_get(root, "version");
     if (!vn)

@@ -44,11 +44,15 @@ extern const char *const fd_fault_type_names[];
 
 typedef enum fd_partition_mode { FD_PART_ISOLATE, FD_PART_SPLIT, FD_PART_ONEWAY } fd_partition_mode;
 
+#define FD_FAULT_TIMEOUT_DEFAULT_US ((int64_t)60 * 1000000)
+#define FD_FAULT_TIMEOUT_MAX_US ((int64_t)3600 * 1000000)
+
 typedef struct fd_fault {
     fd_fault_type type;
     fd_selector target;
     int64_t duration_us;     /* 0: lasts until a heal step or the end of the run */
     int64_t ttl_us;          /* resolved: the fault's ttl, else safety.ttl */
+    int64_t timeout_us;      /* the apply's deadline on the host (default 60s) */
     /* kill, pause, stop_service */
     char *process, *pidfile, *unit, *signal, *restart;
     char *stop, *start;

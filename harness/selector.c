@@ -103,10 +103,19 @@ static void where_one(size_t i, void *arg)
     fd_exec_result_free(&er);
 }
 
+fd_rng fd_selector_rng(uint64_t seed, const fd_selector *sel)
+{
+    fd_rng r;
+    fd_rng_seed(&r, seed ^ (((uint64_t)(uint32_t)sel->line << 32) | (uint32_t)sel->col));
+    fd_rng_next(&r); /* mix the position in before the first draw */
+    return r;
+}
+
 size_t fd_selector_resolve(const fd_selector *sel, fd_pool *pool, const char *run_id,
-                           fd_rng *rng, size_t *out, fd_where_result **details,
+                           uint64_t seed, size_t *out, fd_where_result **details,
                            size_t *ndetails)
 {
+    fd_rng rng = fd_selector_rng(seed, sel);
     const fd_inventory *inv = pool->inv;
     size_t *cand = fd_xcalloc(inv->n ? inv->n : 1, sizeof *cand);
     size_t n = fd_selector_match(sel, inv, cand);
@@ -132,7 +141,7 @@ size_t fd_selector_resolve(const fd_selector *sel, fd_pool *pool, const char *ru
         }
         n = kept;
     }
-    n = fd_selector_pick(sel, cand, n, rng);
+    n = fd_selector_pick(sel, cand, n, &rng);
     memcpy(out, cand, n * sizeof *out);
     free(cand);
     return n;

@@ -369,9 +369,13 @@ void fd_pool_init(fd_pool *p, const fd_inventory *inv, const fd_ssh_opts *o)
     p->n = inv->n;
     p->opts = *o;
     p->conns = fd_xcalloc(inv->n ? inv->n : 1, sizeof *p->conns);
+    p->heal_conns = fd_xcalloc(inv->n ? inv->n : 1, sizeof *p->heal_conns);
     for (size_t i = 0; i < inv->n; i++) {
         pthread_mutex_init(&p->conns[i].lock, NULL);
         p->conns[i].host = &inv->hosts[i];
+        pthread_mutex_init(&p->heal_conns[i].lock, NULL);
+        pthread_mutex_init(&p->heal_conns[i].open_lock, NULL);
+        p->heal_conns[i].host = &inv->hosts[i];
     }
 }
 
@@ -434,6 +438,23 @@ void fd_pool_exec_each(fd_pool *p, const size_t *hosts, size_t n, char *const *c
     fd_fanout(n, 0, exec_each_one, &j);
 }
 
+fd_conn *fd_pool_ensure_heal(fd_pool *p, size_t host)
+{
+    fd_conn *c = &p->heal_conns[host];
+    /* the apply and the healer thread may both ask: one opens it */
+    pthread_mutex_lock(&c->open_lock);
+    if (!c->connected) {
+        if (c->session) {
+            ssh_disconnect(c->session);
+            ssh_free(c->session);
+            c->session = NULL;
+        }
+        fd_conn_open(c, &p->inv->hosts[host], &p->opts);
+    }
+    pthread_mutex_unlock(&c->open_lock);
+    return c;
+}
+
 fd_conn *fd_pool_conn(fd_pool *p, const char *host_name)
 {
     for (size_t i = 0; i < p->n; i++)
@@ -449,8 +470,12 @@ void fd_pool_free(fd_pool *p)
     for (size_t i = 0; i < p->n; i++) {
         fd_conn_close(&p->conns[i]);
         pthread_mutex_destroy(&p->conns[i].lock);
+        fd_conn_close(&p->heal_conns[i]);
+        pthread_mutex_destroy(&p->heal_conns[i].lock);
+        pthread_mutex_destroy(&p->heal_conns[i].open_lock);
     }
     free(p->conns);
+    free(p->heal_conns);
     memset(p, 0, sizeof *p);
 }
 
@@ -518,7 +543,7 @@ void fd_buf_host_vars(fd_buf *b, const fd_host *h)
 char *fd_host_command(const fd_host *h, const char *run_id, const char *cmd, bool privileged)
 {
     fd_buf b;
-    fd_buf_init(&b, SIZE_MAX / 2);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     /* Prefix assignments (as agent commands use) rather than `env`: one exec() less.
      * sudo resets the environment, so under sudo the variables go through `env`. */
     if (privileged && h->sudo)

@@ -36,6 +36,7 @@ typedef struct fd_conn {
     const fd_host *host;
     void *session;           /* ssh_session */
     pthread_mutex_t lock;
+    pthread_mutex_t open_lock;   /* heal connections: serialises (re)connecting */
     bool connected;
     fd_err status;           /* of the last connect */
     char *error;             /* why the last connect failed */
@@ -69,6 +70,7 @@ fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const cha
 typedef struct fd_pool {
     const fd_inventory *inv;
     fd_conn *conns;
+    fd_conn *heal_conns;     /* a second connection per host, only for heals */
     size_t n;
     fd_ssh_opts opts;
 } fd_pool;
@@ -80,6 +82,10 @@ size_t fd_pool_connect(fd_pool *p, const size_t *idx, size_t n);
 fd_conn *fd_pool_conn(fd_pool *p, const char *host_name);
 /* Connects to inventory host `host` unless it is connected already. */
 fd_err fd_pool_ensure(fd_pool *p, size_t host);
+/* The host's heal connection, connected unless it is already: heals run on it so
+ * that they never wait behind another command on the host's main connection. Check
+ * ->connected (->error says why not). */
+fd_conn *fd_pool_ensure_heal(fd_pool *p, size_t host);
 /* Runs cmds[i] on hosts[i] for i in [0, n) at once, connecting where needed, with
  * input (may be NULL) on stdin. ran[i] is false when the host could not be reached
  * (its connection's error says why); res[i] is filled when it ran (free each). */

@@ -35,6 +35,40 @@ void fd_vars_free(fd_vars *v)
     fd_strv_free(&v->secret_values);
 }
 
+static void push_secret_form(fd_vars *v, char *form)
+{
+    if (*form && !fd_strv_contains(&v->secret_values, form))
+        fd_strv_push(&v->secret_values, form);
+    free(form);
+}
+
+void fd_vars_add_secret(fd_vars *v, const char *value)
+{
+    if (!value || !*value)
+        return;
+    push_secret_form(v, fd_strdup(value));
+    /* the forms a value takes in what firedrill writes: inside shell quotes
+     * ('\'' for each '), escaped for a message, escaped inside a JSON string */
+    fd_buf b;
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    for (const char *p = value; *p; p++) {
+        if (*p == '\'')
+            fd_buf_puts(&b, "'\\''");
+        else
+            fd_buf_append(&b, p, 1);
+    }
+    push_secret_form(v, fd_buf_steal(&b));
+    push_secret_form(v, fd_printable(value, SIZE_MAX));
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    for (const char *p = value; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fd_buf_printf(&b, "\\%c", *p);
+        else
+            fd_buf_append(&b, p, 1);
+    }
+    push_secret_form(v, fd_buf_steal(&b));
+}
+
 static bool valid_name(const char *s, size_t n)
 {
     if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
@@ -70,6 +104,27 @@ char *fd_subst(fd_vars *vars, const char *s, bool *used_env, char **err)
             goto fail;
         }
         size_t n = (size_t)(end - start);
+        if (fd_str_starts(start, "q:")) {
+            /* ${q:name} and ${q:env:NAME}: the value shell-quoted, one word whatever it
+             * holds */
+            char *inner = fd_asprintf("${%.*s}", (int)(n - 2), start + 2);
+            bool env_used = false;
+            char *val = fd_subst(vars, inner, &env_used, err);
+            free(inner);
+            if (!val)
+                goto fail;
+            char *q = fd_shell_quote(val);
+            fd_buf_puts(&out, q);
+            if (env_used) {
+                fd_vars_add_secret(vars, q);
+                if (used_env)
+                    *used_env = true;
+            }
+            free(q);
+            free(val);
+            p = end + 1;
+            continue;
+        }
         if (fd_str_starts(start, "env:")) {
             const char *name = start + 4;
             const char *dflt = NULL;
@@ -96,8 +151,7 @@ char *fd_subst(fd_vars *vars, const char *s, bool *used_env, char **err)
             const char *val = getenv(nm);
             if (val) {
                 fd_buf_puts(&out, val);
-                if (*val && !fd_strv_contains(&vars->secret_values, val))
-                    fd_strv_push(&vars->secret_values, val);
+                fd_vars_add_secret(vars, val);
                 if (used_env)
                     *used_env = true;
             } else if (dflt) {
@@ -149,7 +203,7 @@ fail:
 char *fd_redact(const fd_vars *vars, const char *s)
 {
     fd_buf out;
-    fd_buf_init(&out, SIZE_MAX / 2);
+    fd_buf_init(&out, FD_BUF_UNCAPPED);
     for (const char *p = s; *p;) {
         size_t best = 0;
         for (size_t i = 0; i < vars->secret_values.n; i++) {

@@ -1,4 +1,5 @@
-/* subst.h: ${name}, ${env:NAME} and ${env:NAME:-default} substitution.
+/* subst.h: ${name}, ${env:NAME} and ${env:NAME:-default} substitution; ${q:name} and
+ * ${q:env:NAME} give the value shell-quoted, as one word whatever it holds.
  *
  * "$${" stands for a literal "${", so shell commands can still use ${VAR}.
  * "${value}" is reserved: it is kept as it is for the http probe's write templates.
@@ -25,6 +26,9 @@ void fd_vars_free(fd_vars *v);
  * says why. Environment values used are added to vars->secret_values. */
 char *fd_subst(fd_vars *vars, const char *s, bool *used_env, char **err);
 
+/* Records a secret: its raw form and the forms it takes in firedrill's output
+ * (shell-quoted, escaped for messages, escaped in JSON), each redacted. */
+void fd_vars_add_secret(fd_vars *v, const char *value);
 /* s with every secret value replaced by "***". Caller frees. */
 char *fd_redact(const fd_vars *vars, const char *s);
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,7 +195,7 @@ void fd_buf_shell_quote(fd_buf *b, const char *s)
 char *fd_shell_quote(const char *s)
 {
     fd_buf b;
-    fd_buf_init(&b, SIZE_MAX / 2);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     fd_buf_shell_quote(&b, s);
     return fd_buf_steal(&b);
 }
@@ -202,7 +203,7 @@ char *fd_shell_quote(const char *s)
 char *fd_printable(const char *s, size_t max)
 {
     fd_buf b;
-    fd_buf_init(&b, SIZE_MAX / 2);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     size_t shown = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (shown >= max) {
@@ -356,4 +357,69 @@ bool fd_str_eq(const char *a, const char *b)
 bool fd_str_starts(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int64_t fd_us_to_s_ceil(int64_t us)
+{
+    if (us <= 0)
+        return 0;
+    return us / 1000000 + (us % 1000000 != 0);
+}
+
+char *fd_controller_identity(void)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "unknown");
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    const char *user = NULL;
+    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
+        user = res->pw_name;
+    char *id = user ? fd_asprintf("%s@%s", user, host) : fd_asprintf("uid%u@%s", (unsigned)getuid(), host);
+    /* a name is data from the system: keep it to a printable, shell-neutral set */
+    for (char *c = id; *c; c++)
+        if (!(isalnum((unsigned char)*c) || strchr("@._-", *c)))
+            *c = '_';
+    return id;
+}
+
+FILE *fd_create_excl(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+bool fd_write_file_replace(const char *path, const char *data, size_t len, char **err)
+{
+    char *tmp = fd_asprintf("%s.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT|O_EXCL: a new file, never a link */
+    bool ok = fd >= 0;
+    if (ok) {
+        fchmod(fd, 0644);
+        size_t off = 0;
+        while (ok && off < len) {
+            ssize_t n = write(fd, data + off, len - off);
+            if (n < 0 && errno == EINTR)
+                continue;
+            ok = n > 0;
+            if (ok)
+                off += (size_t)n;
+        }
+        ok &= close(fd) == 0;
+        if (ok && rename(tmp, path) != 0)
+            ok = false;
+    }
+    if (!ok) {
+        *err = fd_asprintf("cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            unlink(tmp);
+    }
+    free(tmp);
+    return ok;
 }

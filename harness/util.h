@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Allocation that cannot return NULL: on exhaustion the process prints and aborts.
  * Callers free with free(). */
@@ -27,6 +28,9 @@ typedef struct fd_buf {
     size_t cap;
     bool truncated;
 } fd_buf;
+
+/* The cap of a buffer filled only from the controller's own data. */
+#define FD_BUF_UNCAPPED (SIZE_MAX / 2)
 
 void fd_buf_init(fd_buf *b, size_t cap);
 void fd_buf_append(fd_buf *b, const void *p, size_t n);
@@ -62,16 +66,30 @@ size_t fd_edit_distance(const char *a, const char *b, size_t limit);
 int64_t fd_mono_us(void);
 double fd_unix_now(void);
 void fd_sleep_us(int64_t us);
+/* Whole seconds, rounded up (a negative value gives 0). */
+int64_t fd_us_to_s_ceil(int64_t us);
 
 /* Reads a whole file of at most `max` bytes. Returns NULL and sets *err to a message
  * (caller frees) when it cannot, or when the file is larger than max. */
 char *fd_read_file(const char *path, size_t max, size_t *len, char **err);
+
+/* Creates a new file for writing: never one that exists, never through a symbolic
+ * link (O_EXCL|O_NOFOLLOW). NULL with errno set when it cannot. */
+FILE *fd_create_excl(const char *path);
+/* Writes a whole file by writing a new temporary file (created exclusively, in the
+ * same directory) and renaming it over path: a link planted at path or at any
+ * predictable temporary name is replaced, never followed. Returns false with *err
+ * (caller frees). */
+bool fd_write_file_replace(const char *path, const char *data, size_t len, char **err);
 
 /* "~/x" -> "$HOME/x"; a relative path is taken relative to base_dir (NULL: as is).
  * Caller frees. */
 char *fd_path_resolve(const char *path, const char *base_dir);
 /* The directory part of a path ("." when none). Caller frees. */
 char *fd_path_dir(const char *path);
+
+/* "user@host" of the controller, for the hosts' logs. Caller frees. */
+char *fd_controller_identity(void);
 
 bool fd_str_eq(const char *a, const char *b); /* NULL-safe */
 bool fd_str_starts(const char *s, const char *prefix);

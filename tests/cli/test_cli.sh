@@ -49,18 +49,20 @@ t_end
 t_begin "plan: exact commands, static selectors resolved, nothing touched"
 expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5
 grep -q "^step 7 \[iso\] fault" "$T_OUT" || t_fail "step 7 header"
-grep -q "db1 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" FD_HOST_NAME=db1 FD_HOST_ADDRESS=10.77.0.11 FD_HOST_DATACENTER=east sh -s -- apply every-fault-[0-9TZ]* iso 600 kind=partition peers=10.77.0.12,10.77.0.13 direction=both clients=cut # agents/net.sh" "$T_OUT" ||
+grep -q "db1 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" FD_HOST_NAME=db1 FD_HOST_ADDRESS=10.77.0.11 FD_HOST_DATACENTER=east sh -s # agents/net.sh" "$T_OUT" ||
     t_fail "isolate apply command"
-grep -q "db3 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" FD_HOST_NAME=db3 FD_HOST_ADDRESS=10.77.0.13 FD_HOST_DATACENTER=west sudo -n --preserve-env=FD_SSH_CONNECTION,FD_HOST_NAME,FD_HOST_ADDRESS,FD_HOST_DATACENTER sh -s -- apply" "$T_OUT" ||
+grep -q "db1 stdin:  FD_CONTROLLER=[A-Za-z0-9_.@-]*; set -- apply every-fault-[0-9TZ]*-[0-9a-f]* iso 600 kind=partition peers=10.77.0.12,10.77.0.13 direction=both clients=cut deadline=60$" "$T_OUT" ||
+    t_fail "isolate apply arguments"
+grep -q "db3 apply:  FD_SSH_CONNECTION=\"\$SSH_CONNECTION\" FD_HOST_NAME=db3 FD_HOST_ADDRESS=10.77.0.13 FD_HOST_DATACENTER=west sudo -n --preserve-env=FD_SSH_CONNECTION,FD_HOST_NAME,FD_HOST_ADDRESS,FD_HOST_DATACENTER sh -s # agents/" "$T_OUT" ||
     t_fail "sudo host apply command"
-grep -q "db2 apply: .* split .* peers=10.77.0.11 " "$T_OUT" || t_fail "split peers for db2"
-grep -q "db2 apply: .* dc .* peers=10.77.0.11 direction=both clients=cut" "$T_OUT" || t_fail "cut_datacenter for db2"
+grep -q "db2 stdin: .* split .* peers=10.77.0.11 " "$T_OUT" || t_fail "split peers for db2"
+grep -q "db2 stdin: .* dc .* peers=10.77.0.11 direction=both clients=cut" "$T_OUT" || t_fail "cut_datacenter for db2"
 grep -q "kind=drop loss=30% peers=10.77.0.13" "$T_OUT" || t_fail "drop with to"
 grep -q "delay=100ms jitter=10ms loss=1% duplicate=0.5% corrupt=0.1% reorder=25% rate=1mbit device=eth0 peers=10.77.0.12" "$T_OUT" || t_fail "netem args"
 grep -q "path=/var/lib percent=95" "$T_OUT" || t_fail "fill_disk percent"
 # same seed, same random picks
-$FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5 | grep -v "^plan for" | sed 's/every-fault-[0-9TZ]*/RUN/g' >"$T_DIR/a"
-$FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5 | grep -v "^plan for" | sed 's/every-fault-[0-9TZ]*/RUN/g' >"$T_DIR/b"
+$FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5 | grep -v "^plan for" | sed 's/every-fault-[0-9TZ]*-[0-9a-f]*/RUN/g' >"$T_DIR/a"
+$FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5 | grep -v "^plan for" | sed 's/every-fault-[0-9TZ]*-[0-9a-f]*/RUN/g' >"$T_DIR/b"
 cmp -s "$T_DIR/a" "$T_DIR/b" || t_fail "plan with the same seed differs"
 t_end
 
@@ -70,13 +72,13 @@ hosts:
   - { name: db1, address: 192.0.2.1, datacenter: east, roles: [redis] }
 EOI
 expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/anchors-and-escapes.yaml" --inventory "$T_DIR/inv.yaml" --var proc=valkey-server
-grep -q "db1 apply: .* process=valkey-server" "$T_OUT" || t_fail "--var not applied"
+grep -q "db1 stdin: .* process=valkey-server" "$T_OUT" || t_fail "--var not applied"
 grep -q "1 hosts" "$T_OUT" || t_fail "--inventory not applied"
 t_end
 
 t_begin "plan: host commands as sent, plain ones without sh -c, sudo for recovery steps"
 expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/dr-drill.yaml"
-grep -q "^    h2: FD_HOST_NAME=h2 FD_HOST_ADDRESS=10.77.0.12 FD_HOST_DATACENTER=dc-b FD_RUN_ID=dr-drill-[0-9TZ]* pg_isready$" "$T_OUT" ||
+grep -q "^    h2: FD_HOST_NAME=h2 FD_HOST_ADDRESS=10.77.0.12 FD_HOST_DATACENTER=dc-b FD_RUN_ID=dr-drill-[0-9TZ]*-[0-9a-f]* pg_isready$" "$T_OUT" ||
     t_fail "plain run command: $(grep 'pg_isready' "$T_OUT")"
 grep -q "^    controller: sh -c 'echo restored'$" "$T_OUT" || t_fail "controller command: $(grep controller: "$T_OUT")"
 cat >"$T_DIR/sudo-inv.yaml" <<EOI
@@ -107,6 +109,77 @@ grep -q "failover time 5.10 s: +3.00 s since the previous run, +3.10 s since the
     t_fail "trend line: $(grep -o 'failover time [^<]*' "$T_DIR/runs/index.html")"
 grep -q '<svg class="trend"' "$T_DIR/runs/index.html" || t_fail "no trend chart"
 [ "$(grep -o '<circle' "$T_DIR/runs/index.html" | wc -l)" = 3 ] || t_fail "one point per run"
+t_end
+
+t_begin "report: files are replaced, never written through a link planted in a run or reports folder"
+mkdir -p "$T_DIR/lr/run1"
+cp "$T_DIR/runs/a/report.json" "$T_DIR/lr/run1/report.json"
+echo "victim" >"$T_DIR/victim"
+for f in report.html report.md junit.xml report.html.tmp report.md.tmp junit.xml.tmp; do
+    ln -s "$T_DIR/victim" "$T_DIR/lr/run1/$f"
+done
+ln -s "$T_DIR/victim" "$T_DIR/lr/index.html"
+ln -s "$T_DIR/victim" "$T_DIR/lr/index.html.tmp"
+ln -sfn "$T_DIR/absent-target" "$T_DIR/lr/run1/report.json.tmp"
+expect_exit 0 $FD report "$T_DIR/lr/run1"
+expect_exit 0 $FD report --index "$T_DIR/lr"
+[ "$(cat "$T_DIR/victim")" = victim ] || t_fail "a link's target was overwritten"
+[ ! -e "$T_DIR/absent-target" ] || t_fail "a dangling link's target was created"
+[ -f "$T_DIR/lr/run1/report.html" ] && [ ! -L "$T_DIR/lr/run1/report.html" ] || t_fail "report.html not a new file"
+[ -f "$T_DIR/lr/index.html" ] && [ ! -L "$T_DIR/lr/index.html" ] || t_fail "index.html not a new file"
+# a run directory named like a URL scheme is linked as a relative path
+mkdir -p "$T_DIR/lr/javascript:alert(1)"
+cp "$T_DIR/runs/a/report.json" "$T_DIR/lr/javascript:alert(1)/report.json"
+expect_exit 0 $FD report --index "$T_DIR/lr"
+grep -q 'href="javascript:' "$T_DIR/lr/index.html" && t_fail "the index links a javascript: URL"
+grep -q 'href="./javascript%3Aalert%281%29/report.html"' "$T_DIR/lr/index.html" || t_fail "relative link"
+t_end
+
+t_begin "plan: scenario values with terminal escapes are shown escaped"
+cat >"$T_DIR/esc.yaml" <<EOS
+version: 1
+name: esc
+inventory:
+  hosts:
+    - { name: h1, address: 192.0.2.1, datacenter: dc-a }
+timeline:
+  - { fault: command, apply: "true \r\e[2Khidden", revert: "true", target: { hosts: [h1] } }
+EOS
+expect_exit 0 $FD plan "$T_DIR/esc.yaml"
+grep -q "$(printf '\033')" "$T_OUT" && t_fail "an escape sequence reached the output"
+grep -q "$(printf '\r')" "$T_OUT" && t_fail "a carriage return reached the output"
+grep -q 'true \\x0d\\x1b\[2Khidden' "$T_OUT" || t_fail "the value is not shown escaped: $(grep -a apply "$T_OUT")"
+t_end
+
+t_begin "plan: a selector's line and the commands name the same hosts, for every seed"
+cat >"$T_DIR/picks.yaml" <<EOS
+version: 1
+name: picks
+inventory:
+  hosts:
+    - { name: h1, address: 192.0.2.1, datacenter: dc-a, roles: [db] }
+    - { name: h2, address: 192.0.2.2, datacenter: dc-a, roles: [db] }
+    - { name: h3, address: 192.0.2.3, datacenter: dc-b, roles: [db] }
+    - { name: h4, address: 192.0.2.4, datacenter: dc-b, roles: [db] }
+timeline:
+  - { id: w, run: { command: "true", target: { role: db, where: "true", pick: random:1 } } }
+  - { id: a, fault: kill, process: x, target: { role: db, pick: random:2 } }
+  - { id: b, fault: kill, process: y, target: { role: db, pick: random:1 } }
+EOS
+seen=
+for seed in 1 2 3 4 5 6 7 8; do
+    $FD plan "$T_DIR/picks.yaml" --seed $seed >"$T_DIR/full"
+    grep -q "^    target: role=db, where .* -> h1, h2, h3, h4 (candidates; the where command picks" "$T_DIR/full" ||
+        t_fail "the where selector is not shown as its candidates"
+    for id in a b; do
+        want=$(awk -v id="$id" '$0 ~ "\\[" id "\\] fault" {on=1; next} /^step /{on=0} on && /^    target:/ {sub(/.*-> /, ""); gsub(/, /, " "); print}' "$T_DIR/full")
+        got=$(awk -v id="$id" '$0 ~ "\\[" id "\\] fault" {on=1; next} /^step /{on=0} on && / apply: / {print $1}' "$T_DIR/full" | tr '\n' ' ')
+        [ -n "$want" ] && [ "$want " = "$got" ] || t_fail "seed $seed step $id: selector says '$want', commands go to '$got'"
+        seen="$seen $want"
+    done
+done
+# the seeds do pick differently
+[ "$(tr ' ' '\n' <<<"$seen" | sort -u | grep -c .)" -ge 3 ] || t_fail "the picks never vary: $seen"
 t_end
 
 t_done

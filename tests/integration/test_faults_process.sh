@@ -148,7 +148,7 @@ safety: { ttl: 1m }
 EOF2
 fd_run_bg "$T_DIR/fill.yaml"
 wait_event fault_applied || t_fail "no fault_applied"
-f=$(ls /var/tmp/.firedrill-fill-*-f 2>/dev/null)
+f=$(ls -d /var/tmp/.firedrill-fill-*-f 2>/dev/null); [ -n "$f" ] && f=$f/fill
 [ -n "$f" ] && [ "$(stat -c %s "$f")" = 20971520 ] || t_fail "fill file missing or wrong size: $f"
 fd_run_wait
 [ "$RUN_RC" = 0 ] || t_fail "exit $RUN_RC"

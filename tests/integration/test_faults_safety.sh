@@ -137,7 +137,7 @@ timeline:
 safety: { ttl: 1m }
 EOF2
 expect_exit 5 $FD run "$T_DIR/badheal.yaml" --report-dir "$T_DIR/r-bh"
-grep -q "HEAL FAILED: fault 'sticky' (command) on host h2: revert exited 1: .*Revert it by hand: ssh root@10.77.0.12 'for f in /run/firedrill/bad-heal-[0-9TZ]*/\*.revert; do" "$T_ERR" ||
+grep -q "HEAL FAILED: fault 'sticky' (command) on host h2: revert exited 1: .*Revert it by hand: ssh root@10.77.0.12 'for f in /run/firedrill/bad-heal-[0-9TZ]*-[0-9a-f]*/\*.revert; do" "$T_ERR" ||
     t_fail "$(cat "$T_ERR")"
 grep -q '"verdict": "heal_failed"' "$T_DIR"/r-bh/*/report.json || t_fail "verdict"
 [ -e /tmp/fd-flag ] || t_fail "the flag should still be there"

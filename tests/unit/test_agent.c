@@ -79,14 +79,25 @@ static void test_kill_command(void **state)
     fd_agent_call c;
     fd_agent_build(&f, "k", &ctx, &c);
     assert_string_equal(c.script, "proc");
-    char *cmd = fd_agent_command(&c, &h, "apply", "r1", "k", 300000000);
+    /* the command line carries no argument: every value (a secret among them) goes on
+     * stdin, where `ps` on the host cannot show it */
+    char *cmd = fd_agent_command(&c, &h, "apply", "r1", "k");
     assert_string_equal(cmd, "FD_SSH_CONNECTION=\"$SSH_CONNECTION\" FD_HOST_NAME=h1 "
-                             "FD_HOST_ADDRESS=10.77.0.11 FD_HOST_DATACENTER=dc-a sh -s -- apply r1 k 300 "
-                             "kind=kill 'process=x'\\''; touch /tmp/fd-pwned; '\\''' signal=KILL "
+                             "FD_HOST_ADDRESS=10.77.0.11 FD_HOST_DATACENTER=dc-a sh -s "
                              "# agents/proc.sh");
     free(cmd);
+    char *args = fd_agent_args(&c, "apply", "r1", "k", 300000000, "ops@ctl");
+    assert_string_equal(args, "FD_CONTROLLER=ops@ctl; set -- apply r1 k 300 kind=kill "
+                              "'process=x'\\''; touch /tmp/fd-pwned; '\\''' signal=KILL "
+                              "deadline=0");
+    free(args);
+    char *in = fd_agent_input(&c, "apply", "r1", "k", 1500000, "ops@ctl");
+    assert_true(fd_str_starts(in, "FD_CONTROLLER=ops@ctl; set -- apply r1 k 2 kind=kill "));
+    assert_non_null(strstr(in, "\n# agents/lib.sh"));
+    assert_non_null(strstr(in, "\n# agents/proc.sh"));
+    free(in);
     h.sudo = true;
-    cmd = fd_agent_command(&c, &h, "revert", "r1", "k", 300000000);
+    cmd = fd_agent_command(&c, &h, "revert", "r1", "k");
     assert_string_equal(cmd, "sudo -n sh -c '[ ! -f /run/firedrill/r1/k.revert ] || sh "
                              "/run/firedrill/r1/k.revert'");
     free(cmd);
@@ -102,7 +113,8 @@ static void test_partition_and_netem_args(void **state)
     fd_agent_call c;
     fd_agent_build(&f, "cut", &ctx, &c);
     assert_string_equal(c.script, "net");
-    assert_int_equal(c.args.n, 4);
+    assert_int_equal(c.args.n, 5);
+    assert_string_equal(c.args.v[4], "deadline=0");
     assert_string_equal(c.args.v[1], "peers=10.77.0.12,10.77.0.13");
     assert_string_equal(c.args.v[2], "direction=both");
     assert_string_equal(c.args.v[3], "clients=cut");
@@ -113,9 +125,12 @@ static void test_partition_and_netem_args(void **state)
     fd_agent_build(&n, "slow", &ctx, &c);
     assert_string_equal(c.script, "tc");
     const char *want[] = {"delay=100ms", "jitter=10ms", "loss=1%", "reorder=25%", "rate=1mbit",
-                          "peers=10.77.0.12,10.77.0.13"};
-    assert_int_equal(c.args.n, 6);
-    for (size_t i = 0; i < 6; i++)
+                          "peers=10.77.0.12,10.77.0.13", "deadline=60"};
+    n.timeout_us = FD_FAULT_TIMEOUT_DEFAULT_US;
+    fd_agent_call_free(&c);
+    fd_agent_build(&n, "slow", &ctx, &c);
+    assert_int_equal(c.args.n, 7);
+    for (size_t i = 0; i < 7; i++)
         assert_string_equal(c.args.v[i], want[i]);
     fd_agent_call_free(&c);
 }
@@ -207,6 +222,22 @@ static void test_scripts_embedded(void **state)
     assert_null(fd_agent_text("nope"));
 }
 
+/* Two runs of one scenario started in the same second get ids of their own: their
+ * fault records on the hosts and their run directories never meet. */
+static void test_run_ids_unique(void **state)
+{
+    char *a = fd_run_id_new("drill", 1795446062.0), *b = fd_run_id_new("drill", 1795446062.0);
+    assert_true(fd_str_starts(a, "drill-20261123T150102Z-"));
+    assert_int_equal(strlen(a), strlen("drill-20261123T150102Z-") + 6);
+    assert_string_not_equal(a, b);
+    free(a);
+    free(b);
+    /* a time no calendar holds still gives an id */
+    char *c = fd_run_id_new("drill", 1e300);
+    assert_true(fd_str_starts(c, "drill-"));
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_host_command),
         cmocka_unit_test(test_plain_command),
         cmocka_unit_test(test_scripts_embedded),
+        cmocka_unit_test(test_run_ids_unique),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,6 +106,35 @@ static void test_random_is_seeded_and_distinct(void **state)
     (void)nc;
 }
 
+/* A selector's pick depends on the seed and on the selector alone, not on the picks
+ * made before it: `plan` (which does not run `where`) and `run` agree. */
+static void test_pick_independent_of_earlier_draws(void **state)
+{
+    fd_selector a = {.set = true, .role = "redis", .pick = FD_PICK_RANDOM, .pick_n = 2,
+                     .line = 10, .col = 5};
+    fd_selector b = {.set = true, .role = "redis", .pick = FD_PICK_RANDOM, .pick_n = 3,
+                     .line = 14, .col = 5};
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        size_t alone[9], after[9], tmp[9];
+        fd_rng rb = fd_selector_rng(seed, &b);
+        size_t nb = fd_selector_match(&b, &inv, alone);
+        nb = fd_selector_pick(&b, alone, nb, &rb);
+        /* a (any number of draws, as a `where` would make) picked first */
+        fd_rng ra = fd_selector_rng(seed, &a);
+        size_t na = fd_selector_match(&a, &inv, tmp);
+        fd_selector_pick(&a, tmp, na, &ra);
+        fd_selector_pick(&a, tmp, na, &ra);
+        fd_rng rb2 = fd_selector_rng(seed, &b);
+        size_t nb2 = fd_selector_match(&b, &inv, after);
+        nb2 = fd_selector_pick(&b, after, nb2, &rb2);
+        assert_int_equal(nb, nb2);
+        assert_memory_equal(alone, after, nb * sizeof *alone);
+    }
+    /* selectors at different places draw different streams */
+    fd_rng x = fd_selector_rng(7, &a), y = fd_selector_rng(7, &b);
+    assert_true(fd_rng_next(&x) != fd_rng_next(&y));
+}
+
 static void test_describe(void **state)
 {
     fd_selector s = {.set = true, .role = "redis", .where = "true", .pick = FD_PICK_ONE};
@@ -120,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_random_is_seeded_and_distinct),
+        cmocka_unit_test(test_pick_independent_of_earlier_draws),
         cmocka_unit_test(test_describe),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -34,6 +34,42 @@ static void test_vars_and_env(void **state)
     fd_vars_free(&v);
 }
 
+/* ${q:...}: one shell word whatever the value holds; secrets are redacted in every
+ * form firedrill writes them (raw, inside shell quotes, escaped, in JSON). */
+static void test_quoted_and_redacted_forms(void **state)
+{
+    fd_vars v = {0};
+    fd_vars_set(&v, "proc", "a b;c");
+    setenv("FD_TEST_QSECRET", "it's \"x\"\n", 1);
+    bool env = false;
+    char *err = NULL;
+    char *s = expand(&v, "kill ${q:proc}", &env, &err);
+    assert_non_null(s);
+    assert_string_equal(s, "kill 'a b;c'");
+    assert_false(env);
+    free(s);
+    s = expand(&v, "echo ${q:env:FD_TEST_QSECRET}", &env, &err);
+    assert_non_null(s);
+    assert_string_equal(s, "echo 'it'\\''s \"x\"\n'");
+    assert_true(env);
+    free(s);
+    s = expand(&v, "${q:env:FD_TEST_QUNSET:-d e}", &env, &err);
+    assert_string_equal(s, "'d e'");
+    free(s);
+    assert_null(expand(&v, "${q:nope}", &env, &err));
+    assert_non_null(strstr(err, "undefined variable 'nope'"));
+    free(err);
+    const char *forms[] = {"raw it's \"x\"\n.", "sh 'it'\\''s \"x\"\n'.",
+                           "msg it's \"x\"\\n.", "json it's \\\"x\\\"\n."};
+    const char *want[] = {"raw ***.", "sh ***.", "msg ***.", "json ***."};
+    for (size_t i = 0; i < 4; i++) {
+        char *r = fd_redact(&v, forms[i]);
+        assert_string_equal(r, want[i]);
+        free(r);
+    }
+    fd_vars_free(&v);
+}
+
 static void test_errors(void **state)
 {
     fd_vars v = {0};
@@ -73,6 +109,7 @@ static void test_var_from_env_is_secret(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quoted_and_redacted_forms),
         cmocka_unit_test(test_vars_and_env),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_var_from_env_is_secret),
