@@ -45,7 +45,7 @@ static void parse_check(const fd_exec_result *er, host_check *r)
         const char *nl = strchr(p, '\n');
         char *line = fd_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
         if (fd_str_starts(line, "tool="))
-            fd_strv_push(&r->tools, line + 5);
+            fd_strv_push_owned(&r->tools, fd_printable(line + 5, 40)); /* host output */
         else if (strcmp(line, "netem=yes") == 0)
             r->netem = true;
         else if (strcmp(line, "prio=yes") == 0)
@@ -127,7 +127,9 @@ int fd_cmd_check_hosts(fd_cli *cli)
         fd_conn *c = &pool.conns[i];
         printf("%s (%s, %s): ", h->name, h->address, h->datacenter ? h->datacenter : "no datacenter");
         if (!ran[i]) {
-            printf("FAILED: %s\n", c->error ? c->error : fd_err_str(c->status));
+            char *e = fd_printable(c->error ? c->error : fd_err_str(c->status), 400);
+            printf("FAILED: %s\n", e); /* may quote what the server sent */
+            free(e);
             continue;
         }
         if (!r->ok) {

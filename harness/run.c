@@ -647,6 +647,12 @@ static bool run_step_command(fd_run *r, const fd_step *st, char **detail)
         fd_exec_result er;
         fd_local_exec(st->run.command, env, st->run.timeout_us, &fd_run_signal, &er);
         free(env[0]);
+        if (fd_run_signal && !er.timed_out && er.error == FD_ERR_COMMAND) {
+            /* stopped because the run was interrupted: the interruption is the outcome */
+            *detail = fd_strdup("interrupted");
+            fd_exec_result_free(&er);
+            return true;
+        }
         bool ok = er.error == FD_OK && er.exit_status == st->run.expect_exit;
         if (!ok)
             *detail = er.error != FD_OK
@@ -1278,8 +1284,9 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_cli *cli)
             break;
         }
         rec->ended_s = now_s(r);
-        rec->status = step_ok ? (stopping(r) && st->kind == FD_STEP_WAIT ? "interrupted" : "ok")
-                              : "failed";
+        bool interrupted = stopping(r) && (st->kind == FD_STEP_WAIT ||
+                                           (detail && strcmp(detail, "interrupted") == 0));
+        rec->status = step_ok ? (interrupted ? "interrupted" : "ok") : "failed";
         rec->detail = detail ? fd_redact(&s->vars, detail) : NULL;
         free(detail);
         fd_history_event(&r->history, "step_ended",

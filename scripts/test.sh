@@ -30,7 +30,14 @@ valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=defini
     build/firedrill validate --inventory tests/scenarios/lab-inventory.yaml scenarios/*.yaml >/dev/null ||
     { echo "valgrind: validate failed on the shipped drills"; exit 1; }
 rm -f /tmp/fd-vg.$$
-echo "valgrind: no errors or leaks in the unit tests and in validate over the corpus"
+# the fuzz corpora, every input ever found, replayed under valgrind too
+for t in build/tests/replay_*; do
+    [ -x "$t" ] || continue
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+        "$t" "tests/fuzz/corpus/${t##*/replay_}" >/dev/null ||
+        { echo "valgrind found errors in $t over its corpus"; exit 1; }
+done
+echo "valgrind: no errors or leaks in the unit tests, the fuzz corpora and validate over the corpus"
 
 echo "== ASan+UBSan build"
 scripts/build.sh build-asan -DFD_SANITIZE=ON -DFD_INTEGRATION=OFF

@@ -107,9 +107,9 @@ t_end
 t_begin "plan of the shipped drill against the lab inventory"
 expect_exit 0 $FD plan "$SRC/scenarios/redis-sentinel-kill-primary.yaml" --seed 3
 grep -q "if picked, h1:" "$T_OUT" || t_fail "$(cat "$T_OUT")"
-grep -q "h1 apply: .* kill-primary 120 kind=kill process=redis-server signal=KILL 'restart=redis-server \*\*\*/hosts/\$FD_HOST_NAME/redis/redis.conf'" "$T_OUT" ||
-    grep -q "h1 apply: .* kill-primary 120 kind=kill process=redis-server signal=KILL 'restart=redis-server $FIREDRILL_LAB_DIR/hosts/\$FD_HOST_NAME/redis/redis.conf'" "$T_OUT" ||
-    t_fail "kill command: $(grep 'h1 apply' "$T_OUT")"
+grep -q "h1 stdin: .* kill-primary 120 kind=kill process=redis-server signal=KILL 'restart=redis-server \*\*\*/hosts/\$FD_HOST_NAME/redis/redis.conf' deadline=60" "$T_OUT" ||
+    grep -q "h1 stdin: .* kill-primary 120 kind=kill process=redis-server signal=KILL 'restart=redis-server $FIREDRILL_LAB_DIR/hosts/\$FD_HOST_NAME/redis/redis.conf' deadline=60" "$T_OUT" ||
+    t_fail "kill command: $(grep 'h1 stdin' "$T_OUT")"
 t_end
 
 t_done
