@@ -55,7 +55,8 @@ run=promise-race-$RANDOM
 agent_input "$run" f cmd "apply=sleep 4; touch /tmp/fd-late-2" "revert=rm -f /tmp/fd-late-2" deadline=30 |
     lab_ssh h1 sh -s >/dev/null 2>&1 &
 apid=$!
-for _ in $(seq 1 50); do lab_ssh h1 test -f "/run/firedrill/$run/f.applying" && break; sleep 0.1; done
+for _ in $(seq 1 50); do lab_ssh h1 test -f "/run/firedrill/$run/f.revert" && break; sleep 0.1; done
+sleep 0.5 # the apply is under way: recorded first, then run
 lab_ssh h1 sh "/run/firedrill/$run/f.revert" || t_fail "the revert failed"
 wait "$apid"
 sleep 5
@@ -292,6 +293,28 @@ EOF2
     grep -q "firedrill: applying fault lg of run $id from [^ ]*@" "$T_DIR/syslog" || t_fail "no apply line: $(cat "$T_DIR/syslog")"
     grep -q "firedrill: reverted fault lg of run $id (applied from [^ ]*@" "$T_DIR/syslog" || t_fail "no revert line"
 fi
+t_end
+
+t_begin "plan and run agree on the hosts every selector picks, for every seed"
+scenario picks <<'EOF2'
+timeline:
+  - { id: w, run: { command: "true", target: { role: redis, where: "true", pick: random:1 } } }
+  - { id: a, fault: command, apply: "true", revert: "true", target: { role: redis, pick: random:1 } }
+  - { id: b, fault: command, apply: "true", revert: "true", target: { role: redis, pick: random:2 } }
+EOF2
+for seed in 1 2 3 4 5; do
+    $FD plan "$T_DIR/picks.yaml" --seed $seed >"$T_DIR/plan"
+    for id in a b; do
+        planned=$(awk -v id="$id" '$0 ~ "\\[" id "\\] fault" {on=1; next} /^step /{on=0} on && /^    target:/ {sub(/.*-> /, ""); gsub(/, /, ","); print}' "$T_DIR/plan")
+        echo "$planned" >"$T_DIR/planned-$id"
+    done
+    expect_exit 0 $FD run "$T_DIR/picks.yaml" --seed $seed --report-dir "$T_DIR/r-picks-$seed"
+    for id in a b; do
+        ran=$(report_value "$T_DIR"/r-picks-$seed/*/ "','.join([f for f in r['faults'] if f['id'] == '$id'][0]['targets'])")
+        [ -n "$ran" ] && [ "$ran" = "$(cat "$T_DIR/planned-$id")" ] ||
+            t_fail "seed $seed, fault $id: plan showed '$(cat "$T_DIR/planned-$id")', run used '$ran'"
+    done
+done
 t_end
 
 rm -f /tmp/fdvictimA /tmp/fdvictimB
