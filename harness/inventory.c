@@ -48,17 +48,6 @@ static bool valid_host_name(const char *s)
     return true;
 }
 
-/* Datacenters and roles: the same safe set as host names (they reach host commands,
- * agents and their revert scripts). */
-static void check_word(fd_yt *t, const fd_ynode *n, const char *what, const char *s)
-{
-    if (s && !valid_host_name(s)) {
-        char *q = fd_printable(s, 60);
-        fd_yt_err(t, n, "%s '%s' must be 1 to 64 letters, digits, '-', '_' or '.'", what, q);
-        free(q);
-    }
-}
-
 /* An address: a host name, IPv4 or IPv6 (a zone after '%'), nothing a shell, nft or
  * ssh would read otherwise; never starting with '-'. */
 static bool valid_address(const char *s)
@@ -69,6 +58,22 @@ static bool valid_address(const char *s)
         if (!(isalnum((unsigned char)*p) || strchr("-_.:%", *p)))
             return false;
     return true;
+}
+
+#define WORD_RULE "must be 1 to 64 letters, digits, '-', '_' or '.'"
+#define ADDRESS_RULE                                                                            \
+    "must be a host name or an IP address (letters, digits, '-', '_', '.', ':', '%')"
+
+/* Names, datacenters, roles and addresses reach host commands, agents and their
+ * revert scripts: each must hold only its safe characters (valid says which). */
+static void check_word(fd_yt *t, const fd_ynode *n, const char *what, const char *s,
+                       bool (*valid)(const char *), const char *rule)
+{
+    if (s && !valid(s)) {
+        char *q = fd_printable(s, 60);
+        fd_yt_err(t, n, "%s '%s' %s", what, q, rule);
+        free(q);
+    }
 }
 
 bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
@@ -112,12 +117,8 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
             fd_yt_keys(t, h, "a host", host_keys);
             if (!fd_yt_str(t, h, "name", true, "a host", &host->name))
                 continue;
-            if (!valid_host_name(host->name)) {
-                char *q = fd_printable(host->name, 60);
-                fd_yt_err(t, fd_ymap_get(h, "name"),
-                          "host name '%s' must be 1 to 64 letters, digits, '-', '_' or '.'", q);
-                free(q);
-            }
+            check_word(t, fd_ymap_get(h, "name"), "host name", host->name, valid_host_name,
+                       WORD_RULE);
             for (size_t j = 0; j + 1 < inv->n; j++) {
                 if (fd_str_eq(inv->hosts[j].name, host->name)) {
                     fd_yt_err(t, fd_ymap_get(h, "name"),
@@ -126,23 +127,18 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
                 }
             }
             fd_yt_str(t, h, "address", false, "a host", &host->address);
-            if (host->address && !valid_address(host->address)) {
-                char *q = fd_printable(host->address, 60);
-                fd_yt_err(t, fd_ymap_get(h, "address"),
-                          "address '%s' must be a host name or an IP address (letters, digits, "
-                          "'-', '_', '.', ':', '%%')",
-                          q);
-                free(q);
-            }
+            check_word(t, fd_ymap_get(h, "address"), "address", host->address, valid_address,
+                       ADDRESS_RULE);
             if (!host->address)
                 host->address = fd_strdup(host->name);
             fd_yt_str(t, h, "datacenter", false, "a host", &host->datacenter);
-            check_word(t, fd_ymap_get(h, "datacenter"), "datacenter", host->datacenter);
+            check_word(t, fd_ymap_get(h, "datacenter"), "datacenter", host->datacenter,
+                       valid_host_name, WORD_RULE);
             fd_yt_strlist(t, h, "roles", false, "a host", &host->roles);
             const fd_ynode *rn = fd_ymap_get(h, "roles");
             for (size_t r = 0; r < host->roles.n; r++)
                 check_word(t, rn && rn->kind == FD_Y_SEQ && r < rn->n ? rn->items[r] : rn, "role",
-                           host->roles.v[r]);
+                           host->roles.v[r], valid_host_name, WORD_RULE);
             host_opts o = {.user = fd_strdup(defs.user),
                            .port = defs.port,
                            .identity = fd_strdup(defs.identity),

@@ -83,6 +83,15 @@ wait_event() {
     return 1
 }
 
+# wait_events EVENT N: waits (at most 5 s) until the run's history holds N such events.
+wait_events() {
+    for _ in $(seq 1 100); do
+        [ "$(grep -c "\"event\":\"$1\"" "$(run_dir)/history.jsonl" 2>/dev/null)" = "$2" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 # fd_run_wait: waits for the background run; its exit status is in RUN_RC.
 fd_run_wait() {
     wait "$RUN_PID"

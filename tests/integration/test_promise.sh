@@ -101,7 +101,7 @@ timeline:
   - wait: 3s
 EOF2
 fd_run_bg "$T_DIR/sleepkill.yaml"
-for _ in $(seq 1 100); do [ "$(grep -c '"event":"fault_applied"' "$(run_dir)/history.jsonl" 2>/dev/null)" = 2 ] && break; sleep 0.05; done
+wait_events fault_applied 2 || t_fail "not two faults applied"
 sleep 0.5
 wd=$(lab_ssh h1 pgrep -c -f '[f]d-watchdog')
 [ "$wd" = 2 ] || t_fail "watchdogs running after kill sleep: $wd, expected 2"
@@ -239,7 +239,7 @@ timeline:
   - wait: 3s
 EOF2
 fd_run_bg "$T_DIR/ids.yaml"
-for _ in $(seq 1 100); do [ "$(grep -c '"event":"fault_applied"' "$(run_dir)/history.jsonl" 2>/dev/null)" = 3 ] && break; sleep 0.05; done
+wait_events fault_applied 3 || t_fail "not three faults applied"
 [ "$(in_host h2 nft list tables | grep -c firedrill)" = 2 ] || t_fail "tables: $(in_host h2 nft list tables)"
 [ "$(stat -c %a /tmp/fd-umask-1 2>/dev/null)" = 644 ] || t_fail "mode $(stat -c %a /tmp/fd-umask-1 2>/dev/null)"
 fd_run_wait
