@@ -7,7 +7,7 @@
  * checks that each artifact copied to its host still has the backup's checksum, then
  * runs the user's command. verify reads the write probe's values back from the
  * restored service and gives lost_writes, rpo and rto. */
-#include "run.h"
+#include "dr.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -78,11 +78,11 @@ static bool one_host(fd_run *r, const fd_selector *sel, size_t *host, char **det
     return ok;
 }
 
-bool fd_dr_backup(fd_run *r, const fd_step *st, char **detail)
+fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **detail)
 {
     size_t host;
     if (!one_host(r, &st->backup.target, &host, detail))
-        return false;
+        return FD_OUTCOME_INFRA;
     fd_backup_record rec = {.step = st, .host = fd_strdup(r->s->inv.hosts[host].name)};
     rec.started_us = fd_mono_us();
     rec.started_s = fd_run_now_s(r);
@@ -93,7 +93,7 @@ bool fd_dr_backup(fd_run *r, const fd_step *st, char **detail)
         *detail = failure(&er, "the backup command");
         fd_exec_result_free(&er);
         free(rec.host);
-        return false;
+        return FD_OUTCOME_INFRA;
     }
     fd_exec_result_free(&er);
     char *err = NULL;
@@ -101,7 +101,7 @@ bool fd_dr_backup(fd_run *r, const fd_step *st, char **detail)
         *detail = fd_asprintf("the backup command succeeded but %s", err);
         free(err);
         free(rec.host);
-        return false;
+        return FD_OUTCOME_INFRA;
     }
     r->backups = fd_xrealloc(r->backups, (r->nbackups + 1) * sizeof *r->backups);
     r->backups[r->nbackups++] = rec;
@@ -111,7 +111,7 @@ bool fd_dr_backup(fd_run *r, const fd_step *st, char **detail)
                                "sha256", rec.sha256));
     *detail = fd_asprintf("%s:%s, %llu bytes, sha256 %.16s...", rec.host, st->backup.artifact,
                           (unsigned long long)rec.size, rec.sha256);
-    return true;
+    return FD_OUTCOME_NONE;
 }
 
 static size_t host_index(const fd_run *r, const char *name)
@@ -122,7 +122,7 @@ static size_t host_index(const fd_run *r, const char *name)
     return (size_t)-1;
 }
 
-bool fd_dr_copy(fd_run *r, const fd_step *st, char **detail)
+fd_run_result fd_dr_copy(fd_run *r, size_t index, const fd_step *st, char **detail)
 {
     size_t from = host_index(r, st->copy.from.host), to = host_index(r, st->copy.to.host);
     fd_copy_record rec = {.step = st, .started_s = fd_run_now_s(r)};
@@ -130,7 +130,7 @@ bool fd_dr_copy(fd_run *r, const fd_step *st, char **detail)
     char *src_sha = NULL, *err = NULL;
     if (!file_digest(r, from, st->copy.from.path, &src_size, &src_sha, &err)) {
         *detail = err;
-        return false;
+        return FD_OUTCOME_INFRA;
     }
     char hex[65];
     fd_err e = fd_sftp_copy(&r->pool.conns[from], st->copy.from.path, &r->pool.conns[to],
@@ -138,7 +138,7 @@ bool fd_dr_copy(fd_run *r, const fd_step *st, char **detail)
     if (e != FD_OK) {
         *detail = err;
         free(src_sha);
-        return false;
+        return FD_OUTCOME_INFRA;
     }
     uint64_t dst_size = 0;
     char *dst_sha = NULL;
@@ -166,7 +166,7 @@ bool fd_dr_copy(fd_run *r, const fd_step *st, char **detail)
     }
     free(src_sha);
     free(dst_sha);
-    return ok;
+    return ok ? FD_OUTCOME_NONE : FD_OUTCOME_INFRA;
 }
 
 /* The sha256 a copied artifact had when it was backed up, or NULL. */
@@ -178,11 +178,11 @@ static const char *backup_sha_of(const fd_run *r, const fd_copy_record *c)
     return NULL;
 }
 
-bool fd_dr_restore(fd_run *r, const fd_step *st, char **detail)
+fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **detail)
 {
     size_t host;
     if (!one_host(r, &st->restore.target, &host, detail))
-        return false;
+        return FD_OUTCOME_INFRA;
     r->last_restore_started_s = fd_run_now_s(r);
     /* an artifact that changed since it was copied (truncated, corrupted) must not
      * restore silently */
@@ -195,7 +195,7 @@ bool fd_dr_restore(fd_run *r, const fd_step *st, char **detail)
         if (!file_digest(r, host, c->step->copy.to.path, &size, &sha, &err)) {
             *detail = fd_asprintf("before restoring: %s", err);
             free(err);
-            return false;
+            return FD_OUTCOME_INFRA;
         }
         bool same = strcmp(sha, c->sha256) == 0;
         if (!same || !backup_sha_of(r, c)) {
@@ -206,7 +206,7 @@ bool fd_dr_restore(fd_run *r, const fd_step *st, char **detail)
                                   (unsigned long long)size, c->sha256,
                                   (unsigned long long)c->bytes);
             free(sha);
-            return false;
+            return FD_OUTCOME_INFRA;
         }
         free(sha);
     }
@@ -218,7 +218,7 @@ bool fd_dr_restore(fd_run *r, const fd_step *st, char **detail)
         *detail = fd_asprintf("restored on %s in %.2fs", r->s->inv.hosts[host].name,
                               (double)er.duration_us / 1e6);
     fd_exec_result_free(&er);
-    return ok;
+    return ok ? FD_OUTCOME_NONE : FD_OUTCOME_INFRA;
 }
 
 static const fd_backup_record *backup_of(const fd_run *r, const char *id)
@@ -255,7 +255,7 @@ static fd_probe restored_probe(const fd_probe *p, const char *read, fd_strv *own
     return q;
 }
 
-bool fd_dr_verify(fd_run *r, const fd_step *st, char **detail)
+fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **detail)
 {
     double started_s = fd_run_now_s(r);
     fd_verify_record rec = {.step = st, .lost_writes = -1, .rpo_s = NAN, .rto_s = NAN};
@@ -284,37 +284,15 @@ bool fd_dr_verify(fd_run *r, const fd_step *st, char **detail)
         goto record;
     }
     free(err);
-    /* which acknowledged writes were acknowledged before the backup point */
+    /* the writes acknowledged before the backup point that the restore misses */
     size_t nops = 0;
     fd_op *ops_copy = fd_probe_snapshot(pr, &nops);
-    uint64_t maxn = 0;
-    for (size_t i = 0; i < nops; i++)
-        if (ops_copy[i].n > maxn)
-            maxn = ops_copy[i].n;
-    uint8_t *found = fd_xcalloc((size_t)maxn + 1, 1);
-    for (size_t i = 0; i < values.n; i++) {
-        char *end = NULL;
-        unsigned long long k = strtoull(values.v[i], &end, 10);
-        if (end && *end == '\0' && k <= maxn)
-            found[k] = 1;
-    }
-    int64_t newest_found_end = 0;
-    for (size_t i = 0; i < nops; i++) {
-        const fd_op *o = &ops_copy[i];
-        if (o->outcome != FD_OUT_OK)
-            continue;
-        if (found[o->n] && o->end_us > newest_found_end)
-            newest_found_end = o->end_us;
-        if (o->end_us <= b->started_us) {
-            rec.acked_before_backup++;
-            if (!found[o->n])
-                rec.lost_writes = rec.lost_writes < 0 ? 1 : rec.lost_writes + 1;
-        }
-    }
-    if (rec.lost_writes < 0)
-        rec.lost_writes = 0;
+    fd_restore_loss loss;
+    fd_metrics_restore_loss(ops_copy, nops, &values, b->started_us, &loss);
+    rec.acked_before_backup = loss.acked;
+    rec.lost_writes = loss.lost;
+    int64_t newest_found_end = loss.newest_found_end_us;
     rec.found = (int64_t)values.n;
-    free(found);
     free(ops_copy);
     fd_strv_free(&values);
     /* the disaster point: the first fault applied after the backup, else this verify */
@@ -339,7 +317,7 @@ bool fd_dr_verify(fd_run *r, const fd_step *st, char **detail)
                           (long long)rec.lost_writes, (long long)rec.acked_before_backup,
                           st->verify.against, (long long)rec.found, rec.rpo_s, rec.rto_s);
     if (rec.lost_writes > 0)
-        r->checks_failed = true; /* a backup that loses acknowledged writes fails the drill */
+        fd_run_outcome(r, FD_OUTCOME_FINDING, NULL); /* lost acknowledged writes fail the drill */
     fd_history_event(&r->history, "verify",
                      json_pack("{s:s,s:s,s:I,s:I,s:I}", "step", st->id, "against",
                                st->verify.against, "lost_writes", (json_int_t)rec.lost_writes,
@@ -348,7 +326,7 @@ bool fd_dr_verify(fd_run *r, const fd_step *st, char **detail)
 record:
     r->verifies = fd_xrealloc(r->verifies, (r->nverifies + 1) * sizeof *r->verifies);
     r->verifies[r->nverifies++] = rec;
-    return rec.error == NULL && rec.lost_writes >= 0;
+    return rec.error == NULL && rec.lost_writes >= 0 ? FD_OUTCOME_NONE : FD_OUTCOME_INFRA;
 }
 
 void fd_dr_free(fd_run *r)

@@ -123,30 +123,42 @@ bool fd_metrics_all_ok(const fd_op *ops, size_t n, int64_t from_us, int64_t to_u
     return seen > 0;
 }
 
-void fd_metrics_data_loss(const fd_op *ops, size_t n, const fd_strv *read_values,
-                          fd_probe_metrics *m)
+/* The write probe's operations by number (status[k]: 0 never attempted, else its
+ * outcome + 1) and which of them the values read back hold (found[k]); a value is an
+ * operation's when it is exactly its decimal number ("+5", " 5" or "5x" are none).
+ * Returns how many values are no operation's (corrupt). Caller frees both arrays. */
+static int64_t mark_found(const fd_op *ops, size_t n, const fd_strv *values, uint64_t *maxn,
+                          uint8_t **status, uint8_t **found)
 {
-    /* status by operation number: 0 never attempted, else outcome + 1 */
-    uint64_t maxn = 0;
+    *maxn = 0;
     for (size_t i = 0; i < n; i++)
-        if (ops[i].n > maxn)
-            maxn = ops[i].n;
-    uint8_t *status = fd_xcalloc((size_t)maxn + 1, 1);
-    uint8_t *found = fd_xcalloc((size_t)maxn + 1, 1);
+        if (ops[i].n > *maxn)
+            *maxn = ops[i].n;
+    *status = fd_xcalloc((size_t)*maxn + 1, 1);
+    *found = fd_xcalloc((size_t)*maxn + 1, 1);
     for (size_t i = 0; i < n; i++)
-        status[ops[i].n] = (uint8_t)(ops[i].outcome + 1);
+        (*status)[ops[i].n] = (uint8_t)(ops[i].outcome + 1);
     int64_t corrupt = 0;
-    for (size_t i = 0; i < read_values->n; i++) {
-        const char *v = read_values->v[i];
+    for (size_t i = 0; i < values->n; i++) {
+        const char *v = values->v[i];
         char *end = NULL;
         unsigned long long k = strtoull(v, &end, 10);
         bool numeric = *v >= '0' && *v <= '9' && end && *end == '\0';
-        if (!numeric || k > maxn || status[k] == 0) {
+        if (!numeric || k > *maxn || (*status)[k] == 0) {
             corrupt++;
             continue;
         }
-        found[k] = 1;
+        (*found)[k] = 1;
     }
+    return corrupt;
+}
+
+void fd_metrics_data_loss(const fd_op *ops, size_t n, const fd_strv *read_values,
+                          fd_probe_metrics *m)
+{
+    uint64_t maxn;
+    uint8_t *status, *found;
+    int64_t corrupt = mark_found(ops, n, read_values, &maxn, &status, &found);
     int64_t lost = 0, phantom = 0;
     for (uint64_t k = 0; k <= maxn; k++) {
         if (status[k] == FD_OUT_OK + 1 && !found[k])
@@ -157,6 +169,28 @@ void fd_metrics_data_loss(const fd_op *ops, size_t n, const fd_strv *read_values
     m->lost_writes = lost;
     m->phantom_writes = phantom;
     m->corrupt_values = corrupt;
+    free(status);
+    free(found);
+}
+
+void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values,
+                             int64_t before_us, fd_restore_loss *out)
+{
+    uint64_t maxn;
+    uint8_t *status, *found;
+    mark_found(ops, n, values, &maxn, &status, &found);
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        const fd_op *o = &ops[i];
+        if (o->outcome != FD_OUT_OK)
+            continue;
+        if (found[o->n] && o->end_us > out->newest_found_end_us)
+            out->newest_found_end_us = o->end_us;
+        if (o->end_us <= before_us) {
+            out->acked++;
+            out->lost += !found[o->n];
+        }
+    }
     free(status);
     free(found);
 }

@@ -46,6 +46,17 @@ void fd_metrics_compute(const fd_op *ops, size_t n, int64_t from_us, int64_t to_
 void fd_metrics_data_loss(const fd_op *ops, size_t n, const fd_strv *read_values,
                           fd_probe_metrics *m);
 
+/* What a restore lost: of the ok writes acknowledged by before_us (the backup point),
+ * how many (acked) and how many of those the restored values miss (lost); and the end
+ * of the newest ok write the restore holds (0 when none), for the recovery point.
+ * Values are matched as fd_metrics_data_loss matches them. */
+typedef struct fd_restore_loss {
+    int64_t acked, lost;
+    int64_t newest_found_end_us;
+} fd_restore_loss;
+void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values,
+                             int64_t before_us, fd_restore_loss *out);
+
 /* The availability of operations that started in [from_us, to_us], or NAN. */
 double fd_metrics_availability(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us);
 

@@ -130,6 +130,14 @@ void fd_probe_stop(fd_probe_run *pr)
     pr->started = false;
 }
 
+double fd_probe_availability(fd_probe_run *pr, int64_t from, int64_t to)
+{
+    pthread_mutex_lock(&pr->lock);
+    double a = fd_metrics_availability(pr->ops, pr->nops, from, to);
+    pthread_mutex_unlock(&pr->lock);
+    return a;
+}
+
 fd_op *fd_probe_snapshot(fd_probe_run *pr, size_t *n)
 {
     pthread_mutex_lock(&pr->lock);

@@ -64,6 +64,8 @@ bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env
                     fd_history *h);
 /* Stops it and waits for the operation in flight to end. */
 void fd_probe_stop(fd_probe_run *pr);
+/* The share of ok operations that started in [from, to] (monotonic), or NAN. */
+double fd_probe_availability(fd_probe_run *pr, int64_t from, int64_t to);
 /* A copy of the operations so far (caller frees), for live checks. */
 fd_op *fd_probe_snapshot(fd_probe_run *pr, size_t *n);
 /* Reads back every value through a client, giving a service that is still settling

@@ -1,6 +1,9 @@
 /* report.c: report.json, the whole result of a run (the source of every other
  * format). Every string that may hold a secret is redacted on the way in. */
 #include "run.h"
+#include "dr.h"
+#include "notify.h"
+#include "render.h"
 
 #include <math.h>
 #include <openssl/evp.h>
@@ -125,7 +128,7 @@ int fd_report_write_json(const fd_run *r)
                                   "description", jstr(r, s->description)));
     free(sha);
     json_object_set_new(root, "run_id", jstr(r, r->run_id));
-    json_object_set_new(root, "seed", json_integer((json_int_t)r->seed));
+    json_object_set_new(root, "seed", json_integer((json_int_t)r->opts.seed));
     json_object_set_new(root, "started_at_unix", json_real(r->started_unix));
     json_object_set_new(root, "duration_s", jtime(r->duration_s));
     json_object_set_new(root, "verdict", json_string(r->verdict ? r->verdict : "error"));
@@ -262,4 +265,47 @@ int fd_report_write_json(const fd_run *r)
     json_decref(root);
     free(path);
     return rc;
+}
+
+/* The other formats, the index of the reports folder, and the webhook. None of them
+ * changes the verdict; a failure is said. */
+void fd_report_write_others(fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    unsigned formats = 0;
+    if (s->formats & FD_FORMAT_HTML)
+        formats |= FD_RENDER_HTML;
+    if (s->formats & FD_FORMAT_JUNIT)
+        formats |= FD_RENDER_JUNIT;
+    if (s->formats & FD_FORMAT_MARKDOWN)
+        formats |= FD_RENDER_MARKDOWN;
+    char *err = NULL;
+    if (!fd_render_run_dir(r->dir, formats, &err)) {
+        fprintf(stderr, "firedrill: writing the reports: %s\n", err);
+        free(err);
+        err = NULL;
+    }
+    const char *base = r->opts.report_dir ? r->opts.report_dir : s->report_dir;
+    if (!fd_render_index(base, &err)) {
+        fprintf(stderr, "firedrill: writing %s/index.html: %s\n", base, err);
+        free(err);
+        err = NULL;
+    }
+    if (s->webhook) {
+        char *path = fd_asprintf("%s/report.json", r->dir);
+        json_t *rep = json_load_file(path, 0, NULL);
+        free(path);
+        char *url_shown = fd_redact(&s->vars, s->webhook);
+        if (rep && fd_notify_webhook(s->webhook, rep, r->dir, &err)) {
+            fd_run_log(r, "notified %s", url_shown);
+        } else {
+            char *e = err ? fd_redact(&s->vars, err) : fd_strdup("no report to send");
+            fprintf(stderr, "firedrill: the webhook notification to %s failed: %s (the verdict stands)\n",
+                    url_shown, e);
+            free(e);
+        }
+        free(err);
+        free(url_shown);
+        json_decref(rep);
+    }
 }

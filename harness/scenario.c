@@ -15,6 +15,11 @@
 const char *const fd_fault_type_names[] = {"kill",   "pause", "stop_service", "partition",
                                            "cut_datacenter", "drop", "netem", "fill_disk",
                                            "command", NULL};
+
+bool fd_fault_cuts_network(fd_fault_type type)
+{
+    return type == FD_FAULT_PARTITION || type == FD_FAULT_CUT_DATACENTER;
+}
 const char *const fd_step_kind_names[] = {"fault", "heal",    "wait",    "wait_for", "run",
                                           "backup", "copy", "restore", "verify", NULL};
 const char *const fd_probe_type_names[] = {"tcp", "http", "redis", "postgres", "etcd",

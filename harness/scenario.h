@@ -41,6 +41,9 @@ typedef enum fd_fault_type {
     FD_FAULT_COUNT
 } fd_fault_type;
 extern const char *const fd_fault_type_names[];
+/* True for the faults that cut the network (partition, cut_datacenter): the run
+ * observes the cut from the hosts. */
+bool fd_fault_cuts_network(fd_fault_type type);
 
 typedef enum fd_partition_mode { FD_PART_ISOLATE, FD_PART_SPLIT, FD_PART_ONEWAY } fd_partition_mode;
 

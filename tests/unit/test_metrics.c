@@ -125,12 +125,38 @@ static void test_all_ok_window(void **state)
     free(ops);
 }
 
+/* A restore: of the ok writes acknowledged by the backup point, which are missing; the
+ * newest ok write the restore holds gives the recovery point. Values match as the
+ * probes' read-back does: " 3" and "+3" are no write's value. */
+static void test_restore_loss(void **state)
+{
+    size_t n;
+    fd_op *ops = pattern("ooofoooo", &n); /* writes 1..8, each ends 1 ms after its start */
+    fd_strv read = {0};
+    const char *restored[] = {"1", " 3", "+3", "5", "2"};
+    for (size_t i = 0; i < 5; i++)
+        fd_strv_push(&read, restored[i]);
+    fd_restore_loss loss;
+    /* backup point at 51 ms: writes 1-6 ended by then, 1, 2, 3, 5, 6 of them ok */
+    fd_metrics_restore_loss(ops, n, &read, 51000, &loss);
+    assert_int_equal(loss.acked, 5);
+    assert_int_equal(loss.lost, 2); /* 3 (only as " 3" and "+3") and 6 */
+    assert_int_equal(loss.newest_found_end_us, 41000); /* write 5 */
+    fd_strv_free(&read);
+    fd_metrics_restore_loss(ops, n, &read, 0, &loss);
+    assert_int_equal(loss.acked, 0);
+    assert_int_equal(loss.lost, 0);
+    assert_int_equal(loss.newest_found_end_us, 0);
+    free(ops);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outages),   cmocka_unit_test(test_edges),
         cmocka_unit_test(test_percentiles), cmocka_unit_test(test_data_loss),
         cmocka_unit_test(test_all_ok_window),
+        cmocka_unit_test(test_restore_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,41 @@
+/* dr.h: the disaster-recovery steps (backup, copy, restore, verify) and what they
+ * record for the report.
+ *
+ * Each step returns FD_OUTCOME_NONE when it did its work, else how its failure
+ * counts (steps.h), with *detail (caller frees) saying what was done or why not. */
+#ifndef FD_DR_H
+#define FD_DR_H
+
+#include "runstate.h"
+
+typedef struct fd_backup_record {
+    const fd_step *step;
+    char *host;
+    double started_s, ended_s;
+    int64_t started_us;          /* the backup point: writes acknowledged before it must restore */
+    uint64_t size;
+    char *sha256;
+} fd_backup_record;
+
+typedef struct fd_copy_record {
+    const fd_step *step;
+    double started_s, ended_s;
+    uint64_t bytes;
+    char *sha256;
+} fd_copy_record;
+
+typedef struct fd_verify_record {
+    const fd_step *step;
+    int64_t lost_writes;         /* -1: not measured */
+    int64_t acked_before_backup, found;
+    double rpo_s, rto_s;         /* NAN: not measured */
+    char *error;
+} fd_verify_record;
+
+fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **detail);
+fd_run_result fd_dr_copy(fd_run *r, size_t index, const fd_step *st, char **detail);
+fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **detail);
+fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **detail);
+void fd_dr_free(fd_run *r);
+
+#endif

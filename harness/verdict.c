@@ -1,0 +1,81 @@
+/* verdict.c: the checks, and the verdict and exit code a run's outcome gives. */
+#include "verdict.h"
+#include "dr.h"
+
+#include <math.h>
+
+static double metric_value(const fd_probe_metrics *m, fd_metric metric)
+{
+    switch (metric) {
+    case FD_METRIC_AVAILABILITY: return m->availability;
+    case FD_METRIC_FAILOVER_TIME: return m->failover_time_s;
+    case FD_METRIC_OUTAGES: return m->ops ? (double)m->noutages : NAN;
+    case FD_METRIC_LOST_WRITES: return m->lost_writes < 0 ? NAN : (double)m->lost_writes;
+    case FD_METRIC_PHANTOM_WRITES: return m->phantom_writes < 0 ? NAN : (double)m->phantom_writes;
+    case FD_METRIC_CORRUPT_VALUES: return m->corrupt_values < 0 ? NAN : (double)m->corrupt_values;
+    case FD_METRIC_LATENCY_P50: return m->latency_p50_ms / 1000.0;
+    case FD_METRIC_LATENCY_P99: return m->latency_p99_ms / 1000.0;
+    case FD_METRIC_LATENCY_MAX: return m->latency_max_ms / 1000.0;
+    default: return NAN;
+    }
+}
+
+void fd_verdict_checks(fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    if (!s->nchecks || fd_run_has(r, FD_OUTCOME_HEAL_FAILED))
+        return;
+    r->check_results = fd_xcalloc(s->nchecks, sizeof *r->check_results);
+    r->nchecks = s->nchecks;
+    for (size_t i = 0; i < s->nchecks; i++) {
+        const fd_check *c = &s->checks[i];
+        fd_check_result *cr = &r->check_results[i];
+        cr->check = c;
+        fd_probe_run *pr = c->probe ? fd_run_probe(r, c->probe) : NULL;
+        cr->value = pr ? metric_value(&pr->m, c->metric) : NAN;
+        for (size_t v = 0; c->step && v < r->nverifies; v++) {
+            const fd_verify_record *vr = &r->verifies[v];
+            if (!fd_str_eq(vr->step->id, c->step))
+                continue;
+            cr->value = c->metric == FD_METRIC_RPO   ? vr->rpo_s
+                        : c->metric == FD_METRIC_RTO ? vr->rto_s
+                        : vr->lost_writes < 0        ? NAN
+                                                     : (double)vr->lost_writes;
+        }
+        cr->pass = !isnan(cr->value) && (c->is_max ? cr->value <= c->limit : cr->value >= c->limit);
+        if (!cr->pass)
+            fd_run_outcome(r, FD_OUTCOME_FINDING, NULL);
+        fd_run_log(r, "check %s %s %s %g: %s%s", c->probe ? c->probe : c->step,
+                fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit,
+                cr->pass ? "pass" : "FAIL",
+                isnan(cr->value) ? " (not measured)" : "");
+    }
+}
+
+/* The other formats, the index of the reports folder, and the webhook. None of them
+ * changes the verdict; a failure is said. */
+
+void fd_verdict_decide(unsigned outcomes, int *exit_code, const char **verdict)
+{
+    /* the most serious outcome decides: a fault that may still be in place, then an
+     * infrastructure error, an abort, a finding */
+    static const struct {
+        unsigned bit;
+        int exit_code;
+        const char *verdict;
+    } order[] = {
+        {FD_OUTCOME_HEAL_FAILED, FD_EXIT_HEAL_FAILED, "heal_failed"},
+        {FD_OUTCOME_INFRA, FD_EXIT_INFRA, "error"},
+        {FD_OUTCOME_ABORTED, FD_EXIT_ABORTED, "aborted"},
+        {FD_OUTCOME_FINDING, FD_EXIT_FAIL, "fail"},
+    };
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+        if (outcomes & order[i].bit) {
+            *exit_code = order[i].exit_code;
+            *verdict = order[i].verdict;
+            return;
+        }
+    }
+    *exit_code = FD_EXIT_PASS;
+    *verdict = "pass";
+}
