@@ -65,7 +65,7 @@ static void *probe_main(void *arg)
     int64_t next = fd_mono_us();
     uint64_t n = 0;
     char value[32];
-    while (!pr->stop) {
+    while (!atomic_load(&pr->stop)) {
         int64_t now = fd_mono_us();
         if (now < next) {
             int64_t wait = next - now;
@@ -125,7 +125,7 @@ void fd_probe_stop(fd_probe_run *pr)
 {
     if (!pr->started)
         return;
-    pr->stop = true;
+    atomic_store(&pr->stop, true);
     pthread_join(pr->thread, NULL);
     pr->started = false;
 }
@@ -136,6 +136,14 @@ double fd_probe_availability(fd_probe_run *pr, int64_t from, int64_t to)
     double a = fd_metrics_availability(pr->ops, pr->nops, from, to);
     pthread_mutex_unlock(&pr->lock);
     return a;
+}
+
+char *fd_probe_last_error(fd_probe_run *pr)
+{
+    pthread_mutex_lock(&pr->lock);
+    char *e = fd_strdup(pr->last_error ? pr->last_error : "none");
+    pthread_mutex_unlock(&pr->lock);
+    return e;
 }
 
 fd_op *fd_probe_snapshot(fd_probe_run *pr, size_t *n)

@@ -15,6 +15,7 @@
 #include "ssh.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 typedef struct fd_probe_client fd_probe_client;
 
@@ -47,8 +48,8 @@ typedef struct fd_probe_run {
     fd_history *history;
     pthread_t thread;
     bool started;
-    volatile bool stop;
-    pthread_mutex_t lock;    /* ops, nops */
+    atomic_bool stop;        /* set by the main thread, read by the probe's */
+    pthread_mutex_t lock;    /* ops, nops, last_error while the probe runs */
     fd_op *ops;
     size_t nops, capops;
     uint64_t missed_slots;
@@ -66,6 +67,8 @@ bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env
 void fd_probe_stop(fd_probe_run *pr);
 /* The share of ok operations that started in [from, to] (monotonic), or NAN. */
 double fd_probe_availability(fd_probe_run *pr, int64_t from, int64_t to);
+/* A copy of the probe's last error while it runs (caller frees), or "none". */
+char *fd_probe_last_error(fd_probe_run *pr);
 /* A copy of the operations so far (caller frees), for live checks. */
 fd_op *fd_probe_snapshot(fd_probe_run *pr, size_t *n);
 /* Reads back every value through a client, giving a service that is still settling

@@ -125,11 +125,13 @@ static bool steady_state(fd_run *r)
             char measured[32] = "unmeasured";
             if (!isnan(a))
                 snprintf(measured, sizeof measured, "%.4f", a);
+            char *last = fd_probe_last_error(pr);
             char *why = fd_asprintf(
                 "steady state not met: probe %s availability %s, needs %s %g (last error: %s); "
                 "nothing was injected",
                 c->probe, measured, fd_cmp_op_str(c->availability.op), c->availability.value,
-                pr->last_error ? pr->last_error : "none");
+                last);
+            free(last);
             fd_run_outcome(r, FD_OUTCOME_ABORTED, why);
             fd_run_error(r, "%s", why);
             free(why);

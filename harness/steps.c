@@ -121,8 +121,10 @@ static fd_run_result wait_for_step(fd_run *r, size_t index, const fd_step *st, c
     }
     char *h = fd_format_duration(st->wait_for.healthy_for_us);
     char *t = fd_format_duration(st->wait_for.timeout_us);
+    char *last = fd_probe_last_error(pr);
     *detail = fd_asprintf("probe %s did not stay healthy for %s within %s (last error: %s)",
-                          pr->p->name, h, t, pr->last_error ? pr->last_error : "none");
+                          pr->p->name, h, t, last);
+    free(last);
     free(h);
     free(t);
     return FD_OUTCOME_FINDING;

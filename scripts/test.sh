@@ -43,6 +43,10 @@ echo "== ASan+UBSan build"
 scripts/build.sh build-asan -DFD_SANITIZE=ON -DFD_INTEGRATION=OFF
 (cd build-asan && ctest -L 'unit|cli' --output-on-failure)
 
+echo "== ThreadSanitizer build: the unit tests, and a lab drill (test_threads)"
+scripts/build.sh build-tsan -DFD_SANITIZE=thread -DFD_INTEGRATION=OFF
+(cd build-tsan && TSAN_OPTIONS="halt_on_error=1" ctest -L unit --output-on-failure)
+
 echo "== lab integration tests (real sshd, Redis, Sentinel, PostgreSQL, etcd)"
 trap 'tests/lab/lab down >/dev/null 2>&1 || true' EXIT
-(cd build && ctest -L integration --output-on-failure)
+(cd build && FIREDRILL_TSAN=$PWD/../build-tsan/firedrill ctest -L integration --output-on-failure)
