@@ -60,24 +60,25 @@ int main(int argc, char **argv)
     fclose(h);
     json_t *outages = json_array();
     for (size_t i = 0; i < m.noutages; i++)
-        json_array_append_new(outages, json_pack("{s:f,s:f,s:f,s:b}", "start_s",
-                                                 (double)m.outages[i].start_us / 1e6, "end_s",
-                                                 (double)m.outages[i].end_us / 1e6, "duration_s",
-                                                 (double)(m.outages[i].end_us - m.outages[i].start_us) / 1e6,
-                                                 "ended", m.outages[i].ended));
+        json_array_append_new(
+            outages, json_pack("{s:f,s:f,s:f,s:b}", "start_s", (double)m.outages[i].start_us / 1e6,
+                               "end_s", (double)m.outages[i].end_us / 1e6, "duration_s",
+                               (double)(m.outages[i].end_us - m.outages[i].start_us) / 1e6, "ended",
+                               m.outages[i].ended));
     json_t *r = json_pack(
-        "{s:s,s:{s:s},s:s,s:i,s:f,s:f,s:s,s:i,s:[],s:[],s:[{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:o,"
+        "{s:s,s:{s:s},s:s,s:i,s:f,s:f,s:s,s:i,s:[],s:[],s:[{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:"
+        "o,"
         "s:I,s:I,s:I,s:{s:f,s:f,s:f},s:f,s:i}],s:[],s:[],s:[]}",
-        "format", "firedrill-report/1", "scenario", "name", "history-scale", "run_id", "history-scale",
-        "seed", 1, "started_at_unix", 1795446062.0, "duration_s", duration, "verdict", "pass",
-        "exit_code", 0, "hosts", "faults", "probes", "name", "writes", "type", "redis", "mode",
-        "write", "ops", (json_int_t)m.ops, "ok", (json_int_t)m.ok, "fail", (json_int_t)m.fail,
-        "unknown", (json_int_t)m.unknown, "availability", m.availability, "failover_time_s",
-        m.failover_time_s, "outages", outages, "lost_writes", (json_int_t)m.lost_writes,
-        "phantom_writes", (json_int_t)m.phantom_writes, "corrupt_values",
+        "format", "firedrill-report/1", "scenario", "name", "history-scale", "run_id",
+        "history-scale", "seed", 1, "started_at_unix", 1795446062.0, "duration_s", duration,
+        "verdict", "pass", "exit_code", 0, "hosts", "faults", "probes", "name", "writes", "type",
+        "redis", "mode", "write", "ops", (json_int_t)m.ops, "ok", (json_int_t)m.ok, "fail",
+        (json_int_t)m.fail, "unknown", (json_int_t)m.unknown, "availability", m.availability,
+        "failover_time_s", m.failover_time_s, "outages", outages, "lost_writes",
+        (json_int_t)m.lost_writes, "phantom_writes", (json_int_t)m.phantom_writes, "corrupt_values",
         (json_int_t)m.corrupt_values, "latency_ms", "p50", m.latency_p50_ms, "p99",
-        m.latency_p99_ms, "max", m.latency_max_ms, "interval_s", 0.001, "missed_slots", 0,
-        "steps", "checks", "errors");
+        m.latency_p99_ms, "max", m.latency_max_ms, "interval_s", 0.001, "missed_slots", 0, "steps",
+        "checks", "errors");
     char *rpath = fd_asprintf("%s/report.json", dir);
     json_dump_file(r, rpath, JSON_INDENT(2));
     json_decref(r);

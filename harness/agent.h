@@ -12,7 +12,7 @@
 #include "util.h"
 
 typedef struct fd_agent_script {
-    const char *name;        /* file name without .sh */
+    const char *name; /* file name without .sh */
     const char *text;
 } fd_agent_script;
 
@@ -24,17 +24,17 @@ const char *fd_agent_text(const char *name);
 typedef struct fd_agent_ctx {
     const char *run_id;
     const fd_inventory *inv;
-    const fd_host *host;          /* the host the command runs on */
-    const char *const *peers;     /* addresses the fault cuts this host from */
+    const fd_host *host;      /* the host the command runs on */
+    const char *const *peers; /* addresses the fault cuts this host from */
     size_t npeers;
-    bool clients_cut;             /* also cut the controller (its SSH port stays open) */
-    bool oneway_out;              /* oneway: drop only traffic this host sends to peers */
-    bool oneway_in;               /* oneway: drop only traffic this host receives from peers */
+    bool clients_cut; /* also cut the controller (its SSH port stays open) */
+    bool oneway_out;  /* oneway: drop only traffic this host sends to peers */
+    bool oneway_in;   /* oneway: drop only traffic this host receives from peers */
 } fd_agent_ctx;
 
 typedef struct fd_agent_call {
-    const char *script;           /* agent family: proc, net, tc, disk, cmd */
-    fd_strv args;                 /* key=value arguments after ACTION RUN FAULT TTL */
+    const char *script; /* agent family: proc, net, tc, disk, cmd */
+    fd_strv args;       /* key=value arguments after ACTION RUN FAULT TTL */
 } fd_agent_call;
 
 /* Builds the call that applies `f` (a step with id fault_id) on ctx->host. */
@@ -44,11 +44,11 @@ void fd_agent_call_free(fd_agent_call *call);
 
 /* Exit statuses of an agent's apply (agents/lib.sh names them too). */
 enum fd_agent_exit {
-    FD_AGENT_APPLIED = 0,      /* applied and observed */
-    FD_AGENT_USAGE = 2,        /* bad arguments: nothing was touched */
-    FD_AGENT_NOT_APPLIED = 3,  /* could not apply; what was started was undone */
-    FD_AGENT_UNVERIFIED = 4,   /* applied, not observed: recorded, to be healed */
-    FD_AGENT_UNDO_FAILED = 5,  /* could not apply and the undo failed: recorded */
+    FD_AGENT_APPLIED = 0,     /* applied and observed */
+    FD_AGENT_USAGE = 2,       /* bad arguments: nothing was touched */
+    FD_AGENT_NOT_APPLIED = 3, /* could not apply; what was started was undone */
+    FD_AGENT_UNVERIFIED = 4,  /* applied, not observed: recorded, to be healed */
+    FD_AGENT_UNDO_FAILED = 5, /* could not apply and the undo failed: recorded */
 };
 
 /* The command line for an action (apply or revert) of a call. An apply reads its

@@ -39,8 +39,8 @@ typedef struct fd_cli {
     int repeat;
     const char *run_id;
     const char *format;
-    fd_selector select;      /* for `select` */
-    char **args;             /* positional arguments */
+    fd_selector select; /* for `select` */
+    char **args;        /* positional arguments */
     int nargs;
 } fd_cli;
 
@@ -49,7 +49,7 @@ typedef struct fd_command {
     const char *usage;
     const char *summary;
     unsigned opts;
-    int min_args, max_args;  /* max -1: any */
+    int min_args, max_args; /* max -1: any */
     int (*exec)(fd_cli *cli);
 } fd_command;
 

@@ -76,11 +76,18 @@ static needs scenario_needs(const fd_scenario *s, bool is_scenario)
         switch (s->steps[i].fault.type) {
         case FD_FAULT_PARTITION:
         case FD_FAULT_CUT_DATACENTER:
-        case FD_FAULT_DROP: n.firewall = true; break;
-        case FD_FAULT_NETEM: n.netem = true; break;
+        case FD_FAULT_DROP:
+            n.firewall = true;
+            break;
+        case FD_FAULT_NETEM:
+            n.netem = true;
+            break;
         case FD_FAULT_KILL:
-        case FD_FAULT_PAUSE: n.proc = true; break;
-        default: break;
+        case FD_FAULT_PAUSE:
+            n.proc = true;
+            break;
+        default:
+            break;
         }
     }
     return n;
@@ -125,7 +132,8 @@ int fd_cmd_check_hosts(fd_cli *cli)
         host_check *r = &res[i];
         const fd_host *h = &s.inv.hosts[i];
         fd_conn *c = &pool.conns[i];
-        printf("%s (%s, %s): ", h->name, h->address, h->datacenter ? h->datacenter : "no datacenter");
+        printf("%s (%s, %s): ", h->name, h->address,
+               h->datacenter ? h->datacenter : "no datacenter");
         if (!ran[i]) {
             char *e = fd_printable(c->error ? c->error : fd_err_str(c->status), 400);
             printf("FAILED: %s\n", e); /* may quote what the server sent */

@@ -64,7 +64,8 @@ int fd_cmd_exec(fd_cli *cli)
     for (size_t i = 0; i < n; i++) {
         const fd_host *h = &s.inv.hosts[hosts[i]];
         if (!ran[i]) {
-            printf("%s: UNREACHABLE: %s\n", h->name, pool.conns[hosts[i]].error ? pool.conns[hosts[i]].error : "?");
+            printf("%s: UNREACHABLE: %s\n", h->name,
+                   pool.conns[hosts[i]].error ? pool.conns[hosts[i]].error : "?");
             unreachable++;
             continue;
         }
@@ -89,7 +90,8 @@ int fd_cmd_exec(fd_cli *cli)
                 p = nl ? nl + 1 : NULL;
             }
         }
-        printf("%s: exit %d%s\n", h->name, er->exit_status, er->signal ? " (killed by a signal)" : "");
+        printf("%s: exit %d%s\n", h->name, er->exit_status,
+               er->signal ? " (killed by a signal)" : "");
     }
     printf("%zu hosts: %zu ok, %zu failed, %zu unreachable; round 1 (connect, authenticate, run) "
            "%.3fs",

@@ -32,7 +32,8 @@ int fd_cmd_report(fd_cli *cli)
         else if (strcmp(cli->format, "json") == 0)
             formats = 0;
         else {
-            fprintf(stderr, "firedrill report: --format takes html, markdown, junit or json, got '%s'\n",
+            fprintf(stderr,
+                    "firedrill report: --format takes html, markdown, junit or json, got '%s'\n",
                     cli->format);
             return FD_EXIT_USAGE;
         }

@@ -56,7 +56,8 @@ static bool confirm_targets(const fd_scenario *s, const fd_cli *cli)
     fprintf(stderr, "This drill injects faults into %zu hosts of %s:", s->inv.n, s->inv.file);
     for (size_t i = 0; i < s->inv.n && i < 10; i++)
         fprintf(stderr, " %s", s->inv.hosts[i].name);
-    fprintf(stderr, "%s\nType the scenario name (%s) to go on: ", s->inv.n > 10 ? " ..." : "", s->name);
+    fprintf(stderr, "%s\nType the scenario name (%s) to go on: ", s->inv.n > 10 ? " ..." : "",
+            s->name);
     char line[128] = "";
     if (!fgets(line, sizeof line, stdin))
         return false;

@@ -8,16 +8,26 @@
 const char *fd_err_str(fd_err e)
 {
     switch (e) {
-    case FD_OK: return "ok";
-    case FD_ERR_NOMEM: return "out of memory";
-    case FD_ERR_IO: return "input/output error";
-    case FD_ERR_INPUT: return "invalid input";
-    case FD_ERR_CONNECT: return "host unreachable";
-    case FD_ERR_HOSTKEY: return "host key not verified";
-    case FD_ERR_AUTH: return "authentication failed";
-    case FD_ERR_SSH: return "ssh error";
-    case FD_ERR_TIMEOUT: return "timed out";
-    case FD_ERR_COMMAND: return "command failed";
+    case FD_OK:
+        return "ok";
+    case FD_ERR_NOMEM:
+        return "out of memory";
+    case FD_ERR_IO:
+        return "input/output error";
+    case FD_ERR_INPUT:
+        return "invalid input";
+    case FD_ERR_CONNECT:
+        return "host unreachable";
+    case FD_ERR_HOSTKEY:
+        return "host key not verified";
+    case FD_ERR_AUTH:
+        return "authentication failed";
+    case FD_ERR_SSH:
+        return "ssh error";
+    case FD_ERR_TIMEOUT:
+        return "timed out";
+    case FD_ERR_COMMAND:
+        return "command failed";
     }
     return "unknown error";
 }

@@ -21,15 +21,15 @@ enum {
 /* Internal result codes; fd_err_str() gives a lowercase description. */
 typedef enum fd_err {
     FD_OK = 0,
-    FD_ERR_NOMEM,      /* an allocation failed */
-    FD_ERR_IO,         /* a file could not be read or written */
-    FD_ERR_INPUT,      /* user input is invalid: see the diagnostics */
-    FD_ERR_CONNECT,    /* a host could not be reached */
-    FD_ERR_HOSTKEY,    /* a host key is unknown or changed */
-    FD_ERR_AUTH,       /* authentication was refused */
-    FD_ERR_SSH,        /* an SSH protocol or channel error */
-    FD_ERR_TIMEOUT,    /* an operation did not finish in its time */
-    FD_ERR_COMMAND,    /* a command ran and failed */
+    FD_ERR_NOMEM,   /* an allocation failed */
+    FD_ERR_IO,      /* a file could not be read or written */
+    FD_ERR_INPUT,   /* user input is invalid: see the diagnostics */
+    FD_ERR_CONNECT, /* a host could not be reached */
+    FD_ERR_HOSTKEY, /* a host key is unknown or changed */
+    FD_ERR_AUTH,    /* authentication was refused */
+    FD_ERR_SSH,     /* an SSH protocol or channel error */
+    FD_ERR_TIMEOUT, /* an operation did not finish in its time */
+    FD_ERR_COMMAND, /* a command ran and failed */
 } fd_err;
 
 const char *fd_err_str(fd_err e);
@@ -46,8 +46,8 @@ typedef struct fd_diags {
 /* Appends "file:line:col: message". line/col are 1-based; 0 omits them. */
 void fd_diag_add(fd_diags *d, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-void fd_diag_vadd(fd_diags *d, const char *file, int line, int col, const char *fmt,
-                  va_list ap) __attribute__((format(printf, 5, 0)));
+void fd_diag_vadd(fd_diags *d, const char *file, int line, int col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 /* Prints every diagnostic, one per line, to stderr. */
 void fd_diag_print(const fd_diags *d);
 /* Frees the messages; the struct itself may be reused. NULL is a no-op. */

@@ -53,9 +53,9 @@ static bool file_digest(fd_run *r, size_t host, const char *path, uint64_t *size
         *size = sz;
         *sha = fd_strdup(hex);
     } else {
-        *err = ok ? fd_asprintf("cannot read the size and sha256 of %s", path)
-                  : fd_asprintf("%s is missing or unreadable on %s", path,
-                                r->s->inv.hosts[host].name);
+        *err =
+            ok ? fd_asprintf("cannot read the size and sha256 of %s", path)
+               : fd_asprintf("%s is missing or unreadable on %s", path, r->s->inv.hosts[host].name);
         ok = false;
     }
     fd_exec_result_free(&er);
@@ -159,10 +159,10 @@ fd_run_result fd_dr_copy(fd_run *r, size_t index, const fd_step *st, char **deta
                          json_pack("{s:s,s:s,s:s,s:I,s:s}", "step", st->id, "from",
                                    st->copy.from.host, "to", st->copy.to.host, "bytes",
                                    (json_int_t)rec.bytes, "sha256", hex));
-        *detail = fd_asprintf("%s:%s -> %s:%s, %llu bytes in %.2fs, sha256 matches at both ends",
-                              st->copy.from.host, st->copy.from.path, st->copy.to.host,
-                              st->copy.to.path, (unsigned long long)rec.bytes,
-                              rec.ended_s - rec.started_s);
+        *detail =
+            fd_asprintf("%s:%s -> %s:%s, %llu bytes in %.2fs, sha256 matches at both ends",
+                        st->copy.from.host, st->copy.from.path, st->copy.to.host, st->copy.to.path,
+                        (unsigned long long)rec.bytes, rec.ended_s - rec.started_s);
     }
     free(src_sha);
     free(dst_sha);
@@ -199,12 +199,12 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
         }
         bool same = strcmp(sha, c->sha256) == 0;
         if (!same || !backup_sha_of(r, c)) {
-            *detail = fd_asprintf("checksum mismatch: %s:%s now has sha256 %.16s... (%llu "
-                                  "bytes), the backup had %.16s... (%llu bytes); not restoring "
-                                  "a damaged artifact",
-                                  r->s->inv.hosts[host].name, c->step->copy.to.path, sha,
-                                  (unsigned long long)size, c->sha256,
-                                  (unsigned long long)c->bytes);
+            *detail =
+                fd_asprintf("checksum mismatch: %s:%s now has sha256 %.16s... (%llu "
+                            "bytes), the backup had %.16s... (%llu bytes); not restoring "
+                            "a damaged artifact",
+                            r->s->inv.hosts[host].name, c->step->copy.to.path, sha,
+                            (unsigned long long)size, c->sha256, (unsigned long long)c->bytes);
             free(sha);
             return FD_OUTCOME_INFRA;
         }

@@ -12,7 +12,7 @@ typedef struct fd_backup_record {
     const fd_step *step;
     char *host;
     double started_s, ended_s;
-    int64_t started_us;          /* the backup point: writes acknowledged before it must restore */
+    int64_t started_us; /* the backup point: writes acknowledged before it must restore */
     uint64_t size;
     char *sha256;
 } fd_backup_record;
@@ -26,9 +26,9 @@ typedef struct fd_copy_record {
 
 typedef struct fd_verify_record {
     const fd_step *step;
-    int64_t lost_writes;         /* -1: not measured */
+    int64_t lost_writes; /* -1: not measured */
     int64_t acked_before_backup, found;
-    double rpo_s, rto_s;         /* NAN: not measured */
+    double rpo_s, rto_s; /* NAN: not measured */
     char *error;
 } fd_verify_record;
 

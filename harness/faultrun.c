@@ -94,7 +94,8 @@ static int reach(fd_run *r, size_t from, size_t to)
     char *port = fd_asprintf("%d", t->port ? t->port : 22);
     char *qa = fd_shell_quote(t->address);
     char *cmd = fd_asprintf(
-        "if command -v bash >/dev/null 2>&1; then timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1' %s %s; "
+        "if command -v bash >/dev/null 2>&1; then timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1' %s "
+        "%s; "
         "elif command -v nc >/dev/null 2>&1; then timeout 2 nc -z -w 2 %s %s; else exit 99; fi",
         qa, port, qa, port);
     fd_exec_result er;
@@ -264,8 +265,7 @@ static fd_run_result expand(fd_run *r, const fd_step *st, fd_fault_expansion *e)
 
 /* The fault in place on e's hosts (the calls are moved out of e), published in
  * r->faults before it is applied, so that every way out heals it. */
-static fd_active_fault *publish(fd_run *r, size_t index, const fd_step *st,
-                                fd_fault_expansion *e)
+static fd_active_fault *publish(fd_run *r, size_t index, const fd_step *st, fd_fault_expansion *e)
 {
     fd_active_fault *f = fd_xcalloc(1, sizeof *f);
     f->step = st;
@@ -339,8 +339,8 @@ fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **d
     pthread_mutex_unlock(&r->lock);
     fd_history_event(&r->history, took ? "fault_applied" : "fault_failed",
                      json_pack("{s:s,s:s,s:o,s:s}", "fault", st->id, "type",
-                               fd_fault_type_names[st->fault.type], "hosts", hosts,
-                               "verification", verification));
+                               fd_fault_type_names[st->fault.type], "hosts", hosts, "verification",
+                               verification));
     if (!took) {
         fd_run_error(r, "fault %s did not take effect: %s", st->id, verification);
         return FD_OUTCOME_INFRA;

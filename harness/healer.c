@@ -88,10 +88,10 @@ bool fd_heal_fault(fd_run *r, fd_active_fault *f, const char *why)
             const fd_host *h = &r->s->inv.hosts[fh->host];
             char *manual = fd_agent_heal_command(h, r->run_id);
             fd_run_error(r,
-                      "HEAL FAILED: fault '%s' (%s) on host %s: %s; it may still be in place "
-                      "(the host's watchdog reverts it at its ttl). Revert it by hand: %s",
-                      f->step->id, fd_fault_type_names[f->step->fault.type], h->name,
-                      fh->heal_error ? fh->heal_error : "unknown error", manual);
+                         "HEAL FAILED: fault '%s' (%s) on host %s: %s; it may still be in place "
+                         "(the host's watchdog reverts it at its ttl). Revert it by hand: %s",
+                         f->step->id, fd_fault_type_names[f->step->fault.type], h->name,
+                         fh->heal_error ? fh->heal_error : "unknown error", manual);
             free(manual);
         }
     }
@@ -122,7 +122,8 @@ void fd_heal_all(fd_run *r, const char *why)
     size_t n = r->nfaults;
     pthread_mutex_unlock(&r->lock);
     if (active)
-        fd_run_log(r, "healing %zu fault%s still in place (%s)", active, active == 1 ? "" : "s", why);
+        fd_run_log(r, "healing %zu fault%s still in place (%s)", active, active == 1 ? "" : "s",
+                   why);
     for (size_t i = n; i-- > 0;) {
         pthread_mutex_lock(&r->lock);
         fd_active_fault *f = r->faults[i];

@@ -31,13 +31,11 @@ void fd_json_redact(json_t *v, const fd_vars *vars)
     } else if (json_is_object(v)) {
         const char *k;
         json_t *x;
-        json_object_foreach(v, k, x)
-            fd_json_redact(x, vars);
+        json_object_foreach(v, k, x) fd_json_redact(x, vars);
     } else if (json_is_array(v)) {
         size_t i;
         json_t *x;
-        json_array_foreach(v, i, x)
-            fd_json_redact(x, vars);
+        json_array_foreach(v, i, x) fd_json_redact(x, vars);
     }
 }
 

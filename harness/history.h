@@ -13,8 +13,8 @@ struct fd_vars;
 typedef struct fd_history {
     FILE *f;
     pthread_mutex_t lock;
-    int64_t t0_us;           /* monotonic time of the run's start */
-    FILE *echo_events;       /* when set, events are also written there (--json) */
+    int64_t t0_us;     /* monotonic time of the run's start */
+    FILE *echo_events; /* when set, events are also written there (--json) */
     int64_t last_flush_us;
     const struct fd_vars *redact; /* when set, secrets in every string value become *** */
 } fd_history;

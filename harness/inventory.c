@@ -14,12 +14,11 @@ typedef struct host_opts {
     int64_t connect_timeout_us;
 } host_opts;
 
-static const char *const default_keys[] = {"user", "port", "identity", "known_hosts", "sudo",
-                                           "connect_timeout", NULL};
-static const char *const host_keys[] = {"name",     "address", "datacenter",
-                                        "roles",    "user",    "port",
-                                        "identity", "known_hosts", "sudo",
-                                        "connect_timeout", NULL};
+static const char *const default_keys[] = {
+    "user", "port", "identity", "known_hosts", "sudo", "connect_timeout", NULL};
+static const char *const host_keys[] = {
+    "name",     "address",     "datacenter", "roles",           "user", "port",
+    "identity", "known_hosts", "sudo",       "connect_timeout", NULL};
 
 /* Reads the per-host overridable keys into o (keeping what is absent). */
 static bool read_opts(fd_yt *t, const fd_ynode *m, const char *what, host_opts *o)
@@ -61,7 +60,7 @@ static bool valid_address(const char *s)
 }
 
 #define WORD_RULE "must be 1 to 64 letters, digits, '-', '_' or '.'"
-#define ADDRESS_RULE                                                                            \
+#define ADDRESS_RULE                                                                               \
     "must be a host name or an IP address (letters, digits, '-', '_', '.', ':', '%')"
 
 /* Names, datacenters, roles and addresses reach host commands, agents and their
@@ -76,8 +75,8 @@ static void check_word(fd_yt *t, const fd_ynode *n, const char *what, const char
     }
 }
 
-bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
-                            const char *base_dir, fd_inventory *inv)
+bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file, const char *base_dir,
+                            fd_inventory *inv)
 {
     int before = t->errors;
     memset(inv, 0, sizeof *inv);
@@ -103,8 +102,7 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
     } else if (hn->n == 0) {
         fd_yt_err(t, hn, "'hosts' must list at least one host");
     } else if (hn->n > FD_MAX_HOSTS) {
-        fd_yt_err(t, hn, "'hosts' lists %zu hosts, more than the limit of %d", hn->n,
-                  FD_MAX_HOSTS);
+        fd_yt_err(t, hn, "'hosts' lists %zu hosts, more than the limit of %d", hn->n, FD_MAX_HOSTS);
     } else {
         inv->hosts = fd_xcalloc(hn->n, sizeof *inv->hosts);
         for (size_t i = 0; i < hn->n; i++) {
@@ -149,8 +147,8 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
             host->user = o.user;
             host->port = (int)o.port;
             host->identity = o.identity ? fd_path_resolve(o.identity, base_dir) : NULL;
-            host->known_hosts = fd_path_resolve(o.known_hosts ? o.known_hosts : "~/.ssh/known_hosts",
-                                                base_dir);
+            host->known_hosts =
+                fd_path_resolve(o.known_hosts ? o.known_hosts : "~/.ssh/known_hosts", base_dir);
             host->sudo = o.sudo;
             host->connect_timeout_us = o.connect_timeout_us;
             free(o.identity);

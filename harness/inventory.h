@@ -10,20 +10,20 @@
 
 typedef struct fd_host {
     char *name;
-    char *address;           /* an address or a Host alias from ~/.ssh/config */
-    char *datacenter;        /* may be NULL */
+    char *address;    /* an address or a Host alias from ~/.ssh/config */
+    char *datacenter; /* may be NULL */
     fd_strv roles;
-    char *user;              /* NULL: from ~/.ssh/config, else the local user */
-    int port;                /* 0: from ~/.ssh/config, else 22 */
-    char *identity;          /* resolved path, or NULL */
-    char *known_hosts;       /* resolved path */
+    char *user;        /* NULL: from ~/.ssh/config, else the local user */
+    int port;          /* 0: from ~/.ssh/config, else 22 */
+    char *identity;    /* resolved path, or NULL */
+    char *known_hosts; /* resolved path */
     bool sudo;
     int64_t connect_timeout_us;
     int line, col;
 } fd_host;
 
 typedef struct fd_inventory {
-    char *file;              /* where it was read from (the scenario file when inline) */
+    char *file; /* where it was read from (the scenario file when inline) */
     fd_host *hosts;
     size_t n;
 } fd_inventory;
@@ -32,8 +32,8 @@ typedef struct fd_inventory {
 
 /* Reads an inventory mapping. base_dir resolves relative key paths.
  * Returns false after reporting errors through t. */
-bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file,
-                            const char *base_dir, fd_inventory *inv);
+bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file, const char *base_dir,
+                            fd_inventory *inv);
 void fd_inventory_free(fd_inventory *inv);
 
 const fd_host *fd_inventory_find(const fd_inventory *inv, const char *name);

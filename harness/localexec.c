@@ -15,14 +15,22 @@ extern char **environ;
 static const char *signal_name(int sig)
 {
     switch (sig) {
-    case SIGKILL: return "KILL";
-    case SIGTERM: return "TERM";
-    case SIGINT: return "INT";
-    case SIGSEGV: return "SEGV";
-    case SIGABRT: return "ABRT";
-    case SIGHUP: return "HUP";
-    case SIGPIPE: return "PIPE";
-    default: return "other";
+    case SIGKILL:
+        return "KILL";
+    case SIGTERM:
+        return "TERM";
+    case SIGINT:
+        return "INT";
+    case SIGSEGV:
+        return "SEGV";
+    case SIGABRT:
+        return "ABRT";
+    case SIGHUP:
+        return "HUP";
+    case SIGPIPE:
+        return "PIPE";
+    default:
+        return "other";
     }
 }
 

@@ -109,17 +109,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "firedrill: no command '%s' (see 'firedrill help')\n", argv[1]);
         return FD_EXIT_USAGE;
     }
-    static const struct option longopts[] = {
-        {"inventory", required_argument, 0, 'i'}, {"var", required_argument, 0, 'v'},
-        {"seed", required_argument, 0, 's'},      {"report-dir", required_argument, 0, 'r'},
-        {"accept-new-host-keys", no_argument, 0, 'A'}, {"yes", no_argument, 0, 'y'},
-        {"dry-run", no_argument, 0, 'n'},         {"run", required_argument, 0, 'R'},
-        {"format", required_argument, 0, 'f'},    {"quiet", no_argument, 0, 'q'},
-        {"json", no_argument, 0, 'j'},            {"hosts", required_argument, 0, 'H'},
-        {"role", required_argument, 0, 'o'},      {"datacenter", required_argument, 0, 'd'},
-        {"where", required_argument, 0, 'w'},     {"pick", required_argument, 0, 'p'},
-        {"index", no_argument, 0, 'X'},           {"repeat", required_argument, 0, 'N'},           {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"inventory", required_argument, 0, 'i'},
+                                             {"var", required_argument, 0, 'v'},
+                                             {"seed", required_argument, 0, 's'},
+                                             {"report-dir", required_argument, 0, 'r'},
+                                             {"accept-new-host-keys", no_argument, 0, 'A'},
+                                             {"yes", no_argument, 0, 'y'},
+                                             {"dry-run", no_argument, 0, 'n'},
+                                             {"run", required_argument, 0, 'R'},
+                                             {"format", required_argument, 0, 'f'},
+                                             {"quiet", no_argument, 0, 'q'},
+                                             {"json", no_argument, 0, 'j'},
+                                             {"hosts", required_argument, 0, 'H'},
+                                             {"role", required_argument, 0, 'o'},
+                                             {"datacenter", required_argument, 0, 'd'},
+                                             {"where", required_argument, 0, 'w'},
+                                             {"pick", required_argument, 0, 'p'},
+                                             {"index", no_argument, 0, 'X'},
+                                             {"repeat", required_argument, 0, 'N'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     fd_cli cli = {.command = c->name};
     int rc = FD_EXIT_USAGE;
     optind = 2;
@@ -128,7 +137,10 @@ int main(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "", longopts, &longidx)) != -1) {
         unsigned need = 0;
         switch (ch) {
-        case 'i': need = FD_OPT_INVENTORY; cli.load.inventory = optarg; break;
+        case 'i':
+            need = FD_OPT_INVENTORY;
+            cli.load.inventory = optarg;
+            break;
         case 'v': {
             need = FD_OPT_VAR;
             const char *eq = strchr(optarg, '=');
@@ -151,15 +163,42 @@ int main(int argc, char **argv)
             cli.seed_set = true;
             break;
         }
-        case 'r': need = FD_OPT_REPORT_DIR; cli.report_dir = optarg; break;
-        case 'A': need = FD_OPT_ACCEPT_NEW; cli.accept_new_host_keys = true; break;
-        case 'y': need = FD_OPT_YES; cli.yes = true; break;
-        case 'n': need = FD_OPT_DRY_RUN; cli.dry_run = true; break;
-        case 'R': need = FD_OPT_RUN; cli.run_id = optarg; break;
-        case 'f': need = FD_OPT_FORMAT; cli.format = optarg; break;
-        case 'q': need = FD_OPT_QUIET; cli.quiet = true; break;
-        case 'j': need = FD_OPT_JSON; cli.json = true; break;
-        case 'X': need = FD_OPT_INDEX; cli.index = true; break;
+        case 'r':
+            need = FD_OPT_REPORT_DIR;
+            cli.report_dir = optarg;
+            break;
+        case 'A':
+            need = FD_OPT_ACCEPT_NEW;
+            cli.accept_new_host_keys = true;
+            break;
+        case 'y':
+            need = FD_OPT_YES;
+            cli.yes = true;
+            break;
+        case 'n':
+            need = FD_OPT_DRY_RUN;
+            cli.dry_run = true;
+            break;
+        case 'R':
+            need = FD_OPT_RUN;
+            cli.run_id = optarg;
+            break;
+        case 'f':
+            need = FD_OPT_FORMAT;
+            cli.format = optarg;
+            break;
+        case 'q':
+            need = FD_OPT_QUIET;
+            cli.quiet = true;
+            break;
+        case 'j':
+            need = FD_OPT_JSON;
+            cli.json = true;
+            break;
+        case 'X':
+            need = FD_OPT_INDEX;
+            cli.index = true;
+            break;
         case 'N': {
             need = FD_OPT_REPEAT;
             int64_t v;
@@ -183,9 +222,18 @@ int main(int argc, char **argv)
             }
             break;
         }
-        case 'o': need = FD_OPT_SELECT; cli.select.role = fd_strdup(optarg); break;
-        case 'd': need = FD_OPT_SELECT; cli.select.datacenter = fd_strdup(optarg); break;
-        case 'w': need = FD_OPT_SELECT; cli.select.where = fd_strdup(optarg); break;
+        case 'o':
+            need = FD_OPT_SELECT;
+            cli.select.role = fd_strdup(optarg);
+            break;
+        case 'd':
+            need = FD_OPT_SELECT;
+            cli.select.datacenter = fd_strdup(optarg);
+            break;
+        case 'w':
+            need = FD_OPT_SELECT;
+            cli.select.where = fd_strdup(optarg);
+            break;
         case 'p': {
             need = FD_OPT_SELECT;
             int64_t n = 0;
@@ -193,8 +241,8 @@ int main(int argc, char **argv)
                 cli.select.pick = FD_PICK_ALL;
             } else if (strcmp(optarg, "one") == 0) {
                 cli.select.pick = FD_PICK_ONE;
-            } else if (fd_str_starts(optarg, "random:") &&
-                       fd_parse_uint(optarg + 7, 100000, &n) && n > 0) {
+            } else if (fd_str_starts(optarg, "random:") && fd_parse_uint(optarg + 7, 100000, &n) &&
+                       n > 0) {
                 cli.select.pick = FD_PICK_RANDOM;
                 cli.select.pick_n = n;
             } else if (fd_str_starts(optarg, "percent:") && fd_parse_uint(optarg + 8, 100, &n) &&
@@ -227,7 +275,8 @@ int main(int argc, char **argv)
     cli.args = argv + optind;
     cli.nargs = argc - optind;
     if (cli.nargs < c->min_args || (c->max_args >= 0 && cli.nargs > c->max_args)) {
-        rc = usage_error(c, "%s", cli.nargs < c->min_args ? "missing argument" : "too many arguments");
+        rc = usage_error(c, "%s",
+                         cli.nargs < c->min_args ? "missing argument" : "too many arguments");
         goto out;
     }
     if (!cli.seed_set) {

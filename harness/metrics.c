@@ -173,8 +173,8 @@ void fd_metrics_data_loss(const fd_op *ops, size_t n, const fd_strv *read_values
     free(found);
 }
 
-void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values,
-                             int64_t before_us, fd_restore_loss *out)
+void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, int64_t before_us,
+                             fd_restore_loss *out)
 {
     uint64_t maxn;
     uint8_t *status, *found;

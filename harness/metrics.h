@@ -25,12 +25,12 @@ typedef struct fd_outage {
 
 typedef struct fd_probe_metrics {
     uint64_t ops, ok, fail, unknown;
-    double availability;      /* NAN when there were no operations */
-    double failover_time_s;   /* the longest outage; 0 when none; NAN without operations */
+    double availability;    /* NAN when there were no operations */
+    double failover_time_s; /* the longest outage; 0 when none; NAN without operations */
     fd_outage *outages;
     size_t noutages;
     double latency_p50_ms, latency_p99_ms, latency_max_ms; /* NAN without ok operations */
-    int64_t lost_writes, phantom_writes, corrupt_values;    /* -1: not measured */
+    int64_t lost_writes, phantom_writes, corrupt_values;   /* -1: not measured */
 } fd_probe_metrics;
 
 /* Computes availability, outages and latencies over the operations that started in
@@ -54,8 +54,8 @@ typedef struct fd_restore_loss {
     int64_t acked, lost;
     int64_t newest_found_end_us;
 } fd_restore_loss;
-void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values,
-                             int64_t before_us, fd_restore_loss *out);
+void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, int64_t before_us,
+                             fd_restore_loss *out);
 
 /* The availability of operations that started in [from_us, to_us], or NAN. */
 double fd_metrics_availability(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us);

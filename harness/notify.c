@@ -10,7 +10,8 @@
 
 json_t *fd_notify_summary(const json_t *r, const char *run_dir)
 {
-    const char *scenario = json_string_value(json_object_get(json_object_get(r, "scenario"), "name"));
+    const char *scenario =
+        json_string_value(json_object_get(json_object_get(r, "scenario"), "name"));
     const char *verdict = json_string_value(json_object_get(r, "verdict"));
     double failover = NAN, availability = NAN;
     json_int_t lost = -1;
@@ -28,11 +29,13 @@ json_t *fd_notify_summary(const json_t *r, const char *run_dir)
         if (json_is_integer(lw))
             lost = (lost < 0 ? 0 : lost) + json_integer_value(lw);
     }
-    json_array_foreach(json_object_get(r, "checks"), i, c) failed += !json_is_true(json_object_get(c, "pass"));
+    json_array_foreach(json_object_get(r, "checks"), i, c) failed +=
+        !json_is_true(json_object_get(c, "pass"));
     fd_buf text;
     fd_buf_init(&text, 4096);
     fd_buf_printf(&text, "firedrill: %s %s (exit %lld)", scenario ? scenario : "?",
-                  verdict ? verdict : "?", (long long)json_integer_value(json_object_get(r, "exit_code")));
+                  verdict ? verdict : "?",
+                  (long long)json_integer_value(json_object_get(r, "exit_code")));
     if (!isnan(failover))
         fd_buf_printf(&text, ", failover %.2f s", failover);
     if (!isnan(availability))

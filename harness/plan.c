@@ -131,8 +131,8 @@ bool fd_fault_expand(const fd_scenario *s, const fd_step *st, const char *run_id
         }
         for (size_t i = 0; i < na && ok; i++) {
             if (in_set(b, nb, a[i])) {
-                *err = fd_asprintf("host '%s' is both in 'from' and in 'to'",
-                                   s->inv.hosts[a[i]].name);
+                *err =
+                    fd_asprintf("host '%s' is both in 'from' and in 'to'", s->inv.hosts[a[i]].name);
                 ok = false;
             }
         }
@@ -281,7 +281,8 @@ static void print_fault(FILE *f, const fd_scenario *s, const fd_step *st, const 
     size_t *cand = fd_xcalloc(s->inv.n + 1, sizeof *cand);
     size_t n = fd_selector_match(&ft->target, &s->inv, cand);
     for (size_t i = 0; i < n; i++) {
-        fd_static_resolver r = {.s = s, .seed = seed, .only_sel = &ft->target, .only_host = cand[i]};
+        fd_static_resolver r = {
+            .s = s, .seed = seed, .only_sel = &ft->target, .only_host = cand[i]};
         char *label = fd_asprintf("if picked, %s", s->inv.hosts[cand[i]].name);
         print_expansion(f, s, st, run_id, &r, label);
         free(label);
@@ -299,8 +300,8 @@ static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64
         const fd_probe *p = &s->probes[i];
         char *iv = fd_format_duration(p->interval_us);
         char *to = fd_format_duration(p->timeout_us);
-        fprintf(f, "probe %s: %s %s, every %s, timeout %s\n", p->name,
-                fd_probe_type_names[p->type], p->write ? "write" : "read", iv, to);
+        fprintf(f, "probe %s: %s %s, every %s, timeout %s\n", p->name, fd_probe_type_names[p->type],
+                p->write ? "write" : "read", iv, to);
         free(iv);
         free(to);
     }
@@ -319,9 +320,8 @@ static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64
             print_fault(f, s, st, run_id, seed);
             break;
         case FD_STEP_HEAL:
-            fprintf(f, "  revert %s\n", strcmp(st->heal, "all") == 0
-                                            ? "every fault still in place"
-                                            : st->heal);
+            fprintf(f, "  revert %s\n",
+                    strcmp(st->heal, "all") == 0 ? "every fault still in place" : st->heal);
             break;
         case FD_STEP_WAIT: {
             char *d = fd_format_duration(st->wait_us);
@@ -358,14 +358,14 @@ static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64
             fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
             break;
         case FD_STEP_COPY:
-            fprintf(f, "  %s:%s -> %s:%s over SFTP through the controller, sha256 checked at "
-                       "both ends\n",
+            fprintf(f,
+                    "  %s:%s -> %s:%s over SFTP through the controller, sha256 checked at "
+                    "both ends\n",
                     st->copy.from.host, st->copy.from.path, st->copy.to.host, st->copy.to.path);
             break;
         case FD_STEP_RESTORE:
             print_selector_line(f, s, "target", &st->restore.target, seed);
-            print_host_command(f, s, run_id, &st->restore.target, st->restore.command, true,
-                               seed);
+            print_host_command(f, s, run_id, &st->restore.target, st->restore.command, true, seed);
             break;
         case FD_STEP_VERIFY:
             fprintf(f, "  read back probe %s's writes acknowledged before backup %s\n",

@@ -15,9 +15,9 @@
 typedef size_t (*fd_resolve_fn)(const fd_selector *sel, size_t *out, void *arg);
 
 typedef struct fd_fault_target {
-    size_t host;             /* inventory index */
+    size_t host; /* inventory index */
     fd_agent_call call;
-    size_t *peers;           /* inventory indexes of the hosts it is cut from */
+    size_t *peers; /* inventory indexes of the hosts it is cut from */
     size_t npeers;
 } fd_fault_target;
 
@@ -37,7 +37,7 @@ void fd_fault_expansion_free(fd_fault_expansion *e);
  * host only_host (to show what a step does if `where` picks that host). */
 typedef struct fd_static_resolver {
     const fd_scenario *s;
-    uint64_t seed;           /* the run's seed: each selector picks with fd_selector_rng */
+    uint64_t seed; /* the run's seed: each selector picks with fd_selector_rng */
     const fd_selector *only_sel;
     size_t only_host;
 } fd_static_resolver;

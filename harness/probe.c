@@ -93,8 +93,8 @@ static void *probe_main(void *arg)
             /* an answer after the timeout is an unknown for the probe, as for a client */
             op.outcome = FD_OUT_UNKNOWN;
             free(error);
-            error = fd_asprintf("answered after the %.0fms timeout",
-                                (double)p->timeout_us / 1000.0);
+            error =
+                fd_asprintf("answered after the %.0fms timeout", (double)p->timeout_us / 1000.0);
         }
         record(pr, &op, p->write ? value : NULL, error);
         free(error);
@@ -103,8 +103,7 @@ static void *probe_main(void *arg)
     return NULL;
 }
 
-bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env,
-                    fd_history *h)
+bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env, fd_history *h)
 {
     memset(pr, 0, sizeof *pr);
     pr->p = p;

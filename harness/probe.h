@@ -22,7 +22,7 @@ typedef struct fd_probe_client fd_probe_client;
 /* What a client needs from the run. */
 typedef struct fd_probe_env {
     const char *run_id;
-    fd_pool *pool;            /* for command probes on hosts */
+    fd_pool *pool; /* for command probes on hosts */
     const fd_scenario *s;
 } fd_probe_env;
 
@@ -48,21 +48,20 @@ typedef struct fd_probe_run {
     fd_history *history;
     pthread_t thread;
     bool started;
-    atomic_bool stop;        /* set by the main thread, read by the probe's */
-    pthread_mutex_t lock;    /* ops, nops, last_error while the probe runs */
+    atomic_bool stop;     /* set by the main thread, read by the probe's */
+    pthread_mutex_t lock; /* ops, nops, last_error while the probe runs */
     fd_op *ops;
     size_t nops, capops;
     uint64_t missed_slots;
     char *last_error;
     /* after the run */
     fd_probe_metrics m;
-    char *read_back_error;   /* set when the read-back failed */
+    char *read_back_error; /* set when the read-back failed */
     size_t read_back_count;
 } fd_probe_run;
 
 /* Starts a probe's thread. */
-bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env,
-                    fd_history *h);
+bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env, fd_history *h);
 /* Stops it and waits for the operation in flight to end. */
 void fd_probe_stop(fd_probe_run *pr);
 /* The share of ok operations that started in [from, to] (monotonic), or NAN. */

@@ -9,7 +9,7 @@
 
 struct fd_probe_client {
     const fd_probe *p;
-    fd_conn *conn;           /* NULL: on the controller */
+    fd_conn *conn; /* NULL: on the controller */
     char *cmd;
 };
 

@@ -43,8 +43,8 @@ static fd_outcome post(fd_probe_client *c, const char *path, json_t *req, int64_
         json_t *j = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, &je);
         if (res.status != 200 || !j || json_object_get(j, "error")) {
             const char *msg = j ? json_string_value(json_object_get(j, "error")) : NULL;
-            *error = fd_asprintf("%s: HTTP %ld%s%s", ep, res.status, msg ? ": " : "",
-                                 msg ? msg : "");
+            *error =
+                fd_asprintf("%s: HTTP %ld%s%s", ep, res.status, msg ? ": " : "", msg ? msg : "");
             /* a put the cluster failed to commit may still be applied later */
             o = res.status >= 500 ? FD_OUT_UNKNOWN : FD_OUT_FAIL;
             json_decref(j);
@@ -64,8 +64,7 @@ static fd_outcome post(fd_probe_client *c, const char *path, json_t *req, int64_
     return o;
 }
 
-static fd_outcome etcd_op(fd_probe_client *c, const char *value, int64_t deadline_us,
-                          char **error)
+static fd_outcome etcd_op(fd_probe_client *c, const char *value, int64_t deadline_us, char **error)
 {
     json_t *resp = NULL;
     fd_outcome o;
@@ -88,8 +87,7 @@ static fd_outcome etcd_op(fd_probe_client *c, const char *value, int64_t deadlin
     return o;
 }
 
-static bool etcd_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values,
-                           char **error)
+static bool etcd_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values, char **error)
 {
     size_t plen = strlen(c->prefix);
     char *end = fd_strdup(c->prefix);

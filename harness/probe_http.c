@@ -48,8 +48,7 @@ static bool status_ok(const fd_probe *p, long status)
     return p->expect_status ? status == p->expect_status : status >= 200 && status < 300;
 }
 
-static fd_outcome http_op(fd_probe_client *c, const char *value, int64_t deadline_us,
-                          char **error)
+static fd_outcome http_op(fd_probe_client *c, const char *value, int64_t deadline_us, char **error)
 {
     const fd_probe *p = c->p;
     char *url = value ? fill(p->write_url, value) : fd_strdup(p->url);
@@ -71,12 +70,11 @@ static fd_outcome http_op(fd_probe_client *c, const char *value, int64_t deadlin
     return o;
 }
 
-static bool http_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values,
-                           char **error)
+static bool http_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values, char **error)
 {
     fd_http_result res;
-    fd_outcome o = fd_http_request(c->h, "GET", c->p->read_url, NULL, c->headers, deadline_us,
-                                   &res, error);
+    fd_outcome o =
+        fd_http_request(c->h, "GET", c->p->read_url, NULL, c->headers, deadline_us, &res, error);
     bool ok = o == FD_OUT_OK && res.status >= 200 && res.status < 300;
     if (o == FD_OUT_OK && !ok)
         *error = fd_asprintf("read_url answered HTTP %ld", res.status);

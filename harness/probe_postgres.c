@@ -58,7 +58,8 @@ static bool connect_db(fd_probe_client *c, int64_t deadline_us, char **error)
             drop(c);
             return false;
         }
-        if (fd_mono_us() >= deadline_us || !wait_fd(c->conn, st == PGRES_POLLING_WRITING, deadline_us)) {
+        if (fd_mono_us() >= deadline_us ||
+            !wait_fd(c->conn, st == PGRES_POLLING_WRITING, deadline_us)) {
             *error = fd_strdup("connect timed out");
             drop(c);
             return false;

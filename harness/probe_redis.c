@@ -21,7 +21,7 @@ struct fd_probe_client {
     char *key;
     redisContext *ctx;
     bool ctx_is_master;
-    size_t preferred;        /* index of the sentinel or endpoint that answered last */
+    size_t preferred; /* index of the sentinel or endpoint that answered last */
 };
 
 static struct timeval tv_until(int64_t deadline_us)
@@ -222,8 +222,7 @@ static fd_probe_client *redis_open(const fd_probe *p, const fd_probe_env *env)
     return c;
 }
 
-static fd_outcome redis_op(fd_probe_client *c, const char *value, int64_t deadline_us,
-                           char **error)
+static fd_outcome redis_op(fd_probe_client *c, const char *value, int64_t deadline_us, char **error)
 {
     if (!ensure(c, value != NULL, deadline_us, error))
         return FD_OUT_FAIL;
@@ -237,8 +236,7 @@ static fd_outcome redis_op(fd_probe_client *c, const char *value, int64_t deadli
     return o;
 }
 
-static bool redis_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values,
-                            char **error)
+static bool redis_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values, char **error)
 {
     drop(c); /* ask the sentinels afresh: the master may have changed */
     if (!ensure(c, true, deadline_us, error))

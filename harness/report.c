@@ -48,18 +48,17 @@ static json_t *probe_json(const fd_run *r, const fd_probe_run *pr)
     for (size_t i = 0; i < m->noutages; i++) {
         const fd_outage *o = &m->outages[i];
         json_array_append_new(
-            outages, json_pack("{s:o,s:o,s:o,s:b}", "start_s",
-                               jtime((double)(o->start_us - r->t0_us) / 1e6), "end_s",
-                               jtime((double)(o->end_us - r->t0_us) / 1e6), "duration_s",
-                               jnum((double)(o->end_us - o->start_us) / 1e6, 1000), "ended",
-                               o->ended));
+            outages,
+            json_pack("{s:o,s:o,s:o,s:b}", "start_s", jtime((double)(o->start_us - r->t0_us) / 1e6),
+                      "end_s", jtime((double)(o->end_us - r->t0_us) / 1e6), "duration_s",
+                      jnum((double)(o->end_us - o->start_us) / 1e6, 1000), "ended", o->ended));
     }
-    json_t *j = json_pack(
-        "{s:o,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "name", jstr(r, p->name), "type",
-        fd_probe_type_names[p->type], "mode", p->write ? "write" : "read", "ops",
-        (json_int_t)m->ops, "ok", (json_int_t)m->ok, "fail", (json_int_t)m->fail, "unknown",
-        (json_int_t)m->unknown, "availability", jnum(m->availability, 1e6), "failover_time_s",
-        jnum(m->failover_time_s, 1000), "outages", outages);
+    json_t *j =
+        json_pack("{s:o,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "name", jstr(r, p->name), "type",
+                  fd_probe_type_names[p->type], "mode", p->write ? "write" : "read", "ops",
+                  (json_int_t)m->ops, "ok", (json_int_t)m->ok, "fail", (json_int_t)m->fail,
+                  "unknown", (json_int_t)m->unknown, "availability", jnum(m->availability, 1e6),
+                  "failover_time_s", jnum(m->failover_time_s, 1000), "outages", outages);
     if (p->write) {
         json_object_set_new(j, "lost_writes", jcount(m->lost_writes));
         json_object_set_new(j, "phantom_writes", jcount(m->phantom_writes));
@@ -109,9 +108,12 @@ static char *file_sha256(const char *path)
 static const char *heal_status(const fd_active_fault *f)
 {
     switch (f->state) {
-    case FD_FS_HEALED: return "ok";
-    case FD_FS_HEAL_FAILED: return "failed";
-    default: return "pending";
+    case FD_FS_HEALED:
+        return "ok";
+    case FD_FS_HEAL_FAILED:
+        return "failed";
+    default:
+        return "pending";
     }
 }
 
@@ -156,21 +158,21 @@ int fd_report_write_json(const fd_run *r)
             const fd_fault_host *fh = &f->hosts[k];
             const char *name = s->inv.hosts[fh->host].name;
             json_array_append_new(targets, jstr(r, name));
-            json_t *c = json_pack("{s:o,s:o,s:o,s:o,s:o}", "host", jstr(r, name), "apply",
-                                  jstr(r, fh->apply_cmd), "revert", jstr(r, fh->revert_cmd),
-                                  "apply_exit", json_integer(fh->apply_exit), "agent",
-                                  jstr(r, fh->apply_detail));
+            json_t *c =
+                json_pack("{s:o,s:o,s:o,s:o,s:o}", "host", jstr(r, name), "apply",
+                          jstr(r, fh->apply_cmd), "revert", jstr(r, fh->revert_cmd), "apply_exit",
+                          json_integer(fh->apply_exit), "agent", jstr(r, fh->apply_detail));
             if (fh->heal_error)
                 json_object_set_new(c, "heal_error", jstr(r, fh->heal_error));
             json_array_append_new(cmds, c);
         }
         json_array_append_new(
-            faults, json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:b,s:o,s:o}", "id",
-                              jstr(r, f->step->id), "type", fd_fault_type_names[f->step->fault.type],
-                              "targets", targets, "started_s", jtime(f->started_s), "applied_s",
-                              jtime(f->applied_s), "healed_s", jtime(f->healed_s), "heal",
-                              heal_status(f), "took_effect", f->took_effect, "verification",
-                              jstr(r, f->verification), "commands", cmds));
+            faults,
+            json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:b,s:o,s:o}", "id", jstr(r, f->step->id),
+                      "type", fd_fault_type_names[f->step->fault.type], "targets", targets,
+                      "started_s", jtime(f->started_s), "applied_s", jtime(f->applied_s),
+                      "healed_s", jtime(f->healed_s), "heal", heal_status(f), "took_effect",
+                      f->took_effect, "verification", jstr(r, f->verification), "commands", cmds));
     }
     json_object_set_new(root, "faults", faults);
 
@@ -193,12 +195,11 @@ int fd_report_write_json(const fd_run *r)
     json_t *verifies = json_array();
     for (size_t i = 0; i < r->nverifies; i++) {
         const fd_verify_record *v = &r->verifies[i];
-        json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:I}", "id", jstr(r, v->step->id),
-                              "against", jstr(r, v->step->verify.against), "lost_writes",
-                              jcount(v->lost_writes), "rpo_s", jnum(v->rpo_s, 1000), "rto_s",
-                              jnum(v->rto_s, 1000), "acknowledged_before_backup",
-                              (json_int_t)v->acked_before_backup, "values_read",
-                              (json_int_t)v->found);
+        json_t *o = json_pack(
+            "{s:o,s:o,s:o,s:o,s:o,s:I,s:I}", "id", jstr(r, v->step->id), "against",
+            jstr(r, v->step->verify.against), "lost_writes", jcount(v->lost_writes), "rpo_s",
+            jnum(v->rpo_s, 1000), "rto_s", jnum(v->rto_s, 1000), "acknowledged_before_backup",
+            (json_int_t)v->acked_before_backup, "values_read", (json_int_t)v->found);
         if (v->error)
             json_object_set_new(o, "error", jstr(r, v->error));
         json_array_append_new(verifies, o);
@@ -208,23 +209,23 @@ int fd_report_write_json(const fd_run *r)
         json_t *backups = json_array(), *copies = json_array();
         for (size_t i = 0; i < r->nbackups; i++) {
             const fd_backup_record *b = &r->backups[i];
-            json_array_append_new(
-                backups, json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id", jstr(r, b->step->id),
-                                   "host", jstr(r, b->host), "artifact",
-                                   jstr(r, b->step->backup.artifact), "started_s",
-                                   jtime(b->started_s), "ended_s", jtime(b->ended_s), "size",
-                                   (json_int_t)b->size, "sha256", b->sha256));
+            json_array_append_new(backups, json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id",
+                                                     jstr(r, b->step->id), "host", jstr(r, b->host),
+                                                     "artifact", jstr(r, b->step->backup.artifact),
+                                                     "started_s", jtime(b->started_s), "ended_s",
+                                                     jtime(b->ended_s), "size", (json_int_t)b->size,
+                                                     "sha256", b->sha256));
         }
         for (size_t i = 0; i < r->ncopies; i++) {
             const fd_copy_record *c = &r->copies[i];
             json_array_append_new(
-                copies, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id", jstr(r, c->step->id),
-                                  "from_host", jstr(r, c->step->copy.from.host), "from_path",
-                                  jstr(r, c->step->copy.from.path), "to_host",
-                                  jstr(r, c->step->copy.to.host), "to_path",
-                                  jstr(r, c->step->copy.to.path), "started_s", jtime(c->started_s),
-                                  "ended_s", jtime(c->ended_s), "bytes", (json_int_t)c->bytes,
-                                  "sha256", c->sha256));
+                copies,
+                json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id", jstr(r, c->step->id),
+                          "from_host", jstr(r, c->step->copy.from.host), "from_path",
+                          jstr(r, c->step->copy.from.path), "to_host",
+                          jstr(r, c->step->copy.to.host), "to_path", jstr(r, c->step->copy.to.path),
+                          "started_s", jtime(c->started_s), "ended_s", jtime(c->ended_s), "bytes",
+                          (json_int_t)c->bytes, "sha256", c->sha256));
         }
         json_object_set_new(root, "backups", backups);
         json_object_set_new(root, "copies", copies);
@@ -300,7 +301,8 @@ void fd_report_write_others(fd_run *r)
             fd_run_log(r, "notified %s", url_shown);
         } else {
             char *e = err ? fd_redact(&s->vars, err) : fd_strdup("no report to send");
-            fprintf(stderr, "firedrill: the webhook notification to %s failed: %s (the verdict stands)\n",
+            fprintf(stderr,
+                    "firedrill: the webhook notification to %s failed: %s (the verdict stands)\n",
                     url_shown, e);
             free(e);
         }

@@ -63,11 +63,11 @@ static bool preflight(fd_run *r)
         fd_conn *c = &r->pool.conns[i];
         if (!c->connected)
             fd_run_error(r, "preflight: host %s (%s): %s", s->inv.hosts[i].name,
-                      s->inv.hosts[i].address, c->error ? c->error : fd_err_str(c->status));
+                         s->inv.hosts[i].address, c->error ? c->error : fd_err_str(c->status));
     }
     if (failed) {
         fd_run_error(r, "preflight failed on %zu host%s: nothing was injected", failed,
-                  failed == 1 ? "" : "s");
+                     failed == 1 ? "" : "s");
         return false;
     }
     fd_run_log(r, "preflight: %zu hosts reachable, host keys verified, authenticated", s->inv.n);
@@ -118,9 +118,8 @@ static bool steady_state(fd_run *r)
         double a = fd_probe_availability(pr, from, now);
         bool holds = !isnan(a) && fd_cmp_holds(&c->availability, a);
         fd_history_event(&r->history, "steady_state",
-                         json_pack("{s:s,s:o,s:b}", "probe", c->probe,
-                                   "availability", isnan(a) ? json_null() : json_real(a), "met",
-                                   holds));
+                         json_pack("{s:s,s:o,s:b}", "probe", c->probe, "availability",
+                                   isnan(a) ? json_null() : json_real(a), "met", holds));
         if (!holds) {
             char measured[32] = "unmeasured";
             if (!isnan(a))
@@ -129,8 +128,7 @@ static bool steady_state(fd_run *r)
             char *why = fd_asprintf(
                 "steady state not met: probe %s availability %s, needs %s %g (last error: %s); "
                 "nothing was injected",
-                c->probe, measured, fd_cmp_op_str(c->availability.op), c->availability.value,
-                last);
+                c->probe, measured, fd_cmp_op_str(c->availability.op), c->availability.value, last);
             free(last);
             fd_run_outcome(r, FD_OUTCOME_ABORTED, why);
             fd_run_error(r, "%s", why);
@@ -138,7 +136,7 @@ static bool steady_state(fd_run *r)
             return false;
         }
         fd_run_log(r, "steady state: probe %s availability %.4f %s %g: met", c->probe, a,
-                fd_cmp_op_str(c->availability.op), c->availability.value);
+                   fd_cmp_op_str(c->availability.op), c->availability.value);
     }
     return true;
 }
@@ -163,7 +161,7 @@ static void finish_probes(fd_run *r)
     if (writes && !fd_run_has(r, FD_OUTCOME_HEAL_FAILED)) {
         char *d = fd_format_duration(settle);
         fd_run_log(r, "%s; settling for %s before reading back",
-                r->nfaults ? "every fault healed" : "timeline over", d);
+                   r->nfaults ? "every fault healed" : "timeline over", d);
         free(d);
         /* settle even when interrupted: the read-back is what the drill is for */
         fd_sleep_us(settle);
@@ -175,29 +173,30 @@ static void finish_probes(fd_run *r)
         fd_metrics_compute(pr->ops, pr->nops, from, to, &pr->m);
         if (pr->p->write && !fd_run_has(r, FD_OUTCOME_HEAL_FAILED) && pr->client) {
             fd_probe_read_back(pr, 30000000);
-            fd_history_event(&r->history, "read_back",
-                             json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "probe", pr->p->name,
-                                       "values", (json_int_t)pr->read_back_count, "lost_writes",
-                                       (json_int_t)pr->m.lost_writes, "phantom_writes",
-                                       (json_int_t)pr->m.phantom_writes, "corrupt_values",
-                                       (json_int_t)pr->m.corrupt_values, "error",
-                                       pr->read_back_error ? json_string(pr->read_back_error)
-                                                           : json_null()));
+            fd_history_event(
+                &r->history, "read_back",
+                json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "probe", pr->p->name, "values",
+                          (json_int_t)pr->read_back_count, "lost_writes",
+                          (json_int_t)pr->m.lost_writes, "phantom_writes",
+                          (json_int_t)pr->m.phantom_writes, "corrupt_values",
+                          (json_int_t)pr->m.corrupt_values, "error",
+                          pr->read_back_error ? json_string(pr->read_back_error) : json_null()));
         }
         const fd_probe_metrics *m = &pr->m;
         if (pr->p->write)
             fd_run_log(r,
-                    "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s, "
-                    "lost writes %lld, phantom %lld, corrupt %lld%s%s",
-                    pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
-                    m->noutages, m->noutages == 1 ? "" : "s", (long long)m->lost_writes,
-                    (long long)m->phantom_writes, (long long)m->corrupt_values,
-                    pr->read_back_error ? "; read-back failed: " : "",
-                    pr->read_back_error ? pr->read_back_error : "");
+                       "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s, "
+                       "lost writes %lld, phantom %lld, corrupt %lld%s%s",
+                       pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
+                       m->noutages, m->noutages == 1 ? "" : "s", (long long)m->lost_writes,
+                       (long long)m->phantom_writes, (long long)m->corrupt_values,
+                       pr->read_back_error ? "; read-back failed: " : "",
+                       pr->read_back_error ? pr->read_back_error : "");
         else
-            fd_run_log(r, "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s",
-                    pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
-                    m->noutages, m->noutages == 1 ? "" : "s");
+            fd_run_log(r,
+                       "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s",
+                       pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
+                       m->noutages, m->noutages == 1 ? "" : "s");
     }
 }
 
@@ -280,9 +279,9 @@ static void after_timeline(fd_run *r)
     fd_verdict_decide(atomic_load(&r->outcomes), &r->exit_code, &r->verdict);
     fd_progress_stop(r);
     r->duration_s = fd_run_now_s(r);
-    fd_history_event(&r->history, "run_ended",
-                     json_pack("{s:s,s:i}", "verdict", r->verdict, "exit_code",
-                               (json_int_t)r->exit_code));
+    fd_history_event(
+        &r->history, "run_ended",
+        json_pack("{s:s,s:i}", "verdict", r->verdict, "exit_code", (json_int_t)r->exit_code));
     if (fd_report_write_json(r) != 0)
         fd_run_error(r, "cannot write %s/report.json", r->dir);
     else

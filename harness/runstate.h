@@ -45,21 +45,21 @@ typedef enum fd_run_result {
 /* What the engine takes from whoever starts a run (the command line, a test). */
 typedef struct fd_run_opts {
     uint64_t seed;
-    const char *report_dir;      /* NULL: the scenario's report.dir */
-    bool quiet;                  /* no log lines on stdout */
-    bool json;                   /* events as JSON lines on stdout instead */
+    const char *report_dir; /* NULL: the scenario's report.dir */
+    bool quiet;             /* no log lines on stdout */
+    bool json;              /* events as JSON lines on stdout instead */
     bool accept_new_host_keys;
 } fd_run_opts;
 
 typedef struct fd_fault_host {
-    size_t host;                 /* inventory index */
+    size_t host; /* inventory index */
     fd_agent_call call;
     char *apply_cmd, *revert_cmd;
-    size_t *peers;               /* inventory indexes across the cut */
+    size_t *peers; /* inventory indexes across the cut */
     size_t npeers;
-    int apply_exit;              /* the agent's exit status, -1 when it did not run */
-    char *apply_detail;          /* what the agent said (verified:, unverified:, error:) */
-    bool needs_revert;           /* the apply ran: something may be in place */
+    int apply_exit;     /* the agent's exit status, -1 when it did not run */
+    char *apply_detail; /* what the agent said (verified:, unverified:, error:) */
+    bool needs_revert;  /* the apply ran: something may be in place */
     bool reverted;
     char *heal_error;
 } fd_fault_host;
@@ -77,11 +77,11 @@ typedef struct fd_active_fault {
     fd_fault_host *hosts;
     size_t nhosts;
     double started_s, applied_s, healed_s; /* healed_s < 0 until healed */
-    int64_t heal_due_us;         /* monotonic; 0: no scheduled heal */
+    int64_t heal_due_us;                   /* monotonic; 0: no scheduled heal */
     fd_fault_state state;
-    bool took_effect;            /* applied on every host and nothing contradicted it */
-    char *verification;          /* what was observed, for the report */
-    pthread_t verifier;          /* observes a network cut while the timeline goes on */
+    bool took_effect;   /* applied on every host and nothing contradicted it */
+    char *verification; /* what was observed, for the report */
+    pthread_t verifier; /* observes a network cut while the timeline goes on */
     bool verifying;
     struct fd_run *run;
 } fd_active_fault;
@@ -90,13 +90,13 @@ typedef struct fd_step_record {
     size_t index;
     const fd_step *step;
     double started_s, ended_s;
-    const char *status;          /* "ok", "failed", "skipped", "interrupted" */
+    const char *status; /* "ok", "failed", "skipped", "interrupted" */
     char *detail;
 } fd_step_record;
 
 typedef struct fd_check_result {
     const fd_check *check;
-    double value;                /* NAN: not measured */
+    double value; /* NAN: not measured */
     bool pass;
 } fd_check_result;
 
@@ -108,21 +108,21 @@ typedef struct fd_run {
     const fd_scenario *s;
     fd_run_opts opts;
     char *run_id;
-    char *controller;            /* "user@host", for the hosts' logs */
-    char *dir;                   /* the run directory */
+    char *controller; /* "user@host", for the hosts' logs */
+    char *dir;        /* the run directory */
     double started_unix;
     int64_t t0_us;
     fd_pool pool;
     fd_history history;
-    pthread_mutex_t lock;        /* see the top of this file */
+    pthread_mutex_t lock; /* see the top of this file */
     fd_active_fault **faults;
     size_t nfaults;
     fd_step_record *steps;
     size_t nsteps;
     fd_strv errors;
-    size_t *touched;             /* distinct hosts any fault has touched */
+    size_t *touched; /* distinct hosts any fault has touched */
     size_t ntouched;
-    _Atomic unsigned outcomes;   /* FD_OUTCOME_* bits */
+    _Atomic unsigned outcomes; /* FD_OUTCOME_* bits */
     char *abort_reason;
     pthread_t healer;
     bool healer_started;
@@ -130,7 +130,7 @@ typedef struct fd_run {
     fd_probe_run *probes;
     size_t nprobes;
     _Atomic int64_t timeline_start_us, timeline_end_us; /* read by the healer and progress */
-    int64_t next_abort_check_us; /* the healer thread's own */
+    int64_t next_abort_check_us;                        /* the healer thread's own */
     fd_check_result *check_results;
     size_t nchecks;
     struct fd_backup_record *backups;
@@ -142,7 +142,7 @@ typedef struct fd_run {
     double last_restore_started_s;
     double cpu_user_s, cpu_system_s;
     long max_rss_kb;
-    bool tty;                    /* stdout is a terminal: a live status line */
+    bool tty; /* stdout is a terminal: a live status line */
     atomic_size_t current_step;
     _Atomic int64_t step_started_us; /* when the current step started (monotonic) */
     pthread_t progress;

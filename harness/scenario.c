@@ -12,22 +12,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const fd_fault_type_names[] = {"kill",   "pause", "stop_service", "partition",
-                                           "cut_datacenter", "drop", "netem", "fill_disk",
-                                           "command", NULL};
+const char *const fd_fault_type_names[] = {"kill",           "pause", "stop_service", "partition",
+                                           "cut_datacenter", "drop",  "netem",        "fill_disk",
+                                           "command",        NULL};
 
 bool fd_fault_cuts_network(fd_fault_type type)
 {
     return type == FD_FAULT_PARTITION || type == FD_FAULT_CUT_DATACENTER;
 }
-const char *const fd_step_kind_names[] = {"fault", "heal",    "wait",    "wait_for", "run",
-                                          "backup", "copy", "restore", "verify", NULL};
-const char *const fd_probe_type_names[] = {"tcp", "http", "redis", "postgres", "etcd",
-                                           "command", NULL};
-const char *const fd_metric_names[] = {"availability",   "failover_time", "outages",
-                                       "lost_writes",    "phantom_writes", "corrupt_values",
-                                       "latency_p50",    "latency_p99",    "latency_max",
-                                       "rpo",            "rto",            NULL};
+const char *const fd_step_kind_names[] = {"fault",  "heal", "wait",    "wait_for", "run",
+                                          "backup", "copy", "restore", "verify",   NULL};
+const char *const fd_probe_type_names[] = {"tcp",  "http",    "redis", "postgres",
+                                           "etcd", "command", NULL};
+const char *const fd_metric_names[] = {"availability",
+                                       "failover_time",
+                                       "outages",
+                                       "lost_writes",
+                                       "phantom_writes",
+                                       "corrupt_values",
+                                       "latency_p50",
+                                       "latency_p99",
+                                       "latency_max",
+                                       "rpo",
+                                       "rto",
+                                       NULL};
 
 typedef struct loader {
     fd_yt t;
@@ -131,8 +139,7 @@ static void read_vars(loader *L, const fd_ynode *root, const fd_load_opts *o)
             continue;
         }
         if (v->kind != FD_Y_SCALAR) {
-            fd_yt_err(&L->t, v, "variable '%s' must be a string, got %s", k->str,
-                      fd_ykind_name(v));
+            fd_yt_err(&L->t, v, "variable '%s' must be a string, got %s", k->str, fd_ykind_name(v));
             continue;
         }
         if (o && fd_strv_contains(&o->var_names, k->str))
@@ -262,10 +269,10 @@ void fd_selector_free(fd_selector *s)
 
 /* ------------------------------------------------------------------ faults */
 
-static const char *const signal_names[] = {"HUP",  "INT",  "QUIT", "ILL",  "TRAP", "ABRT",
-                                           "BUS",  "FPE",  "KILL", "USR1", "SEGV", "USR2",
+static const char *const signal_names[] = {"HUP",  "INT",  "QUIT", "ILL",    "TRAP", "ABRT",
+                                           "BUS",  "FPE",  "KILL", "USR1",   "SEGV", "USR2",
                                            "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT",
-                                           "STOP", "TSTP", "TTIN", "TTOU", NULL};
+                                           "STOP", "TSTP", "TTIN", "TTOU",   NULL};
 
 static bool read_signal(fd_yt *t, const fd_ynode *m, fd_fault *f)
 {
@@ -310,35 +317,48 @@ static bool read_signal(fd_yt *t, const fd_ynode *m, fd_fault *f)
 /* Keys each fault type accepts beside fault, id, target, duration and ttl. */
 static const char *const *fault_keys(fd_fault_type type)
 {
-    static const char *const kill[] = {"fault", "id", "target", "duration", "ttl", "timeout", "process",
-                                       "pidfile", "unit", "signal", "restart", NULL};
-    static const char *const pause[] = {"fault", "id", "target", "duration", "ttl", "timeout", "process",
-                                        "pidfile", "unit", NULL};
-    static const char *const stop[] = {"fault", "id", "target", "duration", "ttl", "timeout", "unit", "stop",
-                                       "start", NULL};
-    static const char *const part[] = {"fault", "id",     "target", "duration", "ttl", "timeout", "mode",
-                                       "groups", "from", "to",     "clients", NULL};
-    static const char *const cutdc[] = {"fault", "id", "duration", "ttl", "timeout", "datacenter", NULL};
-    static const char *const drop[] = {"fault", "id", "target", "duration", "ttl", "timeout", "loss", "to",
-                                       NULL};
-    static const char *const netem[] = {"fault",   "id",     "target",  "duration", "ttl", "timeout",
-                                        "delay",   "jitter", "loss",    "duplicate", "corrupt",
-                                        "reorder", "rate",   "device",  "to",       NULL};
-    static const char *const fill[] = {"fault", "id", "target", "duration", "ttl", "timeout", "path", "size",
-                                       NULL};
-    static const char *const cmd[] = {"fault", "id", "target", "duration", "ttl", "timeout", "apply",
-                                      "revert", NULL};
+    static const char *const kill[] = {"fault", "id",      "target",  "duration",
+                                       "ttl",   "timeout", "process", "pidfile",
+                                       "unit",  "signal",  "restart", NULL};
+    static const char *const pause[] = {"fault",   "id",      "target",  "duration", "ttl",
+                                        "timeout", "process", "pidfile", "unit",     NULL};
+    static const char *const stop[] = {"fault",   "id",   "target", "duration", "ttl",
+                                       "timeout", "unit", "stop",   "start",    NULL};
+    static const char *const part[] = {"fault", "id",      "target",  "duration",
+                                       "ttl",   "timeout", "mode",    "groups",
+                                       "from",  "to",      "clients", NULL};
+    static const char *const cutdc[] = {"fault",   "id",         "duration", "ttl",
+                                        "timeout", "datacenter", NULL};
+    static const char *const drop[] = {"fault",   "id",   "target", "duration", "ttl",
+                                       "timeout", "loss", "to",     NULL};
+    static const char *const netem[] = {
+        "fault", "id",        "target",  "duration", "ttl",  "timeout", "delay", "jitter",
+        "loss",  "duplicate", "corrupt", "reorder",  "rate", "device",  "to",    NULL};
+    static const char *const fill[] = {"fault",   "id",   "target", "duration", "ttl",
+                                       "timeout", "path", "size",   NULL};
+    static const char *const cmd[] = {"fault",   "id",    "target", "duration", "ttl",
+                                      "timeout", "apply", "revert", NULL};
     switch (type) {
-    case FD_FAULT_KILL: return kill;
-    case FD_FAULT_PAUSE: return pause;
-    case FD_FAULT_STOP_SERVICE: return stop;
-    case FD_FAULT_PARTITION: return part;
-    case FD_FAULT_CUT_DATACENTER: return cutdc;
-    case FD_FAULT_DROP: return drop;
-    case FD_FAULT_NETEM: return netem;
-    case FD_FAULT_FILL_DISK: return fill;
-    case FD_FAULT_COMMAND: return cmd;
-    default: return kill;
+    case FD_FAULT_KILL:
+        return kill;
+    case FD_FAULT_PAUSE:
+        return pause;
+    case FD_FAULT_STOP_SERVICE:
+        return stop;
+    case FD_FAULT_PARTITION:
+        return part;
+    case FD_FAULT_CUT_DATACENTER:
+        return cutdc;
+    case FD_FAULT_DROP:
+        return drop;
+    case FD_FAULT_NETEM:
+        return netem;
+    case FD_FAULT_FILL_DISK:
+        return fill;
+    case FD_FAULT_COMMAND:
+        return cmd;
+    default:
+        return kill;
     }
 }
 
@@ -437,8 +457,9 @@ static void read_fault(loader *L, const fd_ynode *m, fd_step *st)
         if (f->mode == FD_PART_ONEWAY) {
             needs_target = false;
             if (fd_ymap_get(m, "target"))
-                fd_yt_err(t, fd_ymap_key(m, "target"),
-                          "'target' is not used with mode oneway: 'from' and 'to' select the hosts");
+                fd_yt_err(
+                    t, fd_ymap_key(m, "target"),
+                    "'target' is not used with mode oneway: 'from' and 'to' select the hosts");
             if (!fd_ymap_get(m, "from"))
                 fd_yt_missing(t, m, "partition fault with mode oneway", "from");
             if (!fd_ymap_get(m, "to"))
@@ -503,8 +524,9 @@ static void read_fault(loader *L, const fd_ynode *m, fd_step *st)
         if (f->jitter_us >= 0 && f->delay_us < 0)
             fd_yt_err(t, fd_ymap_key(m, "jitter"), "'jitter' needs a 'delay'");
         if (f->reorder >= 0 && f->delay_us < 0)
-            fd_yt_err(t, fd_ymap_key(m, "reorder"), "'reorder' needs a 'delay' (netem reorders "
-                                                    "by sending some packets without it)");
+            fd_yt_err(t, fd_ymap_key(m, "reorder"),
+                      "'reorder' needs a 'delay' (netem reorders "
+                      "by sending some packets without it)");
         break;
     case FD_FAULT_FILL_DISK: {
         if (fd_yt_str(t, m, "path", true, what, &f->path) && f->path && f->path[0] != '/')
@@ -515,8 +537,9 @@ static void read_fault(loader *L, const fd_ynode *m, fd_step *st)
         } else if (sz->kind != FD_Y_SCALAR ||
                    !fd_parse_size(sz->str, &f->size_bytes, &f->size_percent)) {
             char *q = fd_printable(sz->kind == FD_Y_SCALAR ? sz->str : "", 60);
-            fd_yt_err(t, sz, "'size' must be a size like 512M or 10G, or a share like 95%%, got "
-                             "'%s'",
+            fd_yt_err(t, sz,
+                      "'size' must be a size like 512M or 10G, or a share like 95%%, got "
+                      "'%s'",
                       q);
             free(q);
         }
@@ -642,8 +665,9 @@ static void read_step(loader *L, const fd_ynode *m, size_t index, fd_step *st)
         st->id = fd_asprintf("%s-%zu", kname, index + 1);
     }
     if (st->kind != FD_STEP_FAULT) {
-        static const char *const plain[] = {"id", "fault", "heal",    "wait",  "wait_for", "run",
-                                            "backup", "copy", "restore", "verify", NULL};
+        static const char *const plain[] = {"id",       "fault",  "heal",   "wait",
+                                            "wait_for", "run",    "backup", "copy",
+                                            "restore",  "verify", NULL};
         char what[40];
         snprintf(what, sizeof what, "%s step", kname);
         fd_yt_keys(t, m, what, plain);
@@ -735,22 +759,29 @@ static const char *const *probe_keys(fd_probe_type type)
 {
 #define COMMON "name", "type", "mode", "interval", "rate", "timeout", "settle"
     static const char *const tcp[] = {COMMON, "address", "port", NULL};
-    static const char *const http[] = {COMMON,      "url",       "method",     "body",
-                                       "headers",   "expect_status", "write_url", "write_body",
-                                       "read_url",  NULL};
+    static const char *const http[] = {
+        COMMON,          "url",       "method",     "body",     "headers",
+        "expect_status", "write_url", "write_body", "read_url", NULL};
     static const char *const redis[] = {COMMON, "endpoints", "sentinel", NULL};
     static const char *const pg[] = {COMMON, "conninfo", "table", NULL};
     static const char *const etcd[] = {COMMON, "endpoints", NULL};
     static const char *const cmd[] = {COMMON, "command", "target", NULL};
 #undef COMMON
     switch (type) {
-    case FD_PROBE_TCP: return tcp;
-    case FD_PROBE_HTTP: return http;
-    case FD_PROBE_REDIS: return redis;
-    case FD_PROBE_POSTGRES: return pg;
-    case FD_PROBE_ETCD: return etcd;
-    case FD_PROBE_COMMAND: return cmd;
-    default: return tcp;
+    case FD_PROBE_TCP:
+        return tcp;
+    case FD_PROBE_HTTP:
+        return http;
+    case FD_PROBE_REDIS:
+        return redis;
+    case FD_PROBE_POSTGRES:
+        return pg;
+    case FD_PROBE_ETCD:
+        return etcd;
+    case FD_PROBE_COMMAND:
+        return cmd;
+    default:
+        return tcp;
     }
 }
 
@@ -811,8 +842,9 @@ static void read_probe(loader *L, const fd_ynode *m, fd_probe *p)
         static const char *const modes[] = {"read", "write", NULL};
         p->write = read_enum(t, mn, "mode", modes) == 1;
         if (p->write && (p->type == FD_PROBE_TCP || p->type == FD_PROBE_COMMAND))
-            fd_yt_err(t, mn, "%s probes have no write mode (write works with http, redis, "
-                             "postgres and etcd)",
+            fd_yt_err(t, mn,
+                      "%s probes have no write mode (write works with http, redis, "
+                      "postgres and etcd)",
                       fd_probe_type_names[p->type]);
     }
     const fd_ynode *iv = fd_ymap_get(m, "interval"), *rv = fd_ymap_get(m, "rate");
@@ -821,8 +853,9 @@ static void read_probe(loader *L, const fd_ynode *m, fd_probe *p)
     } else if (rv) {
         if (rv->kind != FD_Y_SCALAR || !fd_parse_rate(rv->str, &p->rate) || p->rate > 100000) {
             char *q = fd_printable(rv->kind == FD_Y_SCALAR ? rv->str : "", 60);
-            fd_yt_err(t, rv, "'rate' must be operations per second like 100/s (at most "
-                             "100000/s), got '%s'",
+            fd_yt_err(t, rv,
+                      "'rate' must be operations per second like 100/s (at most "
+                      "100000/s), got '%s'",
                       q);
             free(q);
         } else {
@@ -850,8 +883,8 @@ static void read_probe(loader *L, const fd_ynode *m, fd_probe *p)
         fd_yt_str(t, m, "method", false, what, &p->method);
         if (!p->method)
             p->method = fd_strdup("GET");
-        static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
-                                              "OPTIONS", NULL};
+        static const char *const methods[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                              "PATCH", "DELETE", "OPTIONS", NULL};
         if (name_index(methods, p->method) < 0)
             read_enum(t, fd_ymap_get(m, "method"), "method", methods);
         fd_yt_str(t, m, "body", false, what, &p->body);
@@ -891,8 +924,8 @@ static void read_probe(loader *L, const fd_ynode *m, fd_probe *p)
             !(p->write_body && strstr(p->write_body, "${value}")))
             fd_yt_err(t, fd_ymap_get(m, "write_url"),
                       "write mode needs '${value}' in 'write_url' or 'write_body'");
-        for (const char *const *k = (const char *const[]){"url", "write_url", "read_url", NULL};
-             *k; k++) {
+        for (const char *const *k = (const char *const[]){"url", "write_url", "read_url", NULL}; *k;
+             k++) {
             const fd_ynode *u = fd_ymap_get(m, *k);
             if (u && u->kind == FD_Y_SCALAR && !fd_str_starts(u->str, "http://") &&
                 !fd_str_starts(u->str, "https://")) {
@@ -1183,8 +1216,7 @@ static void check_refs(loader *L, const fd_ynode *root)
     for (size_t i = 0; i < s->nsteady; i++)
         check_probe_ref(L, ss->items[i], s->steady[i].probe);
     if (s->has_abort_if)
-        check_probe_ref(L, fd_ymap_get(fd_ymap_get(root, "safety"), "abort_if"),
-                        s->abort_if.probe);
+        check_probe_ref(L, fd_ymap_get(fd_ymap_get(root, "safety"), "abort_if"), s->abort_if.probe);
     const fd_ynode *cn = fd_ymap_get(root, "checks");
     for (size_t i = 0; i < s->nchecks; i++) {
         fd_check *c = &s->checks[i];
@@ -1206,8 +1238,9 @@ static void check_refs(loader *L, const fd_ynode *root)
             const fd_step *st = fd_scenario_step(s, c->step);
             if (!st || st->kind != FD_STEP_VERIFY) {
                 char *q = fd_printable(c->step, 60);
-                fd_yt_err(t, fd_ymap_get(m, "step"), "check names step '%s', which is not a "
-                                                     "verify step",
+                fd_yt_err(t, fd_ymap_get(m, "step"),
+                          "check names step '%s', which is not a "
+                          "verify step",
                           q);
                 free(q);
             } else if (c->metric != FD_METRIC_RPO && c->metric != FD_METRIC_RTO &&
@@ -1301,8 +1334,9 @@ static void load_inventory(loader *L, const fd_ynode *root, const fd_load_opts *
     const char *path = o ? o->inventory : NULL;
     const fd_ynode *in = fd_ymap_get(root, "inventory");
     if (!path && !in) {
-        fd_yt_err(&L->t, root, "scenario is missing required key 'inventory' (or give "
-                               "--inventory FILE)");
+        fd_yt_err(&L->t, root,
+                  "scenario is missing required key 'inventory' (or give "
+                  "--inventory FILE)");
         return;
     }
     if (!path && in->kind == FD_Y_MAP) {
@@ -1385,9 +1419,9 @@ static fd_err load_doc(fd_ydoc *doc, const fd_load_opts *o, fd_scenario *s, fd_d
     }
     if (!fd_yt_map(t, root, "a scenario"))
         return FD_ERR_INPUT;
-    static const char *const top[] = {"version",  "name",         "description", "inventory",
-                                      "vars",     "probes",       "steady_state", "timeline",
-                                      "checks",   "safety",       "report",      NULL};
+    static const char *const top[] = {"version", "name",   "description",  "inventory",
+                                      "vars",    "probes", "steady_state", "timeline",
+                                      "checks",  "safety", "report",       NULL};
     if (!fd_yt_file_keys(t, root, "the scenario", "a scenario", top))
         return FD_ERR_INPUT;
 

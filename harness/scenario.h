@@ -22,9 +22,9 @@ typedef struct fd_selector {
     fd_strv hosts;
     char *role;
     char *datacenter;
-    char *where;             /* run on each candidate at step time; exit 0 keeps it */
+    char *where; /* run on each candidate at step time; exit 0 keeps it */
     fd_pick pick;
-    int64_t pick_n;          /* random:N -> N, percent:P -> P */
+    int64_t pick_n; /* random:N -> N, percent:P -> P */
     int line, col;
 } fd_selector;
 
@@ -53,9 +53,9 @@ typedef enum fd_partition_mode { FD_PART_ISOLATE, FD_PART_SPLIT, FD_PART_ONEWAY 
 typedef struct fd_fault {
     fd_fault_type type;
     fd_selector target;
-    int64_t duration_us;     /* 0: lasts until a heal step or the end of the run */
-    int64_t ttl_us;          /* resolved: the fault's ttl, else safety.ttl */
-    int64_t timeout_us;      /* the apply's deadline on the host (default 60s) */
+    int64_t duration_us; /* 0: lasts until a heal step or the end of the run */
+    int64_t ttl_us;      /* resolved: the fault's ttl, else safety.ttl */
+    int64_t timeout_us;  /* the apply's deadline on the host (default 60s) */
     /* kill, pause, stop_service */
     char *process, *pidfile, *unit, *signal, *restart;
     char *stop, *start;
@@ -63,7 +63,7 @@ typedef struct fd_fault {
     fd_partition_mode mode;
     fd_selector *groups;
     size_t ngroups;
-    fd_selector from, to;    /* oneway; `to` also for drop and netem */
+    fd_selector from, to; /* oneway; `to` also for drop and netem */
     bool clients_cut;
     char *datacenter;
     /* drop, netem: a negative value means "not given" */
@@ -100,11 +100,11 @@ typedef struct fd_endpoint {
 
 typedef struct fd_step {
     fd_step_kind kind;
-    char *id;                /* given, or "<kind>-<index+1>" */
+    char *id; /* given, or "<kind>-<index+1>" */
     bool id_given;
     int line, col;
     fd_fault fault;
-    char *heal;              /* a fault id or "all" */
+    char *heal; /* a fault id or "all" */
     int64_t wait_us;
     struct {
         char *probe;
@@ -112,7 +112,7 @@ typedef struct fd_step {
     } wait_for;
     struct {
         char *command;
-        fd_selector target;  /* unset: runs on the controller */
+        fd_selector target; /* unset: runs on the controller */
         int64_t timeout_us;
         int64_t expect_exit;
     } run;
@@ -151,8 +151,8 @@ typedef struct fd_probe {
     char *name;
     fd_probe_type type;
     bool write;
-    int64_t interval_us;     /* the period between operation starts */
-    double rate;             /* given as rate: ops per second (interval_us derived) */
+    int64_t interval_us; /* the period between operation starts */
+    double rate;         /* given as rate: ops per second (interval_us derived) */
     int64_t timeout_us;
     int64_t settle_us;
     int line, col;
@@ -163,7 +163,7 @@ typedef struct fd_probe {
     char *url, *method, *body, *write_url, *write_body, *read_url;
     fd_kv *headers;
     size_t nheaders;
-    int expect_status;       /* 0: any 2xx */
+    int expect_status; /* 0: any 2xx */
     /* redis, etcd */
     fd_strv endpoints;
     fd_strv sentinel_addresses;
@@ -199,11 +199,11 @@ typedef enum fd_metric {
 extern const char *const fd_metric_names[];
 
 typedef struct fd_check {
-    char *probe;             /* or */
-    char *step;              /* a verify step's id */
+    char *probe; /* or */
+    char *step;  /* a verify step's id */
     fd_metric metric;
-    bool is_max;             /* max: value <= limit; else min: value >= limit */
-    double limit;            /* seconds for times, a ratio, or a count */
+    bool is_max;  /* max: value <= limit; else min: value >= limit */
+    double limit; /* seconds for times, a ratio, or a count */
     int line, col;
 } fd_check;
 
@@ -216,7 +216,7 @@ enum {
 
 typedef struct fd_scenario {
     char *file;
-    char *dir;               /* the scenario file's directory */
+    char *dir; /* the scenario file's directory */
     char *name;
     char *description;
     fd_inventory inv;
@@ -239,8 +239,8 @@ typedef struct fd_scenario {
 } fd_scenario;
 
 typedef struct fd_load_opts {
-    const char *inventory;   /* --inventory: replaces the scenario's */
-    fd_strv var_names;       /* --var k=v, overriding vars */
+    const char *inventory; /* --inventory: replaces the scenario's */
+    fd_strv var_names;     /* --var k=v, overriding vars */
     fd_strv var_values;
 } fd_load_opts;
 
@@ -249,8 +249,7 @@ typedef struct fd_load_opts {
 
 /* Loads and checks a scenario. Returns FD_OK, or FD_ERR_INPUT with every problem in d
  * (or FD_ERR_IO when the file cannot be read). out must be freed in both cases. */
-fd_err fd_scenario_load(const char *path, const fd_load_opts *opts, fd_scenario *out,
-                        fd_diags *d);
+fd_err fd_scenario_load(const char *path, const fd_load_opts *opts, fd_scenario *out, fd_diags *d);
 void fd_scenario_free(fd_scenario *s);
 /* The same from text in memory; `label` names it in messages and its directory
  * resolves a relative inventory path. */

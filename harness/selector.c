@@ -111,9 +111,8 @@ fd_rng fd_selector_rng(uint64_t seed, const fd_selector *sel)
     return r;
 }
 
-size_t fd_selector_resolve(const fd_selector *sel, fd_pool *pool, const char *run_id,
-                           uint64_t seed, size_t *out, fd_where_result **details,
-                           size_t *ndetails)
+size_t fd_selector_resolve(const fd_selector *sel, fd_pool *pool, const char *run_id, uint64_t seed,
+                           size_t *out, fd_where_result **details, size_t *ndetails)
 {
     fd_rng rng = fd_selector_rng(seed, sel);
     const fd_inventory *inv = pool->inv;
@@ -173,9 +172,14 @@ char *fd_selector_describe(const fd_selector *sel)
         sep = ", ";
     }
     switch (sel->pick) {
-    case FD_PICK_ALL: break;
-    case FD_PICK_ONE: fd_buf_printf(&b, "%spick one", sep); break;
-    case FD_PICK_RANDOM: fd_buf_printf(&b, "%spick random:%lld", sep, (long long)sel->pick_n); break;
+    case FD_PICK_ALL:
+        break;
+    case FD_PICK_ONE:
+        fd_buf_printf(&b, "%spick one", sep);
+        break;
+    case FD_PICK_RANDOM:
+        fd_buf_printf(&b, "%spick random:%lld", sep, (long long)sel->pick_n);
+        break;
     case FD_PICK_PERCENT:
         fd_buf_printf(&b, "%spick percent:%lld", sep, (long long)sel->pick_n);
         break;

@@ -26,20 +26,19 @@ fd_rng fd_selector_rng(uint64_t seed, const fd_selector *sel);
 size_t fd_selector_pick(const fd_selector *sel, size_t *idx, size_t n, fd_rng *rng);
 
 typedef struct fd_where_result {
-    size_t host;             /* inventory index */
+    size_t host; /* inventory index */
     bool kept;
-    bool ran;                /* false when the host could not be reached */
+    bool ran; /* false when the host could not be reached */
     int exit_status;
-    char *detail;            /* error or stderr excerpt; caller frees */
+    char *detail; /* error or stderr excerpt; caller frees */
 } fd_where_result;
 
 /* Full resolution at step time: match, run `where` on each candidate concurrently
- * (connecting as needed), pick (with fd_selector_rng(seed, sel)). Returns the count of chosen hosts in out (inv->n
- * entries). When details is not NULL it receives one entry per candidate
+ * (connecting as needed), pick (with fd_selector_rng(seed, sel)). Returns the count of chosen hosts
+ * in out (inv->n entries). When details is not NULL it receives one entry per candidate
  * (*ndetails of them; free each detail and the array). */
-size_t fd_selector_resolve(const fd_selector *sel, fd_pool *pool, const char *run_id,
-                           uint64_t seed, size_t *out, fd_where_result **details,
-                           size_t *ndetails);
+size_t fd_selector_resolve(const fd_selector *sel, fd_pool *pool, const char *run_id, uint64_t seed,
+                           size_t *out, fd_where_result **details, size_t *ndetails);
 
 /* A one-line description, such as "role=redis, where `...`, pick one". Caller frees. */
 char *fd_selector_describe(const fd_selector *sel);

@@ -325,8 +325,8 @@ fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t time
         int n = ssh_channel_read_timeout(ch, buf, sizeof buf, 0, slice);
         if (n == SSH_ERROR) {
             r->error = FD_ERR_SSH;
-            r->error_msg = fd_asprintf("connection lost while running the command: %s",
-                                       ssh_get_error(s));
+            r->error_msg =
+                fd_asprintf("connection lost while running the command: %s", ssh_get_error(s));
             c->connected = false;
             goto out;
         }
@@ -433,8 +433,13 @@ static void exec_each_one(size_t i, void *arg)
 void fd_pool_exec_each(fd_pool *p, const size_t *hosts, size_t n, char *const *cmds,
                        const char *input, int64_t timeout_us, fd_exec_result *res, bool *ran)
 {
-    exec_each_job j = {.p = p, .hosts = hosts, .cmds = cmds, .input = input,
-                       .timeout_us = timeout_us, .res = res, .ran = ran};
+    exec_each_job j = {.p = p,
+                       .hosts = hosts,
+                       .cmds = cmds,
+                       .input = input,
+                       .timeout_us = timeout_us,
+                       .res = res,
+                       .ran = ran};
     fd_fanout(n, 0, exec_each_one, &j);
 }
 
@@ -483,17 +488,22 @@ void fd_pool_free(fd_pool *p)
  * builtin whose behaviour differs between them (echo -e, kill -SIGTERM, time, print...).
  * A plain command starting with one of these still goes through sh. */
 static const char *const shell_words[] = {
-    ".", ":", "alias", "autoload", "bg", "bind", "bindkey", "break", "builtin", "bye", "caller",
-    "case", "cd", "chdir", "command", "compgen", "complete", "compopt", "continue", "coproc",
-    "declare", "dirs", "disable", "disown", "do", "done", "echo", "elif", "else", "emulate",
-    "enable", "end", "esac", "eval", "exec", "exit", "export", "fc", "fg", "fi", "float", "for",
-    "foreach", "function", "functions", "getopts", "hash", "help", "history", "if", "in", "integer",
-    "jobs", "kill", "let", "limit", "local", "logout", "mapfile", "noglob", "nocorrect", "popd",
-    "print", "printf", "pushd", "pwd", "r", "read", "readarray", "readonly", "rehash", "repeat",
-    "return", "sched", "select", "set", "setopt", "shift", "shopt", "source", "suspend", "test",
-    "then", "time", "times", "trap", "type", "typeset", "ulimit", "umask", "unalias", "unfunction",
-    "unhash", "unlimit", "unset", "unsetopt", "until", "wait", "whence", "where", "which", "while",
-    "newgrp", "private", "vared", "zcompile", "zformat", "zle", "zmodload", "zparseopts", "zstyle",
+    ".",          ":",        "alias",     "autoload", "bg",         "bind",      "bindkey",
+    "break",      "builtin",  "bye",       "caller",   "case",       "cd",        "chdir",
+    "command",    "compgen",  "complete",  "compopt",  "continue",   "coproc",    "declare",
+    "dirs",       "disable",  "disown",    "do",       "done",       "echo",      "elif",
+    "else",       "emulate",  "enable",    "end",      "esac",       "eval",      "exec",
+    "exit",       "export",   "fc",        "fg",       "fi",         "float",     "for",
+    "foreach",    "function", "functions", "getopts",  "hash",       "help",      "history",
+    "if",         "in",       "integer",   "jobs",     "kill",       "let",       "limit",
+    "local",      "logout",   "mapfile",   "noglob",   "nocorrect",  "popd",      "print",
+    "printf",     "pushd",    "pwd",       "r",        "read",       "readarray", "readonly",
+    "rehash",     "repeat",   "return",    "sched",    "select",     "set",       "setopt",
+    "shift",      "shopt",    "source",    "suspend",  "test",       "then",      "time",
+    "times",      "trap",     "type",      "typeset",  "ulimit",     "umask",     "unalias",
+    "unfunction", "unhash",   "unlimit",   "unset",    "unsetopt",   "until",     "wait",
+    "whence",     "where",    "which",     "while",    "newgrp",     "private",   "vared",
+    "zcompile",   "zformat",  "zle",       "zmodload", "zparseopts", "zstyle",
 };
 
 bool fd_plain_command(const char *cmd)

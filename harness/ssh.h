@@ -22,26 +22,26 @@ typedef struct fd_ssh_opts {
 } fd_ssh_opts;
 
 typedef struct fd_exec_result {
-    int exit_status;         /* -1 when killed by a signal or unknown */
-    char *signal;            /* the signal name when the remote process was killed */
+    int exit_status; /* -1 when killed by a signal or unknown */
+    char *signal;    /* the signal name when the remote process was killed */
     bool timed_out;
-    char *out, *err;         /* NUL-terminated, capped at FD_OUTPUT_CAP each */
+    char *out, *err; /* NUL-terminated, capped at FD_OUTPUT_CAP each */
     bool out_truncated, err_truncated;
     int64_t duration_us;
-    fd_err error;            /* FD_OK when the command ran (whatever its status) */
+    fd_err error; /* FD_OK when the command ran (whatever its status) */
     char *error_msg;
 } fd_exec_result;
 
 typedef struct fd_conn {
     const fd_host *host;
-    void *session;           /* ssh_session */
+    void *session; /* ssh_session */
     pthread_mutex_t lock;
-    pthread_mutex_t open_lock;   /* heal connections: serialises (re)connecting */
+    pthread_mutex_t open_lock; /* heal connections: serialises (re)connecting */
     bool connected;
-    fd_err status;           /* of the last connect */
-    char *error;             /* why the last connect failed */
-    char *hostkey;           /* e.g. "ssh-ed25519 SHA256:..." once verified */
-    char *user;              /* the user authenticated as */
+    fd_err status; /* of the last connect */
+    char *error;   /* why the last connect failed */
+    char *hostkey; /* e.g. "ssh-ed25519 SHA256:..." once verified */
+    char *user;    /* the user authenticated as */
     char *auth_method;
     int64_t connect_us;
 } fd_conn;
@@ -61,8 +61,8 @@ void fd_exec_result_free(fd_exec_result *r);
 /* Copies a file from one host to another over SFTP, streamed through the controller
  * in fixed 256 KiB chunks (memory does not grow with the file). The destination is
  * created exclusively, with the source's permission bits: an existing file is never
- * overwritten; a partial copy left by a failure is removed. Fills the sha256 (64 hex digits) of the bytes copied and the
- * byte count. Returns FD_OK or an error with *err (caller frees). */
+ * overwritten; a partial copy left by a failure is removed. Fills the sha256 (64 hex digits) of the
+ * bytes copied and the byte count. Returns FD_OK or an error with *err (caller frees). */
 fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const char *to_path,
                     char sha256_hex[65], uint64_t *bytes, char **err);
 
@@ -70,7 +70,7 @@ fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const cha
 typedef struct fd_pool {
     const fd_inventory *inv;
     fd_conn *conns;
-    fd_conn *heal_conns;     /* a second connection per host, only for heals */
+    fd_conn *heal_conns; /* a second connection per host, only for heals */
     size_t n;
     fd_ssh_opts opts;
 } fd_pool;

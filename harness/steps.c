@@ -40,12 +40,11 @@ static fd_run_result run_step(fd_run *r, size_t index, const fd_step *st, char *
         }
         bool ok = er.error == FD_OK && er.exit_status == st->run.expect_exit;
         if (!ok)
-            *detail = er.error != FD_OK
-                          ? fd_strdup(er.error_msg)
-                          : er.signal ? fd_asprintf("killed by SIG%s", er.signal)
-                                      : fd_asprintf("exited %d, expected %lld: %s", er.exit_status,
-                                                    (long long)st->run.expect_exit,
-                                                    er.err[0] ? er.err : er.out);
+            *detail = er.error != FD_OK ? fd_strdup(er.error_msg)
+                      : er.signal       ? fd_asprintf("killed by SIG%s", er.signal)
+                                  : fd_asprintf("exited %d, expected %lld: %s", er.exit_status,
+                                                (long long)st->run.expect_exit,
+                                                er.err[0] ? er.err : er.out);
         else
             *detail = fd_asprintf("exited %d on the controller", er.exit_status);
         fd_exec_result_free(&er);
@@ -190,8 +189,9 @@ bool fd_step_run(fd_run *r, size_t i)
         rec->status = "skipped";
         return false;
     }
-    fd_history_event(&r->history, "step_started",
-                     json_pack("{s:i,s:s,s:s}", "index", (json_int_t)i, "kind", kind, "id", st->id));
+    fd_history_event(
+        &r->history, "step_started",
+        json_pack("{s:i,s:s,s:s}", "index", (json_int_t)i, "kind", kind, "id", st->id));
     char *detail = NULL;
     fd_run_result o = k->exec(r, i, st, &detail);
     rec->ended_s = fd_run_now_s(r);
@@ -208,8 +208,8 @@ bool fd_step_run(fd_run *r, size_t i)
                          detail ? detail : "");
     }
     free(detail);
-    fd_history_event(&r->history, "step_ended",
-                     json_pack("{s:i,s:s,s:s}", "index", (json_int_t)i, "id", st->id, "status",
-                               rec->status));
+    fd_history_event(
+        &r->history, "step_ended",
+        json_pack("{s:i,s:s,s:s}", "index", (json_int_t)i, "id", st->id, "status", rec->status));
     return o == FD_OUTCOME_NONE;
 }

@@ -15,7 +15,7 @@ typedef fd_run_result (*fd_step_exec)(fd_run *r, size_t index, const fd_step *st
 typedef struct fd_step_kind_ops {
     fd_step_kind kind;
     fd_step_exec exec;
-    bool logged;                 /* the engine logs its detail and says its failure */
+    bool logged; /* the engine logs its detail and says its failure */
 } fd_step_kind_ops;
 
 const fd_step_kind_ops *fd_step_kind_for(fd_step_kind kind);

@@ -376,7 +376,8 @@ char *fd_controller_identity(void)
     const char *user = NULL;
     if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res)
         user = res->pw_name;
-    char *id = user ? fd_asprintf("%s@%s", user, host) : fd_asprintf("uid%u@%s", (unsigned)getuid(), host);
+    char *id =
+        user ? fd_asprintf("%s@%s", user, host) : fd_asprintf("uid%u@%s", (unsigned)getuid(), host);
     /* a name is data from the system: keep it to a printable, shell-neutral set */
     for (char *c = id; *c; c++)
         if (!(isalnum((unsigned char)*c) || strchr("@._-", *c)))

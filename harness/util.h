@@ -13,7 +13,7 @@
 void *fd_xmalloc(size_t n);
 void *fd_xcalloc(size_t n, size_t size);
 void *fd_xrealloc(void *p, size_t n);
-char *fd_strdup(const char *s);          /* NULL gives NULL */
+char *fd_strdup(const char *s); /* NULL gives NULL */
 char *fd_strndup(const char *s, size_t n);
 char *fd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *fd_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));

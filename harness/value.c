@@ -144,10 +144,14 @@ bool fd_parse_cmp(const char *s, fd_cmp *c)
 bool fd_cmp_holds(const fd_cmp *c, double v)
 {
     switch (c->op) {
-    case FD_CMP_LT: return v < c->value;
-    case FD_CMP_LE: return v <= c->value;
-    case FD_CMP_GT: return v > c->value;
-    case FD_CMP_GE: return v >= c->value;
+    case FD_CMP_LT:
+        return v < c->value;
+    case FD_CMP_LE:
+        return v <= c->value;
+    case FD_CMP_GT:
+        return v > c->value;
+    case FD_CMP_GE:
+        return v >= c->value;
     }
     return false;
 }
@@ -155,10 +159,14 @@ bool fd_cmp_holds(const fd_cmp *c, double v)
 const char *fd_cmp_op_str(fd_cmp_op op)
 {
     switch (op) {
-    case FD_CMP_LT: return "<";
-    case FD_CMP_LE: return "<=";
-    case FD_CMP_GT: return ">";
-    case FD_CMP_GE: return ">=";
+    case FD_CMP_LT:
+        return "<";
+    case FD_CMP_LE:
+        return "<=";
+    case FD_CMP_GT:
+        return ">";
+    case FD_CMP_GE:
+        return ">=";
     }
     return "?";
 }
@@ -203,8 +211,8 @@ bool fd_parse_bandwidth(const char *s)
     const char *p = s;
     if (!parse_decimal_micro(&p, &v) || v == 0)
         return false;
-    static const char *const units[] = {"bit", "kbit", "mbit", "gbit", "tbit",
-                                        "bps", "kbps", "mbps", "gbps", "tbps", NULL};
+    static const char *const units[] = {"bit",  "kbit", "mbit", "gbit", "tbit", "bps",
+                                        "kbps", "mbps", "gbps", "tbps", NULL};
     for (size_t i = 0; units[i]; i++)
         if (strcmp(p, units[i]) == 0)
             return true;

@@ -7,16 +7,26 @@
 static double metric_value(const fd_probe_metrics *m, fd_metric metric)
 {
     switch (metric) {
-    case FD_METRIC_AVAILABILITY: return m->availability;
-    case FD_METRIC_FAILOVER_TIME: return m->failover_time_s;
-    case FD_METRIC_OUTAGES: return m->ops ? (double)m->noutages : NAN;
-    case FD_METRIC_LOST_WRITES: return m->lost_writes < 0 ? NAN : (double)m->lost_writes;
-    case FD_METRIC_PHANTOM_WRITES: return m->phantom_writes < 0 ? NAN : (double)m->phantom_writes;
-    case FD_METRIC_CORRUPT_VALUES: return m->corrupt_values < 0 ? NAN : (double)m->corrupt_values;
-    case FD_METRIC_LATENCY_P50: return m->latency_p50_ms / 1000.0;
-    case FD_METRIC_LATENCY_P99: return m->latency_p99_ms / 1000.0;
-    case FD_METRIC_LATENCY_MAX: return m->latency_max_ms / 1000.0;
-    default: return NAN;
+    case FD_METRIC_AVAILABILITY:
+        return m->availability;
+    case FD_METRIC_FAILOVER_TIME:
+        return m->failover_time_s;
+    case FD_METRIC_OUTAGES:
+        return m->ops ? (double)m->noutages : NAN;
+    case FD_METRIC_LOST_WRITES:
+        return m->lost_writes < 0 ? NAN : (double)m->lost_writes;
+    case FD_METRIC_PHANTOM_WRITES:
+        return m->phantom_writes < 0 ? NAN : (double)m->phantom_writes;
+    case FD_METRIC_CORRUPT_VALUES:
+        return m->corrupt_values < 0 ? NAN : (double)m->corrupt_values;
+    case FD_METRIC_LATENCY_P50:
+        return m->latency_p50_ms / 1000.0;
+    case FD_METRIC_LATENCY_P99:
+        return m->latency_p99_ms / 1000.0;
+    case FD_METRIC_LATENCY_MAX:
+        return m->latency_max_ms / 1000.0;
+    default:
+        return NAN;
     }
 }
 
@@ -46,9 +56,8 @@ void fd_verdict_checks(fd_run *r)
         if (!cr->pass)
             fd_run_outcome(r, FD_OUTCOME_FINDING, NULL);
         fd_run_log(r, "check %s %s %s %g: %s%s", c->probe ? c->probe : c->step,
-                fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit,
-                cr->pass ? "pass" : "FAIL",
-                isnan(cr->value) ? " (not measured)" : "");
+                   fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit,
+                   cr->pass ? "pass" : "FAIL", isnan(cr->value) ? " (not measured)" : "");
     }
 }
 

@@ -28,9 +28,12 @@ const char *fd_ykind_name(const fd_ynode *n)
     if (!n)
         return "nothing";
     switch (n->kind) {
-    case FD_Y_SCALAR: return "a value";
-    case FD_Y_MAP: return "a mapping";
-    case FD_Y_SEQ: return "a list";
+    case FD_Y_SCALAR:
+        return "a value";
+    case FD_Y_MAP:
+        return "a mapping";
+    case FD_Y_SEQ:
+        return "a list";
     }
     return "a node";
 }

@@ -22,22 +22,22 @@ typedef enum fd_ykind { FD_Y_SCALAR, FD_Y_MAP, FD_Y_SEQ } fd_ykind;
 
 typedef struct fd_ynode {
     fd_ykind kind;
-    int line, col;            /* 1-based position of the node's first character */
-    char *str;                /* scalar value, NUL-terminated */
-    bool plain;               /* scalar was written unquoted */
-    bool secret;              /* scalar holds a value read from the environment */
-    bool expanded;            /* ${...} substitution has been applied */
-    struct fd_ynode **items;  /* SEQ: n items; MAP: n pairs, key items[2i], value items[2i+1] */
+    int line, col;           /* 1-based position of the node's first character */
+    char *str;               /* scalar value, NUL-terminated */
+    bool plain;              /* scalar was written unquoted */
+    bool secret;             /* scalar holds a value read from the environment */
+    bool expanded;           /* ${...} substitution has been applied */
+    struct fd_ynode **items; /* SEQ: n items; MAP: n pairs, key items[2i], value items[2i+1] */
     size_t n;
-    size_t weight;            /* nodes in the subtree with aliases expanded (saturating) */
-    bool open;                /* still being built (used to refuse recursive aliases) */
-    bool key_pending;         /* MAP being built: a key waits for its value */
+    size_t weight;    /* nodes in the subtree with aliases expanded (saturating) */
+    bool open;        /* still being built (used to refuse recursive aliases) */
+    bool key_pending; /* MAP being built: a key waits for its value */
 } fd_ynode;
 
 typedef struct fd_ydoc {
-    char *file;               /* the name used in messages */
-    fd_ynode *root;           /* NULL for an empty document */
-    fd_ynode **all;           /* every node allocated, for freeing (aliases share nodes) */
+    char *file;     /* the name used in messages */
+    fd_ynode *root; /* NULL for an empty document */
+    fd_ynode **all; /* every node allocated, for freeing (aliases share nodes) */
     size_t nall;
     size_t capall;
 } fd_ydoc;

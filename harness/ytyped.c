@@ -48,8 +48,9 @@ bool fd_yt_file_keys(fd_yt *t, const fd_ynode *map, const char *what, const char
             }
     /* Not one known key: this is some other file (a path can point anywhere, a
      * secret file included). Its contents are not quoted. */
-    fd_yt_err(t, map, "this file is not %s: it has none of the keys %s takes (its contents are "
-                      "not shown)",
+    fd_yt_err(t, map,
+              "this file is not %s: it has none of the keys %s takes (its contents are "
+              "not shown)",
               kind, kind);
     return false;
 }
@@ -126,8 +127,8 @@ bool fd_yt_str(fd_yt *t, const fd_ynode *map, const char *key, bool required, co
     return true;
 }
 
-bool fd_yt_duration(fd_yt *t, const fd_ynode *map, const char *key, bool required,
-                    const char *what, int64_t *out)
+bool fd_yt_duration(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
+                    int64_t *out)
 {
     static const char expected[] = "a duration like 500ms, 2s or 1m";
     bool bad;
@@ -204,8 +205,8 @@ bool fd_yt_cmp(fd_yt *t, const fd_ynode *map, const char *key, bool required, co
     return true;
 }
 
-bool fd_yt_strlist(fd_yt *t, const fd_ynode *map, const char *key, bool required,
-                   const char *what, fd_strv *out)
+bool fd_yt_strlist(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
+                   fd_strv *out)
 {
     const fd_ynode *v = fd_ymap_get(map, key);
     if (!v) {

@@ -37,8 +37,8 @@ void fd_yt_missing(fd_yt *t, const fd_ynode *map, const char *what, const char *
  * Absent and required, or of the wrong form: reports, returns false. */
 bool fd_yt_str(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
                char **out);
-bool fd_yt_duration(fd_yt *t, const fd_ynode *map, const char *key, bool required,
-                    const char *what, int64_t *out);
+bool fd_yt_duration(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
+                    int64_t *out);
 bool fd_yt_ratio(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
                  double *out);
 bool fd_yt_uint(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
@@ -47,8 +47,8 @@ bool fd_yt_bool(fd_yt *t, const fd_ynode *map, const char *key, const char *what
 bool fd_yt_cmp(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
                fd_cmp *out);
 /* A YAML list of strings, or one comma-separated string. */
-bool fd_yt_strlist(fd_yt *t, const fd_ynode *map, const char *key, bool required,
-                   const char *what, fd_strv *out);
+bool fd_yt_strlist(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
+                   fd_strv *out);
 
 /* The closest of candidates to word within a small edit distance, or NULL. */
 const char *fd_yt_suggest(const char *word, const char *const *candidates);

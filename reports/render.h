@@ -57,12 +57,12 @@ bool fd_render_run_dir(const char *dir, unsigned formats, char **err);
 bool fd_render_index(const char *reports_dir, char **err);
 /* The index page itself, from the reports of runs named names[i] (json objects; others
  * are passed over). */
-void fd_render_index_html(const char *reports_dir, const char *const *names,
-                          json_t *const *reports, size_t n, fd_buf *out);
+void fd_render_index_html(const char *reports_dir, const char *const *names, json_t *const *reports,
+                          size_t n, fd_buf *out);
 
 /* escaping and formatting helpers */
-void fd_esc_html(fd_buf *b, const char *s);  /* also fit for XML attributes and text */
-void fd_esc_md(fd_buf *b, const char *s);    /* one table cell or line of Markdown */
+void fd_esc_html(fd_buf *b, const char *s); /* also fit for XML attributes and text */
+void fd_esc_md(fd_buf *b, const char *s);   /* one table cell or line of Markdown */
 /* The strings of a JSON array, each written by esc (fd_esc_html, fd_esc_md), joined by sep. */
 void fd_join_strings(fd_buf *b, const json_t *strings, const char *sep,
                      void (*esc)(fd_buf *, const char *));
@@ -76,7 +76,7 @@ const char *fd_verdict_class(const char *verdict);
 bool fd_fmt_utc(char *out, size_t n, double unix_s, char sep);
 /* A step's "index" + 1, for display (no overflow whatever the report holds). */
 long long fd_jindex1(const json_t *o);
-double fd_jnum(const json_t *o, const char *key);      /* NAN when absent or null */
+double fd_jnum(const json_t *o, const char *key); /* NAN when absent or null */
 /* The value of a check as text with its unit. */
 void fd_fmt_metric(fd_buf *b, const char *metric, const json_t *v);
 void fd_fmt_limit(fd_buf *b, const char *metric, double limit);

@@ -65,11 +65,21 @@ void fd_esc_html(fd_buf *b, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '&': fd_buf_puts(b, "&amp;"); break;
-        case '<': fd_buf_puts(b, "&lt;"); break;
-        case '>': fd_buf_puts(b, "&gt;"); break;
-        case '"': fd_buf_puts(b, "&quot;"); break;
-        case '\'': fd_buf_puts(b, "&#39;"); break;
+        case '&':
+            fd_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            fd_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            fd_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            fd_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            fd_buf_puts(b, "&#39;");
+            break;
         default:
             if (*p < 0x20 && *p != '\n' && *p != '\t')
                 fd_buf_puts(b, "?"); /* not allowed in XML 1.0 */

@@ -43,8 +43,8 @@ static double nice_step(double dur)
     return 10 * mag;
 }
 
-static void text(fd_buf *b, double x, double y, const char *anchor, const char *cls,
-                 const char *s, size_t max)
+static void text(fd_buf *b, double x, double y, const char *anchor, const char *cls, const char *s,
+                 size_t max)
 {
     fd_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s%s%s>", x, y, anchor,
                   cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
@@ -64,8 +64,9 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     double top = 34 + 15.0 * (double)nf;
     double bottom = top + (np ? (double)np * ROW : 40);
     double height = bottom + 34;
-    fd_buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %.0f\" width=\"%d\" "
-                     "height=\"%.0f\" role=\"img\" aria-label=\"timeline\">\n",
+    fd_buf_printf(b,
+                  "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %.0f\" width=\"%d\" "
+                  "height=\"%.0f\" role=\"img\" aria-label=\"timeline\">\n",
                   W, height, W, height);
     /* time axis and grid */
     double step = nice_step(dur);
@@ -76,8 +77,9 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         if (s > dur * (1 + 1e-9))
             break;
         double x = xat(s, dur);
-        fd_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eef1f5\"/>", x,
-                      top - 6, x, bottom);
+        fd_buf_printf(b,
+                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eef1f5\"/>",
+                      x, top - 6, x, bottom);
         char lab[48];
         snprintf(lab, sizeof lab, step < 1 ? "%.1fs" : "%.0fs", s);
         text(b, x, bottom + 16, "middle", NULL, lab, 16);
@@ -97,10 +99,12 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         if (x1 - x0 < 2)
             x1 = x0 + 2;
         double ly = 14 + 15.0 * (double)i;
-        fd_buf_printf(b, "<g class=\"fault\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                         "fill=\"#ff9800\" fill-opacity=\"0.13\" stroke=\"#ef6c00\" "
-                         "stroke-dasharray=\"3,2\"/>",
-                      x0, ly - 10, x1 - x0, bottom - ly + 10);
+        fd_buf_printf(
+            b,
+            "<g class=\"fault\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+            "fill=\"#ff9800\" fill-opacity=\"0.13\" stroke=\"#ef6c00\" "
+            "stroke-dasharray=\"3,2\"/>",
+            x0, ly - 10, x1 - x0, bottom - ly + 10);
         fd_buf label;
         fd_buf_init(&label, 1024);
         fd_buf_printf(&label, "%s · %s on ", fd_jstr(f, "id"), fd_jstr(f, "type"));
@@ -112,7 +116,8 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
                 fd_buf_printf(&label, " +%zu", json_array_size(json_object_get(f, "targets")) - 6);
                 break;
             }
-            fd_buf_printf(&label, "%s%s", k ? "," : "", json_string_value(hn) ? json_string_value(hn) : "");
+            fd_buf_printf(&label, "%s%s", k ? "," : "",
+                          json_string_value(hn) ? json_string_value(hn) : "");
         }
         if (isnan(h))
             fd_buf_puts(&label, " (not healed)");
@@ -125,8 +130,9 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     json_array_foreach(steps, i, st)
     {
         double x = xat(fd_jnum(st, "started_s"), dur);
-        fd_buf_printf(b, "<g class=\"step\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                         "stroke=\"#37474f\" stroke-width=\"1.5\"/><title>",
+        fd_buf_printf(b,
+                      "<g class=\"step\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                      "stroke=\"#37474f\" stroke-width=\"1.5\"/><title>",
                       x, top - 8, x, top);
         fd_buf_printf(b, "step %lld: ", fd_jindex1(st));
         fd_esc_html(b, fd_jstr(st, "kind"));
@@ -177,10 +183,13 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
             }
             if (bk->fail == 0 && bk->unknown == 0) {
                 size_t e = k;
-                while (e + 1 < FD_BUCKETS && filled[e + 1].ok && !filled[e + 1].fail && !filled[e + 1].unknown)
+                while (e + 1 < FD_BUCKETS && filled[e + 1].ok && !filled[e + 1].fail &&
+                       !filled[e + 1].unknown)
                     e++;
-                fd_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#2e7d32\"/>",
-                              L + (double)k * bw, y, (double)(e - k + 1) * bw, BAND);
+                fd_buf_printf(
+                    b,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#2e7d32\"/>",
+                    L + (double)k * bw, y, (double)(e - k + 1) * bw, BAND);
                 k = e + 1;
                 continue;
             }
@@ -191,8 +200,9 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
                 if (!counts[c])
                     continue;
                 double hh = (double)BAND * counts[c] / total;
-                fd_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>",
-                              L + (double)k * bw, yy, bw, hh, colors[c]);
+                fd_buf_printf(
+                    b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>",
+                    L + (double)k * bw, yy, bw, hh, colors[c]);
                 yy += hh;
             }
             k++;
@@ -204,8 +214,8 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
             if (pb->b[k].lat_max_ms > lmax)
                 lmax = pb->b[k].lat_max_ms;
         double ly0 = y + BAND + 4 + LAT;
-        fd_buf_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#cfd8dc\"/>", L, ly0,
-                      L + PW, ly0);
+        fd_buf_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#cfd8dc\"/>",
+                      L, ly0, L + PW, ly0);
         if (lmax > 0) {
             /* one polyline per stretch of buckets with ok operations: a gap (an outage)
              * shows as a gap, not as a line drawn across it */
@@ -240,8 +250,9 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         {
             double x0 = xat(fd_jnum(oj, "start_s"), dur), x1 = xat(fd_jnum(oj, "end_s"), dur);
             double oy = ly0 + 10;
-            fd_buf_printf(b, "<g class=\"outage\"><path d=\"M%.1f %.1f v6 H%.1f v-6\" fill=\"none\" "
-                             "stroke=\"#c62828\" stroke-width=\"1.5\"/>",
+            fd_buf_printf(b,
+                          "<g class=\"outage\"><path d=\"M%.1f %.1f v6 H%.1f v-6\" fill=\"none\" "
+                          "stroke=\"#c62828\" stroke-width=\"1.5\"/>",
                           x0, oy - 6, x1 < x0 + 1 ? x0 + 1 : x1);
             char s[64];
             snprintf(s, sizeof s, "outage %.2f s%s", fd_jnum(oj, "duration_s"),
@@ -275,7 +286,8 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     const json_t *sc = json_object_get(r, "scenario");
     const char *verdict = fd_jstr(r, "verdict");
     fd_buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>firedrill: ");
+                   "<meta name=\"viewport\" content=\"width=device-width, "
+                   "initial-scale=1\"><title>firedrill: ");
     fd_esc_html(b, fd_jstr(sc, "name"));
     fd_buf_puts(b, " (");
     fd_esc_html(b, verdict);
@@ -287,7 +299,8 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     fd_buf_puts(b, "</span></h1>\n<div class=\"meta\">run <code>");
     fd_esc_html(b, fd_jstr(r, "run_id"));
     fd_buf_printf(b, "</code> · exit %lld · %.1f s · seed %lld · firedrill ",
-                  (long long)json_integer_value(json_object_get(r, "exit_code")), fd_jnum(r, "duration_s"),
+                  (long long)json_integer_value(json_object_get(r, "exit_code")),
+                  fd_jnum(r, "duration_s"),
                   (long long)json_integer_value(json_object_get(r, "seed")));
     fd_esc_html(b, fd_jstr(r, "firedrill_version"));
     fd_buf_puts(b, "</div>\n");
@@ -305,12 +318,14 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     const json_t *c;
     const json_t *checks = json_object_get(r, "checks");
     if (json_array_size(checks)) {
-        fd_buf_puts(b, "<h2>Checks</h2>\n<table class=\"checks\"><tr><th>probe / step</th><th>metric</th>"
-                       "<th>value</th><th>limit</th><th>result</th></tr>\n");
+        fd_buf_puts(
+            b, "<h2>Checks</h2>\n<table class=\"checks\"><tr><th>probe / step</th><th>metric</th>"
+               "<th>value</th><th>limit</th><th>result</th></tr>\n");
         json_array_foreach(checks, i, c)
         {
             const char *metric = fd_jstr(c, "metric");
-            bool is_max = json_object_get(c, "max") != NULL, pass = json_is_true(json_object_get(c, "pass"));
+            bool is_max = json_object_get(c, "max") != NULL,
+                 pass = json_is_true(json_object_get(c, "pass"));
             fd_buf_puts(b, "<tr>");
             cell(b, *fd_jstr(c, "probe") ? fd_jstr(c, "probe") : fd_jstr(c, "step"));
             cell(b, metric);
@@ -323,15 +338,22 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         }
         fd_buf_puts(b, "</table>\n");
     }
-    fd_buf_puts(b, "<h2>Timeline</h2>\n<div class=\"legend\"><span><i style=\"background:#2e7d32\"></i>ok</span>"
-                   "<span><i style=\"background:#f9a825\"></i>unknown</span><span><i style=\"background:#c62828\">"
-                   "</i>fail</span><span><i style=\"background:#ff9800;opacity:.4\"></i>fault in place</span>"
-                   "<span><i style=\"background:#1565c0;height:2px\"></i>latency (slowest ok operation)</span></div>\n");
+    fd_buf_puts(
+        b,
+        "<h2>Timeline</h2>\n<div class=\"legend\"><span><i "
+        "style=\"background:#2e7d32\"></i>ok</span>"
+        "<span><i style=\"background:#f9a825\"></i>unknown</span><span><i "
+        "style=\"background:#c62828\">"
+        "</i>fail</span><span><i style=\"background:#ff9800;opacity:.4\"></i>fault in place</span>"
+        "<span><i style=\"background:#1565c0;height:2px\"></i>latency (slowest ok "
+        "operation)</span></div>\n");
     fd_render_svg(r, t, b);
     const json_t *probes = json_object_get(r, "probes");
     if (json_array_size(probes)) {
-        fd_buf_puts(b, "<h2>Probes</h2>\n<table class=\"probes\"><tr><th>probe</th><th>ops</th><th>ok / fail / unknown</th>"
-                       "<th>availability</th><th>failover time</th><th>outages</th><th>lost / phantom / corrupt</th>"
+        fd_buf_puts(b, "<h2>Probes</h2>\n<table "
+                       "class=\"probes\"><tr><th>probe</th><th>ops</th><th>ok / fail / unknown</th>"
+                       "<th>availability</th><th>failover time</th><th>outages</th><th>lost / "
+                       "phantom / corrupt</th>"
                        "<th>p50 / p99 / max</th><th>missed slots</th></tr>\n");
         const json_t *p;
         json_array_foreach(probes, i, p)
@@ -348,7 +370,9 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
                 fd_esc_html(b, fd_jstr(p, "last_error"));
                 fd_buf_puts(b, "</div>");
             }
-            fd_buf_printf(b, "</td><td class=\"num\">%lld</td><td class=\"num\">%lld / %lld / %lld</td><td class=\"num\">",
+            fd_buf_printf(b,
+                          "</td><td class=\"num\">%lld</td><td class=\"num\">%lld / %lld / "
+                          "%lld</td><td class=\"num\">",
                           (long long)json_integer_value(json_object_get(p, "ops")),
                           (long long)json_integer_value(json_object_get(p, "ok")),
                           (long long)json_integer_value(json_object_get(p, "fail")),
@@ -356,13 +380,15 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
             fd_fmt_metric(b, "availability", json_object_get(p, "availability"));
             fd_buf_puts(b, "</td>");
             cell_secs(b, json_object_get(p, "failover_time_s"));
-            fd_buf_printf(b, "<td class=\"num\">%zu</td><td class=\"num\">", json_array_size(json_object_get(p, "outages")));
+            fd_buf_printf(b, "<td class=\"num\">%zu</td><td class=\"num\">",
+                          json_array_size(json_object_get(p, "outages")));
             if (strcmp(fd_jstr(p, "mode"), "write") == 0) {
                 const char *keys[3] = {"lost_writes", "phantom_writes", "corrupt_values"};
                 for (int k = 0; k < 3; k++) {
                     const json_t *v = json_object_get(p, keys[k]);
                     if (json_is_integer(v))
-                        fd_buf_printf(b, "%s%lld", k ? " / " : "", (long long)json_integer_value(v));
+                        fd_buf_printf(b, "%s%lld", k ? " / " : "",
+                                      (long long)json_integer_value(v));
                     else
                         fd_buf_printf(b, "%s-", k ? " / " : "");
                 }
@@ -378,15 +404,17 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
             if (isnan(fd_jnum(lat, "p50")))
                 fd_buf_puts(b, "</td><td class=\"num\">-</td>");
             else
-                fd_buf_printf(b, "</td><td class=\"num\">%.2f / %.2f / %.1f ms</td>", fd_jnum(lat, "p50"),
-                              fd_jnum(lat, "p99"), fd_jnum(lat, "max"));
-            fd_buf_printf(b, "<td class=\"num\">%lld</td></tr>\n", (long long)json_integer_value(json_object_get(p, "missed_slots")));
+                fd_buf_printf(b, "</td><td class=\"num\">%.2f / %.2f / %.1f ms</td>",
+                              fd_jnum(lat, "p50"), fd_jnum(lat, "p99"), fd_jnum(lat, "max"));
+            fd_buf_printf(b, "<td class=\"num\">%lld</td></tr>\n",
+                          (long long)json_integer_value(json_object_get(p, "missed_slots")));
         }
         fd_buf_puts(b, "</table>\n");
     }
     const json_t *faults = json_object_get(r, "faults");
     if (json_array_size(faults)) {
-        fd_buf_puts(b, "<h2>Faults</h2>\n<table class=\"faults\"><tr><th>fault</th><th>targets</th><th>applied</th>"
+        fd_buf_puts(b, "<h2>Faults</h2>\n<table "
+                       "class=\"faults\"><tr><th>fault</th><th>targets</th><th>applied</th>"
                        "<th>healed</th><th>heal</th><th>verification</th></tr>\n");
         const json_t *f;
         json_array_foreach(faults, i, f)
@@ -411,8 +439,9 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     }
     const json_t *steps = json_object_get(r, "steps");
     if (json_array_size(steps)) {
-        fd_buf_puts(b, "<h2>Steps</h2>\n<table class=\"steps\"><tr><th>#</th><th>step</th><th>started</th>"
-                       "<th>ended</th><th>status</th><th>detail</th></tr>\n");
+        fd_buf_puts(
+            b, "<h2>Steps</h2>\n<table class=\"steps\"><tr><th>#</th><th>step</th><th>started</th>"
+               "<th>ended</th><th>status</th><th>detail</th></tr>\n");
         const json_t *st;
         json_array_foreach(steps, i, st)
         {

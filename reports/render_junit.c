@@ -42,14 +42,16 @@ void fd_render_junit(const json_t *r, fd_buf *b)
                   failures, incomplete ? 1 : 0, isnan(dur) ? 0.0 : dur);
     fd_buf_puts(b, "  <testsuite name=\"");
     fd_esc_html(b, classname);
-    fd_buf_printf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" skipped=\"0\" time=\"%.3f\" "
-                     "timestamp=\"%s\">\n",
+    fd_buf_printf(b,
+                  "\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" skipped=\"0\" time=\"%.3f\" "
+                  "timestamp=\"%s\">\n",
                   tests, failures, incomplete ? 1 : 0, isnan(dur) ? 0.0 : dur, ts);
     fd_buf_puts(b, "    <properties>\n      <property name=\"run_id\" value=\"");
     fd_esc_html(b, fd_jstr(r, "run_id"));
     fd_buf_puts(b, "\"/>\n      <property name=\"verdict\" value=\"");
     fd_esc_html(b, verdict);
-    fd_buf_printf(b, "\"/>\n      <property name=\"exit_code\" value=\"%lld\"/>\n    </properties>\n",
+    fd_buf_printf(b,
+                  "\"/>\n      <property name=\"exit_code\" value=\"%lld\"/>\n    </properties>\n",
                   (long long)json_integer_value(json_object_get(r, "exit_code")));
     json_array_foreach(checks, i, c)
     {
@@ -84,7 +86,8 @@ void fd_render_junit(const json_t *r, fd_buf *b)
     if (!heal_failed) {
         fd_buf_puts(b, "/>\n");
     } else {
-        fd_buf_puts(b, ">\n      <failure type=\"heal\" message=\"a fault may still be in place\">");
+        fd_buf_puts(b,
+                    ">\n      <failure type=\"heal\" message=\"a fault may still be in place\">");
         json_array_foreach(faults, i, f)
         {
             if (strcmp(fd_jstr(f, "heal"), "ok") != 0) {

@@ -74,7 +74,8 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
             bool is_max = json_object_get(c, "max") != NULL;
             fd_buf_puts(b, is_max ? " | ≤ " : " | ≥ ");
             fd_fmt_limit(b, metric, fd_jnum(c, is_max ? "max" : "min"));
-            fd_buf_puts(b, json_is_true(json_object_get(c, "pass")) ? " | pass |\n" : " | **FAIL** |\n");
+            fd_buf_puts(b, json_is_true(json_object_get(c, "pass")) ? " | pass |\n"
+                                                                    : " | **FAIL** |\n");
         }
         fd_buf_puts(b, "\n");
     }
@@ -92,7 +93,8 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
             md_word(b, fd_jstr(p, "type"));
             fd_buf_puts(b, " ");
             md_word(b, fd_jstr(p, "mode"));
-            fd_buf_printf(b, ") | %lld | ", (long long)json_integer_value(json_object_get(p, "ops")));
+            fd_buf_printf(b, ") | %lld | ",
+                          (long long)json_integer_value(json_object_get(p, "ops")));
             fd_fmt_metric(b, "availability", json_object_get(p, "availability"));
             fd_buf_puts(b, " | ");
             fd_fmt_seconds(b, json_object_get(p, "failover_time_s"));
@@ -113,7 +115,8 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
     }
     const json_t *faults = json_object_get(r, "faults");
     if (json_array_size(faults)) {
-        fd_buf_puts(b, "## Faults\n\n| fault | hosts | applied | healed | heal |\n|---|---|---|---|---|\n");
+        fd_buf_puts(
+            b, "## Faults\n\n| fault | hosts | applied | healed | heal |\n|---|---|---|---|---|\n");
         size_t i;
         const json_t *f;
         json_array_foreach(faults, i, f)

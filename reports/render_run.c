@@ -72,13 +72,13 @@ bool fd_render_run_dir(const char *dir, unsigned formats, char **err)
 /* ------------------------------------------------------------------ index */
 
 typedef struct run_summary {
-    char *dir;               /* the run directory's name */
+    char *dir; /* the run directory's name */
     char *scenario;
     char *verdict;
     double started;
-    double failover_s;       /* the longest failover among the probes; NAN when none */
-    double availability;     /* the lowest availability among the probes */
-    long long lost;          /* lost writes summed over write probes; -1 none measured */
+    double failover_s;   /* the longest failover among the probes; NAN when none */
+    double availability; /* the lowest availability among the probes */
+    long long lost;      /* lost writes summed over write probes; -1 none measured */
 } run_summary;
 
 static int by_scenario_time(const void *a, const void *b)
@@ -103,8 +103,10 @@ static void trend_svg(fd_buf *b, const run_summary *v, size_t n)
     if (have < 1)
         return;
     const int w = 360, h = 70, pad = 8;
-    fd_buf_printf(b, "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
-                     "height=\"%d\" role=\"img\" aria-label=\"failover time per run\">",
+    fd_buf_printf(b,
+                  "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+                  "width=\"%d\" "
+                  "height=\"%d\" role=\"img\" aria-label=\"failover time per run\">",
                   w, h + 16, w, h + 16);
     fd_buf_puts(b, "<polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1.5\" points=\"");
     size_t k = 0;
@@ -130,8 +132,10 @@ static void trend_svg(fd_buf *b, const run_summary *v, size_t n)
         fd_esc_html(b, v[i].verdict);
         fd_buf_puts(b, "</title></circle>");
     }
-    fd_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"10\">failover time per run, max %.2f s</text></svg>",
-                  pad, h + 12, max);
+    fd_buf_printf(
+        b,
+        "<text x=\"%d\" y=\"%d\" font-size=\"10\">failover time per run, max %.2f s</text></svg>",
+        pad, h + 12, max);
 }
 
 /* One run's figures for the index, from its report.json. */
@@ -157,7 +161,7 @@ static void summarize(run_summary *s, const char *name, const json_t *r)
         long long v = json_is_integer(lw) ? (long long)json_integer_value(lw) : -1;
         if (v >= 0) /* summed without overflow, whatever the reports hold */
             s->lost = (s->lost < 0 ? 0 : s->lost) > LLONG_MAX - v ? LLONG_MAX
-                                                                    : (s->lost < 0 ? 0 : s->lost) + v;
+                                                                  : (s->lost < 0 ? 0 : s->lost) + v;
     }
 }
 
@@ -175,8 +179,8 @@ static void href_dir(fd_buf *b, const char *name)
     }
 }
 
-void fd_render_index_html(const char *reports_dir, const char *const *names,
-                          json_t *const *reports, size_t nreports, fd_buf *out)
+void fd_render_index_html(const char *reports_dir, const char *const *names, json_t *const *reports,
+                          size_t nreports, fd_buf *out)
 {
     run_summary *runs = fd_xcalloc(nreports ? nreports : 1, sizeof *runs);
     size_t n = 0;
@@ -186,8 +190,11 @@ void fd_render_index_html(const char *reports_dir, const char *const *names,
     qsort(runs, n, sizeof *runs, by_scenario_time);
     fd_buf b;
     fd_buf_init(&b, (size_t)64 << 20);
-    fd_buf_printf(out, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>firedrill runs</title>"
-                      "<style>\n%s</style></head><body>\n<h1>firedrill runs</h1>\n<div class=\"meta\">%zu runs in ",
+    fd_buf_printf(out,
+                  "<!doctype html>\n<html lang=\"en\"><head><meta "
+                  "charset=\"utf-8\"><title>firedrill runs</title>"
+                  "<style>\n%s</style></head><body>\n<h1>firedrill runs</h1>\n<div "
+                  "class=\"meta\">%zu runs in ",
                   fd_report_css, n);
     fd_esc_html(out, reports_dir);
     fd_buf_puts(out, "</div>\n");
@@ -197,7 +204,8 @@ void fd_render_index_html(const char *reports_dir, const char *const *names,
             j++;
         fd_buf_puts(out, "<h2>");
         fd_esc_html(out, runs[i].scenario);
-        fd_buf_printf(out, " <span class=\"detail\">%zu run%s</span></h2>\n", j - i, j - i == 1 ? "" : "s");
+        fd_buf_printf(out, " <span class=\"detail\">%zu run%s</span></h2>\n", j - i,
+                      j - i == 1 ? "" : "s");
         /* the change that matters at a glance: latest against previous and first */
         size_t last = j - 1;
         if (j - i >= 2 && !isnan(runs[last].failover_s)) {
@@ -206,17 +214,21 @@ void fd_render_index_html(const char *reports_dir, const char *const *names,
                 prev--;
             if (!isnan(runs[prev].failover_s)) {
                 double dp = runs[last].failover_s - runs[prev].failover_s;
-                double df = isnan(runs[i].failover_s) ? NAN : runs[last].failover_s - runs[i].failover_s;
-                fd_buf_printf(out, "<p class=\"%s\">failover time %.2f s: %+.2f s since the previous run",
-                              dp > 0.5 ? "fail" : "pass", runs[last].failover_s, dp);
+                double df =
+                    isnan(runs[i].failover_s) ? NAN : runs[last].failover_s - runs[i].failover_s;
+                fd_buf_printf(
+                    out, "<p class=\"%s\">failover time %.2f s: %+.2f s since the previous run",
+                    dp > 0.5 ? "fail" : "pass", runs[last].failover_s, dp);
                 if (!isnan(df))
                     fd_buf_printf(out, ", %+.2f s since the first", df);
                 fd_buf_puts(out, "</p>\n");
             }
         }
         trend_svg(out, runs + i, j - i);
-        fd_buf_puts(out, "<table><tr><th>run</th><th>started (UTC)</th><th>verdict</th><th>failover time</th>"
-                        "<th>availability</th><th>lost writes</th></tr>\n");
+        fd_buf_puts(
+            out,
+            "<table><tr><th>run</th><th>started (UTC)</th><th>verdict</th><th>failover time</th>"
+            "<th>availability</th><th>lost writes</th></tr>\n");
         for (size_t k = j; k-- > i;) {
             const run_summary *s = &runs[k];
             char when[32];
@@ -227,7 +239,8 @@ void fd_render_index_html(const char *reports_dir, const char *const *names,
             fd_buf_puts(out, "/report.html\">");
             fd_esc_html(out, s->dir);
             bool pass = strcmp(s->verdict, "pass") == 0;
-            fd_buf_printf(out, "</a></td><td>%s</td><td class=\"%s\">", when, pass ? "pass" : "fail");
+            fd_buf_printf(out, "</a></td><td>%s</td><td class=\"%s\">", when,
+                          pass ? "pass" : "fail");
             fd_esc_html(out, s->verdict);
             fd_buf_puts(out, "</td><td class=\"num\">");
             if (isnan(s->failover_s))

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
+echo "== format (.clang-format)"
+scripts/check-format.sh
+
 echo "== build"
 scripts/build.sh build
 echo "== unit and command-line tests"

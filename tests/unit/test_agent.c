@@ -72,8 +72,11 @@ static fd_host host(void)
 
 static void test_kill_command(void **state)
 {
-    fd_fault f = {.type = FD_FAULT_KILL, .process = "x'; touch /tmp/fd-pwned; '", .signal = "KILL",
-                  .loss = -1, .delay_us = -1};
+    fd_fault f = {.type = FD_FAULT_KILL,
+                  .process = "x'; touch /tmp/fd-pwned; '",
+                  .signal = "KILL",
+                  .loss = -1,
+                  .delay_us = -1};
     fd_host h = host();
     fd_agent_ctx ctx = {.run_id = "r1", .host = &h};
     fd_agent_call c;
@@ -109,7 +112,8 @@ static void test_partition_and_netem_args(void **state)
     fd_fault f = {.type = FD_FAULT_PARTITION, .loss = -1, .delay_us = -1, .jitter_us = -1};
     fd_host h = host();
     const char *peers[] = {"10.77.0.12", "10.77.0.13"};
-    fd_agent_ctx ctx = {.run_id = "r", .host = &h, .peers = peers, .npeers = 2, .clients_cut = true};
+    fd_agent_ctx ctx = {
+        .run_id = "r", .host = &h, .peers = peers, .npeers = 2, .clients_cut = true};
     fd_agent_call c;
     fd_agent_build(&f, "cut", &ctx, &c);
     assert_string_equal(c.script, "net");
@@ -119,13 +123,20 @@ static void test_partition_and_netem_args(void **state)
     assert_string_equal(c.args.v[2], "direction=both");
     assert_string_equal(c.args.v[3], "clients=cut");
     fd_agent_call_free(&c);
-    fd_fault n = {.type = FD_FAULT_NETEM, .delay_us = 100000, .jitter_us = 10000, .loss = 0.01,
-                  .duplicate = -1, .corrupt = -1, .reorder = 0.25, .rate = "1mbit"};
+    fd_fault n = {.type = FD_FAULT_NETEM,
+                  .delay_us = 100000,
+                  .jitter_us = 10000,
+                  .loss = 0.01,
+                  .duplicate = -1,
+                  .corrupt = -1,
+                  .reorder = 0.25,
+                  .rate = "1mbit"};
     n.to.set = true;
     fd_agent_build(&n, "slow", &ctx, &c);
     assert_string_equal(c.script, "tc");
-    const char *want[] = {"delay=100ms", "jitter=10ms", "loss=1%", "reorder=25%", "rate=1mbit",
-                          "peers=10.77.0.12,10.77.0.13", "deadline=60"};
+    const char *want[] = {"delay=100ms", "jitter=10ms", "loss=1%",
+                          "reorder=25%", "rate=1mbit",  "peers=10.77.0.12,10.77.0.13",
+                          "deadline=60"};
     n.timeout_us = FD_FAULT_TIMEOUT_DEFAULT_US;
     fd_agent_call_free(&c);
     fd_agent_build(&n, "slow", &ctx, &c);
@@ -178,22 +189,60 @@ static void test_host_command(void **state)
 static void test_plain_command(void **state)
 {
     /* one program with plain arguments: every POSIX-family shell runs it the same way */
-    const char *plain[] = {"true", "false", "/usr/bin/true", "systemctl restart redis-server",
+    const char *plain[] = {"true",
+                           "false",
+                           "/usr/bin/true",
+                           "systemctl restart redis-server",
                            "pg_ctl -D /var/lib/postgresql/15/main promote",
                            "redis-cli -h 10.0.0.1 -p 6379 config set appendonly yes",
-                           "nc -z db1.example.com 5432", "tool --opt=value a,b user@host:1"};
+                           "nc -z db1.example.com 5432",
+                           "tool --opt=value a,b user@host:1"};
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
         if (!fd_plain_command(plain[i]))
             fail_msg("plain: %s", plain[i]);
     /* anything a shell interprets, or a word that shells read differently, goes to sh */
-    const char *shell[] = {"", " true", "true ", "true  x", "true;", "a | b", "a && b", "a > f",
-                           "echo $FD_HOST_NAME", "echo x", "echo -e x", "kill -SIGTERM 1",
-                           "time sleep 1", "cd /tmp", ". /etc/profile", ":", "source x",
-                           "exec true", "type ls", "print x",
-                           "which ls", "if", "a=b", "a=b cmd", "ls =ls", "ls ~", "ls *",
-                           "ls a?", "ls [ab]", "ls {a,b}", "x 'y'", "x \"y\"", "x\\y",
-                           "x `y`", "x $(y)", "x # y", "x\ty", "x\ny", "x %1", "x ^y",
-                           "x !y", "caf\xc3\xa9"};
+    const char *shell[] = {"",
+                           " true",
+                           "true ",
+                           "true  x",
+                           "true;",
+                           "a | b",
+                           "a && b",
+                           "a > f",
+                           "echo $FD_HOST_NAME",
+                           "echo x",
+                           "echo -e x",
+                           "kill -SIGTERM 1",
+                           "time sleep 1",
+                           "cd /tmp",
+                           ". /etc/profile",
+                           ":",
+                           "source x",
+                           "exec true",
+                           "type ls",
+                           "print x",
+                           "which ls",
+                           "if",
+                           "a=b",
+                           "a=b cmd",
+                           "ls =ls",
+                           "ls ~",
+                           "ls *",
+                           "ls a?",
+                           "ls [ab]",
+                           "ls {a,b}",
+                           "x 'y'",
+                           "x \"y\"",
+                           "x\\y",
+                           "x `y`",
+                           "x $(y)",
+                           "x # y",
+                           "x\ty",
+                           "x\ny",
+                           "x %1",
+                           "x ^y",
+                           "x !y",
+                           "caf\xc3\xa9"};
     for (size_t i = 0; i < sizeof shell / sizeof *shell; i++)
         if (fd_plain_command(shell[i]))
             fail_msg("not plain: %s", shell[i]);

@@ -82,10 +82,11 @@ static void test_percentiles(void **state)
 {
     fd_op ops[100];
     for (int i = 0; i < 100; i++)
-        ops[i] = (fd_op){.start_us = i * 1000, .end_us = i * 1000 + (i + 1) * 100, .n = (uint64_t)i + 1};
+        ops[i] =
+            (fd_op){.start_us = i * 1000, .end_us = i * 1000 + (i + 1) * 100, .n = (uint64_t)i + 1};
     fd_probe_metrics m;
     fd_metrics_compute(ops, 100, 0, INT64_MAX, &m);
-    assert_float_equal(m.latency_p50_ms, 5.0, 1e-9);  /* 50th of 0.1..10 ms */
+    assert_float_equal(m.latency_p50_ms, 5.0, 1e-9); /* 50th of 0.1..10 ms */
     assert_float_equal(m.latency_p99_ms, 9.9, 1e-9);
     assert_float_equal(m.latency_max_ms, 10.0, 1e-9);
     fd_metrics_free(&m);
@@ -140,7 +141,7 @@ static void test_restore_loss(void **state)
     /* backup point at 51 ms: writes 1-6 ended by then, 1, 2, 3, 5, 6 of them ok */
     fd_metrics_restore_loss(ops, n, &read, 51000, &loss);
     assert_int_equal(loss.acked, 5);
-    assert_int_equal(loss.lost, 2); /* 3 (only as " 3" and "+3") and 6 */
+    assert_int_equal(loss.lost, 2);                    /* 3 (only as " 3" and "+3") and 6 */
     assert_int_equal(loss.newest_found_end_us, 41000); /* write 5 */
     fd_strv_free(&read);
     fd_metrics_restore_loss(ops, n, &read, 0, &loss);
@@ -153,10 +154,9 @@ static void test_restore_loss(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_outages),   cmocka_unit_test(test_edges),
-        cmocka_unit_test(test_percentiles), cmocka_unit_test(test_data_loss),
-        cmocka_unit_test(test_all_ok_window),
-        cmocka_unit_test(test_restore_loss),
+        cmocka_unit_test(test_outages),       cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_percentiles),   cmocka_unit_test(test_data_loss),
+        cmocka_unit_test(test_all_ok_window), cmocka_unit_test(test_restore_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,26 +13,34 @@ static json_t *fixture(void)
     json_error_t je;
     json_t *r = json_loads(
         "{\"format\":\"firedrill-report/1\",\"firedrill_version\":\"0.1.0\","
-        "\"scenario\":{\"name\":\"redis-kill\",\"file\":\"s.yaml\",\"sha256\":\"ab\",\"description\":\"d\"},"
+        "\"scenario\":{\"name\":\"redis-kill\",\"file\":\"s.yaml\",\"sha256\":\"ab\","
+        "\"description\":\"d\"},"
         "\"run_id\":\"redis-kill-20261123T150102Z\",\"seed\":42,\"started_at_unix\":1795446062.125,"
         "\"duration_s\":20.0,\"verdict\":\"fail\",\"exit_code\":1,"
-        "\"hosts\":[{\"name\":\"h1\",\"address\":\"10.77.0.11\",\"datacenter\":\"dc-a\",\"roles\":[\"redis\"]}],"
+        "\"hosts\":[{\"name\":\"h1\",\"address\":\"10.77.0.11\",\"datacenter\":\"dc-a\",\"roles\":["
+        "\"redis\"]}],"
         "\"faults\":[{\"id\":\"cut\",\"type\":\"partition\",\"targets\":[\"h1\"],\"started_s\":5.0,"
-        "\"applied_s\":5.1,\"healed_s\":15.0,\"heal\":\"ok\",\"took_effect\":true,\"verification\":\"v\","
+        "\"applied_s\":5.1,\"healed_s\":15.0,\"heal\":\"ok\",\"took_effect\":true,\"verification\":"
+        "\"v\","
         "\"commands\":[]},"
         "{\"id\":\"k\",\"type\":\"kill\",\"targets\":[\"h2\"],\"started_s\":8.0,\"applied_s\":8.1,"
-        "\"healed_s\":9.0,\"heal\":\"ok\",\"took_effect\":true,\"verification\":\"v2\",\"commands\":[]}],"
-        "\"steps\":[{\"index\":0,\"kind\":\"fault\",\"id\":\"cut\",\"started_s\":5.0,\"ended_s\":5.1,\"status\":\"ok\"}],"
-        "\"probes\":[{\"name\":\"writes\",\"type\":\"redis\",\"mode\":\"write\",\"ops\":2000,\"ok\":1700,"
+        "\"healed_s\":9.0,\"heal\":\"ok\",\"took_effect\":true,\"verification\":\"v2\","
+        "\"commands\":[]}],"
+        "\"steps\":[{\"index\":0,\"kind\":\"fault\",\"id\":\"cut\",\"started_s\":5.0,\"ended_s\":5."
+        "1,\"status\":\"ok\"}],"
+        "\"probes\":[{\"name\":\"writes\",\"type\":\"redis\",\"mode\":\"write\",\"ops\":2000,"
+        "\"ok\":1700,"
         "\"fail\":290,\"unknown\":10,\"availability\":0.85,\"failover_time_s\":2.61,"
         "\"outages\":[{\"start_s\":5.03,\"end_s\":7.64,\"duration_s\":2.61,\"ended\":true},"
         "{\"start_s\":12.0,\"end_s\":12.5,\"duration_s\":0.5,\"ended\":true}],"
         "\"lost_writes\":3,\"phantom_writes\":1,\"corrupt_values\":0,"
         "\"latency_ms\":{\"p50\":0.21,\"p99\":1.9,\"max\":480.0},\"missed_slots\":4}],"
         "\"verifies\":[],"
-        "\"checks\":[{\"probe\":\"writes\",\"metric\":\"failover_time\",\"max\":15,\"value\":2.61,\"pass\":true},"
+        "\"checks\":[{\"probe\":\"writes\",\"metric\":\"failover_time\",\"max\":15,\"value\":2.61,"
+        "\"pass\":true},"
         "{\"probe\":\"writes\",\"metric\":\"lost_writes\",\"max\":0,\"value\":3,\"pass\":false},"
-        "{\"probe\":\"writes\",\"metric\":\"latency_p99\",\"max\":0.001,\"value\":null,\"pass\":false}],"
+        "{\"probe\":\"writes\",\"metric\":\"latency_p99\",\"max\":0.001,\"value\":null,\"pass\":"
+        "false}],"
         "\"errors\":[]}",
         0, &je);
     assert_non_null(r);
@@ -60,13 +68,16 @@ static void test_junit(void **state)
     fd_buf_init(&b, 0);
     fd_render_junit(r, &b);
     /* 3 checks + all faults healed; 2 checks failed */
-    assert_non_null(strstr(b.data, "<testsuites name=\"firedrill\" tests=\"4\" failures=\"2\" errors=\"0\""));
+    assert_non_null(
+        strstr(b.data, "<testsuites name=\"firedrill\" tests=\"4\" failures=\"2\" errors=\"0\""));
     assert_int_equal(count(b.data, "<testcase "), 4);
     assert_int_equal(count(b.data, "<failure "), 2);
     assert_non_null(strstr(b.data, "name=\"writes lost_writes &lt;= 0\""));
     assert_non_null(strstr(b.data, "message=\"lost_writes was 3, limit max 0\""));
     assert_non_null(strstr(b.data, "message=\"latency_p99 was not measured, limit max 1 ms\""));
-    assert_non_null(strstr(b.data, "<testcase classname=\"firedrill.redis-kill\" name=\"all faults healed\" time=\"0\"/>"));
+    assert_non_null(strstr(
+        b.data,
+        "<testcase classname=\"firedrill.redis-kill\" name=\"all faults healed\" time=\"0\"/>"));
     fd_buf_free(&b);
     /* aborted: an error testcase says why, with the hostile text escaped */
     json_object_set_new(r, "verdict", json_string("aborted"));
@@ -91,9 +102,11 @@ static void test_markdown(void **state)
     assert_non_null(strstr(b.data, "| writes failover_time | 2.61 s | ≤ 15.00 s | pass |"));
     assert_non_null(strstr(b.data, "| writes lost_writes | 3 | ≤ 0 | **FAIL** |"));
     assert_non_null(strstr(b.data, "| writes latency_p99 | not measured | ≤ 1 ms | **FAIL** |"));
-    assert_non_null(strstr(b.data, "| writes (redis write) | 2000 | 85.00% | 2.61 s | 2 | 3 | 0.21 ms | 1.90 ms |"));
+    assert_non_null(strstr(
+        b.data, "| writes (redis write) | 2000 | 85.00% | 2.61 s | 2 | 3 | 0.21 ms | 1.90 ms |"));
     /* the error line: markup neutralised, table pipes escaped */
-    assert_non_null(strstr(b.data, "- &lt;script&gt;alert(1)&lt;/script&gt; &amp; \"x\" \\| \\`y\\` \\]\\]&gt;"));
+    assert_non_null(strstr(
+        b.data, "- &lt;script&gt;alert(1)&lt;/script&gt; &amp; \"x\" \\| \\`y\\` \\]\\]&gt;"));
     assert_null(strstr(b.data, "<script>"));
     fd_buf_free(&b);
     json_decref(r);
@@ -108,9 +121,11 @@ static char *write_history(size_t n)
     fprintf(f, "{\"t\":\"event\",\"at_s\":5.0,\"event\":\"fault_applied\",\"fault\":\"cut\"}\n");
     for (size_t i = 0; i < n; i++) {
         double t = 20.0 * (double)i / (double)n;
-        const char *outcome = t >= 5.03 && t < 7.64 ? "fail" : (t >= 15.0 && t < 15.2 ? "unknown" : "ok");
-        fprintf(f, "{\"t\":\"op\",\"probe\":\"writes\",\"n\":%zu,\"op\":\"write\",\"value\":\"%zu\","
-                   "\"start_s\":%.6f,\"end_s\":%.6f,\"outcome\":\"%s\"}\n",
+        const char *outcome =
+            t >= 5.03 && t < 7.64 ? "fail" : (t >= 15.0 && t < 15.2 ? "unknown" : "ok");
+        fprintf(f,
+                "{\"t\":\"op\",\"probe\":\"writes\",\"n\":%zu,\"op\":\"write\",\"value\":\"%zu\","
+                "\"start_s\":%.6f,\"end_s\":%.6f,\"outcome\":\"%s\"}\n",
                 i + 1, i + 1, t, t + 0.0005, outcome);
     }
     fputs("not json at all\n", f);
@@ -141,7 +156,7 @@ static void test_svg_and_html(void **state)
     fd_buf_init(&b, 0);
     fd_render_html(r, &t, &b);
     assert_true(fd_str_starts(b.data, "<!doctype html>"));
-    assert_null(strstr(b.data, "<script"));   /* self-contained, and nothing injected */
+    assert_null(strstr(b.data, "<script"));    /* self-contained, and nothing injected */
     assert_null(strstr(b.data, "src=\"http")); /* no external assets */
     assert_null(strstr(b.data, "href=\"http"));
     assert_non_null(strstr(b.data, "&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -190,10 +205,10 @@ static void test_fast_and_slow_readers_agree(void **state)
         json_t *o = json_loads(line, 0, NULL);
         if (!o)
             continue;
-        json_t *re = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "outcome", json_object_get(o, "outcome"),
-                               "end_s", json_object_get(o, "end_s"), "start_s",
-                               json_object_get(o, "start_s"), "probe", json_object_get(o, "probe"),
-                               "t", json_object_get(o, "t"));
+        json_t *re = json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "outcome",
+                               json_object_get(o, "outcome"), "end_s", json_object_get(o, "end_s"),
+                               "start_s", json_object_get(o, "start_s"), "probe",
+                               json_object_get(o, "probe"), "t", json_object_get(o, "t"));
         char *txt = json_dumps(re, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fprintf(out, "%s\n", txt);
         free(txt);
@@ -275,7 +290,8 @@ static void test_hostile_fields_inert(void **state)
     json_t *f = json_array_get(json_object_get(r, "faults"), 0);
     json_object_set_new(f, "type", json_string(IMG));
     json_object_set_new(f, "heal", json_string(IMG));
-    json_object_set_new(json_array_get(json_object_get(r, "checks"), 0), "metric", json_string(IMG));
+    json_object_set_new(json_array_get(json_object_get(r, "checks"), 0), "metric",
+                        json_string(IMG));
     json_object_set_new(r, "started_at_unix", json_real(1e300));
     fd_timeline_data t;
     timeline_of(r, 20.0, &t);

@@ -146,8 +146,8 @@ static void test_spec_example_typed(void **state)
     assert_int_equal(s->max_hosts_affected, 1);
     assert_true(s->has_abort_if);
     assert_int_equal(s->abort_if.availability.op, FD_CMP_LT);
-    assert_int_equal(s->formats, FD_FORMAT_JSON | FD_FORMAT_HTML | FD_FORMAT_JUNIT |
-                                     FD_FORMAT_MARKDOWN);
+    assert_int_equal(s->formats,
+                     FD_FORMAT_JSON | FD_FORMAT_HTML | FD_FORMAT_JUNIT | FD_FORMAT_MARKDOWN);
     /* the environment value is a secret, to be redacted everywhere */
     char *r = fd_redact(&s->vars, "addresses: 10.77.0.21:26379, 10.77.0.22:26379,10.77.0.23:26379");
     assert_string_equal(r, "addresses: ***");

@@ -110,10 +110,10 @@ static void test_random_is_seeded_and_distinct(void **state)
  * made before it: `plan` (which does not run `where`) and `run` agree. */
 static void test_pick_independent_of_earlier_draws(void **state)
 {
-    fd_selector a = {.set = true, .role = "redis", .pick = FD_PICK_RANDOM, .pick_n = 2,
-                     .line = 10, .col = 5};
-    fd_selector b = {.set = true, .role = "redis", .pick = FD_PICK_RANDOM, .pick_n = 3,
-                     .line = 14, .col = 5};
+    fd_selector a = {
+        .set = true, .role = "redis", .pick = FD_PICK_RANDOM, .pick_n = 2, .line = 10, .col = 5};
+    fd_selector b = {
+        .set = true, .role = "redis", .pick = FD_PICK_RANDOM, .pick_n = 3, .line = 14, .col = 5};
     for (uint64_t seed = 1; seed <= 20; seed++) {
         size_t alone[9], after[9], tmp[9];
         fd_rng rb = fd_selector_rng(seed, &b);

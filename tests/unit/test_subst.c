@@ -59,8 +59,8 @@ static void test_quoted_and_redacted_forms(void **state)
     assert_null(expand(&v, "${q:nope}", &env, &err));
     assert_non_null(strstr(err, "undefined variable 'nope'"));
     free(err);
-    const char *forms[] = {"raw it's \"x\"\n.", "sh 'it'\\''s \"x\"\n'.",
-                           "msg it's \"x\"\\n.", "json it's \\\"x\\\"\n."};
+    const char *forms[] = {"raw it's \"x\"\n.", "sh 'it'\\''s \"x\"\n'.", "msg it's \"x\"\\n.",
+                           "json it's \\\"x\\\"\n."};
     const char *want[] = {"raw ***.", "sh ***.", "msg ***.", "json ***."};
     for (size_t i = 0; i < 4; i++) {
         char *r = fd_redact(&v, forms[i]);

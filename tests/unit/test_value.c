@@ -130,8 +130,8 @@ static void test_uint(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_durations),     cmocka_unit_test(test_ratios_rates),
-        cmocka_unit_test(test_comparisons),   cmocka_unit_test(test_sizes_bandwidth),
+        cmocka_unit_test(test_durations),       cmocka_unit_test(test_ratios_rates),
+        cmocka_unit_test(test_comparisons),     cmocka_unit_test(test_sizes_bandwidth),
         cmocka_unit_test(test_format_duration), cmocka_unit_test(test_uint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

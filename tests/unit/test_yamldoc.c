@@ -67,7 +67,8 @@ static void test_aliases_shared(void **state)
     assert_non_null(doc);
     assert_ptr_equal(fd_ymap_get(doc->root, "a"), fd_ymap_get(doc->root, "b"));
     fd_ydoc_free(doc);
-    expect_error("a: &x [1, *x]\n", 14, "t.yaml:1:11: alias '*x' refers to a node that contains it");
+    expect_error("a: &x [1, *x]\n", 14,
+                 "t.yaml:1:11: alias '*x' refers to a node that contains it");
     expect_error("a: *nope\n", 9, "t.yaml:1:4: alias '*nope' names no anchor defined before it");
     expect_error("? [a]\n: 1\n", 10, "t.yaml:1:3: mapping keys must be plain strings, got a list");
 }
@@ -95,7 +96,8 @@ static void test_depth(void **state)
 static void test_duplicates_and_docs(void **state)
 {
     expect_error("a: 1\nb: 2\na: 3\n", 15, "t.yaml:3:1: duplicate key 'a' (first at line 1)");
-    expect_error("a: 1\n---\nb: 2\n", 14, "t.yaml:2:1: only one YAML document is allowed in a file");
+    expect_error("a: 1\n---\nb: 2\n", 14,
+                 "t.yaml:2:1: only one YAML document is allowed in a file");
     expect_error("a: \"x\\0y\"\n", 10, "t.yaml:1:4: value contains a NUL character");
 }
 
@@ -126,7 +128,8 @@ static void test_size_limit(void **state)
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
     for (size_t written = 0; written <= FD_YAML_MAX_BYTES;)
-        written += (size_t)fprintf(f, "# ..........................................................\n");
+        written +=
+            (size_t)fprintf(f, "# ..........................................................\n");
     fclose(f);
     fd_diags d = {0};
     assert_null(fd_ydoc_load(path, &d));
@@ -148,10 +151,10 @@ static void test_syntax_error(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_positions),   cmocka_unit_test(test_alias_bomb),
-        cmocka_unit_test(test_aliases_shared), cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_positions),           cmocka_unit_test(test_alias_bomb),
+        cmocka_unit_test(test_aliases_shared),      cmocka_unit_test(test_depth),
         cmocka_unit_test(test_duplicates_and_docs), cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_size_limit),  cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_size_limit),          cmocka_unit_test(test_syntax_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
