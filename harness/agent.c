@@ -1,5 +1,6 @@
 /* agent.c: building agent invocations. Pure string work, unit-tested. */
 #include "agent.h"
+#include "faults.h"
 #include "ssh.h"
 
 #include <stdlib.h>
@@ -13,25 +14,25 @@ const char *fd_agent_text(const char *name)
     return NULL;
 }
 
-static void arg(fd_agent_call *c, const char *key, const char *value)
+void fd_agent_arg(fd_agent_call *c, const char *key, const char *value)
 {
     if (value)
         fd_strv_push_owned(&c->args, fd_asprintf("%s=%s", key, value));
 }
 
-static void arg_ratio(fd_agent_call *c, const char *key, double r)
+void fd_agent_arg_ratio(fd_agent_call *c, const char *key, double r)
 {
     if (r >= 0)
         fd_strv_push_owned(&c->args, fd_asprintf("%s=%g%%", key, r * 100.0));
 }
 
-static void arg_ms(fd_agent_call *c, const char *key, int64_t us)
+void fd_agent_arg_ms(fd_agent_call *c, const char *key, int64_t us)
 {
     if (us >= 0)
         fd_strv_push_owned(&c->args, fd_asprintf("%s=%gms", key, (double)us / 1000.0));
 }
 
-static void arg_peers(fd_agent_call *c, const fd_agent_ctx *ctx)
+void fd_agent_arg_peers(fd_agent_call *c, const fd_agent_ctx *ctx)
 {
     fd_buf b;
     fd_buf_init(&b, FD_BUF_UNCAPPED);
@@ -45,74 +46,11 @@ void fd_agent_build(const fd_fault *f, const char *fault_id, const fd_agent_ctx 
                     fd_agent_call *call)
 {
     memset(call, 0, sizeof *call);
-    switch (f->type) {
-    case FD_FAULT_KILL:
-    case FD_FAULT_PAUSE:
-        call->script = "proc";
-        arg(call, "kind", f->type == FD_FAULT_KILL ? "kill" : "pause");
-        arg(call, "process", f->process);
-        arg(call, "pidfile", f->pidfile);
-        arg(call, "unit", f->unit);
-        if (f->type == FD_FAULT_KILL)
-            arg(call, "signal", f->signal);
-        arg(call, "restart", f->restart);
-        break;
-    case FD_FAULT_STOP_SERVICE:
-        call->script = "proc";
-        arg(call, "kind", "stop_service");
-        arg(call, "unit", f->unit);
-        arg(call, "stop", f->stop);
-        arg(call, "start", f->start);
-        break;
-    case FD_FAULT_PARTITION:
-    case FD_FAULT_CUT_DATACENTER:
-        call->script = "net";
-        arg(call, "kind", "partition");
-        arg_peers(call, ctx);
-        arg(call, "direction", ctx->oneway_out ? "out" : ctx->oneway_in ? "in" : "both");
-        arg(call, "clients", ctx->clients_cut ? "cut" : "reach");
-        break;
-    case FD_FAULT_DROP:
-        call->script = "net";
-        arg(call, "kind", "drop");
-        arg_ratio(call, "loss", f->loss);
-        if (f->to.set)
-            arg_peers(call, ctx);
-        break;
-    case FD_FAULT_NETEM:
-        call->script = "tc";
-        arg_ms(call, "delay", f->delay_us);
-        arg_ms(call, "jitter", f->jitter_us);
-        arg_ratio(call, "loss", f->loss);
-        arg_ratio(call, "duplicate", f->duplicate);
-        arg_ratio(call, "corrupt", f->corrupt);
-        arg_ratio(call, "reorder", f->reorder);
-        arg(call, "rate", f->rate);
-        arg(call, "device", f->device);
-        if (f->to.set)
-            arg_peers(call, ctx);
-        break;
-    case FD_FAULT_FILL_DISK:
-        call->script = "disk";
-        arg(call, "path", f->path);
-        if (f->size_percent > 0)
-            fd_strv_push_owned(&call->args, fd_asprintf("percent=%g", f->size_percent));
-        else
-            fd_strv_push_owned(&call->args,
-                               fd_asprintf("bytes=%llu", (unsigned long long)f->size_bytes));
-        break;
-    case FD_FAULT_COMMAND:
-    default:
-        call->script = "cmd";
-        arg(call, "apply", f->apply);
-        arg(call, "revert", f->revert);
-        break;
-    }
+    fd_fault_family_of(f->type)->build(f, ctx, call);
     /* the agent's own deadline for what it runs: past it, it kills the process group
      * and undoes the fault (the controller waits a little longer than this) */
     fd_strv_push_owned(&call->args,
                        fd_asprintf("deadline=%lld", (long long)fd_us_to_s_ceil(f->timeout_us)));
-    (void)fault_id;
 }
 
 void fd_agent_call_free(fd_agent_call *call)

@@ -6,11 +6,8 @@
 int fd_cli_load(fd_cli *cli, const char *path, fd_scenario *s, bool *is_scenario)
 {
     fd_diags d = {0};
-    bool dummy;
     fd_err e = is_scenario ? fd_load_scenario_or_inventory(path, &cli->load, s, is_scenario, &d)
                            : fd_scenario_load(path, &cli->load, s, &d);
-    if (!is_scenario)
-        is_scenario = &dummy;
     if (e != FD_OK) {
         fd_diag_print(&d);
         if (d.n == 0)

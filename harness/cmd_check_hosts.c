@@ -1,6 +1,7 @@
 /* cmd_check_hosts.c: `firedrill check-hosts`: reach, verify, authenticate and look for
  * the fault tools on every host, concurrently; one line per host. */
 #include "cli.h"
+#include "faults.h"
 #include "ssh.h"
 
 #include <stdio.h>
@@ -73,22 +74,10 @@ static needs scenario_needs(const fd_scenario *s, bool is_scenario)
     for (size_t i = 0; i < s->nsteps; i++) {
         if (s->steps[i].kind != FD_STEP_FAULT)
             continue;
-        switch (s->steps[i].fault.type) {
-        case FD_FAULT_PARTITION:
-        case FD_FAULT_CUT_DATACENTER:
-        case FD_FAULT_DROP:
-            n.firewall = true;
-            break;
-        case FD_FAULT_NETEM:
-            n.netem = true;
-            break;
-        case FD_FAULT_KILL:
-        case FD_FAULT_PAUSE:
-            n.proc = true;
-            break;
-        default:
-            break;
-        }
+        unsigned fam = fd_fault_family_of(s->steps[i].fault.type)->needs;
+        n.firewall |= (fam & FD_NEEDS_FIREWALL) != 0;
+        n.netem |= (fam & FD_NEEDS_NETEM) != 0;
+        n.proc |= (fam & FD_NEEDS_PROC) != 0;
     }
     return n;
 }

@@ -38,9 +38,12 @@ static bool split_addr(const char *addr, char **host, int *port)
     const char *colon = strrchr(addr, ':');
     if (!colon)
         return false;
+    int64_t p = 0;
+    if (!fd_parse_uint(colon + 1, 65535, &p) || p == 0)
+        return false;
     *host = fd_strndup(addr, (size_t)(colon - addr));
-    *port = atoi(colon + 1);
-    return *port > 0;
+    *port = (int)p;
+    return true;
 }
 
 static redisContext *connect_to(const char *host, int port, int64_t deadline_us, char **error)
@@ -154,10 +157,19 @@ static bool resolve_sentinel(fd_probe_client *c, int64_t deadline_us, char **err
                 freeReplyObject(r);
             continue;
         }
+        /* the sentinel's answer is remote data: two strings, a port from 1 to 65535 */
+        int64_t mport = 0;
+        if (r->element[0]->type != REDIS_REPLY_STRING ||
+            r->element[1]->type != REDIS_REPLY_STRING ||
+            !fd_parse_uint(r->element[1]->str, 65535, &mport) || mport == 0) {
+            free(*error);
+            *error = fd_asprintf("sentinel %s gave no usable master address", s->v[i]);
+            freeReplyObject(r);
+            continue;
+        }
         char *mhost = fd_strdup(r->element[0]->str);
-        int mport = atoi(r->element[1]->str);
         freeReplyObject(r);
-        redisContext *mc = connect_to(mhost, mport, deadline_us, error);
+        redisContext *mc = connect_to(mhost, (int)mport, deadline_us, error);
         if (mc && is_master(mc, deadline_us, error)) {
             c->ctx = mc;
             c->ctx_is_master = true;

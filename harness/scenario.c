@@ -5,6 +5,7 @@
  * structures, then check the cross-references between them. Every problem is
  * collected, so `validate` prints them all at once. */
 #include "scenario.h"
+#include "faults.h"
 #include "ytyped.h"
 
 #include <ctype.h>
@@ -18,7 +19,8 @@ const char *const fd_fault_type_names[] = {"kill",           "pause", "stop_serv
 
 bool fd_fault_cuts_network(fd_fault_type type)
 {
-    return type == FD_FAULT_PARTITION || type == FD_FAULT_CUT_DATACENTER;
+    const fd_fault_family *fam = fd_fault_family_of(type);
+    return fam && fam->cuts_network;
 }
 const char *const fd_step_kind_names[] = {"fault",  "heal", "wait",    "wait_for", "run",
                                           "backup", "copy", "restore", "verify",   NULL};
@@ -42,40 +44,6 @@ typedef struct loader {
     fd_scenario *s;
     fd_ydoc *doc;
 } loader;
-
-static int name_index(const char *const *names, const char *s)
-{
-    for (int i = 0; names[i]; i++)
-        if (strcmp(names[i], s) == 0)
-            return i;
-    return -1;
-}
-
-/* Reports "'<key>' must be one of a, b, c, got 'x'" with a did-you-mean. */
-static int read_enum(fd_yt *t, const fd_ynode *v, const char *key, const char *const *names)
-{
-    if (!v || v->kind != FD_Y_SCALAR) {
-        fd_yt_err(t, v, "'%s' must be a string, got %s", key, fd_ykind_name(v));
-        return -1;
-    }
-    int i = name_index(names, v->str);
-    if (i >= 0)
-        return i;
-    fd_buf list;
-    fd_buf_init(&list, 4096);
-    for (size_t j = 0; names[j]; j++)
-        fd_buf_printf(&list, "%s%s", j ? ", " : "", names[j]);
-    char *q = fd_printable(v->str, 60);
-    const char *sug = fd_yt_suggest(v->str, names);
-    if (sug)
-        fd_yt_err(t, v, "'%s' must be one of %s, got '%s' (did you mean '%s'?)", key, list.data, q,
-                  sug);
-    else
-        fd_yt_err(t, v, "'%s' must be one of %s, got '%s'", key, list.data, q);
-    free(q);
-    fd_buf_free(&list);
-    return -1;
-}
 
 /* ------------------------------------------------------------------ substitution */
 
@@ -195,9 +163,8 @@ static bool read_pick(fd_yt *t, const fd_ynode *v, fd_selector *sel)
     return true;
 }
 
-static bool read_selector(loader *L, const fd_ynode *v, const char *key, fd_selector *sel)
+bool fd_scenario_read_selector(fd_yt *t, const fd_ynode *v, const char *key, fd_selector *sel)
 {
-    fd_yt *t = &L->t;
     memset(sel, 0, sizeof *sel);
     if (!v)
         return true;
@@ -269,134 +236,29 @@ void fd_selector_free(fd_selector *s)
 
 /* ------------------------------------------------------------------ faults */
 
-static const char *const signal_names[] = {"HUP",  "INT",  "QUIT", "ILL",    "TRAP", "ABRT",
-                                           "BUS",  "FPE",  "KILL", "USR1",   "SEGV", "USR2",
-                                           "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT",
-                                           "STOP", "TSTP", "TTIN", "TTOU",   NULL};
-
-static bool read_signal(fd_yt *t, const fd_ynode *m, fd_fault *f)
-{
-    const fd_ynode *v = fd_ymap_get(m, "signal");
-    if (!v) {
-        f->signal = fd_strdup("KILL");
-        return true;
-    }
-    if (v->kind == FD_Y_SCALAR) {
-        const char *name = v->str;
-        if (fd_str_starts(name, "SIG"))
-            name += 3;
-        int idx = name_index(signal_names, name);
-        int64_t num = 0;
-        bool numeric = fd_parse_uint(v->str, 64, &num) && num > 0;
-        /* STOP, TSTP, TTIN, TTOU (19-22 on Linux) stop a process: nothing at heal
-         * would undo that, and the pause fault is what does it with a heal */
-        if ((idx >= 0 && idx >= name_index(signal_names, "STOP")) ||
-            (numeric && num >= 19 && num <= 22)) {
-            fd_yt_err(t, v,
-                      "signal %s stops the process, and kill does not undo it at heal: use "
-                      "'fault: pause', which resumes it",
-                      v->str);
-            return false;
-        }
-        if (idx >= 0) {
-            f->signal = fd_strdup(name);
-            return true;
-        }
-        if (numeric) {
-            f->signal = fd_strdup(v->str);
-            return true;
-        }
-    }
-    char *q = fd_printable(v->kind == FD_Y_SCALAR ? v->str : "", 60);
-    fd_yt_err(t, v, "'signal' must be a signal name like KILL, TERM or INT, or a number, got '%s'",
-              q);
-    free(q);
-    return false;
-}
-
-/* Keys each fault type accepts beside fault, id, target, duration and ttl. */
-static const char *const *fault_keys(fd_fault_type type)
-{
-    static const char *const kill[] = {"fault", "id",      "target",  "duration",
-                                       "ttl",   "timeout", "process", "pidfile",
-                                       "unit",  "signal",  "restart", NULL};
-    static const char *const pause[] = {"fault",   "id",      "target",  "duration", "ttl",
-                                        "timeout", "process", "pidfile", "unit",     NULL};
-    static const char *const stop[] = {"fault",   "id",   "target", "duration", "ttl",
-                                       "timeout", "unit", "stop",   "start",    NULL};
-    static const char *const part[] = {"fault", "id",      "target",  "duration",
-                                       "ttl",   "timeout", "mode",    "groups",
-                                       "from",  "to",      "clients", NULL};
-    static const char *const cutdc[] = {"fault",   "id",         "duration", "ttl",
-                                        "timeout", "datacenter", NULL};
-    static const char *const drop[] = {"fault",   "id",   "target", "duration", "ttl",
-                                       "timeout", "loss", "to",     NULL};
-    static const char *const netem[] = {
-        "fault", "id",        "target",  "duration", "ttl",  "timeout", "delay", "jitter",
-        "loss",  "duplicate", "corrupt", "reorder",  "rate", "device",  "to",    NULL};
-    static const char *const fill[] = {"fault",   "id",   "target", "duration", "ttl",
-                                       "timeout", "path", "size",   NULL};
-    static const char *const cmd[] = {"fault",   "id",    "target", "duration", "ttl",
-                                      "timeout", "apply", "revert", NULL};
-    switch (type) {
-    case FD_FAULT_KILL:
-        return kill;
-    case FD_FAULT_PAUSE:
-        return pause;
-    case FD_FAULT_STOP_SERVICE:
-        return stop;
-    case FD_FAULT_PARTITION:
-        return part;
-    case FD_FAULT_CUT_DATACENTER:
-        return cutdc;
-    case FD_FAULT_DROP:
-        return drop;
-    case FD_FAULT_NETEM:
-        return netem;
-    case FD_FAULT_FILL_DISK:
-        return fill;
-    case FD_FAULT_COMMAND:
-        return cmd;
-    default:
-        return kill;
-    }
-}
-
-/* Exactly one of process, pidfile, unit. */
-static void read_process_target(loader *L, const fd_ynode *m, fd_fault *f, const char *what)
-{
-    fd_yt *t = &L->t;
-    fd_yt_str(t, m, "process", false, what, &f->process);
-    fd_yt_str(t, m, "pidfile", false, what, &f->pidfile);
-    fd_yt_str(t, m, "unit", false, what, &f->unit);
-    int given = !!f->process + !!f->pidfile + !!f->unit;
-    if (given == 0)
-        fd_yt_err(t, m, "%s needs one of 'process', 'pidfile' or 'unit'", what);
-    else if (given > 1)
-        fd_yt_err(t, m, "%s takes only one of 'process', 'pidfile' or 'unit'", what);
-}
-
-static double read_opt_ratio(loader *L, const fd_ynode *m, const char *key, const char *what)
-{
-    double r = -1;
-    fd_yt_ratio(&L->t, m, key, false, what, &r);
-    return r;
-}
-
+/* Reads a fault step: the keys every fault takes, then its family's (faults.h). */
 static void read_fault(loader *L, const fd_ynode *m, fd_step *st)
 {
     fd_yt *t = &L->t;
     fd_fault *f = &st->fault;
     f->loss = f->duplicate = f->corrupt = f->reorder = -1;
     f->delay_us = f->jitter_us = -1;
-    const fd_ynode *tn = fd_ymap_get(m, "fault");
-    int type = read_enum(t, tn, "fault", fd_fault_type_names);
+    int type = fd_yt_enum(t, fd_ymap_get(m, "fault"), "fault", fd_fault_type_names);
     if (type < 0)
         return;
     f->type = (fd_fault_type)type;
+    const fd_fault_family *fam = fd_fault_family_of(f->type);
     char what[96];
     snprintf(what, sizeof what, "%s fault", fd_fault_type_names[type]);
-    fd_yt_keys(t, m, what, fault_keys(f->type));
+    static const char *const common[] = {"fault", "id", "duration", "ttl", "timeout"};
+    const char *keys[32];
+    size_t nk = 0;
+    for (size_t i = 0; i < sizeof common / sizeof *common; i++)
+        keys[nk++] = common[i];
+    for (size_t i = 0; fam->keys[i] && nk + 1 < sizeof keys / sizeof *keys; i++)
+        keys[nk++] = fam->keys[i];
+    keys[nk] = NULL;
+    fd_yt_keys(t, m, what, keys);
     fd_yt_duration(t, m, "duration", false, what, &f->duration_us);
     f->ttl_us = -1;
     fd_yt_duration(t, m, "ttl", false, what, &f->ttl_us);
@@ -406,159 +268,14 @@ static void read_fault(loader *L, const fd_ynode *m, fd_step *st)
     if (fd_yt_duration(t, m, "timeout", false, what, &f->timeout_us) &&
         (f->timeout_us < 1000000 || f->timeout_us > FD_FAULT_TIMEOUT_MAX_US))
         fd_yt_err(t, fd_ymap_get(m, "timeout"), "'timeout' must be from 1s to 1h");
-
-    bool needs_target = true;
-    switch (f->type) {
-    case FD_FAULT_KILL:
-        read_process_target(L, m, f, what);
-        read_signal(t, m, f);
-        fd_yt_str(t, m, "restart", false, what, &f->restart);
-        break;
-    case FD_FAULT_PAUSE:
-        read_process_target(L, m, f, what);
-        break;
-    case FD_FAULT_STOP_SERVICE:
-        fd_yt_str(t, m, "unit", false, what, &f->unit);
-        fd_yt_str(t, m, "stop", false, what, &f->stop);
-        fd_yt_str(t, m, "start", false, what, &f->start);
-        if (f->unit && (f->stop || f->start))
-            fd_yt_err(t, m, "%s takes 'unit', or 'stop' and 'start', not both", what);
-        else if (!f->unit && !(f->stop && f->start))
-            fd_yt_err(t, m, "%s needs 'unit', or both 'stop' and 'start' commands", what);
-        break;
-    case FD_FAULT_PARTITION: {
-        static const char *const modes[] = {"isolate", "split", "oneway", NULL};
-        const fd_ynode *mn = fd_ymap_get(m, "mode");
-        int mode = mn ? read_enum(t, mn, "mode", modes) : 0;
-        f->mode = mode < 0 ? FD_PART_ISOLATE : (fd_partition_mode)mode;
-        static const char *const clients[] = {"reach", "cut", NULL};
-        const fd_ynode *cn = fd_ymap_get(m, "clients");
-        if (cn)
-            f->clients_cut = read_enum(t, cn, "clients", clients) == 1;
-        const fd_ynode *groups = fd_ymap_get(m, "groups");
-        if (f->mode == FD_PART_SPLIT) {
-            needs_target = false;
-            if (fd_ymap_get(m, "target"))
-                fd_yt_err(t, fd_ymap_key(m, "target"),
-                          "'target' is not used with mode split: 'groups' selects the hosts");
-            if (!groups) {
-                fd_yt_missing(t, m, "partition fault with mode split", "groups");
-            } else if (groups->kind != FD_Y_SEQ || groups->n < 2) {
-                fd_yt_err(t, groups, "'groups' must be a list of at least two selectors");
-            } else {
-                f->groups = fd_xcalloc(groups->n, sizeof *f->groups);
-                f->ngroups = groups->n;
-                for (size_t i = 0; i < groups->n; i++)
-                    read_selector(L, groups->items[i], "groups", &f->groups[i]);
-            }
-        } else if (groups) {
-            fd_yt_err(t, fd_ymap_key(m, "groups"), "'groups' is only used with mode split");
-        }
-        if (f->mode == FD_PART_ONEWAY) {
-            needs_target = false;
-            if (fd_ymap_get(m, "target"))
-                fd_yt_err(
-                    t, fd_ymap_key(m, "target"),
-                    "'target' is not used with mode oneway: 'from' and 'to' select the hosts");
-            if (!fd_ymap_get(m, "from"))
-                fd_yt_missing(t, m, "partition fault with mode oneway", "from");
-            if (!fd_ymap_get(m, "to"))
-                fd_yt_missing(t, m, "partition fault with mode oneway", "to");
-            read_selector(L, fd_ymap_get(m, "from"), "from", &f->from);
-            read_selector(L, fd_ymap_get(m, "to"), "to", &f->to);
-        } else {
-            if (fd_ymap_get(m, "from"))
-                fd_yt_err(t, fd_ymap_key(m, "from"), "'from' is only used with mode oneway");
-            if (fd_ymap_get(m, "to"))
-                fd_yt_err(t, fd_ymap_key(m, "to"), "'to' is only used with mode oneway");
-        }
-        break;
-    }
-    case FD_FAULT_CUT_DATACENTER:
-        needs_target = false;
-        if (fd_yt_str(t, m, "datacenter", true, what, &f->datacenter) && f->datacenter &&
-            L->s->inv.n && !fd_inventory_has_datacenter(&L->s->inv, f->datacenter)) {
-            char *q = fd_printable(f->datacenter, 60);
-            fd_yt_err(t, fd_ymap_get(m, "datacenter"),
-                      "no host in the inventory is in datacenter '%s'", q);
-            free(q);
-        }
-        break;
-    case FD_FAULT_DROP:
-        if (fd_yt_ratio(t, m, "loss", true, what, &f->loss) && f->loss == 0)
-            fd_yt_err(t, fd_ymap_get(m, "loss"), "'loss' must be more than 0%%");
-        read_selector(L, fd_ymap_get(m, "to"), "to", &f->to);
-        break;
-    case FD_FAULT_NETEM:
-        fd_yt_duration(t, m, "delay", false, what, &f->delay_us);
-        fd_yt_duration(t, m, "jitter", false, what, &f->jitter_us);
-        f->loss = read_opt_ratio(L, m, "loss", what);
-        f->duplicate = read_opt_ratio(L, m, "duplicate", what);
-        f->corrupt = read_opt_ratio(L, m, "corrupt", what);
-        f->reorder = read_opt_ratio(L, m, "reorder", what);
-        fd_yt_str(t, m, "rate", false, what, &f->rate);
-        if (f->rate && !fd_parse_bandwidth(f->rate)) {
-            char *q = fd_printable(f->rate, 60);
-            fd_yt_err(t, fd_ymap_get(m, "rate"),
-                      "'rate' must be a bandwidth like 100kbit, 1mbit or 10mbps, got '%s'", q);
-            free(q);
-        }
-        fd_yt_str(t, m, "device", false, what, &f->device);
-        if (f->device) {
-            bool ok = f->device[0] && strlen(f->device) < 16;
-            for (const char *p = f->device; *p && ok; p++)
-                ok = isalnum((unsigned char)*p) || strchr("-_.@", *p);
-            if (!ok) {
-                char *q = fd_printable(f->device, 60);
-                fd_yt_err(t, fd_ymap_get(m, "device"),
-                          "'device' must be a network interface name, got '%s'", q);
-                free(q);
-            }
-        }
-        read_selector(L, fd_ymap_get(m, "to"), "to", &f->to);
-        if (f->delay_us < 0 && f->loss < 0 && f->duplicate < 0 && f->corrupt < 0 &&
-            f->reorder < 0 && !f->rate)
-            fd_yt_err(t, m,
-                      "netem fault needs at least one of 'delay', 'loss', 'duplicate', "
-                      "'corrupt', 'reorder' or 'rate'");
-        if (f->jitter_us >= 0 && f->delay_us < 0)
-            fd_yt_err(t, fd_ymap_key(m, "jitter"), "'jitter' needs a 'delay'");
-        if (f->reorder >= 0 && f->delay_us < 0)
-            fd_yt_err(t, fd_ymap_key(m, "reorder"),
-                      "'reorder' needs a 'delay' (netem reorders "
-                      "by sending some packets without it)");
-        break;
-    case FD_FAULT_FILL_DISK: {
-        if (fd_yt_str(t, m, "path", true, what, &f->path) && f->path && f->path[0] != '/')
-            fd_yt_err(t, fd_ymap_get(m, "path"), "'path' must be an absolute directory path");
-        const fd_ynode *sz = fd_ymap_get(m, "size");
-        if (!sz) {
-            fd_yt_missing(t, m, what, "size");
-        } else if (sz->kind != FD_Y_SCALAR ||
-                   !fd_parse_size(sz->str, &f->size_bytes, &f->size_percent)) {
-            char *q = fd_printable(sz->kind == FD_Y_SCALAR ? sz->str : "", 60);
-            fd_yt_err(t, sz,
-                      "'size' must be a size like 512M or 10G, or a share like 95%%, got "
-                      "'%s'",
-                      q);
-            free(q);
-        }
-        break;
-    }
-    case FD_FAULT_COMMAND:
-        fd_yt_str(t, m, "apply", true, what, &f->apply);
-        fd_yt_str(t, m, "revert", true, what, &f->revert);
-        break;
-    default:
-        break;
-    }
-    if (needs_target) {
-        const fd_ynode *tg = fd_ymap_get(m, "target");
-        if (!tg)
-            fd_yt_missing(t, m, what, "target");
-        else
-            read_selector(L, tg, "target", &f->target);
-    }
+    fd_fault_reader rd = {.t = t, .inv = &L->s->inv, .what = what};
+    if (!fam->read(&rd, m, f))
+        return;
+    const fd_ynode *tg = fd_ymap_get(m, "target");
+    if (!tg)
+        fd_yt_missing(t, m, what, "target");
+    else
+        fd_scenario_read_selector(t, tg, "target", &f->target);
 }
 
 /* ------------------------------------------------------------------ steps */
@@ -619,7 +336,7 @@ static void read_step(loader *L, const fd_ynode *m, size_t index, fd_step *st)
     const fd_ynode *first_kind = NULL;
     for (size_t i = 0; i < m->n; i++) {
         const fd_ynode *k = m->items[2 * i];
-        int ki = name_index(fd_step_kind_names, k->str);
+        int ki = fd_yt_name_index(fd_step_kind_names, k->str);
         if (ki < 0)
             continue;
         if (kinds++ == 0) {
@@ -699,7 +416,7 @@ static void read_step(loader *L, const fd_ynode *m, size_t index, fd_step *st)
             break;
         st->run.timeout_us = 60000000;
         fd_yt_str(t, b, "command", true, "run step", &st->run.command);
-        read_selector(L, fd_ymap_get(b, "target"), "target", &st->run.target);
+        fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->run.target);
         fd_yt_duration(t, b, "timeout", false, "run step", &st->run.timeout_us);
         fd_yt_uint(t, b, "expect_exit", false, "run step", 255, &st->run.expect_exit);
         break;
@@ -711,7 +428,7 @@ static void read_step(loader *L, const fd_ynode *m, size_t index, fd_step *st)
             break;
         if (!fd_ymap_get(b, "target"))
             fd_yt_missing(t, b, "backup step", "target");
-        read_selector(L, fd_ymap_get(b, "target"), "target", &st->backup.target);
+        fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->backup.target);
         fd_yt_str(t, b, "command", true, "backup step", &st->backup.command);
         if (fd_yt_str(t, b, "artifact", true, "backup step", &st->backup.artifact) &&
             st->backup.artifact && st->backup.artifact[0] != '/')
@@ -734,7 +451,7 @@ static void read_step(loader *L, const fd_ynode *m, size_t index, fd_step *st)
             break;
         if (!fd_ymap_get(b, "target"))
             fd_yt_missing(t, b, "restore step", "target");
-        read_selector(L, fd_ymap_get(b, "target"), "target", &st->restore.target);
+        fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->restore.target);
         fd_yt_str(t, b, "command", true, "restore step", &st->restore.command);
         break;
     }
@@ -832,7 +549,7 @@ static void read_probe(loader *L, const fd_ynode *m, fd_probe *p)
         fd_yt_missing(t, m, what, "type");
         return;
     }
-    int type = read_enum(t, tn, "type", fd_probe_type_names);
+    int type = fd_yt_enum(t, tn, "type", fd_probe_type_names);
     if (type < 0)
         return;
     p->type = (fd_probe_type)type;
@@ -840,7 +557,7 @@ static void read_probe(loader *L, const fd_ynode *m, fd_probe *p)
     const fd_ynode *mn = fd_ymap_get(m, "mode");
     if (mn) {
         static const char *const modes[] = {"read", "write", NULL};
-        p->write = read_enum(t, mn, "mode", modes) == 1;
+        p->write = fd_yt_enum(t, mn, "mode", modes) == 1;
         if (p->write && (p->type == FD_PROBE_TCP || p->type == FD_PROBE_COMMAND))
             fd_yt_err(t, mn,
                       "%s probes have no write mode (write works with http, redis, "
@@ -885,8 +602,8 @@ static void read_probe(loader *L, const fd_ynode *m, fd_probe *p)
             p->method = fd_strdup("GET");
         static const char *const methods[] = {"GET",   "HEAD",   "POST",    "PUT",
                                               "PATCH", "DELETE", "OPTIONS", NULL};
-        if (name_index(methods, p->method) < 0)
-            read_enum(t, fd_ymap_get(m, "method"), "method", methods);
+        if (fd_yt_name_index(methods, p->method) < 0)
+            fd_yt_enum(t, fd_ymap_get(m, "method"), "method", methods);
         fd_yt_str(t, m, "body", false, what, &p->body);
         const fd_ynode *h = fd_ymap_get(m, "headers");
         if (h && fd_yt_map(t, h, "'headers'")) {
@@ -977,7 +694,7 @@ static void read_probe(loader *L, const fd_ynode *m, fd_probe *p)
         break;
     case FD_PROBE_COMMAND:
         fd_yt_str(t, m, "command", true, what, &p->command);
-        read_selector(L, fd_ymap_get(m, "target"), "target", &p->target);
+        fd_scenario_read_selector(&L->t, fd_ymap_get(m, "target"), "target", &p->target);
         break;
     default:
         break;
@@ -1030,7 +747,7 @@ static void read_check(loader *L, const fd_ynode *m, fd_check *c)
         fd_yt_missing(t, m, "check", "metric");
         return;
     }
-    int metric = read_enum(t, mn, "metric", fd_metric_names);
+    int metric = fd_yt_enum(t, mn, "metric", fd_metric_names);
     if (metric < 0)
         return;
     c->metric = (fd_metric)metric;
@@ -1295,7 +1012,7 @@ static void read_report(loader *L, const fd_ynode *m)
         static const char *const names[] = {"json", "html", "junit", "markdown", NULL};
         s->formats = FD_FORMAT_JSON;
         for (size_t i = 0; i < formats.n; i++) {
-            int k = name_index(names, formats.v[i]);
+            int k = fd_yt_name_index(names, formats.v[i]);
             if (k < 0) {
                 char *q = fd_printable(formats.v[i], 60);
                 fd_yt_err(t, fd_ymap_get(m, "formats"),

@@ -460,14 +460,6 @@ fd_conn *fd_pool_ensure_heal(fd_pool *p, size_t host)
     return c;
 }
 
-fd_conn *fd_pool_conn(fd_pool *p, const char *host_name)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (fd_str_eq(p->conns[i].host->name, host_name))
-            return &p->conns[i];
-    return NULL;
-}
-
 void fd_pool_free(fd_pool *p)
 {
     if (!p)

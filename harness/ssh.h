@@ -79,7 +79,6 @@ void fd_pool_init(fd_pool *p, const fd_inventory *inv, const fd_ssh_opts *o);
 /* Connects to the given hosts (all when idx is NULL) concurrently. Returns the
  * number that failed. */
 size_t fd_pool_connect(fd_pool *p, const size_t *idx, size_t n);
-fd_conn *fd_pool_conn(fd_pool *p, const char *host_name);
 /* Connects to inventory host `host` unless it is connected already. */
 fd_err fd_pool_ensure(fd_pool *p, size_t host);
 /* The host's heal connection, connected unless it is already: heals run on it so

@@ -53,13 +53,6 @@ static fd_ynode *node_new(fd_ydoc *doc, fd_ykind kind, int line, int col)
     return n;
 }
 
-fd_ynode *fd_ydoc_new_scalar(fd_ydoc *doc, const char *s, int line, int col)
-{
-    fd_ynode *n = node_new(doc, FD_Y_SCALAR, line, col);
-    n->str = fd_strdup(s);
-    return n;
-}
-
 static void node_push(fd_ynode *parent, fd_ynode *child)
 {
     size_t slots = parent->kind == FD_Y_MAP ? parent->n * 2 : parent->n;

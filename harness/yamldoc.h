@@ -49,9 +49,6 @@ fd_ydoc *fd_ydoc_parse(const char *file, const char *text, size_t len, fd_diags 
 fd_ydoc *fd_ydoc_load(const char *path, fd_diags *d);
 void fd_ydoc_free(fd_ydoc *doc);
 
-/* A new scalar node owned by doc (for values built after parsing). */
-fd_ynode *fd_ydoc_new_scalar(fd_ydoc *doc, const char *s, int line, int col);
-
 /* The value for key in a mapping, or NULL. */
 fd_ynode *fd_ymap_get(const fd_ynode *map, const char *key);
 /* The key node for key in a mapping (for positions), or NULL. */

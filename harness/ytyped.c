@@ -253,3 +253,37 @@ bool fd_yt_strlist(fd_yt *t, const fd_ynode *map, const char *key, bool required
     *out = items;
     return true;
 }
+
+int fd_yt_name_index(const char *const *names, const char *s)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* Reports "'<key>' must be one of a, b, c, got 'x'" with a did-you-mean. */
+int fd_yt_enum(fd_yt *t, const fd_ynode *v, const char *key, const char *const *names)
+{
+    if (!v || v->kind != FD_Y_SCALAR) {
+        fd_yt_err(t, v, "'%s' must be a string, got %s", key, fd_ykind_name(v));
+        return -1;
+    }
+    int i = fd_yt_name_index(names, v->str);
+    if (i >= 0)
+        return i;
+    fd_buf list;
+    fd_buf_init(&list, 4096);
+    for (size_t j = 0; names[j]; j++)
+        fd_buf_printf(&list, "%s%s", j ? ", " : "", names[j]);
+    char *q = fd_printable(v->str, 60);
+    const char *sug = fd_yt_suggest(v->str, names);
+    if (sug)
+        fd_yt_err(t, v, "'%s' must be one of %s, got '%s' (did you mean '%s'?)", key, list.data, q,
+                  sug);
+    else
+        fd_yt_err(t, v, "'%s' must be one of %s, got '%s'", key, list.data, q);
+    free(q);
+    fd_buf_free(&list);
+    return -1;
+}

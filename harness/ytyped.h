@@ -52,5 +52,10 @@ bool fd_yt_strlist(fd_yt *t, const fd_ynode *map, const char *key, bool required
 
 /* The closest of candidates to word within a small edit distance, or NULL. */
 const char *fd_yt_suggest(const char *word, const char *const *candidates);
+/* The index of s in the NULL-terminated names, or -1. */
+int fd_yt_name_index(const char *const *names, const char *s);
+/* Reads a scalar that must be one of names: its index, or -1 with "'KEY' must be one
+ * of ..., got '...'" (and a did-you-mean) reported at v. */
+int fd_yt_enum(fd_yt *t, const fd_ynode *v, const char *key, const char *const *names);
 
 #endif

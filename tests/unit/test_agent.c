@@ -4,6 +4,7 @@
  * value holds, the shell must see exactly that value as one argument. */
 #include "fdtest.h"
 #include "agent.h"
+#include "faults.h"
 #include "plan.h"
 #include "ssh.h"
 
@@ -271,6 +272,40 @@ static void test_scripts_embedded(void **state)
     assert_null(fd_agent_text("nope"));
 }
 
+/* Every fault type has its family: keys, a reader, an agent call, and what it needs. */
+static void test_fault_families(void **state)
+{
+    for (int t = 0; t < FD_FAULT_COUNT; t++) {
+        const fd_fault_family *fam = fd_fault_family_of((fd_fault_type)t);
+        assert_non_null(fam);
+        assert_int_equal(fam->type, t);
+        assert_non_null(fam->keys);
+        assert_non_null(fam->read);
+        assert_non_null(fam->build);
+        assert_int_equal(fam->cuts_network,
+                         t == FD_FAULT_PARTITION || t == FD_FAULT_CUT_DATACENTER);
+        assert_int_equal(fd_fault_cuts_network((fd_fault_type)t), fam->cuts_network);
+    }
+    assert_null(fd_fault_family_of(FD_FAULT_COUNT));
+    /* a family's build names its agent, and the deadline closes every call */
+    fd_host h = host();
+    fd_agent_ctx ctx = {.run_id = "r", .host = &h};
+    fd_fault f = {.type = FD_FAULT_FILL_DISK,
+                  .path = "/var/tmp",
+                  .size_bytes = 1024,
+                  .timeout_us = 2500000,
+                  .loss = -1,
+                  .delay_us = -1};
+    fd_agent_call c;
+    fd_agent_build(&f, "fill", &ctx, &c);
+    assert_string_equal(c.script, "disk");
+    assert_int_equal(c.args.n, 3);
+    assert_string_equal(c.args.v[0], "path=/var/tmp");
+    assert_string_equal(c.args.v[1], "bytes=1024");
+    assert_string_equal(c.args.v[2], "deadline=3");
+    fd_agent_call_free(&c);
+}
+
 /* Two runs of one scenario started in the same second get ids of their own: their
  * fault records on the hosts and their run directories never meet. */
 static void test_run_ids_unique(void **state)
@@ -298,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_plain_command),
         cmocka_unit_test(test_scripts_embedded),
         cmocka_unit_test(test_run_ids_unique),
+        cmocka_unit_test(test_fault_families),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
