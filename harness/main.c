@@ -1,5 +1,6 @@
 /* main.c: the firedrill command line: one table of commands, one option parser. */
 #include "cli.h"
+#include "selector.h"
 #include "ssh.h"
 #include "value.h"
 
@@ -80,6 +81,121 @@ static int usage_error(const fd_command *c, const char *fmt, ...)
     return FD_EXIT_USAGE;
 }
 
+/* Applies option ch (its argument in optarg) to cli, with *need the command flag it
+ * needs. Returns -1 when it applied, else the exit code to stop with (said). */
+static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *arg_seen,
+                        unsigned *need)
+{
+    switch (ch) {
+    case 'i':
+        *need = FD_OPT_INVENTORY;
+        cli->load.inventory = optarg;
+        break;
+    case 'v': {
+        *need = FD_OPT_VAR;
+        const char *eq = strchr(optarg, '=');
+        if (!eq || eq == optarg) {
+            return usage_error(c, "--var takes NAME=VALUE, got '%s'", optarg);
+        }
+        fd_strv_push_owned(&cli->load.var_names, fd_strndup(optarg, (size_t)(eq - optarg)));
+        fd_strv_push(&cli->load.var_values, eq + 1);
+        break;
+    }
+    case 's': {
+        *need = FD_OPT_SEED;
+        int64_t v;
+        if (!fd_parse_uint(optarg, INT64_MAX / 10, &v)) {
+            return usage_error(c, "--seed takes a non-negative integer, got '%s'", optarg);
+        }
+        cli->seed = (uint64_t)v;
+        cli->seed_set = true;
+        break;
+    }
+    case 'r':
+        *need = FD_OPT_REPORT_DIR;
+        cli->report_dir = optarg;
+        break;
+    case 'A':
+        *need = FD_OPT_ACCEPT_NEW;
+        cli->accept_new_host_keys = true;
+        break;
+    case 'y':
+        *need = FD_OPT_YES;
+        cli->yes = true;
+        break;
+    case 'n':
+        *need = FD_OPT_DRY_RUN;
+        cli->dry_run = true;
+        break;
+    case 'R':
+        *need = FD_OPT_RUN;
+        cli->run_id = optarg;
+        break;
+    case 'f':
+        *need = FD_OPT_FORMAT;
+        cli->format = optarg;
+        break;
+    case 'q':
+        *need = FD_OPT_QUIET;
+        cli->quiet = true;
+        break;
+    case 'j':
+        *need = FD_OPT_JSON;
+        cli->json = true;
+        break;
+    case 'X':
+        *need = FD_OPT_INDEX;
+        cli->index = true;
+        break;
+    case 'N': {
+        *need = FD_OPT_REPEAT;
+        int64_t v;
+        if (!fd_parse_uint(optarg, 100000, &v) || v < 1) {
+            return usage_error(c, "--repeat takes a number from 1 to 100000, got '%s'", optarg);
+        }
+        cli->repeat = (int)v;
+        break;
+    }
+    case 'H': {
+        *need = FD_OPT_SELECT;
+        fd_strv_free(&cli->select.hosts);
+        const char *p = optarg;
+        while (*p) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            if (n)
+                fd_strv_push_owned(&cli->select.hosts, fd_strndup(p, n));
+            p += n + (comma ? 1 : 0);
+        }
+        break;
+    }
+    case 'o':
+        *need = FD_OPT_SELECT;
+        cli->select.role = fd_strdup(optarg);
+        break;
+    case 'd':
+        *need = FD_OPT_SELECT;
+        cli->select.datacenter = fd_strdup(optarg);
+        break;
+    case 'w':
+        *need = FD_OPT_SELECT;
+        cli->select.where = fd_strdup(optarg);
+        break;
+    case 'p':
+        *need = FD_OPT_SELECT;
+        if (!fd_selector_parse_pick(optarg, &cli->select))
+            return usage_error(c, "--pick takes all, one, random:N or percent:P, got '%s'", optarg);
+        break;
+    case 'h':
+        printf("usage: firedrill %s\n\n%s\n", c->usage, c->summary);
+        return 0;
+    case '?':
+    default:
+        return usage_error(c, "unknown or incomplete option '%s'", arg_seen);
+    }
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -136,135 +252,10 @@ int main(int argc, char **argv)
     int ch, longidx = -1;
     while ((ch = getopt_long(argc, argv, "", longopts, &longidx)) != -1) {
         unsigned need = 0;
-        switch (ch) {
-        case 'i':
-            need = FD_OPT_INVENTORY;
-            cli.load.inventory = optarg;
-            break;
-        case 'v': {
-            need = FD_OPT_VAR;
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg) {
-                rc = usage_error(c, "--var takes NAME=VALUE, got '%s'", optarg);
-                goto out;
-            }
-            fd_strv_push_owned(&cli.load.var_names, fd_strndup(optarg, (size_t)(eq - optarg)));
-            fd_strv_push(&cli.load.var_values, eq + 1);
-            break;
-        }
-        case 's': {
-            need = FD_OPT_SEED;
-            int64_t v;
-            if (!fd_parse_uint(optarg, INT64_MAX / 10, &v)) {
-                rc = usage_error(c, "--seed takes a non-negative integer, got '%s'", optarg);
-                goto out;
-            }
-            cli.seed = (uint64_t)v;
-            cli.seed_set = true;
-            break;
-        }
-        case 'r':
-            need = FD_OPT_REPORT_DIR;
-            cli.report_dir = optarg;
-            break;
-        case 'A':
-            need = FD_OPT_ACCEPT_NEW;
-            cli.accept_new_host_keys = true;
-            break;
-        case 'y':
-            need = FD_OPT_YES;
-            cli.yes = true;
-            break;
-        case 'n':
-            need = FD_OPT_DRY_RUN;
-            cli.dry_run = true;
-            break;
-        case 'R':
-            need = FD_OPT_RUN;
-            cli.run_id = optarg;
-            break;
-        case 'f':
-            need = FD_OPT_FORMAT;
-            cli.format = optarg;
-            break;
-        case 'q':
-            need = FD_OPT_QUIET;
-            cli.quiet = true;
-            break;
-        case 'j':
-            need = FD_OPT_JSON;
-            cli.json = true;
-            break;
-        case 'X':
-            need = FD_OPT_INDEX;
-            cli.index = true;
-            break;
-        case 'N': {
-            need = FD_OPT_REPEAT;
-            int64_t v;
-            if (!fd_parse_uint(optarg, 100000, &v) || v < 1) {
-                rc = usage_error(c, "--repeat takes a number from 1 to 100000, got '%s'", optarg);
-                goto out;
-            }
-            cli.repeat = (int)v;
-            break;
-        }
-        case 'H': {
-            need = FD_OPT_SELECT;
-            fd_strv_free(&cli.select.hosts);
-            const char *p = optarg;
-            while (*p) {
-                const char *comma = strchr(p, ',');
-                size_t n = comma ? (size_t)(comma - p) : strlen(p);
-                if (n)
-                    fd_strv_push_owned(&cli.select.hosts, fd_strndup(p, n));
-                p += n + (comma ? 1 : 0);
-            }
-            break;
-        }
-        case 'o':
-            need = FD_OPT_SELECT;
-            cli.select.role = fd_strdup(optarg);
-            break;
-        case 'd':
-            need = FD_OPT_SELECT;
-            cli.select.datacenter = fd_strdup(optarg);
-            break;
-        case 'w':
-            need = FD_OPT_SELECT;
-            cli.select.where = fd_strdup(optarg);
-            break;
-        case 'p': {
-            need = FD_OPT_SELECT;
-            int64_t n = 0;
-            if (strcmp(optarg, "all") == 0) {
-                cli.select.pick = FD_PICK_ALL;
-            } else if (strcmp(optarg, "one") == 0) {
-                cli.select.pick = FD_PICK_ONE;
-            } else if (fd_str_starts(optarg, "random:") && fd_parse_uint(optarg + 7, 100000, &n) &&
-                       n > 0) {
-                cli.select.pick = FD_PICK_RANDOM;
-                cli.select.pick_n = n;
-            } else if (fd_str_starts(optarg, "percent:") && fd_parse_uint(optarg + 8, 100, &n) &&
-                       n > 0) {
-                cli.select.pick = FD_PICK_PERCENT;
-                cli.select.pick_n = n;
-            } else {
-                rc = usage_error(c, "--pick takes all, one, random:N or percent:P, got '%s'",
-                                 optarg);
-                goto out;
-            }
-            break;
-        }
-        case 'h':
-            printf("usage: firedrill %s\n\n%s\n", c->usage, c->summary);
-            rc = 0;
+        rc = parse_option(&cli, c, ch, argv[optind - 1], &need);
+        if (rc >= 0)
             goto out;
-        case '?':
-        default:
-            rc = usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
-            goto out;
-        }
+        rc = FD_EXIT_USAGE;
         if (!(c->opts & need)) {
             rc = usage_error(c, "option '--%s' does not apply to this command",
                              longidx >= 0 ? longopts[longidx].name : "?");

@@ -117,27 +117,10 @@ static const char *heal_status(const fd_active_fault *f)
     }
 }
 
-int fd_report_write_json(const fd_run *r)
+/* The inventory as the run saw it. */
+static json_t *hosts_json(const fd_run *r)
 {
     const fd_scenario *s = r->s;
-    json_t *root = json_object();
-    json_object_set_new(root, "format", json_string("firedrill-report/1"));
-    json_object_set_new(root, "firedrill_version", json_string(FD_VERSION));
-    char *sha = file_sha256(s->file);
-    json_object_set_new(root, "scenario",
-                        json_pack("{s:o,s:o,s:o,s:o}", "name", jstr(r, s->name), "file",
-                                  jstr(r, s->file), "sha256", sha ? json_string(sha) : json_null(),
-                                  "description", jstr(r, s->description)));
-    free(sha);
-    json_object_set_new(root, "run_id", jstr(r, r->run_id));
-    json_object_set_new(root, "seed", json_integer((json_int_t)r->opts.seed));
-    json_object_set_new(root, "started_at_unix", json_real(r->started_unix));
-    json_object_set_new(root, "duration_s", jtime(r->duration_s));
-    json_object_set_new(root, "verdict", json_string(r->verdict ? r->verdict : "error"));
-    json_object_set_new(root, "exit_code", json_integer(r->exit_code));
-    if (r->abort_reason)
-        json_object_set_new(root, "abort_reason", jstr(r, r->abort_reason));
-
     json_t *hosts = json_array();
     for (size_t i = 0; i < s->inv.n; i++) {
         const fd_host *h = &s->inv.hosts[i];
@@ -148,8 +131,13 @@ int fd_report_write_json(const fd_run *r)
                                                "address", jstr(r, h->address), "datacenter",
                                                jstr(r, h->datacenter), "roles", roles));
     }
-    json_object_set_new(root, "hosts", hosts);
+    return hosts;
+}
 
+/* Each fault: its hosts, times, heal and the exact commands. */
+static json_t *faults_json(const fd_run *r)
+{
+    const fd_scenario *s = r->s;
     json_t *faults = json_array();
     for (size_t i = 0; i < r->nfaults; i++) {
         const fd_active_fault *f = r->faults[i];
@@ -174,8 +162,12 @@ int fd_report_write_json(const fd_run *r)
                       "healed_s", jtime(f->healed_s), "heal", heal_status(f), "took_effect",
                       f->took_effect, "verification", jstr(r, f->verification), "commands", cmds));
     }
-    json_object_set_new(root, "faults", faults);
+    return faults;
+}
 
+/* Each step as it went. */
+static json_t *steps_json(const fd_run *r)
+{
     json_t *steps = json_array();
     for (size_t i = 0; i < r->nsteps; i++) {
         const fd_step_record *st = &r->steps[i];
@@ -187,11 +179,12 @@ int fd_report_write_json(const fd_run *r)
             json_object_set_new(o, "detail", jstr(r, st->detail));
         json_array_append_new(steps, o);
     }
-    json_object_set_new(root, "steps", steps);
-    json_t *probes = json_array();
-    for (size_t i = 0; i < r->nprobes; i++)
-        json_array_append_new(probes, probe_json(r, &r->probes[i]));
-    json_object_set_new(root, "probes", probes);
+    return steps;
+}
+
+/* The verify steps' figures. */
+static json_t *verifies_json(const fd_run *r)
+{
     json_t *verifies = json_array();
     for (size_t i = 0; i < r->nverifies; i++) {
         const fd_verify_record *v = &r->verifies[i];
@@ -204,32 +197,12 @@ int fd_report_write_json(const fd_run *r)
             json_object_set_new(o, "error", jstr(r, v->error));
         json_array_append_new(verifies, o);
     }
-    json_object_set_new(root, "verifies", verifies);
-    if (r->nbackups || r->ncopies) {
-        json_t *backups = json_array(), *copies = json_array();
-        for (size_t i = 0; i < r->nbackups; i++) {
-            const fd_backup_record *b = &r->backups[i];
-            json_array_append_new(backups, json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id",
-                                                     jstr(r, b->step->id), "host", jstr(r, b->host),
-                                                     "artifact", jstr(r, b->step->backup.artifact),
-                                                     "started_s", jtime(b->started_s), "ended_s",
-                                                     jtime(b->ended_s), "size", (json_int_t)b->size,
-                                                     "sha256", b->sha256));
-        }
-        for (size_t i = 0; i < r->ncopies; i++) {
-            const fd_copy_record *c = &r->copies[i];
-            json_array_append_new(
-                copies,
-                json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id", jstr(r, c->step->id),
-                          "from_host", jstr(r, c->step->copy.from.host), "from_path",
-                          jstr(r, c->step->copy.from.path), "to_host",
-                          jstr(r, c->step->copy.to.host), "to_path", jstr(r, c->step->copy.to.path),
-                          "started_s", jtime(c->started_s), "ended_s", jtime(c->ended_s), "bytes",
-                          (json_int_t)c->bytes, "sha256", c->sha256));
-        }
-        json_object_set_new(root, "backups", backups);
-        json_object_set_new(root, "copies", copies);
-    }
+    return verifies;
+}
+
+/* The checks and their results. */
+static json_t *checks_json(const fd_run *r)
+{
     json_t *checks = json_array();
     for (size_t i = 0; i < r->nchecks; i++) {
         const fd_check_result *cr = &r->check_results[i];
@@ -245,7 +218,68 @@ int fd_report_write_json(const fd_run *r)
         json_object_set_new(o, "pass", json_boolean(cr->pass));
         json_array_append_new(checks, o);
     }
-    json_object_set_new(root, "checks", checks);
+    return checks;
+}
+
+/* The backups and copies of a disaster-recovery drill (none: no keys). */
+static void dr_json(const fd_run *r, json_t *root)
+{
+    if (!r->nbackups && !r->ncopies)
+        return;
+    json_t *backups = json_array(), *copies = json_array();
+    for (size_t i = 0; i < r->nbackups; i++) {
+        const fd_backup_record *b = &r->backups[i];
+        json_array_append_new(
+            backups, json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id", jstr(r, b->step->id), "host",
+                               jstr(r, b->host), "artifact", jstr(r, b->step->backup.artifact),
+                               "started_s", jtime(b->started_s), "ended_s", jtime(b->ended_s),
+                               "size", (json_int_t)b->size, "sha256", b->sha256));
+    }
+    for (size_t i = 0; i < r->ncopies; i++) {
+        const fd_copy_record *c = &r->copies[i];
+        json_array_append_new(
+            copies,
+            json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id", jstr(r, c->step->id),
+                      "from_host", jstr(r, c->step->copy.from.host), "from_path",
+                      jstr(r, c->step->copy.from.path), "to_host", jstr(r, c->step->copy.to.host),
+                      "to_path", jstr(r, c->step->copy.to.path), "started_s", jtime(c->started_s),
+                      "ended_s", jtime(c->ended_s), "bytes", (json_int_t)c->bytes, "sha256",
+                      c->sha256));
+    }
+    json_object_set_new(root, "backups", backups);
+    json_object_set_new(root, "copies", copies);
+}
+
+int fd_report_write_json(const fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    json_t *root = json_object();
+    json_object_set_new(root, "format", json_string("firedrill-report/1"));
+    json_object_set_new(root, "firedrill_version", json_string(FD_VERSION));
+    char *sha = file_sha256(s->file);
+    json_object_set_new(root, "scenario",
+                        json_pack("{s:o,s:o,s:o,s:o}", "name", jstr(r, s->name), "file",
+                                  jstr(r, s->file), "sha256", sha ? json_string(sha) : json_null(),
+                                  "description", jstr(r, s->description)));
+    free(sha);
+    json_object_set_new(root, "run_id", jstr(r, r->run_id));
+    json_object_set_new(root, "seed", json_integer((json_int_t)r->opts.seed));
+    json_object_set_new(root, "started_at_unix", json_real(r->started_unix));
+    json_object_set_new(root, "duration_s", jtime(r->duration_s));
+    json_object_set_new(root, "verdict", json_string(r->verdict ? r->verdict : "error"));
+    json_object_set_new(root, "exit_code", json_integer(r->exit_code));
+    if (r->abort_reason)
+        json_object_set_new(root, "abort_reason", jstr(r, r->abort_reason));
+    json_object_set_new(root, "hosts", hosts_json(r));
+    json_object_set_new(root, "faults", faults_json(r));
+    json_object_set_new(root, "steps", steps_json(r));
+    json_t *probes = json_array();
+    for (size_t i = 0; i < r->nprobes; i++)
+        json_array_append_new(probes, probe_json(r, &r->probes[i]));
+    json_object_set_new(root, "probes", probes);
+    json_object_set_new(root, "verifies", verifies_json(r));
+    dr_json(r, root);
+    json_object_set_new(root, "checks", checks_json(r));
     json_object_set_new(root, "controller",
                         json_pack("{s:o,s:o,s:I}", "cpu_user_s", jnum(r->cpu_user_s, 1000),
                                   "cpu_system_s", jnum(r->cpu_system_s, 1000), "max_rss_kb",

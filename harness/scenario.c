@@ -6,6 +6,7 @@
  * collected, so `validate` prints them all at once. */
 #include "scenario.h"
 #include "faults.h"
+#include "selector.h"
 #include "ytyped.h"
 
 #include <ctype.h>
@@ -142,19 +143,7 @@ static bool read_pick(fd_yt *t, const fd_ynode *v, fd_selector *sel)
         fd_yt_err(t, v, "'pick' must be %s, got %s", expected, fd_ykind_name(v));
         return false;
     }
-    int64_t n = 0;
-    if (strcmp(v->str, "all") == 0) {
-        sel->pick = FD_PICK_ALL;
-    } else if (strcmp(v->str, "one") == 0) {
-        sel->pick = FD_PICK_ONE;
-        sel->pick_n = 1;
-    } else if (fd_str_starts(v->str, "random:") && fd_parse_uint(v->str + 7, 100000, &n) && n > 0) {
-        sel->pick = FD_PICK_RANDOM;
-        sel->pick_n = n;
-    } else if (fd_str_starts(v->str, "percent:") && fd_parse_uint(v->str + 8, 100, &n) && n > 0) {
-        sel->pick = FD_PICK_PERCENT;
-        sel->pick_n = n;
-    } else {
+    if (!fd_selector_parse_pick(v->str, sel)) {
         char *q = fd_printable(v->str, 60);
         fd_yt_err(t, v, "'pick' must be %s, got '%s'", expected, q);
         free(q);

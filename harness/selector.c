@@ -5,6 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool fd_selector_parse_pick(const char *s, fd_selector *sel)
+{
+    int64_t n = 0;
+    if (strcmp(s, "all") == 0) {
+        sel->pick = FD_PICK_ALL;
+    } else if (strcmp(s, "one") == 0) {
+        sel->pick = FD_PICK_ONE;
+        sel->pick_n = 1;
+    } else if (fd_str_starts(s, "random:") && fd_parse_uint(s + 7, 100000, &n) && n > 0) {
+        sel->pick = FD_PICK_RANDOM;
+        sel->pick_n = n;
+    } else if (fd_str_starts(s, "percent:") && fd_parse_uint(s + 8, 100, &n) && n > 0) {
+        sel->pick = FD_PICK_PERCENT;
+        sel->pick_n = n;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 void fd_rng_seed(fd_rng *r, uint64_t seed)
 {
     r->state = seed;

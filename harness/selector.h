@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+/* Reads a `pick` (all, one, random:N with N 1-100000, percent:P with P 1-100) into
+ * sel. False, sel unchanged, for anything else. The scenario and --pick use it. */
+bool fd_selector_parse_pick(const char *s, fd_selector *sel);
+
 /* A small deterministic generator for random picks (splitmix64), seeded by --seed. */
 typedef struct fd_rng {
     uint64_t state;
