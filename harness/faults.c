@@ -17,3 +17,9 @@ const fd_fault_family *fd_fault_family_of(fd_fault_type type)
 {
     return (unsigned)type < FD_FAULT_COUNT ? families[type] : NULL;
 }
+
+bool fd_fault_cuts_network(fd_fault_type type)
+{
+    const fd_fault_family *fam = fd_fault_family_of(type);
+    return fam && fam->cuts_network;
+}

@@ -1,0 +1,201 @@
+/* scenario_refs.c: the cross-references of a scenario read whole: probes, fault ids,
+ * steps and checks that name each other, and selectors against the inventory. */
+#include "scenario_load.h"
+#include "ytyped.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const fd_probe *fd_scenario_probe(const fd_scenario *s, const char *name)
+{
+    for (size_t i = 0; name && i < s->nprobes; i++)
+        if (fd_str_eq(s->probes[i].name, name))
+            return &s->probes[i];
+    return NULL;
+}
+
+const fd_step *fd_scenario_step(const fd_scenario *s, const char *id)
+{
+    for (size_t i = 0; id && i < s->nsteps; i++)
+        if (fd_str_eq(s->steps[i].id, id))
+            return &s->steps[i];
+    return NULL;
+}
+
+static void unknown_probe(fd_loader *L, const fd_ynode *at, const char *name)
+{
+    const fd_scenario *s = L->s;
+    const char **names = fd_xcalloc(s->nprobes + 1, sizeof *names);
+    for (size_t i = 0; i < s->nprobes; i++)
+        names[i] = s->probes[i].name ? s->probes[i].name : "";
+    const char *sug = fd_yt_suggest(name, names);
+    char *q = fd_printable(name, 60);
+    if (sug)
+        fd_yt_err(&L->t, at, "no probe named '%s', did you mean '%s'?", q, sug);
+    else
+        fd_yt_err(&L->t, at, "no probe named '%s'", q);
+    free(q);
+    free(names);
+}
+
+static void check_probe_ref(fd_loader *L, const fd_ynode *m, const char *name)
+{
+    if (name && !fd_scenario_probe(L->s, name))
+        unknown_probe(L, fd_ymap_get(m, "probe") ? fd_ymap_get(m, "probe") : m, name);
+}
+
+static const fd_ynode *step_node(const fd_ynode *m, const char *kind, const char *key)
+{
+    const fd_ynode *b = kind ? fd_ymap_get(m, kind) : m;
+    const fd_ynode *v = fd_ymap_get(b, key);
+    return v ? v : m;
+}
+
+void fd_scenario_check_refs(fd_loader *L, const fd_ynode *root)
+{
+    fd_scenario *s = L->s;
+    fd_yt *t = &L->t;
+    const fd_ynode *pn = fd_ymap_get(root, "probes");
+    for (size_t i = 0; i < s->nprobes; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (s->probes[i].name && fd_str_eq(s->probes[i].name, s->probes[j].name))
+                fd_yt_err(t, fd_ymap_get(pn->items[i], "name"),
+                          "probe name '%s' is used twice (first at line %d)", s->probes[i].name,
+                          s->probes[j].line);
+        }
+        if (s->probes[i].target.set)
+            fd_scenario_check_selector(L, &s->probes[i].target,
+                                       fd_ymap_get(pn->items[i], "target"));
+    }
+    const fd_ynode *tl = fd_ymap_get(root, "timeline");
+    for (size_t i = 0; i < s->nsteps; i++) {
+        fd_step *st = &s->steps[i];
+        const fd_ynode *m = tl->items[i];
+        for (size_t j = 0; j < i; j++) {
+            if (st->id_given && fd_str_eq(st->id, s->steps[j].id))
+                fd_yt_err(t, fd_ymap_get(m, "id"), "step id '%s' is used twice (first at line %d)",
+                          st->id, s->steps[j].line);
+        }
+        switch (st->kind) {
+        case FD_STEP_FAULT: {
+            fd_fault *f = &st->fault;
+            fd_scenario_check_selector(L, &f->target, fd_ymap_get(m, "target"));
+            fd_scenario_check_selector(L, &f->from, fd_ymap_get(m, "from"));
+            fd_scenario_check_selector(L, &f->to, fd_ymap_get(m, "to"));
+            const fd_ynode *g = fd_ymap_get(m, "groups");
+            for (size_t k = 0; k < f->ngroups; k++)
+                fd_scenario_check_selector(L, &f->groups[k], g->items[k]);
+            if (f->ttl_us < 0)
+                f->ttl_us = s->ttl_us;
+            if (f->duration_us > 0 && f->ttl_us <= f->duration_us)
+                fd_yt_err(t, fd_ymap_get(m, fd_ymap_get(m, "ttl") ? "ttl" : "duration"),
+                          "the fault's ttl (%.1fs) must be longer than its duration (%.1fs), or "
+                          "the host would revert it early",
+                          (double)f->ttl_us / 1e6, (double)f->duration_us / 1e6);
+            break;
+        }
+        case FD_STEP_HEAL: {
+            if (!st->heal || strcmp(st->heal, "all") == 0)
+                break;
+            bool found = false;
+            for (size_t j = 0; j < i; j++)
+                if (s->steps[j].kind == FD_STEP_FAULT && fd_str_eq(s->steps[j].id, st->heal))
+                    found = true;
+            if (!found) {
+                char *q = fd_printable(st->heal, 60);
+                const fd_step *other = fd_scenario_step(s, st->heal);
+                if (other && other->kind == FD_STEP_FAULT)
+                    fd_yt_err(t, fd_ymap_get(m, "heal"),
+                              "heal names fault '%s', which comes later in the timeline", q);
+                else
+                    fd_yt_err(t, fd_ymap_get(m, "heal"),
+                              "heal names '%s', which is not the id of an earlier fault step "
+                              "(or 'all')",
+                              q);
+                free(q);
+            }
+            break;
+        }
+        case FD_STEP_WAIT_FOR:
+            if (st->wait_for.probe && !fd_scenario_probe(s, st->wait_for.probe))
+                unknown_probe(L, step_node(m, "wait_for", "probe"), st->wait_for.probe);
+            break;
+        case FD_STEP_RUN:
+            fd_scenario_check_selector(L, &st->run.target, step_node(m, "run", "target"));
+            break;
+        case FD_STEP_BACKUP:
+            fd_scenario_check_selector(L, &st->backup.target, step_node(m, "backup", "target"));
+            break;
+        case FD_STEP_RESTORE:
+            fd_scenario_check_selector(L, &st->restore.target, step_node(m, "restore", "target"));
+            break;
+        case FD_STEP_VERIFY: {
+            const fd_probe *p = fd_scenario_probe(s, st->verify.probe);
+            if (st->verify.probe && !p)
+                unknown_probe(L, step_node(m, "verify", "probe"), st->verify.probe);
+            else if (p && !p->write)
+                fd_yt_err(t, step_node(m, "verify", "probe"),
+                          "verify reads back a write probe's values, but probe '%s' has mode "
+                          "read",
+                          p->name);
+            if (st->verify.against) {
+                bool found = false;
+                for (size_t j = 0; j < i; j++)
+                    if (s->steps[j].kind == FD_STEP_BACKUP &&
+                        fd_str_eq(s->steps[j].id, st->verify.against))
+                        found = true;
+                if (!found) {
+                    char *q = fd_printable(st->verify.against, 60);
+                    fd_yt_err(t, step_node(m, "verify", "against"),
+                              "'against' names '%s', which is not the id of an earlier backup "
+                              "step",
+                              q);
+                    free(q);
+                }
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    const fd_ynode *ss = fd_ymap_get(root, "steady_state");
+    for (size_t i = 0; i < s->nsteady; i++)
+        check_probe_ref(L, ss->items[i], s->steady[i].probe);
+    if (s->has_abort_if)
+        check_probe_ref(L, fd_ymap_get(fd_ymap_get(root, "safety"), "abort_if"), s->abort_if.probe);
+    const fd_ynode *cn = fd_ymap_get(root, "checks");
+    for (size_t i = 0; i < s->nchecks; i++) {
+        fd_check *c = &s->checks[i];
+        const fd_ynode *m = cn->items[i];
+        if (c->probe) {
+            const fd_probe *p = fd_scenario_probe(s, c->probe);
+            if (!p)
+                unknown_probe(L, fd_ymap_get(m, "probe"), c->probe);
+            else if (fd_metric_is_write_only(c->metric) && !p->write)
+                fd_yt_err(t, fd_ymap_get(m, "metric"),
+                          "metric '%s' needs a write probe, but probe '%s' has mode read",
+                          fd_metric_names[c->metric], p->name);
+            if (c->metric == FD_METRIC_RPO || c->metric == FD_METRIC_RTO)
+                fd_yt_err(t, fd_ymap_get(m, "metric"),
+                          "metric '%s' belongs to a verify step: use 'step: ID' instead of "
+                          "'probe'",
+                          fd_metric_names[c->metric]);
+        } else if (c->step) {
+            const fd_step *st = fd_scenario_step(s, c->step);
+            if (!st || st->kind != FD_STEP_VERIFY) {
+                char *q = fd_printable(c->step, 60);
+                fd_yt_err(t, fd_ymap_get(m, "step"),
+                          "check names step '%s', which is not a "
+                          "verify step",
+                          q);
+                free(q);
+            } else if (c->metric != FD_METRIC_RPO && c->metric != FD_METRIC_RTO &&
+                       c->metric != FD_METRIC_LOST_WRITES) {
+                fd_yt_err(t, fd_ymap_get(m, "metric"),
+                          "a verify step gives lost_writes, rpo and rto, not '%s'",
+                          fd_metric_names[c->metric]);
+            }
+        }
+    }
+}

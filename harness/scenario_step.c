@@ -1,0 +1,243 @@
+/* scenario_step.c: reading the timeline's steps: each kind's keys, a fault step's
+ * common keys (its family reads the rest, faults.h), and the names steps go by. */
+#include "scenario_load.h"
+#include "faults.h"
+#include "ytyped.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads a fault step: the keys every fault takes, then its family's (faults.h). */
+static void read_fault(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    fd_yt *t = &L->t;
+    fd_fault *f = &st->fault;
+    f->loss = f->duplicate = f->corrupt = f->reorder = -1;
+    f->delay_us = f->jitter_us = -1;
+    int type = fd_yt_enum(t, fd_ymap_get(m, "fault"), "fault", fd_fault_type_names);
+    if (type < 0)
+        return;
+    f->type = (fd_fault_type)type;
+    const fd_fault_family *fam = fd_fault_family_of(f->type);
+    char what[96];
+    snprintf(what, sizeof what, "%s fault", fd_fault_type_names[type]);
+    static const char *const common[] = {"fault", "id", "duration", "ttl", "timeout"};
+    const char *keys[32];
+    size_t nk = 0;
+    for (size_t i = 0; i < sizeof common / sizeof *common; i++)
+        keys[nk++] = common[i];
+    for (size_t i = 0; fam->keys[i] && nk + 1 < sizeof keys / sizeof *keys; i++)
+        keys[nk++] = fam->keys[i];
+    keys[nk] = NULL;
+    fd_yt_keys(t, m, what, keys);
+    fd_yt_duration(t, m, "duration", false, what, &f->duration_us);
+    f->ttl_us = -1;
+    fd_yt_duration(t, m, "ttl", false, what, &f->ttl_us);
+    if (fd_ymap_get(m, "ttl") && f->ttl_us == 0)
+        fd_yt_err(t, fd_ymap_get(m, "ttl"), "'ttl' must be longer than 0s");
+    f->timeout_us = FD_FAULT_TIMEOUT_DEFAULT_US;
+    if (fd_yt_duration(t, m, "timeout", false, what, &f->timeout_us) &&
+        (f->timeout_us < 1000000 || f->timeout_us > FD_FAULT_TIMEOUT_MAX_US))
+        fd_yt_err(t, fd_ymap_get(m, "timeout"), "'timeout' must be from 1s to 1h");
+    fd_fault_reader rd = {.t = t, .inv = &L->s->inv, .what = what};
+    if (!fam->read(&rd, m, f))
+        return;
+    const fd_ynode *tg = fd_ymap_get(m, "target");
+    if (!tg)
+        fd_yt_missing(t, m, what, "target");
+    else
+        fd_scenario_read_selector(t, tg, "target", &f->target);
+}
+
+/* ------------------------------------------------------------------ steps */
+
+bool fd_scenario_valid_id(const char *s)
+{
+    if (!*s || strlen(s) > 64 || !isalnum((unsigned char)s[0]))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!(isalnum((unsigned char)*p) || strchr("_.-", *p)))
+            return false;
+    return true;
+}
+
+static void read_endpoint(fd_loader *L, const fd_ynode *m, const char *key, fd_endpoint *e)
+{
+    const fd_ynode *v = fd_ymap_get(m, key);
+    char what[40];
+    snprintf(what, sizeof what, "'%s'", key);
+    if (!v) {
+        fd_yt_missing(&L->t, m, "copy step", key);
+        return;
+    }
+    if (!fd_yt_map(&L->t, v, what))
+        return;
+    static const char *const keys[] = {"host", "path", NULL};
+    fd_yt_keys(&L->t, v, what, keys);
+    if (fd_yt_str(&L->t, v, "host", true, what, &e->host) && e->host && L->s->inv.n &&
+        !fd_inventory_find(&L->s->inv, e->host)) {
+        char *q = fd_printable(e->host, 60);
+        fd_yt_err(&L->t, fd_ymap_get(v, "host"), "host '%s' is not in the inventory", q);
+        free(q);
+    }
+    if (fd_yt_str(&L->t, v, "path", true, what, &e->path) && e->path && e->path[0] != '/')
+        fd_yt_err(&L->t, fd_ymap_get(v, "path"), "'path' must be an absolute path");
+}
+
+/* Reads the mapping under a step kind such as run: {...}. */
+static const fd_ynode *step_body(fd_loader *L, const fd_ynode *m, const char *kind,
+                                 const char *const *keys)
+{
+    const fd_ynode *b = fd_ymap_get(m, kind);
+    char what[40];
+    snprintf(what, sizeof what, "'%s'", kind);
+    if (!fd_yt_map(&L->t, b, what))
+        return NULL;
+    snprintf(what, sizeof what, "%s step", kind);
+    fd_yt_keys(&L->t, b, what, keys);
+    return b;
+}
+
+void fd_scenario_read_step(fd_loader *L, const fd_ynode *m, size_t index, fd_step *st)
+{
+    fd_yt *t = &L->t;
+    st->line = m->line;
+    st->col = m->col;
+    int kinds = 0;
+    const fd_ynode *first_kind = NULL;
+    for (size_t i = 0; i < m->n; i++) {
+        const fd_ynode *k = m->items[2 * i];
+        int ki = fd_yt_name_index(fd_step_kind_names, k->str);
+        if (ki < 0)
+            continue;
+        if (kinds++ == 0) {
+            st->kind = (fd_step_kind)ki;
+            first_kind = k;
+        } else {
+            fd_yt_err(t, k, "step has both '%s' and '%s': a step has exactly one kind",
+                      first_kind->str, k->str);
+            return;
+        }
+    }
+    if (kinds == 0) {
+        /* An unknown key close to a kind says more than "no kind". */
+        for (size_t i = 0; i < m->n; i++) {
+            const fd_ynode *k = m->items[2 * i];
+            const char *sug = fd_yt_suggest(k->str, fd_step_kind_names);
+            if (strcmp(k->str, "id") != 0 && sug) {
+                char *q = fd_printable(k->str, 60);
+                fd_yt_err(t, k, "unknown step kind '%s', did you mean '%s'?", q, sug);
+                free(q);
+                return;
+            }
+        }
+        fd_yt_err(t, m,
+                  "step needs one of fault, heal, wait, wait_for, run, backup, copy, restore or "
+                  "verify");
+        return;
+    }
+    const char *kname = fd_step_kind_names[st->kind];
+    if (fd_yt_str(t, m, "id", false, "step", &st->id) && st->id) {
+        st->id_given = true;
+        if (!fd_scenario_valid_id(st->id) || strcmp(st->id, "all") == 0) {
+            char *q = fd_printable(st->id, 60);
+            fd_yt_err(t, fd_ymap_get(m, "id"),
+                      strcmp(st->id, "all") == 0
+                          ? "step id '%s' is reserved (heal: all heals every fault)"
+                          : "step id '%s' must start with a letter or digit and hold only "
+                            "letters, digits, '_', '.' and '-' (at most 64)",
+                      q);
+            free(q);
+        }
+    } else if (!st->id) {
+        st->id = fd_asprintf("%s-%zu", kname, index + 1);
+    }
+    if (st->kind != FD_STEP_FAULT) {
+        static const char *const plain[] = {"id",       "fault",  "heal",   "wait",
+                                            "wait_for", "run",    "backup", "copy",
+                                            "restore",  "verify", NULL};
+        char what[40];
+        snprintf(what, sizeof what, "%s step", kname);
+        fd_yt_keys(t, m, what, plain);
+    }
+    switch (st->kind) {
+    case FD_STEP_FAULT:
+        read_fault(L, m, st);
+        break;
+    case FD_STEP_HEAL:
+        fd_yt_str(t, m, "heal", true, "heal step", &st->heal);
+        break;
+    case FD_STEP_WAIT:
+        fd_yt_duration(t, m, "wait", true, "wait step", &st->wait_us);
+        break;
+    case FD_STEP_WAIT_FOR: {
+        static const char *const keys[] = {"probe", "healthy_for", "timeout", NULL};
+        const fd_ynode *b = step_body(L, m, "wait_for", keys);
+        if (!b)
+            break;
+        fd_yt_str(t, b, "probe", true, "wait_for step", &st->wait_for.probe);
+        fd_yt_duration(t, b, "healthy_for", true, "wait_for step", &st->wait_for.healthy_for_us);
+        fd_yt_duration(t, b, "timeout", true, "wait_for step", &st->wait_for.timeout_us);
+        break;
+    }
+    case FD_STEP_RUN: {
+        static const char *const keys[] = {"command", "target", "timeout", "expect_exit", NULL};
+        const fd_ynode *b = step_body(L, m, "run", keys);
+        if (!b)
+            break;
+        st->run.timeout_us = 60000000;
+        fd_yt_str(t, b, "command", true, "run step", &st->run.command);
+        fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->run.target);
+        fd_yt_duration(t, b, "timeout", false, "run step", &st->run.timeout_us);
+        fd_yt_uint(t, b, "expect_exit", false, "run step", 255, &st->run.expect_exit);
+        break;
+    }
+    case FD_STEP_BACKUP: {
+        static const char *const keys[] = {"target", "command", "artifact", NULL};
+        const fd_ynode *b = step_body(L, m, "backup", keys);
+        if (!b)
+            break;
+        if (!fd_ymap_get(b, "target"))
+            fd_yt_missing(t, b, "backup step", "target");
+        fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->backup.target);
+        fd_yt_str(t, b, "command", true, "backup step", &st->backup.command);
+        if (fd_yt_str(t, b, "artifact", true, "backup step", &st->backup.artifact) &&
+            st->backup.artifact && st->backup.artifact[0] != '/')
+            fd_yt_err(t, fd_ymap_get(b, "artifact"), "'artifact' must be an absolute path");
+        break;
+    }
+    case FD_STEP_COPY: {
+        static const char *const keys[] = {"from", "to", NULL};
+        const fd_ynode *b = step_body(L, m, "copy", keys);
+        if (!b)
+            break;
+        read_endpoint(L, b, "from", &st->copy.from);
+        read_endpoint(L, b, "to", &st->copy.to);
+        break;
+    }
+    case FD_STEP_RESTORE: {
+        static const char *const keys[] = {"target", "command", NULL};
+        const fd_ynode *b = step_body(L, m, "restore", keys);
+        if (!b)
+            break;
+        if (!fd_ymap_get(b, "target"))
+            fd_yt_missing(t, b, "restore step", "target");
+        fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->restore.target);
+        fd_yt_str(t, b, "command", true, "restore step", &st->restore.command);
+        break;
+    }
+    case FD_STEP_VERIFY: {
+        static const char *const keys[] = {"probe", "against", "read", NULL};
+        const fd_ynode *b = step_body(L, m, "verify", keys);
+        if (!b)
+            break;
+        fd_yt_str(t, b, "probe", true, "verify step", &st->verify.probe);
+        fd_yt_str(t, b, "against", true, "verify step", &st->verify.against);
+        fd_yt_str(t, b, "read", false, "verify step", &st->verify.read);
+        break;
+    }
+    default:
+        break;
+    }
+}
