@@ -106,16 +106,25 @@ fd_alive() { # true when any of the pids still exists (and is not a zombie)
     return 1
 }
 
-# Process groups, for ending an apply: these functions are also copied into every
-# revert script, which must stand alone.
+# Processes and their groups (fd_stat is also what proc.sh reads processes with), for
+# ending an apply: these functions are also copied into every revert script, which
+# must stand alone.
 fd_group_functions() {
     cat <<'FUNCS'
-# fd_group_alive PG: true while a process of group PG still runs (zombies aside)
+# fd_stat PID: sets st_state, st_pgrp and st_sid from /proc/PID/stat (the name field,
+# which may hold spaces and parentheses, is skipped). Fails when the pid is gone.
+fd_stat() {
+    IFS= read -r st 2>/dev/null <"/proc/$1/stat" || return 1
+    set -- ${st##*) }
+    st_state=${1:-} st_pgrp=${3:-} st_sid=${4:-}
+    [ -n "$st_sid" ]
+}
+# fd_group_alive: true while a process of group $fd_pg still runs (zombies aside)
 fd_group_alive() {
     for s in /proc/[0-9]*/stat; do
-        IFS= read -r st 2>/dev/null <"$s" || continue
-        set -- ${st##*) }
-        [ "${3:-}" = "$fd_pg" ] && [ "$1" != Z ] && return 0
+        s=${s#/proc/}
+        fd_stat "${s%/stat}" || continue
+        [ "$st_pgrp" = "$fd_pg" ] && [ "$st_state" != Z ] && return 0
     done
     return 1
 }

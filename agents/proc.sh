@@ -2,15 +2,6 @@
 # Arguments: kind=kill|pause|stop_service, and process= | pidfile= | unit=,
 # signal= (kill), restart= (kill: a command run at revert), stop= start= (stop_service).
 
-# fd_stat PID: sets st_state, st_pgrp and st_sid from /proc/PID/stat (the name field,
-# which may hold spaces and parentheses, is skipped). Fails when the pid is gone.
-fd_stat() {
-    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    set -- ${st##*) }
-    st_state=${1:-} st_pgrp=${3:-} st_sid=${4:-}
-    [ -n "$st_sid" ]
-}
-
 # True for firedrill's own processes, which a fault never signals: this agent and
 # everything in its session, and every watchdog with what it runs.
 FD_MY_SID=
