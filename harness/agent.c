@@ -42,6 +42,21 @@ void fd_agent_arg_peers(fd_agent_call *c, const fd_agent_ctx *ctx)
     fd_buf_free(&b);
 }
 
+char *fd_agent_check_input(const char *action, const char *const *args, size_t nargs)
+{
+    fd_buf b;
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    fd_buf_puts(&b, "set -- ");
+    fd_buf_shell_quote(&b, action);
+    for (size_t i = 0; i < nargs; i++) {
+        fd_buf_puts(&b, " ");
+        fd_buf_shell_quote(&b, args[i]);
+    }
+    fd_buf_puts(&b, "\n");
+    fd_buf_puts(&b, fd_agent_text("check"));
+    return fd_buf_steal(&b);
+}
+
 void fd_agent_build(const fd_fault *f, const char *fault_id, const fd_agent_ctx *ctx,
                     fd_agent_call *call)
 {

@@ -42,14 +42,21 @@ void fd_agent_build(const fd_fault *f, const char *fault_id, const fd_agent_ctx 
                     fd_agent_call *call);
 void fd_agent_call_free(fd_agent_call *call);
 
-/* Exit statuses of an agent's apply (agents/lib.sh names them too). */
+/* Exit statuses of the agents (agents/lib.sh and agents/check.sh name them too). */
 enum fd_agent_exit {
-    FD_AGENT_APPLIED = 0,     /* applied and observed */
+    FD_AGENT_APPLIED = 0,     /* apply: applied and observed; check: done, reachable */
     FD_AGENT_USAGE = 2,       /* bad arguments: nothing was touched */
     FD_AGENT_NOT_APPLIED = 3, /* could not apply; what was started was undone */
     FD_AGENT_UNVERIFIED = 4,  /* applied, not observed: recorded, to be healed */
     FD_AGENT_UNDO_FAILED = 5, /* could not apply and the undo failed: recorded */
+    FD_AGENT_UNREACHABLE = 6, /* check reach: no answer in time (packets dropped) */
+    FD_AGENT_CANNOT_TELL = 7, /* check reach: no bash or nc on the host to test with */
+    FD_AGENT_NO_FILE = 8,     /* check digest: missing, not a regular file, unreadable */
 };
+
+/* The stdin of the read-only check agent (agents/check.sh) for `sh -s`: the line
+ * `set -- ACTION ARGS...` with every word shell-quoted, then the script. Caller frees. */
+char *fd_agent_check_input(const char *action, const char *const *args, size_t nargs);
 
 /* The command line for an action (apply or revert) of a call. An apply reads its
  * arguments and the script from stdin (fd_agent_input). Caller frees. */

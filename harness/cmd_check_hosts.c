@@ -1,5 +1,6 @@
 /* cmd_check_hosts.c: `firedrill check-hosts`: reach, verify, authenticate and look for
  * the fault tools on every host, concurrently; one line per host. */
+#include "agent.h"
 #include "cli.h"
 #include "faults.h"
 #include "ssh.h"
@@ -7,25 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Runs on the host. netem and prio are tried in a private network namespace, so the
- * check changes nothing on the host's own interfaces. */
-static const char check_script[] =
-    "for t in nft iptables tc pkill pgrep systemctl unshare; do\n"
-    "  command -v $t >/dev/null 2>&1 && echo \"tool=$t\"\n"
-    "done\n"
-    "S=; [ \"$FD_SUDO\" = 1 ] && S='sudo -n'\n"
-    "if [ \"$FD_SUDO\" = 1 ]; then sudo -n true >/dev/null 2>&1 && echo sudo=yes || echo "
-    "sudo=no; fi\n"
-    "echo uid=$(id -u)\n"
-    "if command -v tc >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1; then\n"
-    "  $S unshare --net sh -c 'tc qdisc add dev lo root netem delay 1ms' >/dev/null 2>&1 "
-    "&& echo netem=yes || echo netem=no\n"
-    "  $S unshare --net sh -c 'tc qdisc add dev lo root handle 1: prio bands 4' >/dev/null "
-    "2>&1 && echo prio=yes || echo prio=no\n"
-    "elif [ -d /sys/module/sch_netem ]; then echo netem=yes; else echo netem=no; fi\n"
-    "if [ -n \"$S\" ] || [ -w /run/firedrill ] || { [ ! -e /run/firedrill ] && [ -w /run ]; }; "
-    "then echo run=yes; else echo run=no; fi\n";
 
 typedef struct host_check {
     bool ok;
@@ -95,16 +77,16 @@ int fd_cmd_check_hosts(fd_cli *cli)
     host_check *res = fd_xcalloc(s.inv.n, sizeof *res);
     size_t *hosts = fd_xcalloc(s.inv.n, sizeof *hosts);
     char **cmds = fd_xcalloc(s.inv.n, sizeof *cmds);
-    char *script = fd_shell_quote(check_script);
+    char *input = fd_agent_check_input("tools", NULL, 0);
     for (size_t i = 0; i < s.inv.n; i++) {
         hosts[i] = i;
-        cmds[i] = fd_asprintf("FD_SUDO=%d sh -c %s", s.inv.hosts[i].sudo ? 1 : 0, script);
+        cmds[i] = fd_asprintf("FD_SUDO=%d sh -s", s.inv.hosts[i].sudo ? 1 : 0);
     }
-    free(script);
     fd_exec_result *er = fd_xcalloc(s.inv.n, sizeof *er);
     bool *ran = fd_xcalloc(s.inv.n, sizeof *ran);
     int64_t t0 = fd_mono_us();
-    fd_pool_exec_each(&pool, hosts, s.inv.n, cmds, NULL, 20000000, er, ran);
+    fd_pool_exec_each(&pool, hosts, s.inv.n, cmds, input, 20000000, er, ran);
+    free(input);
     double secs = (double)(fd_mono_us() - t0) / 1e6;
     for (size_t i = 0; i < s.inv.n; i++) {
         if (ran[i])

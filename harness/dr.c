@@ -8,6 +8,7 @@
  * runs the user's command. verify reads the write probe's values back from the
  * restored service and gives lost_writes, rpo and rto. */
 #include "dr.h"
+#include "agent.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,12 +18,12 @@
 
 /* Runs a command on a host with firedrill's environment; privileged (sudo -n where the
  * host asks for it). */
-static bool host_run(fd_run *r, size_t host, const char *cmd, int64_t timeout_us,
+static bool host_run(fd_run *r, size_t host, const char *cmd, const char *input, int64_t timeout_us,
                      fd_exec_result *er)
 {
     const fd_host *h = &r->s->inv.hosts[host];
     char *full = fd_host_command(h, r->run_id, cmd, true);
-    fd_conn_exec(&r->pool.conns[host], full, NULL, timeout_us, er);
+    fd_conn_exec(&r->pool.conns[host], full, input, timeout_us, er);
     free(full);
     return er->error == FD_OK && er->exit_status == 0;
 }
@@ -41,12 +42,10 @@ static char *failure(const fd_exec_result *er, const char *what)
 static bool file_digest(fd_run *r, size_t host, const char *path, uint64_t *size, char **sha,
                         char **err)
 {
-    char *q = fd_shell_quote(path);
-    char *cmd = fd_asprintf("test -f %s && stat -c %%s %s && sha256sum %s", q, q, q);
-    free(q);
+    char *input = fd_agent_check_input("digest", &path, 1);
     fd_exec_result er;
-    bool ok = host_run(r, host, cmd, 10 * 60 * 1000000LL, &er);
-    free(cmd);
+    bool ok = host_run(r, host, "sh -s", input, 10 * 60 * 1000000LL, &er);
+    free(input);
     unsigned long long sz = 0;
     char hex[65] = "";
     if (ok && sscanf(er.out, "%llu %64[0-9a-f]", &sz, hex) == 2 && strlen(hex) == 64) {
@@ -87,7 +86,7 @@ fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **de
     rec.started_us = fd_mono_us();
     rec.started_s = fd_run_now_s(r);
     fd_exec_result er;
-    bool ok = host_run(r, host, st->backup.command, STEP_TIMEOUT_US, &er);
+    bool ok = host_run(r, host, st->backup.command, NULL, STEP_TIMEOUT_US, &er);
     rec.ended_s = fd_run_now_s(r);
     if (!ok) {
         *detail = failure(&er, "the backup command");
@@ -211,7 +210,7 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
         free(sha);
     }
     fd_exec_result er;
-    bool ok = host_run(r, host, st->restore.command, STEP_TIMEOUT_US, &er);
+    bool ok = host_run(r, host, st->restore.command, NULL, STEP_TIMEOUT_US, &er);
     if (!ok)
         *detail = failure(&er, "the restore command");
     else

@@ -2,6 +2,7 @@
  * check, applying it through the agents on every target host at once, and observing
  * a network cut from the hosts while the timeline goes on. */
 #include "faultrun.h"
+#include "agent.h"
 #include "fanout.h"
 #include "plan.h"
 
@@ -86,32 +87,23 @@ static void apply_host(size_t i, void *arg)
     fd_exec_result_free(&er);
 }
 
-/* Runs a TCP connect test on host `from` towards host `to`'s SSH port.
+/* Runs the check agent's TCP connect test on host `from` towards host `to`'s SSH port.
  * Returns 1 reachable, 0 unreachable, -1 could not tell. */
 static int reach(fd_run *r, size_t from, size_t to)
 {
     const fd_host *t = &r->s->inv.hosts[to];
     char *port = fd_asprintf("%d", t->port ? t->port : 22);
-    char *qa = fd_shell_quote(t->address);
-    char *cmd = fd_asprintf(
-        "if command -v bash >/dev/null 2>&1; then timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1' %s "
-        "%s; "
-        "elif command -v nc >/dev/null 2>&1; then timeout 2 nc -z -w 2 %s %s; else exit 99; fi",
-        qa, port, qa, port);
+    const char *args[] = {t->address, port};
+    char *input = fd_agent_check_input("reach", args, 2);
     fd_exec_result er;
-    fd_conn_exec(&r->pool.conns[from], cmd, NULL, 10000000, &er);
+    fd_conn_exec(&r->pool.conns[from], "sh -s", input, 10000000, &er);
     int res = -1;
-    if (er.error == FD_OK) {
-        if (er.exit_status == 0)
-            res = 1;
-        else if (er.exit_status == 124)
-            res = 0; /* timed out: the packets were dropped */
-        else if (er.exit_status != 99 && strstr(er.err, "refused"))
-            res = 1; /* refused: the network path works */
-    }
+    if (er.error == FD_OK && er.exit_status == FD_AGENT_APPLIED)
+        res = 1;
+    else if (er.error == FD_OK && er.exit_status == FD_AGENT_UNREACHABLE)
+        res = 0;
     fd_exec_result_free(&er);
-    free(cmd);
-    free(qa);
+    free(input);
     free(port);
     return res;
 }

@@ -256,8 +256,8 @@ static void test_plain_command(void **state)
 
 static void test_scripts_embedded(void **state)
 {
-    const char *names[] = {"lib", "proc", "net", "tc", "disk", "cmd"};
-    for (size_t i = 0; i < 6; i++) {
+    const char *names[] = {"lib", "proc", "net", "tc", "disk", "cmd", "check"};
+    for (size_t i = 0; i < 7; i++) {
         const char *t = fd_agent_text(names[i]);
         assert_non_null(t);
         /* the binary carries exactly the reviewed file */
@@ -273,6 +273,85 @@ static void test_scripts_embedded(void **state)
 }
 
 /* Every fault type has its family: keys, a reader, an agent call, and what it needs. */
+/* Runs `sh -s` with `input` on stdin; returns its exit status, its stdout in *out. */
+static int sh_stdin(const char *input, char **out)
+{
+    char tmpl[] = "/tmp/fd-agent-in.XXXXXX";
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, input, strlen(input)), (ssize_t)strlen(input));
+    lseek(fd, 0, SEEK_SET);
+    int pipefd[2];
+    assert_int_equal(pipe(pipefd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd, 0);
+        dup2(pipefd[1], 1);
+        close(pipefd[0]);
+        execl("/bin/sh", "sh", "-s", (char *)NULL);
+        _exit(127);
+    }
+    close(fd);
+    unlink(tmpl);
+    close(pipefd[1]);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    char buf[256];
+    ssize_t n;
+    while ((n = read(pipefd[0], buf, sizeof buf)) > 0)
+        fd_buf_append(&b, buf, (size_t)n);
+    close(pipefd[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    *out = fd_buf_steal(&b);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The check agent takes its arguments as data, whatever they hold, and answers with the
+ * exit statuses agent.h names. */
+static void test_check_agent(void **state)
+{
+    unlink("/tmp/fd-pwned");
+    char dir[] = "/tmp/fd-check.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        if (!hostile[i][0] || strchr(hostile[i], '/'))
+            continue;
+        char *path = fd_asprintf("%s/%s", dir, hostile[i]);
+        FILE *f = fopen(path, "wx");
+        assert_non_null(f);
+        fputs("abc", f);
+        fclose(f);
+        const char *args[] = {path};
+        char *in = fd_agent_check_input("digest", args, 1);
+        char *out = NULL;
+        assert_int_equal(sh_stdin(in, &out), FD_AGENT_APPLIED);
+        /* sha256("abc") */
+        assert_string_equal(out,
+                            "3 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n");
+        free(out);
+        free(in);
+        unlink(path);
+        free(path);
+    }
+    const char *missing[] = {dir};
+    char *in = fd_agent_check_input("digest", missing, 1), *out = NULL;
+    assert_int_equal(sh_stdin(in, &out), FD_AGENT_NO_FILE); /* a directory */
+    free(in);
+    free(out);
+    rmdir(dir);
+    const char *bad_port[] = {"127.0.0.1", "$(touch /tmp/fd-pwned)"};
+    in = fd_agent_check_input("reach", bad_port, 2);
+    assert_int_equal(sh_stdin(in, &out), FD_AGENT_USAGE);
+    free(in);
+    free(out);
+    in = fd_agent_check_input("nope", NULL, 0);
+    assert_int_equal(sh_stdin(in, &out), FD_AGENT_USAGE);
+    free(in);
+    free(out);
+    assert_int_equal(access("/tmp/fd-pwned", F_OK), -1);
+}
+
 static void test_fault_families(void **state)
 {
     for (int t = 0; t < FD_FAULT_COUNT; t++) {
@@ -334,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_scripts_embedded),
         cmocka_unit_test(test_run_ids_unique),
         cmocka_unit_test(test_fault_families),
+        cmocka_unit_test(test_check_agent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
