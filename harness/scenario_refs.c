@@ -51,15 +51,14 @@ static const fd_ynode *step_node(const fd_ynode *m, const char *kind, const char
     return v ? v : m;
 }
 
-void fd_scenario_check_refs(fd_loader *L, const fd_ynode *root)
+static void check_probes(fd_loader *L, const fd_ynode *root)
 {
     fd_scenario *s = L->s;
-    fd_yt *t = &L->t;
     const fd_ynode *pn = fd_ymap_get(root, "probes");
     for (size_t i = 0; i < s->nprobes; i++) {
         for (size_t j = 0; j < i; j++) {
             if (s->probes[i].name && fd_str_eq(s->probes[i].name, s->probes[j].name))
-                fd_yt_err(t, fd_ymap_get(pn->items[i], "name"),
+                fd_yt_err(&L->t, fd_ymap_get(pn->items[i], "name"),
                           "probe name '%s' is used twice (first at line %d)", s->probes[i].name,
                           s->probes[j].line);
         }
@@ -67,55 +66,86 @@ void fd_scenario_check_refs(fd_loader *L, const fd_ynode *root)
             fd_scenario_check_selector(L, &s->probes[i].target,
                                        fd_ymap_get(pn->items[i], "target"));
     }
+}
+
+static void check_fault(fd_loader *L, fd_fault *f, const fd_ynode *m)
+{
+    fd_scenario_check_selector(L, &f->target, fd_ymap_get(m, "target"));
+    fd_scenario_check_selector(L, &f->from, fd_ymap_get(m, "from"));
+    fd_scenario_check_selector(L, &f->to, fd_ymap_get(m, "to"));
+    const fd_ynode *g = fd_ymap_get(m, "groups");
+    for (size_t k = 0; k < f->ngroups; k++)
+        fd_scenario_check_selector(L, &f->groups[k], g->items[k]);
+    if (f->ttl_us < 0)
+        f->ttl_us = L->s->ttl_us;
+    if (f->duration_us > 0 && f->ttl_us <= f->duration_us)
+        fd_yt_err(&L->t, fd_ymap_get(m, fd_ymap_get(m, "ttl") ? "ttl" : "duration"),
+                  "the fault's ttl (%.1fs) must be longer than its duration (%.1fs), or the host "
+                  "would revert it early",
+                  (double)f->ttl_us / 1e6, (double)f->duration_us / 1e6);
+}
+
+/* Whether one of the first n steps is of `kind` with id `id`. */
+static bool earlier(const fd_scenario *s, size_t n, fd_step_kind kind, const char *id)
+{
+    for (size_t j = 0; j < n; j++)
+        if (s->steps[j].kind == kind && fd_str_eq(s->steps[j].id, id))
+            return true;
+    return false;
+}
+
+static void check_heal(fd_loader *L, size_t i, const fd_step *st, const fd_ynode *m)
+{
+    if (!st->heal || strcmp(st->heal, "all") == 0 || earlier(L->s, i, FD_STEP_FAULT, st->heal))
+        return;
+    char *q = fd_printable(st->heal, 60);
+    const fd_step *other = fd_scenario_step(L->s, st->heal);
+    if (other && other->kind == FD_STEP_FAULT)
+        fd_yt_err(&L->t, fd_ymap_get(m, "heal"),
+                  "heal names fault '%s', which comes later in the timeline", q);
+    else
+        fd_yt_err(&L->t, fd_ymap_get(m, "heal"),
+                  "heal names '%s', which is not the id of an earlier fault step (or 'all')", q);
+    free(q);
+}
+
+static void check_verify(fd_loader *L, size_t i, const fd_step *st, const fd_ynode *m)
+{
+    const fd_probe *p = fd_scenario_probe(L->s, st->verify.probe);
+    if (st->verify.probe && !p)
+        unknown_probe(L, step_node(m, "verify", "probe"), st->verify.probe);
+    else if (p && !p->write)
+        fd_yt_err(&L->t, step_node(m, "verify", "probe"),
+                  "verify reads back a write probe's values, but probe '%s' has mode read",
+                  p->name);
+    if (st->verify.against && !earlier(L->s, i, FD_STEP_BACKUP, st->verify.against)) {
+        char *q = fd_printable(st->verify.against, 60);
+        fd_yt_err(&L->t, step_node(m, "verify", "against"),
+                  "'against' names '%s', which is not the id of an earlier backup step", q);
+        free(q);
+    }
+}
+
+static void check_steps(fd_loader *L, const fd_ynode *root)
+{
+    fd_scenario *s = L->s;
     const fd_ynode *tl = fd_ymap_get(root, "timeline");
     for (size_t i = 0; i < s->nsteps; i++) {
         fd_step *st = &s->steps[i];
         const fd_ynode *m = tl->items[i];
         for (size_t j = 0; j < i; j++) {
             if (st->id_given && fd_str_eq(st->id, s->steps[j].id))
-                fd_yt_err(t, fd_ymap_get(m, "id"), "step id '%s' is used twice (first at line %d)",
-                          st->id, s->steps[j].line);
+                fd_yt_err(&L->t, fd_ymap_get(m, "id"),
+                          "step id '%s' is used twice (first at line %d)", st->id,
+                          s->steps[j].line);
         }
         switch (st->kind) {
-        case FD_STEP_FAULT: {
-            fd_fault *f = &st->fault;
-            fd_scenario_check_selector(L, &f->target, fd_ymap_get(m, "target"));
-            fd_scenario_check_selector(L, &f->from, fd_ymap_get(m, "from"));
-            fd_scenario_check_selector(L, &f->to, fd_ymap_get(m, "to"));
-            const fd_ynode *g = fd_ymap_get(m, "groups");
-            for (size_t k = 0; k < f->ngroups; k++)
-                fd_scenario_check_selector(L, &f->groups[k], g->items[k]);
-            if (f->ttl_us < 0)
-                f->ttl_us = s->ttl_us;
-            if (f->duration_us > 0 && f->ttl_us <= f->duration_us)
-                fd_yt_err(t, fd_ymap_get(m, fd_ymap_get(m, "ttl") ? "ttl" : "duration"),
-                          "the fault's ttl (%.1fs) must be longer than its duration (%.1fs), or "
-                          "the host would revert it early",
-                          (double)f->ttl_us / 1e6, (double)f->duration_us / 1e6);
+        case FD_STEP_FAULT:
+            check_fault(L, &st->fault, m);
             break;
-        }
-        case FD_STEP_HEAL: {
-            if (!st->heal || strcmp(st->heal, "all") == 0)
-                break;
-            bool found = false;
-            for (size_t j = 0; j < i; j++)
-                if (s->steps[j].kind == FD_STEP_FAULT && fd_str_eq(s->steps[j].id, st->heal))
-                    found = true;
-            if (!found) {
-                char *q = fd_printable(st->heal, 60);
-                const fd_step *other = fd_scenario_step(s, st->heal);
-                if (other && other->kind == FD_STEP_FAULT)
-                    fd_yt_err(t, fd_ymap_get(m, "heal"),
-                              "heal names fault '%s', which comes later in the timeline", q);
-                else
-                    fd_yt_err(t, fd_ymap_get(m, "heal"),
-                              "heal names '%s', which is not the id of an earlier fault step "
-                              "(or 'all')",
-                              q);
-                free(q);
-            }
+        case FD_STEP_HEAL:
+            check_heal(L, i, st, m);
             break;
-        }
         case FD_STEP_WAIT_FOR:
             if (st->wait_for.probe && !fd_scenario_probe(s, st->wait_for.probe))
                 unknown_probe(L, step_node(m, "wait_for", "probe"), st->wait_for.probe);
@@ -129,73 +159,57 @@ void fd_scenario_check_refs(fd_loader *L, const fd_ynode *root)
         case FD_STEP_RESTORE:
             fd_scenario_check_selector(L, &st->restore.target, step_node(m, "restore", "target"));
             break;
-        case FD_STEP_VERIFY: {
-            const fd_probe *p = fd_scenario_probe(s, st->verify.probe);
-            if (st->verify.probe && !p)
-                unknown_probe(L, step_node(m, "verify", "probe"), st->verify.probe);
-            else if (p && !p->write)
-                fd_yt_err(t, step_node(m, "verify", "probe"),
-                          "verify reads back a write probe's values, but probe '%s' has mode "
-                          "read",
-                          p->name);
-            if (st->verify.against) {
-                bool found = false;
-                for (size_t j = 0; j < i; j++)
-                    if (s->steps[j].kind == FD_STEP_BACKUP &&
-                        fd_str_eq(s->steps[j].id, st->verify.against))
-                        found = true;
-                if (!found) {
-                    char *q = fd_printable(st->verify.against, 60);
-                    fd_yt_err(t, step_node(m, "verify", "against"),
-                              "'against' names '%s', which is not the id of an earlier backup "
-                              "step",
-                              q);
-                    free(q);
-                }
-            }
+        case FD_STEP_VERIFY:
+            check_verify(L, i, st, m);
             break;
-        }
         default:
             break;
         }
     }
+}
+
+static void check_check(fd_loader *L, const fd_check *c, const fd_ynode *m)
+{
+    fd_yt *t = &L->t;
+    if (c->probe) {
+        const fd_probe *p = fd_scenario_probe(L->s, c->probe);
+        if (!p)
+            unknown_probe(L, fd_ymap_get(m, "probe"), c->probe);
+        else if (fd_metric_is_write_only(c->metric) && !p->write)
+            fd_yt_err(t, fd_ymap_get(m, "metric"),
+                      "metric '%s' needs a write probe, but probe '%s' has mode read",
+                      fd_metric_names[c->metric], p->name);
+        if (c->metric == FD_METRIC_RPO || c->metric == FD_METRIC_RTO)
+            fd_yt_err(t, fd_ymap_get(m, "metric"),
+                      "metric '%s' belongs to a verify step: use 'step: ID' instead of 'probe'",
+                      fd_metric_names[c->metric]);
+    } else if (c->step) {
+        const fd_step *st = fd_scenario_step(L->s, c->step);
+        if (!st || st->kind != FD_STEP_VERIFY) {
+            char *q = fd_printable(c->step, 60);
+            fd_yt_err(t, fd_ymap_get(m, "step"),
+                      "check names step '%s', which is not a verify step", q);
+            free(q);
+        } else if (c->metric != FD_METRIC_RPO && c->metric != FD_METRIC_RTO &&
+                   c->metric != FD_METRIC_LOST_WRITES) {
+            fd_yt_err(t, fd_ymap_get(m, "metric"),
+                      "a verify step gives lost_writes, rpo and rto, not '%s'",
+                      fd_metric_names[c->metric]);
+        }
+    }
+}
+
+void fd_scenario_check_refs(fd_loader *L, const fd_ynode *root)
+{
+    fd_scenario *s = L->s;
+    check_probes(L, root);
+    check_steps(L, root);
     const fd_ynode *ss = fd_ymap_get(root, "steady_state");
     for (size_t i = 0; i < s->nsteady; i++)
         check_probe_ref(L, ss->items[i], s->steady[i].probe);
     if (s->has_abort_if)
         check_probe_ref(L, fd_ymap_get(fd_ymap_get(root, "safety"), "abort_if"), s->abort_if.probe);
     const fd_ynode *cn = fd_ymap_get(root, "checks");
-    for (size_t i = 0; i < s->nchecks; i++) {
-        fd_check *c = &s->checks[i];
-        const fd_ynode *m = cn->items[i];
-        if (c->probe) {
-            const fd_probe *p = fd_scenario_probe(s, c->probe);
-            if (!p)
-                unknown_probe(L, fd_ymap_get(m, "probe"), c->probe);
-            else if (fd_metric_is_write_only(c->metric) && !p->write)
-                fd_yt_err(t, fd_ymap_get(m, "metric"),
-                          "metric '%s' needs a write probe, but probe '%s' has mode read",
-                          fd_metric_names[c->metric], p->name);
-            if (c->metric == FD_METRIC_RPO || c->metric == FD_METRIC_RTO)
-                fd_yt_err(t, fd_ymap_get(m, "metric"),
-                          "metric '%s' belongs to a verify step: use 'step: ID' instead of "
-                          "'probe'",
-                          fd_metric_names[c->metric]);
-        } else if (c->step) {
-            const fd_step *st = fd_scenario_step(s, c->step);
-            if (!st || st->kind != FD_STEP_VERIFY) {
-                char *q = fd_printable(c->step, 60);
-                fd_yt_err(t, fd_ymap_get(m, "step"),
-                          "check names step '%s', which is not a "
-                          "verify step",
-                          q);
-                free(q);
-            } else if (c->metric != FD_METRIC_RPO && c->metric != FD_METRIC_RTO &&
-                       c->metric != FD_METRIC_LOST_WRITES) {
-                fd_yt_err(t, fd_ymap_get(m, "metric"),
-                          "a verify step gives lost_writes, rpo and rto, not '%s'",
-                          fd_metric_names[c->metric]);
-            }
-        }
-    }
+    for (size_t i = 0; i < s->nchecks; i++)
+        check_check(L, &s->checks[i], cn->items[i]);
 }
