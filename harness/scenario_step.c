@@ -99,50 +99,145 @@ static const fd_ynode *step_body(fd_loader *L, const fd_ynode *m, const char *ki
     return b;
 }
 
-void fd_scenario_read_step(fd_loader *L, const fd_ynode *m, size_t index, fd_step *st)
+static void read_heal(fd_loader *L, const fd_ynode *m, fd_step *st)
 {
-    fd_yt *t = &L->t;
-    st->line = m->line;
-    st->col = m->col;
-    int kinds = 0;
+    fd_yt_str(&L->t, m, "heal", true, "heal step", &st->heal);
+}
+
+static void read_wait(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    fd_yt_duration(&L->t, m, "wait", true, "wait step", &st->wait_us);
+}
+
+static void read_wait_for(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    static const char *const keys[] = {"probe", "healthy_for", "timeout", NULL};
+    const fd_ynode *b = step_body(L, m, "wait_for", keys);
+    if (!b)
+        return;
+    fd_yt_str(&L->t, b, "probe", true, "wait_for step", &st->wait_for.probe);
+    fd_yt_duration(&L->t, b, "healthy_for", true, "wait_for step", &st->wait_for.healthy_for_us);
+    fd_yt_duration(&L->t, b, "timeout", true, "wait_for step", &st->wait_for.timeout_us);
+}
+
+static void read_run(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    static const char *const keys[] = {"command", "target", "timeout", "expect_exit", NULL};
+    const fd_ynode *b = step_body(L, m, "run", keys);
+    if (!b)
+        return;
+    st->run.timeout_us = 60000000;
+    fd_yt_str(&L->t, b, "command", true, "run step", &st->run.command);
+    fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->run.target);
+    fd_yt_duration(&L->t, b, "timeout", false, "run step", &st->run.timeout_us);
+    fd_yt_uint(&L->t, b, "expect_exit", false, "run step", 255, &st->run.expect_exit);
+}
+
+/* The target a backup or restore step must have. */
+static void read_dr_target(fd_loader *L, const fd_ynode *b, const char *what, fd_selector *sel)
+{
+    if (!fd_ymap_get(b, "target"))
+        fd_yt_missing(&L->t, b, what, "target");
+    fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", sel);
+}
+
+static void read_backup(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    static const char *const keys[] = {"target", "command", "artifact", NULL};
+    const fd_ynode *b = step_body(L, m, "backup", keys);
+    if (!b)
+        return;
+    read_dr_target(L, b, "backup step", &st->backup.target);
+    fd_yt_str(&L->t, b, "command", true, "backup step", &st->backup.command);
+    if (fd_yt_str(&L->t, b, "artifact", true, "backup step", &st->backup.artifact) &&
+        st->backup.artifact && st->backup.artifact[0] != '/')
+        fd_yt_err(&L->t, fd_ymap_get(b, "artifact"), "'artifact' must be an absolute path");
+}
+
+static void read_copy(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    static const char *const keys[] = {"from", "to", NULL};
+    const fd_ynode *b = step_body(L, m, "copy", keys);
+    if (!b)
+        return;
+    read_endpoint(L, b, "from", &st->copy.from);
+    read_endpoint(L, b, "to", &st->copy.to);
+}
+
+static void read_restore(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    static const char *const keys[] = {"target", "command", NULL};
+    const fd_ynode *b = step_body(L, m, "restore", keys);
+    if (!b)
+        return;
+    read_dr_target(L, b, "restore step", &st->restore.target);
+    fd_yt_str(&L->t, b, "command", true, "restore step", &st->restore.command);
+}
+
+static void read_verify(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    static const char *const keys[] = {"probe", "against", "read", NULL};
+    const fd_ynode *b = step_body(L, m, "verify", keys);
+    if (!b)
+        return;
+    fd_yt_str(&L->t, b, "probe", true, "verify step", &st->verify.probe);
+    fd_yt_str(&L->t, b, "against", true, "verify step", &st->verify.against);
+    fd_yt_str(&L->t, b, "read", false, "verify step", &st->verify.read);
+}
+
+/* Each step kind's reader, by kind (a fault step's family reads its own keys). */
+static void (*const step_readers[FD_STEP_COUNT])(fd_loader *, const fd_ynode *, fd_step *) = {
+    [FD_STEP_FAULT] = read_fault,   [FD_STEP_HEAL] = read_heal,
+    [FD_STEP_WAIT] = read_wait,     [FD_STEP_WAIT_FOR] = read_wait_for,
+    [FD_STEP_RUN] = read_run,       [FD_STEP_BACKUP] = read_backup,
+    [FD_STEP_COPY] = read_copy,     [FD_STEP_RESTORE] = read_restore,
+    [FD_STEP_VERIFY] = read_verify,
+};
+
+/* Finds the one key of a step that names its kind. */
+static bool read_kind(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
     const fd_ynode *first_kind = NULL;
     for (size_t i = 0; i < m->n; i++) {
         const fd_ynode *k = m->items[2 * i];
         int ki = fd_yt_name_index(fd_step_kind_names, k->str);
         if (ki < 0)
             continue;
-        if (kinds++ == 0) {
-            st->kind = (fd_step_kind)ki;
-            first_kind = k;
-        } else {
-            fd_yt_err(t, k, "step has both '%s' and '%s': a step has exactly one kind",
+        if (first_kind) {
+            fd_yt_err(&L->t, k, "step has both '%s' and '%s': a step has exactly one kind",
                       first_kind->str, k->str);
-            return;
+            return false;
+        }
+        st->kind = (fd_step_kind)ki;
+        first_kind = k;
+    }
+    if (first_kind)
+        return true;
+    /* An unknown key close to a kind says more than "no kind". */
+    for (size_t i = 0; i < m->n; i++) {
+        const fd_ynode *k = m->items[2 * i];
+        const char *sug = fd_yt_suggest(k->str, fd_step_kind_names);
+        if (strcmp(k->str, "id") != 0 && sug) {
+            char *q = fd_printable(k->str, 60);
+            fd_yt_err(&L->t, k, "unknown step kind '%s', did you mean '%s'?", q, sug);
+            free(q);
+            return false;
         }
     }
-    if (kinds == 0) {
-        /* An unknown key close to a kind says more than "no kind". */
-        for (size_t i = 0; i < m->n; i++) {
-            const fd_ynode *k = m->items[2 * i];
-            const char *sug = fd_yt_suggest(k->str, fd_step_kind_names);
-            if (strcmp(k->str, "id") != 0 && sug) {
-                char *q = fd_printable(k->str, 60);
-                fd_yt_err(t, k, "unknown step kind '%s', did you mean '%s'?", q, sug);
-                free(q);
-                return;
-            }
-        }
-        fd_yt_err(t, m,
-                  "step needs one of fault, heal, wait, wait_for, run, backup, copy, restore or "
-                  "verify");
-        return;
-    }
-    const char *kname = fd_step_kind_names[st->kind];
-    if (fd_yt_str(t, m, "id", false, "step", &st->id) && st->id) {
+    fd_yt_err(&L->t, m,
+              "step needs one of fault, heal, wait, wait_for, run, backup, copy, restore or "
+              "verify");
+    return false;
+}
+
+/* The step's id: the one given, checked, or KIND-N. */
+static void read_id(fd_loader *L, const fd_ynode *m, size_t index, fd_step *st)
+{
+    if (fd_yt_str(&L->t, m, "id", false, "step", &st->id) && st->id) {
         st->id_given = true;
         if (!fd_scenario_valid_id(st->id) || strcmp(st->id, "all") == 0) {
             char *q = fd_printable(st->id, 60);
-            fd_yt_err(t, fd_ymap_get(m, "id"),
+            fd_yt_err(&L->t, fd_ymap_get(m, "id"),
                       strcmp(st->id, "all") == 0
                           ? "step id '%s' is reserved (heal: all heals every fault)"
                           : "step id '%s' must start with a letter or digit and hold only "
@@ -151,93 +246,25 @@ void fd_scenario_read_step(fd_loader *L, const fd_ynode *m, size_t index, fd_ste
             free(q);
         }
     } else if (!st->id) {
-        st->id = fd_asprintf("%s-%zu", kname, index + 1);
+        st->id = fd_asprintf("%s-%zu", fd_step_kind_names[st->kind], index + 1);
     }
+}
+
+void fd_scenario_read_step(fd_loader *L, const fd_ynode *m, size_t index, fd_step *st)
+{
+    st->line = m->line;
+    st->col = m->col;
+    if (!read_kind(L, m, st))
+        return;
+    read_id(L, m, index, st);
     if (st->kind != FD_STEP_FAULT) {
+        /* every other kind's keys sit under its own name (a fault's family checks its) */
         static const char *const plain[] = {"id",       "fault",  "heal",   "wait",
                                             "wait_for", "run",    "backup", "copy",
                                             "restore",  "verify", NULL};
         char what[40];
-        snprintf(what, sizeof what, "%s step", kname);
-        fd_yt_keys(t, m, what, plain);
+        snprintf(what, sizeof what, "%s step", fd_step_kind_names[st->kind]);
+        fd_yt_keys(&L->t, m, what, plain);
     }
-    switch (st->kind) {
-    case FD_STEP_FAULT:
-        read_fault(L, m, st);
-        break;
-    case FD_STEP_HEAL:
-        fd_yt_str(t, m, "heal", true, "heal step", &st->heal);
-        break;
-    case FD_STEP_WAIT:
-        fd_yt_duration(t, m, "wait", true, "wait step", &st->wait_us);
-        break;
-    case FD_STEP_WAIT_FOR: {
-        static const char *const keys[] = {"probe", "healthy_for", "timeout", NULL};
-        const fd_ynode *b = step_body(L, m, "wait_for", keys);
-        if (!b)
-            break;
-        fd_yt_str(t, b, "probe", true, "wait_for step", &st->wait_for.probe);
-        fd_yt_duration(t, b, "healthy_for", true, "wait_for step", &st->wait_for.healthy_for_us);
-        fd_yt_duration(t, b, "timeout", true, "wait_for step", &st->wait_for.timeout_us);
-        break;
-    }
-    case FD_STEP_RUN: {
-        static const char *const keys[] = {"command", "target", "timeout", "expect_exit", NULL};
-        const fd_ynode *b = step_body(L, m, "run", keys);
-        if (!b)
-            break;
-        st->run.timeout_us = 60000000;
-        fd_yt_str(t, b, "command", true, "run step", &st->run.command);
-        fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->run.target);
-        fd_yt_duration(t, b, "timeout", false, "run step", &st->run.timeout_us);
-        fd_yt_uint(t, b, "expect_exit", false, "run step", 255, &st->run.expect_exit);
-        break;
-    }
-    case FD_STEP_BACKUP: {
-        static const char *const keys[] = {"target", "command", "artifact", NULL};
-        const fd_ynode *b = step_body(L, m, "backup", keys);
-        if (!b)
-            break;
-        if (!fd_ymap_get(b, "target"))
-            fd_yt_missing(t, b, "backup step", "target");
-        fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->backup.target);
-        fd_yt_str(t, b, "command", true, "backup step", &st->backup.command);
-        if (fd_yt_str(t, b, "artifact", true, "backup step", &st->backup.artifact) &&
-            st->backup.artifact && st->backup.artifact[0] != '/')
-            fd_yt_err(t, fd_ymap_get(b, "artifact"), "'artifact' must be an absolute path");
-        break;
-    }
-    case FD_STEP_COPY: {
-        static const char *const keys[] = {"from", "to", NULL};
-        const fd_ynode *b = step_body(L, m, "copy", keys);
-        if (!b)
-            break;
-        read_endpoint(L, b, "from", &st->copy.from);
-        read_endpoint(L, b, "to", &st->copy.to);
-        break;
-    }
-    case FD_STEP_RESTORE: {
-        static const char *const keys[] = {"target", "command", NULL};
-        const fd_ynode *b = step_body(L, m, "restore", keys);
-        if (!b)
-            break;
-        if (!fd_ymap_get(b, "target"))
-            fd_yt_missing(t, b, "restore step", "target");
-        fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->restore.target);
-        fd_yt_str(t, b, "command", true, "restore step", &st->restore.command);
-        break;
-    }
-    case FD_STEP_VERIFY: {
-        static const char *const keys[] = {"probe", "against", "read", NULL};
-        const fd_ynode *b = step_body(L, m, "verify", keys);
-        if (!b)
-            break;
-        fd_yt_str(t, b, "probe", true, "verify step", &st->verify.probe);
-        fd_yt_str(t, b, "against", true, "verify step", &st->verify.against);
-        fd_yt_str(t, b, "read", false, "verify step", &st->verify.read);
-        break;
-    }
-    default:
-        break;
-    }
+    step_readers[st->kind](L, m, st);
 }

@@ -1,6 +1,6 @@
 /* steps.h: the step kinds a timeline is made of, as a table.
  *
- * Adding a step kind: its reader in scenario.c (fd_step_kind and the keys it takes),
+ * Adding a step kind: its reader in scenario_step.c (a line in step_readers),
  * its executor (here, or a module of its own such as dr.c), one line in the table in
  * steps.c, and its plan line in plan.c. The engine's loop (run.c) needs no change. */
 #ifndef FD_STEPS_H
