@@ -24,9 +24,8 @@ static void parse_check(const fd_exec_result *er, host_check *r)
                                er->error_msg ? er->error_msg : "non-zero exit");
         return;
     }
-    for (const char *p = er->out; *p;) {
-        const char *nl = strchr(p, '\n');
-        char *line = fd_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+    const char *p = er->out;
+    for (char *line; (line = fd_next_line(&p));) {
         if (fd_str_starts(line, "tool="))
             fd_strv_push_owned(&r->tools, fd_printable(line + 5, 40)); /* host output */
         else if (strcmp(line, "netem=yes") == 0)
@@ -38,7 +37,6 @@ static void parse_check(const fd_exec_result *er, host_check *r)
         else if (strcmp(line, "run=yes") == 0)
             r->run_ok = true;
         free(line);
-        p = nl ? nl + 1 : p + strlen(p);
     }
     r->ok = true;
 }
@@ -62,6 +60,67 @@ static needs scenario_needs(const fd_scenario *s, bool is_scenario)
         n.proc |= (fam & FD_NEEDS_PROC) != 0;
     }
     return n;
+}
+
+/* Prints one host's line. Returns 1 when the host is ready, 0 when not; counts a
+ * warning in *warnings. */
+static int print_host(const fd_host *h, const fd_conn *c, bool ran, const host_check *r, needs need,
+                      size_t *warnings)
+{
+    printf("%s (%s, %s): ", h->name, h->address, h->datacenter ? h->datacenter : "no datacenter");
+    if (!ran) {
+        char *e = fd_printable(c->error ? c->error : fd_err_str(c->status), 400);
+        printf("FAILED: %s\n", e); /* may quote what the server sent */
+        free(e);
+        return 0;
+    }
+    if (!r->ok) {
+        printf("FAILED: reachable, host key verified, authenticated as %s, but %s\n",
+               c->user ? c->user : "?", r->error);
+        return 0;
+    }
+    fd_buf problems, warns;
+    fd_buf_init(&problems, 4096);
+    fd_buf_init(&warns, 4096);
+    bool fw = fd_strv_contains(&r->tools, "nft") || fd_strv_contains(&r->tools, "iptables");
+    if (!fw)
+        fd_buf_puts(need.firewall ? &problems : &warns,
+                    "; no nft or iptables (partition, cut_datacenter and drop need one)");
+    if (!fd_strv_contains(&r->tools, "tc") || !r->netem)
+        fd_buf_puts(need.netem ? &problems : &warns,
+                    !fd_strv_contains(&r->tools, "tc")
+                        ? "; no tc (netem faults will fail on this host)"
+                        : "; tc has no netem qdisc in this kernel (netem faults will fail on "
+                          "this host; the drop fault works without it)");
+    else if (!r->prio)
+        fd_buf_puts(&warns, "; no prio qdisc (netem with 'to' will fail on this host)");
+    if (!fd_strv_contains(&r->tools, "pkill") || !fd_strv_contains(&r->tools, "pgrep"))
+        fd_buf_puts(need.proc ? &problems : &warns,
+                    "; no pgrep/pkill (kill and pause by process name need them)");
+    if (h->sudo && !r->sudo_ok)
+        fd_buf_puts(&problems, "; sudo -n is refused (sudo: true needs passwordless sudo)");
+    if (!r->run_ok)
+        fd_buf_puts(&problems, "; cannot write /run/firedrill (fault records live there)");
+    printf("%s: reachable, host key verified (%s), authenticated as %s (%s); tools:",
+           problems.len ? "FAILED" : "ok", c->hostkey, c->user ? c->user : "?",
+           c->auth_method ? c->auth_method : "?");
+    for (size_t k = 0; k < r->tools.n; k++)
+        printf("%s%s", k ? ", " : " ", r->tools.v[k]);
+    if (fd_strv_contains(&r->tools, "tc"))
+        printf("%s", r->netem ? " (netem)" : "");
+    if (h->sudo)
+        printf(", sudo -n %s", r->sudo_ok ? "ok" : "refused");
+    if (problems.len)
+        printf("; problem: %s", problems.data + 2);
+    if (warns.len) {
+        printf("; warning: %s", warns.data + 2);
+        (*warnings)++;
+    }
+    printf("\n");
+    int ready = problems.len ? 0 : 1;
+    fd_buf_free(&problems);
+    fd_buf_free(&warns);
+    return ready;
 }
 
 int fd_cmd_check_hosts(fd_cli *cli)
@@ -99,66 +158,9 @@ int fd_cmd_check_hosts(fd_cli *cli)
     free(hosts);
     needs need = scenario_needs(&s, is_scenario);
     size_t ready = 0, warnings = 0;
-    for (size_t i = 0; i < s.inv.n; i++) {
-        host_check *r = &res[i];
-        const fd_host *h = &s.inv.hosts[i];
-        fd_conn *c = &pool.conns[i];
-        printf("%s (%s, %s): ", h->name, h->address,
-               h->datacenter ? h->datacenter : "no datacenter");
-        if (!ran[i]) {
-            char *e = fd_printable(c->error ? c->error : fd_err_str(c->status), 400);
-            printf("FAILED: %s\n", e); /* may quote what the server sent */
-            free(e);
-            continue;
-        }
-        if (!r->ok) {
-            printf("FAILED: reachable, host key verified, authenticated as %s, but %s\n",
-                   c->user ? c->user : "?", r->error);
-            continue;
-        }
-        fd_buf problems, warns;
-        fd_buf_init(&problems, 4096);
-        fd_buf_init(&warns, 4096);
-        bool fw = fd_strv_contains(&r->tools, "nft") || fd_strv_contains(&r->tools, "iptables");
-        if (!fw)
-            fd_buf_puts(need.firewall ? &problems : &warns,
-                        "; no nft or iptables (partition, cut_datacenter and drop need one)");
-        if (!fd_strv_contains(&r->tools, "tc") || !r->netem)
-            fd_buf_puts(need.netem ? &problems : &warns,
-                        !fd_strv_contains(&r->tools, "tc")
-                            ? "; no tc (netem faults will fail on this host)"
-                            : "; tc has no netem qdisc in this kernel (netem faults will fail "
-                              "on this host; the drop fault works without it)");
-        else if (!r->prio)
-            fd_buf_puts(&warns, "; no prio qdisc (netem with 'to' will fail on this host)");
-        if (!fd_strv_contains(&r->tools, "pkill") || !fd_strv_contains(&r->tools, "pgrep"))
-            fd_buf_puts(need.proc ? &problems : &warns,
-                        "; no pgrep/pkill (kill and pause by process name need them)");
-        if (h->sudo && !r->sudo_ok)
-            fd_buf_puts(&problems, "; sudo -n is refused (sudo: true needs passwordless sudo)");
-        if (!r->run_ok)
-            fd_buf_puts(&problems, "; cannot write /run/firedrill (fault records live there)");
-        printf("%s: reachable, host key verified (%s), authenticated as %s (%s); tools:",
-               problems.len ? "FAILED" : "ok", c->hostkey, c->user ? c->user : "?",
-               c->auth_method ? c->auth_method : "?");
-        for (size_t k = 0; k < r->tools.n; k++)
-            printf("%s%s", k ? ", " : " ", r->tools.v[k]);
-        if (fd_strv_contains(&r->tools, "tc"))
-            printf("%s", r->netem ? " (netem)" : "");
-        if (h->sudo)
-            printf(", sudo -n %s", r->sudo_ok ? "ok" : "refused");
-        if (problems.len)
-            printf("; problem: %s", problems.data + 2);
-        if (warns.len) {
-            printf("; warning: %s", warns.data + 2);
-            warnings++;
-        }
-        printf("\n");
-        if (!problems.len)
-            ready++;
-        fd_buf_free(&problems);
-        fd_buf_free(&warns);
-    }
+    for (size_t i = 0; i < s.inv.n; i++)
+        ready +=
+            (size_t)print_host(&s.inv.hosts[i], &pool.conns[i], ran[i], &res[i], need, &warnings);
     printf("%zu of %zu hosts ready (%zu with warnings), checked in %.2fs\n", ready, s.inv.n,
            warnings, secs);
     for (size_t i = 0; i < s.inv.n; i++) {

@@ -80,14 +80,11 @@ int fd_cmd_exec(fd_cli *cli)
             continue;
         const char *srcs[2] = {er->out, er->err};
         for (int k = 0; k < 2; k++) {
-            for (const char *p = srcs[k]; p && *p;) {
-                const char *nl = strchr(p, '\n');
-                char *line = fd_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+            const char *p = srcs[k];
+            for (char *line; (line = fd_next_line(&p)); free(line)) {
                 char *shown = fd_printable(line, 400);
                 printf("%s%s: %s\n", h->name, k ? " (stderr)" : "", shown);
                 free(shown);
-                free(line);
-                p = nl ? nl + 1 : NULL;
             }
         }
         printf("%s: exit %d%s\n", h->name, er->exit_status,

@@ -57,10 +57,8 @@ int fd_cmd_heal(fd_cli *cli)
             host_failed++;
         } else {
             /* the agent's lines, shown through the printable filter (host output) */
-            for (const char *line = er->out; line && *line;) {
-                const char *nl = strchr(line, '\n');
-                size_t len = nl ? (size_t)(nl - line) : strlen(line);
-                char *one = fd_strndup(line, len);
+            const char *line = er->out;
+            for (char *one; (one = fd_next_line(&line));) {
                 if (fd_str_starts(one, "healed: ")) {
                     char *p = fd_printable(one + 8, 300);
                     printf("%s: healed %s\n", h->name, p);
@@ -75,7 +73,6 @@ int fd_cmd_heal(fd_cli *cli)
                     host_failed++;
                 }
                 free(one);
-                line = nl ? nl + 1 : NULL;
             }
             if (er->exit_status != 0 && host_failed == 0) {
                 /* the agent did not run (no sudo, no sh) or died: said for this host */

@@ -39,16 +39,10 @@ static char *agent_lines(const char *out, const char *err)
     const char *srcs[2] = {out, err};
     for (int k = 0; k < 2; k++) {
         const char *p = srcs[k];
-        while (p && *p) {
-            const char *nl = strchr(p, '\n');
-            size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            if (n && (fd_str_starts(p, "verified:") || fd_str_starts(p, "unverified:") ||
-                      fd_str_starts(p, "note:") || fd_str_starts(p, "error:"))) {
-                if (b.len)
-                    fd_buf_puts(&b, "; ");
-                fd_buf_append(&b, p, n);
-            }
-            p = nl ? nl + 1 : NULL;
+        for (char *line; (line = fd_next_line(&p)); free(line)) {
+            if (fd_str_starts(line, "verified:") || fd_str_starts(line, "unverified:") ||
+                fd_str_starts(line, "note:") || fd_str_starts(line, "error:"))
+                fd_buf_printf(&b, "%s%s", b.len ? "; " : "", line);
         }
     }
     return fd_buf_steal(&b);

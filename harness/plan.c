@@ -393,16 +393,13 @@ void fd_plan_print(FILE *f, const fd_scenario *s, const char *run_id, uint64_t s
         return;
     plan_write(m, s, run_id, seed);
     fclose(m);
-    for (const char *p = text; p && *p;) {
-        const char *nl = strchr(p, '\n');
-        char *line = fd_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+    const char *p = text;
+    for (char *line; (line = fd_next_line(&p)); free(line)) {
         char *shown = fd_printable(line, SIZE_MAX);
         fputs(shown, f);
-        if (nl)
+        if (p)
             fputc('\n', f);
         free(shown);
-        free(line);
-        p = nl ? nl + 1 : NULL;
     }
     free(text);
 }

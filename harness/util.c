@@ -57,6 +57,16 @@ char *fd_strndup(const char *s, size_t n)
     return p;
 }
 
+char *fd_next_line(const char **p)
+{
+    if (!*p || !**p)
+        return NULL;
+    const char *nl = strchr(*p, '\n');
+    char *line = fd_strndup(*p, nl ? (size_t)(nl - *p) : strlen(*p));
+    *p = nl ? nl + 1 : NULL;
+    return line;
+}
+
 char *fd_vasprintf(const char *fmt, va_list ap)
 {
     va_list cp;

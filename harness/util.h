@@ -15,6 +15,10 @@ void *fd_xcalloc(size_t n, size_t size);
 void *fd_xrealloc(void *p, size_t n);
 char *fd_strdup(const char *s); /* NULL gives NULL */
 char *fd_strndup(const char *s, size_t n);
+/* Splits text (host output, say) into lines: returns the line at *p without its
+ * newline (caller frees) and moves *p past it, to NULL when the line had no newline;
+ * returns NULL when *p is NULL or at the end of the text. */
+char *fd_next_line(const char **p);
 char *fd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *fd_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 

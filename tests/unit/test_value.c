@@ -1,5 +1,6 @@
-/* test_value.c: the strict scalar parsers. */
+/* test_value.c: the strict scalar parsers, and splitting host output into lines. */
 #include "fdtest.h"
+#include "util.h"
 #include "value.h"
 
 static void test_durations(void **state)
@@ -127,12 +128,36 @@ static void test_uint(void **state)
     assert_false(fd_parse_uint("99999999999999999999999", INT64_MAX / 10, &v));
 }
 
+/* Splits text into its lines: every line once, an empty line kept, no empty line
+ * invented after a final newline, and *p says whether the last line ended with one. */
+static void test_next_line(void **state)
+{
+    const char *text = "one\n\nthree\nfour", *p = text;
+    const char *want[] = {"one", "", "three", "four"};
+    size_t n = 0;
+    for (char *line; (line = fd_next_line(&p)); free(line), n++) {
+        assert_true(n < 4);
+        assert_string_equal(line, want[n]);
+    }
+    assert_int_equal(n, 4);
+    assert_null(p); /* "four" had no newline */
+    p = "a\n";
+    char *line = fd_next_line(&p);
+    assert_string_equal(line, "a");
+    free(line);
+    assert_non_null(p);
+    assert_null(fd_next_line(&p));
+    p = NULL;
+    assert_null(fd_next_line(&p));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_durations),       cmocka_unit_test(test_ratios_rates),
         cmocka_unit_test(test_comparisons),     cmocka_unit_test(test_sizes_bandwidth),
         cmocka_unit_test(test_format_duration), cmocka_unit_test(test_uint),
+        cmocka_unit_test(test_next_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
