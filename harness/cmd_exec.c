@@ -17,6 +17,28 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Prints what one host's command said. Returns 0 when it exited 0, else 1. */
+static int print_result(const fd_host *h, const fd_exec_result *er, bool quiet)
+{
+    if (er->error != FD_OK) {
+        printf("%s: FAILED: %s\n", h->name, er->error_msg);
+        return 1;
+    }
+    if (quiet)
+        return er->exit_status != 0;
+    const char *srcs[2] = {er->out, er->err};
+    for (int k = 0; k < 2; k++) {
+        const char *p = srcs[k];
+        for (char *line; (line = fd_next_line(&p)); free(line)) {
+            char *shown = fd_printable(line, 400);
+            printf("%s%s: %s\n", h->name, k ? " (stderr)" : "", shown);
+            free(shown);
+        }
+    }
+    printf("%s: exit %d%s\n", h->name, er->exit_status, er->signal ? " (killed by a signal)" : "");
+    return er->exit_status != 0;
+}
+
 int fd_cmd_exec(fd_cli *cli)
 {
     if (cli->nargs < 2) {
@@ -64,31 +86,14 @@ int fd_cmd_exec(fd_cli *cli)
     for (size_t i = 0; i < n; i++) {
         const fd_host *h = &s.inv.hosts[hosts[i]];
         if (!ran[i]) {
-            printf("%s: UNREACHABLE: %s\n", h->name,
-                   pool.conns[hosts[i]].error ? pool.conns[hosts[i]].error : "?");
+            const char *why = pool.conns[hosts[i]].error;
+            char *e = fd_printable(why ? why : "?", 400); /* may quote what the server sent */
+            printf("%s: UNREACHABLE: %s\n", h->name, e);
+            free(e);
             unreachable++;
             continue;
         }
-        fd_exec_result *er = &res[i];
-        if (er->error != FD_OK) {
-            printf("%s: FAILED: %s\n", h->name, er->error_msg);
-            failed++;
-            continue;
-        }
-        failed += er->exit_status != 0;
-        if (cli->quiet)
-            continue;
-        const char *srcs[2] = {er->out, er->err};
-        for (int k = 0; k < 2; k++) {
-            const char *p = srcs[k];
-            for (char *line; (line = fd_next_line(&p)); free(line)) {
-                char *shown = fd_printable(line, 400);
-                printf("%s%s: %s\n", h->name, k ? " (stderr)" : "", shown);
-                free(shown);
-            }
-        }
-        printf("%s: exit %d%s\n", h->name, er->exit_status,
-               er->signal ? " (killed by a signal)" : "");
+        failed += (size_t)print_result(h, &res[i], cli->quiet);
     }
     printf("%zu hosts: %zu ok, %zu failed, %zu unreachable; round 1 (connect, authenticate, run) "
            "%.3fs",

@@ -8,6 +8,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Prints what the heal agent did on one host (its lines go through the printable
+ * filter: host output) and adds to the counts. */
+static void report_host(const fd_host *h, const fd_exec_result *er, const char *run_id,
+                        size_t *healed, size_t *failed)
+{
+    size_t host_healed = 0, host_failed = 0;
+    if (er->error != FD_OK) {
+        char *e = fd_printable(er->error_msg, 300);
+        printf("%s: FAILED: %s\n", h->name, e);
+        free(e);
+        (*failed)++;
+        return;
+    }
+    const char *p = er->out;
+    for (char *line; (line = fd_next_line(&p)); free(line)) {
+        if (fd_str_starts(line, "healed: ")) {
+            char *q = fd_printable(line + 8, 300);
+            printf("%s: healed %s\n", h->name, q);
+            free(q);
+            host_healed++;
+        } else if (fd_str_starts(line, "failed: ")) {
+            char *q = fd_printable(line + 8, 400);
+            char *manual = fd_agent_heal_command(h, run_id);
+            printf("%s: FAILED to heal %s; by hand: %s\n", h->name, q, manual);
+            free(manual);
+            free(q);
+            host_failed++;
+        }
+    }
+    if (er->exit_status != 0 && host_failed == 0) {
+        /* the agent did not run (no sudo, no sh) or died: said for this host */
+        char *e = fd_printable(er->err[0] ? er->err : er->out, 300);
+        printf("%s: FAILED: the heal agent exited %d: %s\n", h->name, er->exit_status, e);
+        free(e);
+        host_failed++;
+    } else if (host_healed == 0 && host_failed == 0) {
+        printf("%s: nothing recorded%s%s\n", h->name, run_id ? " for run " : "",
+               run_id ? run_id : "");
+    }
+    *healed += host_healed;
+    *failed += host_failed;
+}
+
 int fd_cmd_heal(fd_cli *cli)
 {
     fd_scenario s;
@@ -43,51 +86,15 @@ int fd_cmd_heal(fd_cli *cli)
     for (size_t i = 0; i < s.inv.n; i++) {
         const fd_host *h = &s.inv.hosts[i];
         if (!ran[i]) {
-            printf("%s: UNREACHABLE: %s\n", h->name,
-                   pool.conns[i].error ? pool.conns[i].error : "not connected");
+            char *e = fd_printable(pool.conns[i].error ? pool.conns[i].error : "not connected",
+                                   400); /* may quote what the server sent */
+            printf("%s: UNREACHABLE: %s\n", h->name, e);
+            free(e);
             unreachable++;
             continue;
         }
-        fd_exec_result *er = &res[i];
-        size_t host_healed = 0, host_failed = 0;
-        if (er->error != FD_OK) {
-            char *e = fd_printable(er->error_msg, 300);
-            printf("%s: FAILED: %s\n", h->name, e);
-            free(e);
-            host_failed++;
-        } else {
-            /* the agent's lines, shown through the printable filter (host output) */
-            const char *line = er->out;
-            for (char *one; (one = fd_next_line(&line));) {
-                if (fd_str_starts(one, "healed: ")) {
-                    char *p = fd_printable(one + 8, 300);
-                    printf("%s: healed %s\n", h->name, p);
-                    free(p);
-                    host_healed++;
-                } else if (fd_str_starts(one, "failed: ")) {
-                    char *p = fd_printable(one + 8, 400);
-                    char *manual = fd_agent_heal_command(h, cli->run_id);
-                    printf("%s: FAILED to heal %s; by hand: %s\n", h->name, p, manual);
-                    free(manual);
-                    free(p);
-                    host_failed++;
-                }
-                free(one);
-            }
-            if (er->exit_status != 0 && host_failed == 0) {
-                /* the agent did not run (no sudo, no sh) or died: said for this host */
-                char *e = fd_printable(er->err[0] ? er->err : er->out, 300);
-                printf("%s: FAILED: the heal agent exited %d: %s\n", h->name, er->exit_status, e);
-                free(e);
-                host_failed++;
-            } else if (host_healed == 0 && host_failed == 0) {
-                printf("%s: nothing recorded%s%s\n", h->name, cli->run_id ? " for run " : "",
-                       cli->run_id ? cli->run_id : "");
-            }
-        }
-        healed += host_healed;
-        failed += host_failed;
-        fd_exec_result_free(er);
+        report_host(h, &res[i], cli->run_id, &healed, &failed);
+        fd_exec_result_free(&res[i]);
     }
     printf("%zu fault record%s healed, %zu failed, %zu host%s unreachable\n", healed,
            healed == 1 ? "" : "s", failed, unreachable, unreachable == 1 ? "" : "s");
