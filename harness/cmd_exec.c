@@ -39,6 +39,20 @@ static int print_result(const fd_host *h, const fd_exec_result *er, bool quiet)
     return er->exit_status != 0;
 }
 
+/* The summary line: counts, the first round's time, the open sessions' rounds. */
+static void print_summary(size_t n, size_t failed, size_t unreachable, double *secs, int rounds)
+{
+    printf("%zu hosts: %zu ok, %zu failed, %zu unreachable; round 1 (connect, authenticate, run) "
+           "%.3fs",
+           n, n - failed - unreachable, failed, unreachable, secs[0]);
+    if (rounds > 1) {
+        qsort(secs + 1, (size_t)rounds - 1, sizeof *secs, cmp_double);
+        printf("; rounds 2-%d on the open sessions: median %.4fs, min %.4fs, max %.4fs", rounds,
+               secs[1 + (rounds - 1) / 2], secs[1], secs[rounds - 1]);
+    }
+    printf("\n");
+}
+
 int fd_cmd_exec(fd_cli *cli)
 {
     if (cli->nargs < 2) {
@@ -95,15 +109,7 @@ int fd_cmd_exec(fd_cli *cli)
         }
         failed += (size_t)print_result(h, &res[i], cli->quiet);
     }
-    printf("%zu hosts: %zu ok, %zu failed, %zu unreachable; round 1 (connect, authenticate, run) "
-           "%.3fs",
-           n, n - failed - unreachable, failed, unreachable, secs[0]);
-    if (rounds > 1) {
-        qsort(secs + 1, (size_t)rounds - 1, sizeof *secs, cmp_double);
-        printf("; rounds 2-%d on the open sessions: median %.4fs, min %.4fs, max %.4fs", rounds,
-               secs[1 + (rounds - 1) / 2], secs[1], secs[rounds - 1]);
-    }
-    printf("\n");
+    print_summary(n, failed, unreachable, secs, rounds);
     for (size_t i = 0; i < n; i++) {
         fd_exec_result_free(&res[i]);
         free(cmds[i]);

@@ -34,20 +34,10 @@ static const char *signal_name(int sig)
     }
 }
 
-fd_err fd_local_exec(const char *cmd, char *const *env, int64_t timeout_us,
-                     volatile sig_atomic_t *cancel, fd_exec_result *r)
+/* Starts `sh -c cmd` in a process group of its own, stdin from /dev/null, stdout and
+ * stderr into the pipes, with the controller's environment plus `env`. */
+static pid_t spawn(const char *cmd, char *const *env, const int out[2], const int err[2])
 {
-    memset(r, 0, sizeof *r);
-    r->exit_status = -1;
-    int64_t t0 = fd_mono_us(), deadline = t0 + timeout_us;
-    int out[2] = {-1, -1}, err[2] = {-1, -1};
-    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-        r->error = FD_ERR_IO;
-        r->error_msg = fd_asprintf("pipe: %s", strerror(errno));
-        r->out = fd_strdup("");
-        r->err = fd_strdup("");
-        return r->error;
-    }
     /* Build the environment before fork: only async-signal-safe calls in the child. */
     size_t nenv = 0, nextra = 0;
     while (environ[nenv])
@@ -71,43 +61,44 @@ fd_err fd_local_exec(const char *cmd, char *const *env, int64_t timeout_us,
         _exit(127);
     }
     free(envp);
-    close(out[1]);
-    close(err[1]);
-    fd_buf bo, be;
-    fd_buf_init(&bo, FD_OUTPUT_CAP);
-    fd_buf_init(&be, FD_OUTPUT_CAP);
-    if (pid < 0) {
-        r->error = FD_ERR_IO;
-        r->error_msg = fd_asprintf("fork: %s", strerror(errno));
-        close(out[0]);
-        close(err[0]);
-        goto done;
-    }
-    setpgid(pid, pid);
-    struct pollfd pfd[2] = {{.fd = out[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN}};
+    if (pid > 0)
+        setpgid(pid, pid);
+    return pid;
+}
+
+/* A started command as the controller follows it. */
+typedef struct child {
+    pid_t pid;
+    bool killed, reaped;
+    int status;
+    int64_t reaped_at;
+} child;
+
+/* Reads the command's output until both pipes close, but never longer than a moment
+ * after the command itself has ended: a child it left behind in another session
+ * (setsid cmd &) may hold the pipes open for ever, and must not hold the run. Kills
+ * the process group at the deadline or when *cancel is set. */
+static void collect(child *c, int fds[2], int64_t deadline, volatile sig_atomic_t *cancel,
+                    fd_buf *bo, fd_buf *be, fd_exec_result *r)
+{
+    struct pollfd pfd[2] = {{.fd = fds[0], .events = POLLIN}, {.fd = fds[1], .events = POLLIN}};
     int open_fds = 2;
-    bool killed = false, reaped = false;
-    int status = 0;
-    int64_t reaped_at = 0;
-    /* Output is read until both pipes close, but never longer than a moment after the
-     * command itself has ended: a child it left behind in another session (setsid cmd
-     * &) may hold the pipes open for ever, and must not hold the run. */
     while (open_fds > 0) {
         int64_t now = fd_mono_us(), left = deadline - now;
-        if (!killed && !reaped && (left <= 0 || (cancel && *cancel))) {
-            kill(-pid, SIGKILL);
-            killed = true;
+        if (!c->killed && !c->reaped && (left <= 0 || (cancel && *cancel))) {
+            kill(-c->pid, SIGKILL);
+            c->killed = true;
             if (left <= 0)
                 r->timed_out = true;
         }
-        if (!reaped) {
-            pid_t w = waitpid(pid, &status, WNOHANG);
-            if (w == pid || (w < 0 && errno != EINTR)) {
-                reaped = true;
-                reaped_at = now;
+        if (!c->reaped) {
+            pid_t w = waitpid(c->pid, &c->status, WNOHANG);
+            if (w == c->pid || (w < 0 && errno != EINTR)) {
+                c->reaped = true;
+                c->reaped_at = now;
             }
         }
-        if (reaped && (now - reaped_at > 200000 || (cancel && *cancel) || left <= 0))
+        if (c->reaped && (now - c->reaped_at > 200000 || (cancel && *cancel) || left <= 0))
             break;
         int rc = poll(pfd, 2, 50);
         if (rc < 0 && errno != EINTR)
@@ -118,7 +109,7 @@ fd_err fd_local_exec(const char *cmd, char *const *env, int64_t timeout_us,
             char buf[8192];
             ssize_t n = read(pfd[i].fd, buf, sizeof buf);
             if (n > 0) {
-                fd_buf_append(i == 0 ? &bo : &be, buf, (size_t)n);
+                fd_buf_append(i == 0 ? bo : be, buf, (size_t)n);
             } else if (n == 0 || errno != EINTR) {
                 close(pfd[i].fd);
                 pfd[i].fd = -1;
@@ -129,21 +120,52 @@ fd_err fd_local_exec(const char *cmd, char *const *env, int64_t timeout_us,
     for (int i = 0; i < 2; i++)
         if (pfd[i].fd >= 0)
             close(pfd[i].fd);
+}
+
+fd_err fd_local_exec(const char *cmd, char *const *env, int64_t timeout_us,
+                     volatile sig_atomic_t *cancel, fd_exec_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->exit_status = -1;
+    int64_t t0 = fd_mono_us(), deadline = t0 + timeout_us;
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+        r->error = FD_ERR_IO;
+        r->error_msg = fd_asprintf("pipe: %s", strerror(errno));
+        r->out = fd_strdup("");
+        r->err = fd_strdup("");
+        return r->error;
+    }
+    child c = {.pid = spawn(cmd, env, out, err)};
+    close(out[1]);
+    close(err[1]);
+    fd_buf bo, be;
+    fd_buf_init(&bo, FD_OUTPUT_CAP);
+    fd_buf_init(&be, FD_OUTPUT_CAP);
+    if (c.pid < 0) {
+        r->error = FD_ERR_IO;
+        r->error_msg = fd_asprintf("fork: %s", strerror(errno));
+        close(out[0]);
+        close(err[0]);
+        goto done;
+    }
+    int fds[2] = {out[0], err[0]};
+    collect(&c, fds, deadline, cancel, &bo, &be, r);
     /* what is left of the command's process group goes with it */
-    if (killed || r->timed_out)
-        kill(-pid, SIGKILL);
-    while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    if (c.killed || r->timed_out)
+        kill(-c.pid, SIGKILL);
+    while (!c.reaped && waitpid(c.pid, &c.status, 0) < 0 && errno == EINTR)
         ;
     if (r->timed_out) {
         r->error = FD_ERR_TIMEOUT;
         r->error_msg = fd_asprintf("command did not finish within %.1fs", (double)timeout_us / 1e6);
-    } else if (killed) {
+    } else if (c.killed) {
         r->error = FD_ERR_COMMAND;
         r->error_msg = fd_strdup("command stopped: the run was interrupted");
-    } else if (WIFEXITED(status)) {
-        r->exit_status = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-        r->signal = fd_strdup(signal_name(WTERMSIG(status)));
+    } else if (WIFEXITED(c.status)) {
+        r->exit_status = WEXITSTATUS(c.status);
+    } else if (WIFSIGNALED(c.status)) {
+        r->signal = fd_strdup(signal_name(WTERMSIG(c.status)));
     }
 done:
     r->out_truncated = bo.truncated;
