@@ -81,6 +81,44 @@ static int usage_error(const fd_command *c, const char *fmt, ...)
     return FD_EXIT_USAGE;
 }
 
+/* Applies a host selection option (--hosts, --role, --datacenter, --where, --pick).
+ * Returns -1 when it applied, else the exit code to stop with (said). */
+static int parse_select_option(fd_cli *cli, const fd_command *c, int ch)
+{
+    switch (ch) {
+    case 'H': {
+        fd_strv_free(&cli->select.hosts);
+        const char *p = optarg;
+        while (*p) {
+            const char *comma = strchr(p, ',');
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            if (n)
+                fd_strv_push_owned(&cli->select.hosts, fd_strndup(p, n));
+            p += n + (comma ? 1 : 0);
+        }
+        return -1;
+    }
+    case 'o':
+        free(cli->select.role); /* given twice: the last one counts */
+        cli->select.role = fd_strdup(optarg);
+        return -1;
+    case 'd':
+        free(cli->select.datacenter); /* given twice: the last one counts */
+        cli->select.datacenter = fd_strdup(optarg);
+        return -1;
+    case 'w':
+        free(cli->select.where); /* given twice: the last one counts */
+        cli->select.where = fd_strdup(optarg);
+        return -1;
+    case 'p':
+        if (!fd_selector_parse_pick(optarg, &cli->select))
+            return usage_error(c, "--pick takes all, one, random:N or percent:P, got '%s'", optarg);
+        return -1;
+    default:
+        return -1;
+    }
+}
+
 /* Applies option ch (its argument in optarg) to cli, with *need the command flag it
  * needs. Returns -1 when it applied, else the exit code to stop with (said). */
 static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *arg_seen,
@@ -156,36 +194,13 @@ static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *ar
         cli->repeat = (int)v;
         break;
     }
-    case 'H': {
-        *need = FD_OPT_SELECT;
-        fd_strv_free(&cli->select.hosts);
-        const char *p = optarg;
-        while (*p) {
-            const char *comma = strchr(p, ',');
-            size_t n = comma ? (size_t)(comma - p) : strlen(p);
-            if (n)
-                fd_strv_push_owned(&cli->select.hosts, fd_strndup(p, n));
-            p += n + (comma ? 1 : 0);
-        }
-        break;
-    }
+    case 'H':
     case 'o':
-        *need = FD_OPT_SELECT;
-        cli->select.role = fd_strdup(optarg);
-        break;
     case 'd':
-        *need = FD_OPT_SELECT;
-        cli->select.datacenter = fd_strdup(optarg);
-        break;
     case 'w':
-        *need = FD_OPT_SELECT;
-        cli->select.where = fd_strdup(optarg);
-        break;
     case 'p':
         *need = FD_OPT_SELECT;
-        if (!fd_selector_parse_pick(optarg, &cli->select))
-            return usage_error(c, "--pick takes all, one, random:N or percent:P, got '%s'", optarg);
-        break;
+        return parse_select_option(cli, c, ch);
     case 'h':
         printf("usage: firedrill %s\n\n%s\n", c->usage, c->summary);
         return 0;
@@ -196,30 +211,52 @@ static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *ar
     return -1;
 }
 
+/* A seed for a run not given --seed (printed in the report, so the run can be
+ * replayed with --seed). */
+static uint64_t clock_seed(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ((uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec) % 1000000000ULL;
+}
+
+static bool is_help_or_version(const char *arg)
+{
+    static const char *const words[] = {"--version", "version", "help", "--help", "-h", NULL};
+    for (size_t i = 0; words[i]; i++)
+        if (strcmp(words[i], arg) == 0)
+            return true;
+    return false;
+}
+
+/* firedrill version, firedrill help [COMMAND] and their option spellings. */
+static int help_or_version(int argc, char **argv)
+{
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("firedrill %s\n", FD_VERSION);
+        return 0;
+    }
+    if (argc > 2) {
+        const fd_command *c = find_command(argv[2]);
+        if (!c) {
+            fprintf(stderr, "firedrill: no command '%s'\n", argv[2]);
+            return FD_EXIT_USAGE;
+        }
+        printf("usage: firedrill %s\n\n%s\n", c->usage, c->summary);
+        return 0;
+    }
+    usage(stdout);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
         return FD_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-        printf("firedrill %s\n", FD_VERSION);
-        return 0;
-    }
-    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "-h") == 0) {
-        if (argc > 2) {
-            const fd_command *c = find_command(argv[2]);
-            if (!c) {
-                fprintf(stderr, "firedrill: no command '%s'\n", argv[2]);
-                return FD_EXIT_USAGE;
-            }
-            printf("usage: firedrill %s\n\n%s\n", c->usage, c->summary);
-            return 0;
-        }
-        usage(stdout);
-        return 0;
-    }
+    if (is_help_or_version(argv[1]))
+        return help_or_version(argc, argv);
     const fd_command *c = find_command(argv[1]);
     if (!c) {
         fprintf(stderr, "firedrill: no command '%s' (see 'firedrill help')\n", argv[1]);
@@ -270,12 +307,8 @@ int main(int argc, char **argv)
                          cli.nargs < c->min_args ? "missing argument" : "too many arguments");
         goto out;
     }
-    if (!cli.seed_set) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        cli.seed = (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec;
-        cli.seed %= 1000000000ULL;
-    }
+    if (!cli.seed_set)
+        cli.seed = clock_seed();
     fd_ssh_global_init();
     rc = c->exec(&cli);
 out:
