@@ -79,6 +79,89 @@ static bool valid_name(const char *s, size_t n)
     return true;
 }
 
+/* ${q:name} and ${q:env:NAME}: the value shell-quoted, one word whatever it holds.
+ * `ref` is what stands between "${" and "}" (n bytes). */
+static bool subst_quoted(fd_vars *vars, const char *ref, size_t n, fd_buf *out, bool *used_env,
+                         char **err)
+{
+    char *inner = fd_asprintf("${%.*s}", (int)(n - 2), ref + 2);
+    bool env_used = false;
+    char *val = fd_subst(vars, inner, &env_used, err);
+    free(inner);
+    if (!val)
+        return false;
+    char *q = fd_shell_quote(val);
+    fd_buf_puts(out, q);
+    if (env_used) {
+        fd_vars_add_secret(vars, q);
+        if (used_env)
+            *used_env = true;
+    }
+    free(q);
+    free(val);
+    return true;
+}
+
+/* ${env:NAME} and ${env:NAME:-default}: a secret from the controller's environment. */
+static bool subst_env(fd_vars *vars, const char *ref, size_t n, fd_buf *out, bool *used_env,
+                      char **err)
+{
+    const char *name = ref + 4, *end = ref + n, *dflt = NULL;
+    size_t nlen = n - 4;
+    for (const char *q = name; q < end - 1; q++) {
+        if (q[0] == ':' && q[1] == '-') {
+            nlen = (size_t)(q - name);
+            dflt = q + 2;
+            break;
+        }
+    }
+    char *nm = fd_strndup(name, nlen);
+    const char *val = valid_name(nm, nlen) ? getenv(nm) : NULL;
+    if (!valid_name(nm, nlen)) {
+        char *q = fd_printable(nm, 40);
+        *err = fd_asprintf("'%s' is not a valid environment variable name", q);
+        free(q);
+    } else if (val) {
+        fd_buf_puts(out, val);
+        fd_vars_add_secret(vars, val);
+        if (used_env)
+            *used_env = true;
+    } else if (dflt) {
+        fd_buf_append(out, dflt, (size_t)(end - dflt));
+    } else {
+        *err = fd_asprintf(
+            "environment variable '%s' is not set (use ${env:%s:-default} for a default)", nm, nm);
+    }
+    free(nm);
+    return *err == NULL;
+}
+
+/* ${name}: a variable from 'vars' or --var. */
+static bool subst_var(fd_vars *vars, const char *ref, size_t n, fd_buf *out, bool *used_env,
+                      char **err)
+{
+    char *nm = fd_strndup(ref, n);
+    const char *val = valid_name(nm, n) ? fd_vars_get(vars, nm) : NULL;
+    if (!val) {
+        char *q = fd_printable(nm, 40);
+        if (valid_name(nm, n))
+            *err = fd_asprintf("undefined variable '%s' (define it under 'vars' or with --var; "
+                               "write '$${%s}' to leave it to the shell)",
+                               q, q);
+        else
+            *err = fd_asprintf("'${%s}' is not a valid variable reference", q);
+        free(q);
+        free(nm);
+        return false;
+    }
+    /* A var whose value came from the environment is a secret already recorded. */
+    if (used_env && fd_strv_contains(&vars->secret_values, val))
+        *used_env = true;
+    fd_buf_puts(out, val);
+    free(nm);
+    return true;
+}
+
 char *fd_subst(fd_vars *vars, const char *s, bool *used_env, char **err)
 {
     fd_buf out;
@@ -97,107 +180,33 @@ char *fd_subst(fd_vars *vars, const char *s, bool *used_env, char **err)
             p++;
             continue;
         }
-        const char *start = p + 2;
-        const char *end = strchr(start, '}');
+        const char *ref = p + 2;
+        const char *end = strchr(ref, '}');
         if (!end) {
             *err = fd_strdup("unterminated '${' (write '$${' for a literal '${')");
-            goto fail;
+            break;
         }
-        size_t n = (size_t)(end - start);
-        if (fd_str_starts(start, "q:")) {
-            /* ${q:name} and ${q:env:NAME}: the value shell-quoted, one word whatever it
-             * holds */
-            char *inner = fd_asprintf("${%.*s}", (int)(n - 2), start + 2);
-            bool env_used = false;
-            char *val = fd_subst(vars, inner, &env_used, err);
-            free(inner);
-            if (!val)
-                goto fail;
-            char *q = fd_shell_quote(val);
-            fd_buf_puts(&out, q);
-            if (env_used) {
-                fd_vars_add_secret(vars, q);
-                if (used_env)
-                    *used_env = true;
-            }
-            free(q);
-            free(val);
-            p = end + 1;
-            continue;
-        }
-        if (fd_str_starts(start, "env:")) {
-            const char *name = start + 4;
-            const char *dflt = NULL;
-            size_t nlen = n - 4;
-            const char *sep = NULL;
-            for (const char *q = name; q < end - 1; q++) {
-                if (q[0] == ':' && q[1] == '-') {
-                    sep = q;
-                    break;
-                }
-            }
-            if (sep) {
-                nlen = (size_t)(sep - name);
-                dflt = sep + 2;
-            }
-            char *nm = fd_strndup(name, nlen);
-            if (!valid_name(nm, nlen)) {
-                char *q = fd_printable(nm, 40);
-                *err = fd_asprintf("'%s' is not a valid environment variable name", q);
-                free(q);
-                free(nm);
-                goto fail;
-            }
-            const char *val = getenv(nm);
-            if (val) {
-                fd_buf_puts(&out, val);
-                fd_vars_add_secret(vars, val);
-                if (used_env)
-                    *used_env = true;
-            } else if (dflt) {
-                fd_buf_append(&out, dflt, (size_t)(end - dflt));
-            } else {
-                *err = fd_asprintf("environment variable '%s' is not set (use ${env:%s:-default} "
-                                   "for a default)",
-                                   nm, nm);
-                free(nm);
-                goto fail;
-            }
-            free(nm);
-        } else if (n == 5 && strncmp(start, "value", 5) == 0) {
-            /* ${value} is the per-operation placeholder of http write templates. */
-            fd_buf_puts(&out, "${value}");
-        } else {
-            char *nm = fd_strndup(start, n);
-            const char *val = valid_name(nm, n) ? fd_vars_get(vars, nm) : NULL;
-            if (!val) {
-                char *q = fd_printable(nm, 40);
-                if (valid_name(nm, n))
-                    *err = fd_asprintf("undefined variable '%s' (define it under 'vars' or with "
-                                       "--var; write '$${%s}' to leave it to the shell)",
-                                       q, q);
-                else
-                    *err = fd_asprintf("'${%s}' is not a valid variable reference", q);
-                free(q);
-                free(nm);
-                goto fail;
-            }
-            /* A var whose value came from the environment is a secret already recorded. */
-            if (used_env && fd_strv_contains(&vars->secret_values, val))
-                *used_env = true;
-            fd_buf_puts(&out, val);
-            free(nm);
-        }
+        size_t n = (size_t)(end - ref);
+        bool ok = true;
+        if (fd_str_starts(ref, "q:"))
+            ok = subst_quoted(vars, ref, n, &out, used_env, err);
+        else if (fd_str_starts(ref, "env:"))
+            ok = subst_env(vars, ref, n, &out, used_env, err);
+        else if (n == 5 && strncmp(ref, "value", 5) == 0)
+            fd_buf_puts(&out, "${value}"); /* the placeholder of http write templates */
+        else
+            ok = subst_var(vars, ref, n, &out, used_env, err);
+        if (!ok)
+            break;
         p = end + 1;
     }
-    if (out.truncated) {
+    if (!*err && out.truncated)
         *err = fd_strdup("value is longer than 1 MiB after substitution");
-        goto fail;
+    if (*err) {
+        fd_buf_free(&out);
+        return NULL;
     }
     return fd_buf_steal(&out);
-fail:
-    fd_buf_free(&out);
-    return NULL;
 }
 
 char *fd_redact(const fd_vars *vars, const char *s)
