@@ -581,6 +581,61 @@ static sftp_session sftp_start(fd_conn *c, char **err)
     return s;
 }
 
+/* Creates the copy's destination exclusively, with the source's permission bits (as
+ * scp does): an existing file is never overwritten. */
+static sftp_file create_dest(sftp_session src, const char *from_path, sftp_session dst, fd_conn *to,
+                             const char *to_path, char **err)
+{
+    mode_t mode = 0600;
+    sftp_attributes attrs = sftp_stat(src, from_path);
+    if (attrs) {
+        mode = (mode_t)(attrs->permissions & 0777);
+        sftp_attributes_free(attrs);
+    }
+    sftp_file out = sftp_open(dst, to_path, O_WRONLY | O_CREAT | O_EXCL, mode);
+    if (!out) {
+        int e = sftp_get_error(dst);
+        *err = e == SSH_FX_FILE_ALREADY_EXISTS || e == SSH_FX_FAILURE
+                   ? fd_asprintf("%s:%s already exists (or cannot be created); firedrill never "
+                                 "overwrites a file",
+                                 to->host->name, to_path)
+                   : fd_asprintf("%s:%s: cannot create: %s", to->host->name, to_path,
+                                 ssh_get_error(to->session));
+    }
+    return out;
+}
+
+/* Copies in from `in` to `out` in 256 KiB chunks, hashing what it reads. */
+static bool stream(fd_conn *from, const char *from_path, sftp_file in, fd_conn *to,
+                   const char *to_path, sftp_file out, EVP_MD_CTX *md, uint64_t *bytes, char **err)
+{
+    char *buf = fd_xmalloc(256 << 10);
+    for (;;) {
+        ssize_t n = sftp_read(in, buf, 256 << 10);
+        if (n < 0) {
+            *err = fd_asprintf("%s:%s: read failed: %s", from->host->name, from_path,
+                               ssh_get_error(from->session));
+            break;
+        }
+        if (n == 0)
+            break;
+        EVP_DigestUpdate(md, buf, (size_t)n);
+        for (ssize_t off = 0; off < n && !*err;) {
+            ssize_t w = sftp_write(out, buf + off, (size_t)(n - off));
+            if (w <= 0)
+                *err = fd_asprintf("%s:%s: write failed: %s", to->host->name, to_path,
+                                   ssh_get_error(to->session));
+            else
+                off += w;
+        }
+        if (*err)
+            break;
+        *bytes += (uint64_t)n;
+    }
+    free(buf);
+    return *err == NULL;
+}
+
 fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const char *to_path,
                     char sha256_hex[65], uint64_t *bytes, char **err)
 {
@@ -602,7 +657,6 @@ fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const cha
     bool created = false;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    char *buf = fd_xmalloc(256 << 10);
     src = sftp_start(from, err);
     if (!src)
         goto out;
@@ -615,46 +669,12 @@ fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const cha
                            ssh_get_error(from->session));
         goto out;
     }
-    /* the new file gets the source's permission bits, as scp does */
-    mode_t mode = 0600;
-    sftp_attributes attrs = sftp_stat(src, from_path);
-    if (attrs) {
-        mode = (mode_t)(attrs->permissions & 0777);
-        sftp_attributes_free(attrs);
-    }
-    out = sftp_open(dst, to_path, O_WRONLY | O_CREAT | O_EXCL, mode);
-    if (!out) {
-        int e = sftp_get_error(dst);
-        *err = e == SSH_FX_FILE_ALREADY_EXISTS || e == SSH_FX_FAILURE
-                   ? fd_asprintf("%s:%s already exists (or cannot be created); firedrill never "
-                                 "overwrites a file",
-                                 to->host->name, to_path)
-                   : fd_asprintf("%s:%s: cannot create: %s", to->host->name, to_path,
-                                 ssh_get_error(to->session));
+    out = create_dest(src, from_path, dst, to, to_path, err);
+    if (!out)
         goto out;
-    }
     created = true;
-    for (;;) {
-        ssize_t n = sftp_read(in, buf, 256 << 10);
-        if (n < 0) {
-            *err = fd_asprintf("%s:%s: read failed: %s", from->host->name, from_path,
-                               ssh_get_error(from->session));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(md, buf, (size_t)n);
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = sftp_write(out, buf + off, (size_t)(n - off));
-            if (w <= 0) {
-                *err = fd_asprintf("%s:%s: write failed: %s", to->host->name, to_path,
-                                   ssh_get_error(to->session));
-                goto out;
-            }
-            off += w;
-        }
-        *bytes += (uint64_t)n;
-    }
+    if (!stream(from, from_path, in, to, to_path, out, md, bytes, err))
+        goto out;
     if (sftp_close(out) != SSH_OK) {
         out = NULL;
         *err = fd_asprintf("%s:%s: closing failed: %s", to->host->name, to_path,
@@ -679,7 +699,6 @@ out:
         sftp_free(dst);
     if (src)
         sftp_free(src);
-    free(buf);
     EVP_MD_CTX_free(md);
     if (second != first)
         pthread_mutex_unlock(&second->lock);
