@@ -70,99 +70,153 @@ static void add_target(const fd_scenario *s, const fd_step *st, const char *run_
     free(addr);
 }
 
+/* What expanding one fault step works with: its hosts' scratch lists (inventory
+ * sized) and where the targets go. */
+typedef struct expansion {
+    const fd_scenario *s;
+    const fd_step *st;
+    const fd_fault *f;
+    const char *run_id;
+    fd_resolve_fn resolve;
+    void *arg;
+    fd_fault_expansion *out;
+    size_t *a, *b, *peers;
+    char **err;
+} expansion;
+
+/* cut_datacenter: every host of the datacenter, cut from every other host. */
+static bool expand_datacenter(expansion *x)
+{
+    size_t na = 0, nb = 0;
+    for (size_t i = 0; i < x->s->inv.n; i++) {
+        if (fd_str_eq(x->s->inv.hosts[i].datacenter, x->f->datacenter))
+            x->a[na++] = i;
+        else
+            x->b[nb++] = i;
+    }
+    for (size_t i = 0; i < na; i++)
+        add_target(x->s, x->st, x->run_id, x->out, x->a[i], x->b, nb, true, 0);
+    return true;
+}
+
+/* partition split: each group's hosts cut from the other groups' (a host in no
+ * group keeps its network). */
+static bool expand_split(expansion *x)
+{
+    const fd_fault *f = x->f;
+    size_t ninv = x->s->inv.n;
+    long *group = fd_xcalloc(ninv + 1, sizeof *group); /* group of host h, or -1 */
+    for (size_t i = 0; i < ninv; i++)
+        group[i] = -1;
+    bool ok = true;
+    for (size_t g = 0; g < f->ngroups && ok; g++) {
+        size_t na = x->resolve(&f->groups[g], x->a, x->arg);
+        if (na == 0) {
+            char *d = fd_selector_describe(&f->groups[g]);
+            *x->err = fd_asprintf("split group %zu (%s) matches no host", g + 1, d);
+            free(d);
+            ok = false;
+        }
+        for (size_t i = 0; i < na && ok; i++) {
+            if (group[x->a[i]] >= 0) {
+                *x->err = fd_asprintf("host '%s' is in split groups %ld and %zu",
+                                      x->s->inv.hosts[x->a[i]].name, group[x->a[i]] + 1, g + 1);
+                ok = false;
+            }
+            group[x->a[i]] = (long)g;
+        }
+    }
+    for (size_t h = 0; h < ninv && ok; h++) {
+        if (group[h] < 0)
+            continue;
+        size_t np = 0;
+        for (size_t o = 0; o < ninv; o++)
+            if (group[o] >= 0 && group[o] != group[h])
+                x->peers[np++] = o;
+        add_target(x->s, x->st, x->run_id, x->out, h, x->peers, np, f->clients_cut, 0);
+    }
+    free(group);
+    return ok;
+}
+
+/* partition oneway: traffic from 'from' to 'to' dropped, on the 'from' hosts. */
+static bool expand_oneway(expansion *x)
+{
+    size_t na = x->resolve(&x->f->from, x->a, x->arg);
+    size_t nb = x->resolve(&x->f->to, x->b, x->arg);
+    if (na == 0 || nb == 0) {
+        *x->err = fd_asprintf("oneway partition: '%s' matches no host", na == 0 ? "from" : "to");
+        return false;
+    }
+    for (size_t i = 0; i < na; i++) {
+        if (in_set(x->b, nb, x->a[i])) {
+            *x->err = fd_asprintf("host '%s' is both in 'from' and in 'to'",
+                                  x->s->inv.hosts[x->a[i]].name);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < na; i++)
+        add_target(x->s, x->st, x->run_id, x->out, x->a[i], x->b, nb, x->f->clients_cut, 1);
+    return true;
+}
+
+/* Every other fault: its target hosts; peers are the rest of the inventory for an
+ * isolating partition, else the 'to' hosts when given. */
+static bool expand_target(expansion *x)
+{
+    const fd_fault *f = x->f;
+    size_t na = x->resolve(&f->target, x->a, x->arg), nb = 0;
+    if (na == 0) {
+        char *d = fd_selector_describe(&f->target);
+        *x->err = fd_asprintf("target (%s) matches no host", d);
+        free(d);
+        return false;
+    }
+    if (f->type == FD_FAULT_PARTITION) {
+        for (size_t i = 0; i < x->s->inv.n; i++)
+            if (!in_set(x->a, na, i))
+                x->b[nb++] = i;
+    } else if (f->to.set) {
+        nb = x->resolve(&f->to, x->b, x->arg);
+        if (nb == 0) {
+            *x->err = fd_strdup("'to' matches no host");
+            return false;
+        }
+    }
+    for (size_t i = 0; i < na; i++)
+        add_target(x->s, x->st, x->run_id, x->out, x->a[i], x->b, nb, f->clients_cut, 0);
+    return true;
+}
+
 bool fd_fault_expand(const fd_scenario *s, const fd_step *st, const char *run_id,
                      fd_resolve_fn resolve, void *arg, fd_fault_expansion *out, char **err)
 {
     memset(out, 0, sizeof *out);
     *err = NULL;
-    const fd_fault *f = &st->fault;
     size_t ninv = s->inv.n;
-    size_t *a = fd_xcalloc(ninv + 1, sizeof *a), *b = fd_xcalloc(ninv + 1, sizeof *b);
-    size_t *peers = fd_xcalloc(ninv + 1, sizeof *peers);
-    size_t na = 0, nb = 0;
-    bool ok = true;
-    if (f->type == FD_FAULT_CUT_DATACENTER) {
-        for (size_t i = 0; i < ninv; i++) {
-            if (fd_str_eq(s->inv.hosts[i].datacenter, f->datacenter))
-                a[na++] = i;
-            else
-                b[nb++] = i;
-        }
-        for (size_t i = 0; i < na; i++)
-            add_target(s, st, run_id, out, a[i], b, nb, true, 0);
-    } else if (f->type == FD_FAULT_PARTITION && f->mode == FD_PART_SPLIT) {
-        /* group[i] of host h, or -1 */
-        long *group = fd_xcalloc(ninv + 1, sizeof *group);
-        for (size_t i = 0; i < ninv; i++)
-            group[i] = -1;
-        for (size_t g = 0; g < f->ngroups && ok; g++) {
-            na = resolve(&f->groups[g], a, arg);
-            if (na == 0) {
-                char *d = fd_selector_describe(&f->groups[g]);
-                *err = fd_asprintf("split group %zu (%s) matches no host", g + 1, d);
-                free(d);
-                ok = false;
-            }
-            for (size_t i = 0; i < na && ok; i++) {
-                if (group[a[i]] >= 0) {
-                    *err = fd_asprintf("host '%s' is in split groups %ld and %zu",
-                                       s->inv.hosts[a[i]].name, group[a[i]] + 1, g + 1);
-                    ok = false;
-                }
-                group[a[i]] = (long)g;
-            }
-        }
-        for (size_t h = 0; h < ninv && ok; h++) {
-            if (group[h] < 0)
-                continue;
-            size_t np = 0;
-            for (size_t o = 0; o < ninv; o++)
-                if (group[o] >= 0 && group[o] != group[h])
-                    peers[np++] = o;
-            add_target(s, st, run_id, out, h, peers, np, f->clients_cut, 0);
-        }
-        free(group);
-    } else if (f->type == FD_FAULT_PARTITION && f->mode == FD_PART_ONEWAY) {
-        na = resolve(&f->from, a, arg);
-        nb = resolve(&f->to, b, arg);
-        if (na == 0 || nb == 0) {
-            *err = fd_asprintf("oneway partition: '%s' matches no host", na == 0 ? "from" : "to");
-            ok = false;
-        }
-        for (size_t i = 0; i < na && ok; i++) {
-            if (in_set(b, nb, a[i])) {
-                *err =
-                    fd_asprintf("host '%s' is both in 'from' and in 'to'", s->inv.hosts[a[i]].name);
-                ok = false;
-            }
-        }
-        for (size_t i = 0; i < na && ok; i++)
-            add_target(s, st, run_id, out, a[i], b, nb, f->clients_cut, 1);
-    } else {
-        na = resolve(&f->target, a, arg);
-        if (na == 0) {
-            char *d = fd_selector_describe(&f->target);
-            *err = fd_asprintf("target (%s) matches no host", d);
-            free(d);
-            ok = false;
-        }
-        if (ok && f->type == FD_FAULT_PARTITION) {
-            for (size_t i = 0; i < ninv; i++)
-                if (!in_set(a, na, i))
-                    b[nb++] = i;
-        } else if (ok && f->to.set) {
-            nb = resolve(&f->to, b, arg);
-            if (nb == 0) {
-                *err = fd_strdup("'to' matches no host");
-                ok = false;
-            }
-        }
-        for (size_t i = 0; i < na && ok; i++)
-            add_target(s, st, run_id, out, a[i], b, nb, f->clients_cut, 0);
-    }
-    free(a);
-    free(b);
-    free(peers);
+    expansion x = {.s = s,
+                   .st = st,
+                   .f = &st->fault,
+                   .run_id = run_id,
+                   .resolve = resolve,
+                   .arg = arg,
+                   .out = out,
+                   .err = err,
+                   .a = fd_xcalloc(ninv + 1, sizeof(size_t)),
+                   .b = fd_xcalloc(ninv + 1, sizeof(size_t)),
+                   .peers = fd_xcalloc(ninv + 1, sizeof(size_t))};
+    bool ok;
+    if (x.f->type == FD_FAULT_CUT_DATACENTER)
+        ok = expand_datacenter(&x);
+    else if (x.f->type == FD_FAULT_PARTITION && x.f->mode == FD_PART_SPLIT)
+        ok = expand_split(&x);
+    else if (x.f->type == FD_FAULT_PARTITION && x.f->mode == FD_PART_ONEWAY)
+        ok = expand_oneway(&x);
+    else
+        ok = expand_target(&x);
+    free(x.a);
+    free(x.b);
+    free(x.peers);
     if (!ok)
         fd_fault_expansion_free(out);
     return ok;
