@@ -75,6 +75,54 @@ static void check_word(fd_yt *t, const fd_ynode *n, const char *what, const char
     }
 }
 
+/* Reads one host of the inventory (its own settings over the defaults) into the
+ * next slot of inv->hosts. */
+static void read_host(fd_yt *t, const fd_ynode *h, const char *base_dir, const host_opts *defs,
+                      fd_inventory *inv)
+{
+    fd_host *host = &inv->hosts[inv->n++];
+    host->line = h->line;
+    host->col = h->col;
+    fd_yt_keys(t, h, "a host", host_keys);
+    if (!fd_yt_str(t, h, "name", true, "a host", &host->name))
+        return;
+    check_word(t, fd_ymap_get(h, "name"), "host name", host->name, valid_host_name, WORD_RULE);
+    for (size_t j = 0; j + 1 < inv->n; j++) {
+        if (fd_str_eq(inv->hosts[j].name, host->name)) {
+            fd_yt_err(t, fd_ymap_get(h, "name"), "host name '%s' is used twice (first at line %d)",
+                      host->name, inv->hosts[j].line);
+        }
+    }
+    fd_yt_str(t, h, "address", false, "a host", &host->address);
+    check_word(t, fd_ymap_get(h, "address"), "address", host->address, valid_address, ADDRESS_RULE);
+    if (!host->address)
+        host->address = fd_strdup(host->name);
+    fd_yt_str(t, h, "datacenter", false, "a host", &host->datacenter);
+    check_word(t, fd_ymap_get(h, "datacenter"), "datacenter", host->datacenter, valid_host_name,
+               WORD_RULE);
+    fd_yt_strlist(t, h, "roles", false, "a host", &host->roles);
+    const fd_ynode *rn = fd_ymap_get(h, "roles");
+    for (size_t r = 0; r < host->roles.n; r++)
+        check_word(t, rn && rn->kind == FD_Y_SEQ && r < rn->n ? rn->items[r] : rn, "role",
+                   host->roles.v[r], valid_host_name, WORD_RULE);
+    host_opts o = {.user = fd_strdup(defs->user),
+                   .port = defs->port,
+                   .identity = fd_strdup(defs->identity),
+                   .known_hosts = fd_strdup(defs->known_hosts),
+                   .sudo = defs->sudo,
+                   .connect_timeout_us = defs->connect_timeout_us};
+    read_opts(t, h, "a host", &o);
+    host->user = o.user;
+    host->port = (int)o.port;
+    host->identity = o.identity ? fd_path_resolve(o.identity, base_dir) : NULL;
+    host->known_hosts =
+        fd_path_resolve(o.known_hosts ? o.known_hosts : "~/.ssh/known_hosts", base_dir);
+    host->sudo = o.sudo;
+    host->connect_timeout_us = o.connect_timeout_us;
+    free(o.identity);
+    free(o.known_hosts);
+}
+
 bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file, const char *base_dir,
                             fd_inventory *inv)
 {
@@ -109,50 +157,7 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file, co
             const fd_ynode *h = hn->items[i];
             if (!fd_yt_map(t, h, "each host"))
                 continue;
-            fd_host *host = &inv->hosts[inv->n++];
-            host->line = h->line;
-            host->col = h->col;
-            fd_yt_keys(t, h, "a host", host_keys);
-            if (!fd_yt_str(t, h, "name", true, "a host", &host->name))
-                continue;
-            check_word(t, fd_ymap_get(h, "name"), "host name", host->name, valid_host_name,
-                       WORD_RULE);
-            for (size_t j = 0; j + 1 < inv->n; j++) {
-                if (fd_str_eq(inv->hosts[j].name, host->name)) {
-                    fd_yt_err(t, fd_ymap_get(h, "name"),
-                              "host name '%s' is used twice (first at line %d)", host->name,
-                              inv->hosts[j].line);
-                }
-            }
-            fd_yt_str(t, h, "address", false, "a host", &host->address);
-            check_word(t, fd_ymap_get(h, "address"), "address", host->address, valid_address,
-                       ADDRESS_RULE);
-            if (!host->address)
-                host->address = fd_strdup(host->name);
-            fd_yt_str(t, h, "datacenter", false, "a host", &host->datacenter);
-            check_word(t, fd_ymap_get(h, "datacenter"), "datacenter", host->datacenter,
-                       valid_host_name, WORD_RULE);
-            fd_yt_strlist(t, h, "roles", false, "a host", &host->roles);
-            const fd_ynode *rn = fd_ymap_get(h, "roles");
-            for (size_t r = 0; r < host->roles.n; r++)
-                check_word(t, rn && rn->kind == FD_Y_SEQ && r < rn->n ? rn->items[r] : rn, "role",
-                           host->roles.v[r], valid_host_name, WORD_RULE);
-            host_opts o = {.user = fd_strdup(defs.user),
-                           .port = defs.port,
-                           .identity = fd_strdup(defs.identity),
-                           .known_hosts = fd_strdup(defs.known_hosts),
-                           .sudo = defs.sudo,
-                           .connect_timeout_us = defs.connect_timeout_us};
-            read_opts(t, h, "a host", &o);
-            host->user = o.user;
-            host->port = (int)o.port;
-            host->identity = o.identity ? fd_path_resolve(o.identity, base_dir) : NULL;
-            host->known_hosts =
-                fd_path_resolve(o.known_hosts ? o.known_hosts : "~/.ssh/known_hosts", base_dir);
-            host->sudo = o.sudo;
-            host->connect_timeout_us = o.connect_timeout_us;
-            free(o.identity);
-            free(o.known_hosts);
+            read_host(t, h, base_dir, &defs, inv);
         }
     }
     free(defs.user);

@@ -120,7 +120,8 @@ static int parse_select_option(fd_cli *cli, const fd_command *c, int ch)
 }
 
 /* Applies option ch (its argument in optarg) to cli, with *need the command flag it
- * needs. Returns -1 when it applied, else the exit code to stop with (said). */
+ * needs. Returns -1 when it applied, else the exit code to stop with (said).
+ * long: one short case per option, in the order of the option table. */
 static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *arg_seen,
                         unsigned *need)
 {

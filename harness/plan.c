@@ -344,6 +344,71 @@ static void print_fault(FILE *f, const fd_scenario *s, const fd_step *st, const 
     free(cand);
 }
 
+/* One step of the plan: what it does, on which hosts, with which commands. */
+static void plan_step(FILE *f, const fd_scenario *s, const fd_step *st, const char *run_id,
+                      uint64_t seed)
+{
+    switch (st->kind) {
+    case FD_STEP_FAULT:
+        print_fault(f, s, st, run_id, seed);
+        break;
+    case FD_STEP_HEAL:
+        fprintf(f, "  revert %s\n",
+                strcmp(st->heal, "all") == 0 ? "every fault still in place" : st->heal);
+        break;
+    case FD_STEP_WAIT: {
+        char *d = fd_format_duration(st->wait_us);
+        fprintf(f, "  sleep %s\n", d);
+        free(d);
+        break;
+    }
+    case FD_STEP_WAIT_FOR: {
+        char *h = fd_format_duration(st->wait_for.healthy_for_us);
+        char *t = fd_format_duration(st->wait_for.timeout_us);
+        fprintf(f, "  until probe %s has succeeded for %s (fails after %s)\n", st->wait_for.probe,
+                h, t);
+        free(h);
+        free(t);
+        break;
+    }
+    case FD_STEP_RUN: {
+        char *t = fd_format_duration(st->run.timeout_us);
+        fprintf(f, "  timeout %s, expect exit %lld\n", t, (long long)st->run.expect_exit);
+        free(t);
+        if (!st->run.target.set) {
+            char *q = fd_shell_quote(st->run.command);
+            fprintf(f, "    controller: sh -c %s\n", q);
+            free(q);
+        } else {
+            print_selector_line(f, s, "target", &st->run.target, seed);
+            print_host_command(f, s, run_id, &st->run.target, st->run.command, false, seed);
+        }
+        break;
+    }
+    case FD_STEP_BACKUP:
+        print_selector_line(f, s, "target", &st->backup.target, seed);
+        print_host_command(f, s, run_id, &st->backup.target, st->backup.command, true, seed);
+        fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
+        break;
+    case FD_STEP_COPY:
+        fprintf(f,
+                "  %s:%s -> %s:%s over SFTP through the controller, sha256 checked at "
+                "both ends\n",
+                st->copy.from.host, st->copy.from.path, st->copy.to.host, st->copy.to.path);
+        break;
+    case FD_STEP_RESTORE:
+        print_selector_line(f, s, "target", &st->restore.target, seed);
+        print_host_command(f, s, run_id, &st->restore.target, st->restore.command, true, seed);
+        break;
+    case FD_STEP_VERIFY:
+        fprintf(f, "  read back probe %s's writes acknowledged before backup %s\n",
+                st->verify.probe, st->verify.against);
+        break;
+    default:
+        break;
+    }
+}
+
 static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64_t seed)
 {
     fprintf(f, "plan for '%s' (%s): %zu hosts, %zu probes, %zu steps, seed %llu, run id %s\n",
@@ -369,65 +434,7 @@ static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64
     for (size_t i = 0; i < s->nsteps; i++) {
         const fd_step *st = &s->steps[i];
         fprintf(f, "step %zu [%s] %s\n", i + 1, st->id, fd_step_kind_names[st->kind]);
-        switch (st->kind) {
-        case FD_STEP_FAULT:
-            print_fault(f, s, st, run_id, seed);
-            break;
-        case FD_STEP_HEAL:
-            fprintf(f, "  revert %s\n",
-                    strcmp(st->heal, "all") == 0 ? "every fault still in place" : st->heal);
-            break;
-        case FD_STEP_WAIT: {
-            char *d = fd_format_duration(st->wait_us);
-            fprintf(f, "  sleep %s\n", d);
-            free(d);
-            break;
-        }
-        case FD_STEP_WAIT_FOR: {
-            char *h = fd_format_duration(st->wait_for.healthy_for_us);
-            char *t = fd_format_duration(st->wait_for.timeout_us);
-            fprintf(f, "  until probe %s has succeeded for %s (fails after %s)\n",
-                    st->wait_for.probe, h, t);
-            free(h);
-            free(t);
-            break;
-        }
-        case FD_STEP_RUN: {
-            char *t = fd_format_duration(st->run.timeout_us);
-            fprintf(f, "  timeout %s, expect exit %lld\n", t, (long long)st->run.expect_exit);
-            free(t);
-            if (!st->run.target.set) {
-                char *q = fd_shell_quote(st->run.command);
-                fprintf(f, "    controller: sh -c %s\n", q);
-                free(q);
-            } else {
-                print_selector_line(f, s, "target", &st->run.target, seed);
-                print_host_command(f, s, run_id, &st->run.target, st->run.command, false, seed);
-            }
-            break;
-        }
-        case FD_STEP_BACKUP:
-            print_selector_line(f, s, "target", &st->backup.target, seed);
-            print_host_command(f, s, run_id, &st->backup.target, st->backup.command, true, seed);
-            fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
-            break;
-        case FD_STEP_COPY:
-            fprintf(f,
-                    "  %s:%s -> %s:%s over SFTP through the controller, sha256 checked at "
-                    "both ends\n",
-                    st->copy.from.host, st->copy.from.path, st->copy.to.host, st->copy.to.path);
-            break;
-        case FD_STEP_RESTORE:
-            print_selector_line(f, s, "target", &st->restore.target, seed);
-            print_host_command(f, s, run_id, &st->restore.target, st->restore.command, true, seed);
-            break;
-        case FD_STEP_VERIFY:
-            fprintf(f, "  read back probe %s's writes acknowledged before backup %s\n",
-                    st->verify.probe, st->verify.against);
-            break;
-        default:
-            break;
-        }
+        plan_step(f, s, st, run_id, seed);
     }
     for (size_t i = 0; i < s->nchecks; i++) {
         const fd_check *c = &s->checks[i];

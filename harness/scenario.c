@@ -443,6 +443,47 @@ static void read_list(fd_loader *L, const fd_ynode *root, const char *key, size_
     *count = n->n;
 }
 
+/* The scenario's lists: probes, steady_state, timeline, checks. */
+static void read_lists(fd_loader *L, const fd_ynode *root)
+{
+    fd_scenario *s = L->s;
+    const fd_ynode *list;
+    read_list(L, root, "probes", FD_MAX_PROBES, "probes", &s->nprobes, &list);
+    if (list) {
+        s->probes = fd_xcalloc(s->nprobes, sizeof *s->probes);
+        for (size_t i = 0; i < s->nprobes; i++)
+            fd_scenario_read_probe(L, list->items[i], &s->probes[i]);
+    }
+
+    read_list(L, root, "steady_state", 64, "conditions", &s->nsteady, &list);
+    if (list) {
+        s->steady = fd_xcalloc(s->nsteady, sizeof *s->steady);
+        for (size_t i = 0; i < s->nsteady; i++)
+            read_condition(L, list->items[i], "steady_state condition", &s->steady[i], true);
+    }
+
+    const fd_ynode *tl = fd_ymap_get(root, "timeline");
+    if (!tl) {
+        fd_yt_missing(&L->t, root, "the scenario", "timeline");
+    } else if (tl->kind == FD_Y_SEQ && tl->n == 0) {
+        fd_yt_err(&L->t, tl, "'timeline' must have at least one step");
+    } else {
+        read_list(L, root, "timeline", FD_MAX_STEPS, "steps", &s->nsteps, &list);
+        if (list) {
+            s->steps = fd_xcalloc(s->nsteps, sizeof *s->steps);
+            for (size_t i = 0; i < s->nsteps; i++)
+                fd_scenario_read_step(L, list->items[i], i, &s->steps[i]);
+        }
+    }
+
+    read_list(L, root, "checks", 1000, "checks", &s->nchecks, &list);
+    if (list) {
+        s->checks = fd_xcalloc(s->nchecks, sizeof *s->checks);
+        for (size_t i = 0; i < s->nchecks; i++)
+            read_check(L, list->items[i], &s->checks[i]);
+    }
+}
+
 static fd_err load_doc(fd_ydoc *doc, const fd_load_opts *o, fd_scenario *s, fd_diags *d)
 {
     fd_loader L = {.t = {.file = s->file, .d = d}, .s = s, .doc = doc};
@@ -489,42 +530,7 @@ static fd_err load_doc(fd_ydoc *doc, const fd_load_opts *o, fd_scenario *s, fd_d
     s->max_hosts_affected = -1;
     read_safety(&L, fd_ymap_get(root, "safety"));
 
-    const fd_ynode *list;
-    read_list(&L, root, "probes", FD_MAX_PROBES, "probes", &s->nprobes, &list);
-    if (list) {
-        s->probes = fd_xcalloc(s->nprobes, sizeof *s->probes);
-        for (size_t i = 0; i < s->nprobes; i++)
-            fd_scenario_read_probe(&L, list->items[i], &s->probes[i]);
-    }
-
-    read_list(&L, root, "steady_state", 64, "conditions", &s->nsteady, &list);
-    if (list) {
-        s->steady = fd_xcalloc(s->nsteady, sizeof *s->steady);
-        for (size_t i = 0; i < s->nsteady; i++)
-            read_condition(&L, list->items[i], "steady_state condition", &s->steady[i], true);
-    }
-
-    const fd_ynode *tl = fd_ymap_get(root, "timeline");
-    if (!tl) {
-        fd_yt_missing(t, root, "the scenario", "timeline");
-    } else if (tl->kind == FD_Y_SEQ && tl->n == 0) {
-        fd_yt_err(t, tl, "'timeline' must have at least one step");
-    } else {
-        read_list(&L, root, "timeline", FD_MAX_STEPS, "steps", &s->nsteps, &list);
-        if (list) {
-            s->steps = fd_xcalloc(s->nsteps, sizeof *s->steps);
-            for (size_t i = 0; i < s->nsteps; i++)
-                fd_scenario_read_step(&L, list->items[i], i, &s->steps[i]);
-        }
-    }
-
-    read_list(&L, root, "checks", 1000, "checks", &s->nchecks, &list);
-    if (list) {
-        s->checks = fd_xcalloc(s->nchecks, sizeof *s->checks);
-        for (size_t i = 0; i < s->nchecks; i++)
-            read_check(&L, list->items[i], &s->checks[i]);
-    }
-
+    read_lists(&L, root);
     s->formats = FD_FORMAT_JSON | FD_FORMAT_HTML | FD_FORMAT_JUNIT | FD_FORMAT_MARKDOWN;
     read_report(&L, fd_ymap_get(root, "report"));
     if (!s->report_dir)

@@ -268,6 +268,9 @@ static void drain(ssh_channel ch, fd_buf *out, fd_buf *err)
         fd_buf_append(err, buf, (size_t)n);
 }
 
+/* long: one channel's whole life (open, exec, feed stdin, read to the deadline, close)
+ * reads top to bottom as libssh's own example does; split, the cleanup paths of each
+ * part would repeat. */
 fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
                     fd_exec_result *r)
 {
