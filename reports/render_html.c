@@ -54,21 +54,9 @@ static void text(fd_buf *b, double x, double y, const char *anchor, const char *
     fd_buf_puts(b, "</text>");
 }
 
-void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
+/* The time axis: a tick and a grid line every nice step. */
+static void svg_axis(fd_buf *b, double dur, double top, double bottom)
 {
-    double dur = t->duration_s > 0 && isfinite(t->duration_s) ? t->duration_s : 1.0;
-    const json_t *faults = json_object_get(r, "faults");
-    const json_t *steps = json_object_get(r, "steps");
-    const json_t *probes = json_object_get(r, "probes");
-    size_t nf = json_array_size(faults), np = t->nprobes;
-    double top = 34 + 15.0 * (double)nf;
-    double bottom = top + (np ? (double)np * ROW : 40);
-    double height = bottom + 34;
-    fd_buf_printf(b,
-                  "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %.0f\" width=\"%d\" "
-                  "height=\"%.0f\" role=\"img\" aria-label=\"timeline\">\n",
-                  W, height, W, height);
-    /* time axis and grid */
     double step = nice_step(dur);
     /* counted, not accumulated: with a tiny duration s += step would never reach the
      * end in floating point; nice_step gives at most about 10 ticks */
@@ -85,7 +73,11 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         text(b, x, bottom + 16, "middle", NULL, lab, 16);
     }
     fd_buf_puts(b, "\n");
-    /* fault windows, each with its own label row */
+}
+
+/* Fault windows, each with its own label row. */
+static void svg_faults(fd_buf *b, const json_t *faults, double dur, double bottom)
+{
     size_t i;
     const json_t *f;
     json_array_foreach(faults, i, f)
@@ -125,7 +117,12 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         fd_buf_free(&label);
         fd_buf_puts(b, "</g>\n");
     }
-    /* steps as ticks on the top line */
+}
+
+/* Steps as ticks on the top line. */
+static void svg_steps(fd_buf *b, const json_t *steps, double dur, double top)
+{
+    size_t i;
     const json_t *st;
     json_array_foreach(steps, i, st)
     {
@@ -143,125 +140,164 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         fd_buf_puts(b, ")</title></g>");
     }
     fd_buf_puts(b, "\n");
-    /* probe rows */
-    for (size_t p = 0; p < np; p++) {
-        const fd_probe_buckets *pb = &t->probes[p];
-        const json_t *pj = json_array_get(probes, p);
-        double y = top + (double)p * ROW;
-        text(b, 8, y + 15, "start", NULL, pb->name, 22);
-        fd_buf lab;
-        fd_buf_init(&lab, 256);
-        fd_buf_printf(&lab, "%s %s", fd_jstr(pj, "type"), fd_jstr(pj, "mode"));
-        text(b, 8, y + 29, "start", NULL, lab.data, 22);
-        fd_buf_free(&lab);
-        fd_buf_printf(b, "<g class=\"ops\" data-probe=\"%zu\">", p);
-        double bw = (double)PW / FD_BUCKETS;
-        /* Buckets narrower than the probe's interval are empty between operations: an
-         * empty bucket within one interval of an operation continues that operation's
-         * state, so the band is as continuous as the probing was. */
-        double bucket_s = dur / FD_BUCKETS, interval = fd_jnum(pj, "interval_s");
-        double rr = interval / bucket_s; /* any double: clamp before converting */
-        size_t reach = !(rr >= 0) ? 1 : rr >= FD_BUCKETS ? FD_BUCKETS : (size_t)ceil(rr);
-        fd_bucket filled[FD_BUCKETS];
-        size_t last = (size_t)-1;
-        for (size_t q = 0; q < FD_BUCKETS; q++) {
-            const fd_bucket *src = &pb->b[q];
-            if (src->ok + src->fail + src->unknown)
-                last = q;
-            else if (last != (size_t)-1 && q - last <= reach)
-                src = &pb->b[last];
-            filled[q] = *src;
-        }
-        /* runs of all-ok buckets become one rect */
-        size_t k = 0;
-        while (k < FD_BUCKETS) {
-            const fd_bucket *bk = &filled[k];
-            uint32_t total = bk->ok + bk->fail + bk->unknown;
-            if (total == 0) {
-                k++;
-                continue;
-            }
-            if (bk->fail == 0 && bk->unknown == 0) {
-                size_t e = k;
-                while (e + 1 < FD_BUCKETS && filled[e + 1].ok && !filled[e + 1].fail &&
-                       !filled[e + 1].unknown)
-                    e++;
-                fd_buf_printf(
-                    b,
-                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#2e7d32\"/>",
-                    L + (double)k * bw, y, (double)(e - k + 1) * bw, BAND);
-                k = e + 1;
-                continue;
-            }
-            double yy = y;
-            const uint32_t counts[3] = {bk->ok, bk->unknown, bk->fail};
-            static const char *const colors[3] = {"#2e7d32", "#f9a825", "#c62828"};
-            for (int c = 0; c < 3; c++) {
-                if (!counts[c])
-                    continue;
-                double hh = (double)BAND * counts[c] / total;
-                fd_buf_printf(
-                    b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>",
-                    L + (double)k * bw, yy, bw, hh, colors[c]);
-                yy += hh;
-            }
+}
+
+/* Buckets narrower than the probe's interval are empty between operations: an empty
+ * bucket within one interval of an operation continues that operation's state, so the
+ * band is as continuous as the probing was. */
+static void fill_buckets(const fd_probe_buckets *pb, double dur, double interval,
+                         fd_bucket filled[FD_BUCKETS])
+{
+    double bucket_s = dur / FD_BUCKETS;
+    double rr = interval / bucket_s; /* any double: clamp before converting */
+    size_t reach = !(rr >= 0) ? 1 : rr >= FD_BUCKETS ? FD_BUCKETS : (size_t)ceil(rr);
+    size_t last = (size_t)-1;
+    for (size_t q = 0; q < FD_BUCKETS; q++) {
+        const fd_bucket *src = &pb->b[q];
+        if (src->ok + src->fail + src->unknown)
+            last = q;
+        else if (last != (size_t)-1 && q - last <= reach)
+            src = &pb->b[last];
+        filled[q] = *src;
+    }
+}
+
+/* A probe's band: runs of all-ok buckets as one rect, mixed buckets stacked. */
+static void svg_ops(fd_buf *b, const fd_bucket filled[FD_BUCKETS], double y, double bw)
+{
+    size_t k = 0;
+    while (k < FD_BUCKETS) {
+        const fd_bucket *bk = &filled[k];
+        uint32_t total = bk->ok + bk->fail + bk->unknown;
+        if (total == 0) {
             k++;
+            continue;
         }
-        fd_buf_puts(b, "</g>\n");
-        /* latency: the slowest ok operation of each bucket */
-        double lmax = 0;
-        for (k = 0; k < FD_BUCKETS; k++)
-            if (pb->b[k].lat_max_ms > lmax)
-                lmax = pb->b[k].lat_max_ms;
-        double ly0 = y + BAND + 4 + LAT;
-        fd_buf_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#cfd8dc\"/>",
-                      L, ly0, L + PW, ly0);
-        if (lmax > 0) {
-            /* one polyline per stretch of buckets with ok operations: a gap (an outage)
-             * shows as a gap, not as a line drawn across it */
-            bool open = false;
-            for (k = 0; k < FD_BUCKETS; k++) {
-                if (!pb->b[k].ok) {
-                    /* a gap only where the probe saw no success at all */
-                    if (filled[k].ok)
-                        continue;
-                    if (open)
-                        fd_buf_puts(b, "\"/>");
-                    open = false;
-                    continue;
-                }
-                if (!open)
-                    fd_buf_puts(b, "<polyline class=\"latency\" fill=\"none\" stroke=\"#1565c0\" "
-                                   "stroke-width=\"1\" points=\"");
-                open = true;
-                fd_buf_printf(b, "%.1f,%.1f ", L + ((double)k + 0.5) * bw,
-                              ly0 - pb->b[k].lat_max_ms / lmax * (LAT - 2));
-            }
+        if (bk->fail == 0 && bk->unknown == 0) {
+            size_t e = k;
+            while (e + 1 < FD_BUCKETS && filled[e + 1].ok && !filled[e + 1].fail &&
+                   !filled[e + 1].unknown)
+                e++;
+            fd_buf_printf(
+                b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#2e7d32\"/>",
+                L + (double)k * bw, y, (double)(e - k + 1) * bw, BAND);
+            k = e + 1;
+            continue;
+        }
+        double yy = y;
+        const uint32_t counts[3] = {bk->ok, bk->unknown, bk->fail};
+        static const char *const colors[3] = {"#2e7d32", "#f9a825", "#c62828"};
+        for (int c = 0; c < 3; c++) {
+            if (!counts[c])
+                continue;
+            double hh = (double)BAND * counts[c] / total;
+            fd_buf_printf(
+                b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>",
+                L + (double)k * bw, yy, bw, hh, colors[c]);
+            yy += hh;
+        }
+        k++;
+    }
+}
+
+/* Latency: the slowest ok operation of each bucket, one polyline per stretch of buckets
+ * with ok operations: a gap (an outage) shows as a gap, not as a line drawn across it. */
+static void svg_latency(fd_buf *b, const fd_probe_buckets *pb, const fd_bucket *filled, double ly0,
+                        double bw)
+{
+    double lmax = 0;
+    for (size_t k = 0; k < FD_BUCKETS; k++)
+        if (pb->b[k].lat_max_ms > lmax)
+            lmax = pb->b[k].lat_max_ms;
+    fd_buf_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#cfd8dc\"/>", L,
+                  ly0, L + PW, ly0);
+    if (lmax <= 0)
+        return;
+    bool open = false;
+    for (size_t k = 0; k < FD_BUCKETS; k++) {
+        if (!pb->b[k].ok) {
+            /* a gap only where the probe saw no success at all */
+            if (filled[k].ok)
+                continue;
             if (open)
                 fd_buf_puts(b, "\"/>");
-            char s[64];
-            snprintf(s, sizeof s, "latency, max %.1f ms", lmax);
-            text(b, 8, ly0 - 4, "start", NULL, s, 40);
+            open = false;
+            continue;
         }
-        /* outages */
-        size_t o;
-        const json_t *oj;
-        json_array_foreach(json_object_get(pj, "outages"), o, oj)
-        {
-            double x0 = xat(fd_jnum(oj, "start_s"), dur), x1 = xat(fd_jnum(oj, "end_s"), dur);
-            double oy = ly0 + 10;
-            fd_buf_printf(b,
-                          "<g class=\"outage\"><path d=\"M%.1f %.1f v6 H%.1f v-6\" fill=\"none\" "
-                          "stroke=\"#c62828\" stroke-width=\"1.5\"/>",
-                          x0, oy - 6, x1 < x0 + 1 ? x0 + 1 : x1);
-            char s[64];
-            snprintf(s, sizeof s, "outage %.2f s%s", fd_jnum(oj, "duration_s"),
-                     json_is_false(json_object_get(oj, "ended")) ? "+" : "");
-            text(b, (x0 + x1) / 2, oy + 12, "middle", NULL, s, 40);
-            fd_buf_puts(b, "</g>");
-        }
-        fd_buf_puts(b, "\n");
+        if (!open)
+            fd_buf_puts(b, "<polyline class=\"latency\" fill=\"none\" stroke=\"#1565c0\" "
+                           "stroke-width=\"1\" points=\"");
+        open = true;
+        fd_buf_printf(b, "%.1f,%.1f ", L + ((double)k + 0.5) * bw,
+                      ly0 - pb->b[k].lat_max_ms / lmax * (LAT - 2));
     }
+    if (open)
+        fd_buf_puts(b, "\"/>");
+    char s[64];
+    snprintf(s, sizeof s, "latency, max %.1f ms", lmax);
+    text(b, 8, ly0 - 4, "start", NULL, s, 40);
+}
+
+static void svg_outages(fd_buf *b, const json_t *pj, double dur, double ly0)
+{
+    size_t o;
+    const json_t *oj;
+    json_array_foreach(json_object_get(pj, "outages"), o, oj)
+    {
+        double x0 = xat(fd_jnum(oj, "start_s"), dur), x1 = xat(fd_jnum(oj, "end_s"), dur);
+        double oy = ly0 + 10;
+        fd_buf_printf(b,
+                      "<g class=\"outage\"><path d=\"M%.1f %.1f v6 H%.1f v-6\" fill=\"none\" "
+                      "stroke=\"#c62828\" stroke-width=\"1.5\"/>",
+                      x0, oy - 6, x1 < x0 + 1 ? x0 + 1 : x1);
+        char s[64];
+        snprintf(s, sizeof s, "outage %.2f s%s", fd_jnum(oj, "duration_s"),
+                 json_is_false(json_object_get(oj, "ended")) ? "+" : "");
+        text(b, (x0 + x1) / 2, oy + 12, "middle", NULL, s, 40);
+        fd_buf_puts(b, "</g>");
+    }
+}
+
+/* One probe's row: its name, its band of operations, its latency, its outages. */
+static void svg_probe(fd_buf *b, size_t p, const fd_probe_buckets *pb, const json_t *pj, double dur,
+                      double y)
+{
+    text(b, 8, y + 15, "start", NULL, pb->name, 22);
+    fd_buf lab;
+    fd_buf_init(&lab, 256);
+    fd_buf_printf(&lab, "%s %s", fd_jstr(pj, "type"), fd_jstr(pj, "mode"));
+    text(b, 8, y + 29, "start", NULL, lab.data, 22);
+    fd_buf_free(&lab);
+    fd_buf_printf(b, "<g class=\"ops\" data-probe=\"%zu\">", p);
+    double bw = (double)PW / FD_BUCKETS;
+    fd_bucket filled[FD_BUCKETS];
+    fill_buckets(pb, dur, fd_jnum(pj, "interval_s"), filled);
+    svg_ops(b, filled, y, bw);
+    fd_buf_puts(b, "</g>\n");
+    double ly0 = y + BAND + 4 + LAT;
+    svg_latency(b, pb, filled, ly0, bw);
+    svg_outages(b, pj, dur, ly0);
+    fd_buf_puts(b, "\n");
+}
+
+void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
+{
+    double dur = t->duration_s > 0 && isfinite(t->duration_s) ? t->duration_s : 1.0;
+    const json_t *faults = json_object_get(r, "faults");
+    const json_t *probes = json_object_get(r, "probes");
+    size_t nf = json_array_size(faults), np = t->nprobes;
+    double top = 34 + 15.0 * (double)nf;
+    double bottom = top + (np ? (double)np * ROW : 40);
+    double height = bottom + 34;
+    fd_buf_printf(b,
+                  "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %.0f\" width=\"%d\" "
+                  "height=\"%.0f\" role=\"img\" aria-label=\"timeline\">\n",
+                  W, height, W, height);
+    svg_axis(b, dur, top, bottom);
+    svg_faults(b, faults, dur, bottom);
+    svg_steps(b, json_object_get(r, "steps"), dur, top);
+    for (size_t p = 0; p < np; p++)
+        svg_probe(b, p, &t->probes[p], json_array_get(probes, p), dur, top + (double)p * ROW);
     if (!np)
         text(b, L + PW / 2.0, top + 24, "middle", NULL, "no probes in this drill", 40);
     fd_buf_puts(b, "</svg>\n");
