@@ -317,7 +317,8 @@ static void cell_secs(fd_buf *b, const json_t *v)
     fd_buf_puts(b, "</td>");
 }
 
-void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
+/* The document head, the title line and what ran. */
+static void html_head(fd_buf *b, const json_t *r)
 {
     const json_t *sc = json_object_get(r, "scenario");
     const char *verdict = fd_jstr(r, "verdict");
@@ -345,11 +346,11 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         fd_esc_html(b, fd_jstr(sc, "description"));
         fd_buf_puts(b, "</p>\n");
     }
-    if (*fd_jstr(r, "abort_reason")) {
-        fd_buf_puts(b, "<p class=\"fail\">Aborted: ");
-        fd_esc_html(b, fd_jstr(r, "abort_reason"));
-        fd_buf_puts(b, "</p>\n");
-    }
+}
+
+/* Each check with its value, limit and result. */
+static void html_checks(fd_buf *b, const json_t *r)
+{
     size_t i;
     const json_t *c;
     const json_t *checks = json_object_get(r, "checks");
@@ -374,16 +375,12 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         }
         fd_buf_puts(b, "</table>\n");
     }
-    fd_buf_puts(
-        b,
-        "<h2>Timeline</h2>\n<div class=\"legend\"><span><i "
-        "style=\"background:#2e7d32\"></i>ok</span>"
-        "<span><i style=\"background:#f9a825\"></i>unknown</span><span><i "
-        "style=\"background:#c62828\">"
-        "</i>fail</span><span><i style=\"background:#ff9800;opacity:.4\"></i>fault in place</span>"
-        "<span><i style=\"background:#1565c0;height:2px\"></i>latency (slowest ok "
-        "operation)</span></div>\n");
-    fd_render_svg(r, t, b);
+}
+
+/* Each probe's figures. */
+static void html_probes(fd_buf *b, const json_t *r)
+{
+    size_t i;
     const json_t *probes = json_object_get(r, "probes");
     if (json_array_size(probes)) {
         fd_buf_puts(b, "<h2>Probes</h2>\n<table "
@@ -447,6 +444,12 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         }
         fd_buf_puts(b, "</table>\n");
     }
+}
+
+/* Each fault: where, when, whether healed, what was observed. */
+static void html_faults(fd_buf *b, const json_t *r)
+{
+    size_t i;
     const json_t *faults = json_object_get(r, "faults");
     if (json_array_size(faults)) {
         fd_buf_puts(b, "<h2>Faults</h2>\n<table "
@@ -473,6 +476,12 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         }
         fd_buf_puts(b, "</table>\n");
     }
+}
+
+/* Each step of the timeline. */
+static void html_steps(fd_buf *b, const json_t *r)
+{
+    size_t i;
     const json_t *steps = json_object_get(r, "steps");
     if (json_array_size(steps)) {
         fd_buf_puts(
@@ -497,6 +506,12 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         }
         fd_buf_puts(b, "</table>\n");
     }
+}
+
+/* Infrastructure errors. */
+static void html_errors(fd_buf *b, const json_t *r)
+{
+    size_t i;
     const json_t *errors = json_object_get(r, "errors");
     if (json_array_size(errors)) {
         fd_buf_puts(b, "<h2>Errors</h2>\n<ul class=\"errors\">\n");
@@ -509,5 +524,30 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         }
         fd_buf_puts(b, "</ul>\n");
     }
+}
+
+void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
+{
+    html_head(b, r);
+    if (*fd_jstr(r, "abort_reason")) {
+        fd_buf_puts(b, "<p class=\"fail\">Aborted: ");
+        fd_esc_html(b, fd_jstr(r, "abort_reason"));
+        fd_buf_puts(b, "</p>\n");
+    }
+    html_checks(b, r);
+    fd_buf_puts(
+        b,
+        "<h2>Timeline</h2>\n<div class=\"legend\"><span><i "
+        "style=\"background:#2e7d32\"></i>ok</span>"
+        "<span><i style=\"background:#f9a825\"></i>unknown</span><span><i "
+        "style=\"background:#c62828\">"
+        "</i>fail</span><span><i style=\"background:#ff9800;opacity:.4\"></i>fault in place</span>"
+        "<span><i style=\"background:#1565c0;height:2px\"></i>latency (slowest ok "
+        "operation)</span></div>\n");
+    fd_render_svg(r, t, b);
+    html_probes(b, r);
+    html_faults(b, r);
+    html_steps(b, r);
+    html_errors(b, r);
     fd_buf_puts(b, "</body></html>\n");
 }

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
-echo "== format (.clang-format)"
+echo "== format (.clang-format) and size (CONTRIBUTING.md)"
 scripts/check-format.sh
+scripts/check-size.py
 
 echo "== build"
 scripts/build.sh build
