@@ -21,14 +21,14 @@ int fd_cmd_report(fd_cli *cli)
         printf("%s/index.html\n", dir);
         return FD_EXIT_PASS;
     }
-    unsigned formats = FD_RENDER_HTML | FD_RENDER_JUNIT | FD_RENDER_MARKDOWN;
+    unsigned formats = FD_FORMAT_HTML | FD_FORMAT_JUNIT | FD_FORMAT_MARKDOWN;
     if (cli->format) {
         if (strcmp(cli->format, "html") == 0)
-            formats = FD_RENDER_HTML;
+            formats = FD_FORMAT_HTML;
         else if (strcmp(cli->format, "markdown") == 0)
-            formats = FD_RENDER_MARKDOWN;
+            formats = FD_FORMAT_MARKDOWN;
         else if (strcmp(cli->format, "junit") == 0)
-            formats = FD_RENDER_JUNIT;
+            formats = FD_FORMAT_JUNIT;
         else if (strcmp(cli->format, "json") == 0)
             formats = 0;
         else {
@@ -59,11 +59,11 @@ int fd_cmd_report(fd_cli *cli)
         free(err);
         return FD_EXIT_USAGE;
     }
-    if (formats & FD_RENDER_HTML)
+    if (formats & FD_FORMAT_HTML)
         printf("%s/report.html\n", dir);
-    if (formats & FD_RENDER_MARKDOWN)
+    if (formats & FD_FORMAT_MARKDOWN)
         printf("%s/report.md\n", dir);
-    if (formats & FD_RENDER_JUNIT)
+    if (formats & FD_FORMAT_JUNIT)
         printf("%s/junit.xml\n", dir);
     return FD_EXIT_PASS;
 }

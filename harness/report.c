@@ -307,15 +307,8 @@ int fd_report_write_json(const fd_run *r)
 void fd_report_write_others(fd_run *r)
 {
     const fd_scenario *s = r->s;
-    unsigned formats = 0;
-    if (s->formats & FD_FORMAT_HTML)
-        formats |= FD_RENDER_HTML;
-    if (s->formats & FD_FORMAT_JUNIT)
-        formats |= FD_RENDER_JUNIT;
-    if (s->formats & FD_FORMAT_MARKDOWN)
-        formats |= FD_RENDER_MARKDOWN;
     char *err = NULL;
-    if (!fd_render_run_dir(r->dir, formats, &err)) {
+    if (!fd_render_run_dir(r->dir, s->formats & ~(unsigned)FD_FORMAT_JSON, &err)) {
         fprintf(stderr, "firedrill: writing the reports: %s\n", err);
         free(err);
         err = NULL;

@@ -7,6 +7,7 @@
 #ifndef FD_SCENARIO_H
 #define FD_SCENARIO_H
 
+#include "formats.h"
 #include "diag.h"
 #include "inventory.h"
 #include "subst.h"
@@ -206,13 +207,6 @@ typedef struct fd_check {
     double limit; /* seconds for times, a ratio, or a count */
     int line, col;
 } fd_check;
-
-enum {
-    FD_FORMAT_JSON = 1,
-    FD_FORMAT_HTML = 2,
-    FD_FORMAT_JUNIT = 4,
-    FD_FORMAT_MARKDOWN = 8,
-};
 
 typedef struct fd_scenario {
     char *file;

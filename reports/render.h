@@ -5,6 +5,7 @@
 #ifndef FD_RENDER_H
 #define FD_RENDER_H
 
+#include "formats.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -45,8 +46,6 @@ void fd_render_junit(const json_t *report, fd_buf *out);
 void fd_render_html(const json_t *report, const fd_timeline_data *t, fd_buf *out);
 /* The timeline picture alone (an <svg> element). */
 void fd_render_svg(const json_t *report, const fd_timeline_data *t, fd_buf *out);
-
-enum { FD_RENDER_JSON = 1, FD_RENDER_HTML = 2, FD_RENDER_JUNIT = 4, FD_RENDER_MARKDOWN = 8 };
 
 /* Renders the asked formats of a run directory from its report.json and
  * history.jsonl. Returns false with *err (caller frees). */

@@ -33,7 +33,7 @@ bool fd_render_run_dir(const char *dir, unsigned formats, char **err)
     free(rpath);
     bool ok = true;
     fd_buf b;
-    if (formats & FD_RENDER_MARKDOWN) {
+    if (formats & FD_FORMAT_MARKDOWN) {
         fd_buf_init(&b, (size_t)64 << 20);
         fd_render_markdown(r, &b);
         char *p = fd_asprintf("%s/report.md", dir);
@@ -41,7 +41,7 @@ bool fd_render_run_dir(const char *dir, unsigned formats, char **err)
         free(p);
         fd_buf_free(&b);
     }
-    if (ok && (formats & FD_RENDER_JUNIT)) {
+    if (ok && (formats & FD_FORMAT_JUNIT)) {
         fd_buf_init(&b, (size_t)64 << 20);
         fd_render_junit(r, &b);
         char *p = fd_asprintf("%s/junit.xml", dir);
@@ -49,7 +49,7 @@ bool fd_render_run_dir(const char *dir, unsigned formats, char **err)
         free(p);
         fd_buf_free(&b);
     }
-    if (ok && (formats & FD_RENDER_HTML)) {
+    if (ok && (formats & FD_FORMAT_HTML)) {
         fd_timeline_data t;
         char *hpath = fd_asprintf("%s/history.jsonl", dir);
         char *terr = NULL;
