@@ -108,19 +108,15 @@ double fd_metrics_availability(const fd_op *ops, size_t n, int64_t from_us, int6
     return all ? (double)ok / (double)all : NAN;
 }
 
-bool fd_metrics_all_ok(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us)
+int64_t fd_metrics_healthy_since(const fd_op *ops, size_t n, int64_t from_us)
 {
-    size_t seen = 0;
+    int64_t since = -1;
     for (size_t i = n; i-- > 0;) {
-        if (ops[i].start_us > to_us)
-            continue;
-        if (ops[i].start_us < from_us)
+        if (ops[i].outcome != FD_OUT_OK || ops[i].start_us < from_us)
             break;
-        if (ops[i].outcome != FD_OUT_OK)
-            return false;
-        seen++;
+        since = ops[i].start_us;
     }
-    return seen > 0;
+    return since;
 }
 
 /* The write probe's operations by number (status[k]: 0 never attempted, else its

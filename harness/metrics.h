@@ -60,9 +60,10 @@ void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, 
 /* The availability of operations that started in [from_us, to_us], or NAN. */
 double fd_metrics_availability(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us);
 
-/* True when every operation that started in [from_us, to_us] was ok and there was
- * at least one. */
-bool fd_metrics_all_ok(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us);
+/* The start of the unbroken run of ok operations that ends with the newest one,
+ * counting only operations that started at or after from_us; -1 when the newest such
+ * operation was not ok or there is none. (wait_for: healthy since when?) */
+int64_t fd_metrics_healthy_since(const fd_op *ops, size_t n, int64_t from_us);
 
 void fd_metrics_free(fd_probe_metrics *m);
 

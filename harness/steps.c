@@ -96,16 +96,11 @@ static fd_run_result wait_for_step(fd_run *r, size_t index, const fd_step *st, c
         /* the start of the current run of ok operations, counted only from this step's
          * start: an operation still in flight when the step began (say, hung on a node
          * that was just killed) is not recorded yet and must not be vouched for */
-        int64_t healthy_since = 0;
         pthread_mutex_lock(&pr->lock);
-        for (size_t i = pr->nops; i-- > 0;) {
-            if (pr->ops[i].outcome != FD_OUT_OK || pr->ops[i].start_us < start)
-                break;
-            healthy_since = pr->ops[i].start_us;
-        }
+        int64_t healthy_since = fd_metrics_healthy_since(pr->ops, pr->nops, start);
         pthread_mutex_unlock(&pr->lock);
         int64_t now = fd_mono_us();
-        if (healthy_since && now - healthy_since >= st->wait_for.healthy_for_us) {
+        if (healthy_since >= 0 && now - healthy_since >= st->wait_for.healthy_for_us) {
             *detail = fd_asprintf("probe %s healthy for %.2fs after %.2fs", pr->p->name,
                                   (double)(now - healthy_since) / 1e6, (double)(now - start) / 1e6);
             return FD_OUTCOME_NONE;

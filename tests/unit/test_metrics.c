@@ -115,13 +115,18 @@ static void test_data_loss(void **state)
     free(ops);
 }
 
-static void test_all_ok_window(void **state)
+/* wait_for's question: since when has the probe been healthy, counting from the step's
+ * start? */
+static void test_healthy_since(void **state)
 {
     size_t n;
-    fd_op *ops = pattern("ooofoooo", &n);
-    assert_false(fd_metrics_all_ok(ops, n, 0, 80000));
-    assert_true(fd_metrics_all_ok(ops, n, 40000, 80000));
-    assert_false(fd_metrics_all_ok(ops, n, 100000, 200000)); /* no operation: not healthy */
+    fd_op *ops = pattern("ooofoooo", &n);                             /* ops start every 10 ms */
+    assert_int_equal(fd_metrics_healthy_since(ops, n, 0), 40000);     /* after the failure */
+    assert_int_equal(fd_metrics_healthy_since(ops, n, 60000), 60000); /* not before start */
+    assert_int_equal(fd_metrics_healthy_since(ops, n, 100000), -1);   /* none since then */
+    assert_int_equal(fd_metrics_healthy_since(ops, 4, 0), -1);        /* the newest failed */
+    assert_int_equal(fd_metrics_healthy_since(ops, 0, 0), -1);
+    assert_int_equal(fd_metrics_healthy_since(ops, 3, 0), 0); /* ok from the first */
     assert_float_equal(fd_metrics_availability(ops, n, 0, 80000), 7.0 / 8.0, 1e-12);
     free(ops);
 }
@@ -156,7 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outages),       cmocka_unit_test(test_edges),
         cmocka_unit_test(test_percentiles),   cmocka_unit_test(test_data_loss),
-        cmocka_unit_test(test_all_ok_window), cmocka_unit_test(test_restore_loss),
+        cmocka_unit_test(test_healthy_since), cmocka_unit_test(test_restore_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
