@@ -230,7 +230,8 @@ static bool open_run(fd_run *r)
     if (r->opts.json)
         r->history.echo_events = stdout;
     r->tty = isatty(STDOUT_FILENO) && !r->opts.quiet && !r->opts.json;
-    fd_ssh_opts o = {.accept_new_host_keys = r->opts.accept_new_host_keys};
+    fd_ssh_opts o = {.accept_new_host_keys = r->opts.accept_new_host_keys,
+                     .transport = r->opts.transport};
     fd_pool_init(&r->pool, &s->inv, &o);
     fd_run_log(r, "run %s (seed %llu), writing %s", r->run_id, (unsigned long long)r->opts.seed,
                r->dir);

@@ -49,6 +49,7 @@ typedef struct fd_run_opts {
     bool quiet;             /* no log lines on stdout */
     bool json;              /* events as JSON lines on stdout instead */
     bool accept_new_host_keys;
+    const struct fd_transport *transport; /* NULL: SSH; the engine's unit tests: a fake */
 } fd_run_opts;
 
 typedef struct fd_fault_host {

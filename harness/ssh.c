@@ -163,6 +163,25 @@ static fd_err authenticate(fd_conn *c)
     return FD_ERR_AUTH;
 }
 
+static fd_err transport_open(fd_conn *c, const fd_host *h, const fd_transport *t, int64_t t0)
+{
+    c->transport = t;
+    fd_err e = t->open(h, t->arg);
+    if (e != FD_OK) {
+        conn_fail(c, e, fd_asprintf("unreachable: %s", fd_err_str(e)));
+        return e;
+    }
+    c->user = fd_strdup(h->user ? h->user : "root");
+    c->auth_method = fd_strdup("transport");
+    c->hostkey = fd_strdup("none (not SSH)");
+    c->connected = true;
+    c->status = FD_OK;
+    free(c->error);
+    c->error = NULL;
+    c->connect_us = fd_mono_us() - t0;
+    return FD_OK;
+}
+
 fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
 {
     int64_t t0 = fd_mono_us();
@@ -173,6 +192,8 @@ fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
     c->auth_method = NULL;
     free(c->user);
     c->user = NULL;
+    if (o->transport)
+        return transport_open(c, h, o->transport, t0);
     c->session = ssh_new();
     if (!c->session) {
         conn_fail(c, FD_ERR_NOMEM, fd_strdup("cannot create an ssh session"));
@@ -277,11 +298,20 @@ fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t time
     memset(r, 0, sizeof *r);
     r->exit_status = -1;
     int64_t t0 = fd_mono_us(), deadline = t0 + timeout_us;
-    if (!c->connected || !c->session) {
+    if (!c->connected || (!c->session && !c->transport)) {
         r->error = FD_ERR_CONNECT;
         r->error_msg = fd_strdup(c->error ? c->error : "not connected");
         r->out = fd_strdup("");
         r->err = fd_strdup("");
+        return r->error;
+    }
+    if (c->transport) {
+        pthread_mutex_lock(&c->lock);
+        c->transport->exec(c->host, cmd, input, timeout_us, r, c->transport->arg);
+        pthread_mutex_unlock(&c->lock);
+        r->out = r->out ? r->out : fd_strdup("");
+        r->err = r->err ? r->err : fd_strdup("");
+        r->duration_us = fd_mono_us() - t0;
         return r->error;
     }
     fd_buf out, err;
@@ -645,8 +675,8 @@ fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const cha
     *err = NULL;
     *bytes = 0;
     sha256_hex[0] = '\0';
-    if (!from->connected || !to->connected) {
-        *err = fd_strdup("not connected");
+    if (!from->connected || !to->connected || from->transport || to->transport) {
+        *err = fd_strdup(from->transport || to->transport ? "SFTP needs SSH" : "not connected");
         return FD_ERR_CONNECT;
     }
     /* both sessions are used by this thread for the whole copy: lock in a fixed order */

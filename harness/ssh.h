@@ -17,8 +17,11 @@
 
 #define FD_OUTPUT_CAP ((size_t)256 << 10)
 
+struct fd_transport;
+
 typedef struct fd_ssh_opts {
     bool accept_new_host_keys;
+    const struct fd_transport *transport; /* NULL: SSH (libssh); else see fd_transport */
 } fd_ssh_opts;
 
 typedef struct fd_exec_result {
@@ -44,7 +47,19 @@ typedef struct fd_conn {
     char *user;    /* the user authenticated as */
     char *auth_method;
     int64_t connect_us;
+    const struct fd_transport *transport; /* NULL: the libssh session above */
 } fd_conn;
+
+/* Another way to reach hosts than SSH, for the engine's unit tests (a fake that records
+ * the commands and answers as a host would). open says whether host h is reachable;
+ * exec runs one command with the connection's lock held and fills r as fd_conn_exec
+ * does (out and err may stay NULL: they become ""). SFTP is not offered. */
+typedef struct fd_transport {
+    fd_err (*open)(const fd_host *h, void *arg);
+    void (*exec)(const fd_host *h, const char *cmd, const char *input, int64_t timeout_us,
+                 fd_exec_result *r, void *arg);
+    void *arg;
+} fd_transport;
 
 void fd_ssh_global_init(void);
 

@@ -1,11 +1,16 @@
 /* test_engine.c: the engine's pure parts and its shared state: the verdict for each
- * outcome, the step table, and outcome recording from several threads at once (run
- * under ThreadSanitizer in the TSan build). */
+ * outcome, the step table, outcome recording from several threads at once (run under
+ * ThreadSanitizer in the TSan build), and whole runs over a fake host transport: what
+ * is sent to which host in which order, and the verdict when a host fails. */
 #include "fdtest.h"
+#include "run.h"
+#include "ssh.h"
 #include "steps.h"
 #include "verdict.h"
 
+#include <jansson.h>
 #include <pthread.h>
+#include <sys/stat.h>
 
 static void test_verdict_order(void **state)
 {
@@ -81,12 +86,187 @@ static void test_outcomes_from_threads(void **state)
     pthread_mutex_destroy(&r.lock);
 }
 
+/* A fake set of hosts: every command is logged as "HOST ACTION" (apply FAULT, revert
+ * FAULT, or the command itself) and answered as the agents answer. */
+typedef struct fake_hosts {
+    pthread_mutex_t lock;
+    fd_strv log;
+    const char *down; /* this host is unreachable */
+    int apply_exit;   /* the agents' apply exit status */
+    int revert_exit;  /* the revert scripts' exit status */
+} fake_hosts;
+
+static fd_err fake_open(const fd_host *h, void *arg)
+{
+    fake_hosts *f = arg;
+    return f->down && strcmp(h->name, f->down) == 0 ? FD_ERR_CONNECT : FD_OK;
+}
+
+/* The fault id of an apply's stdin: `... set -- apply RUN FAULT TTL ...`. */
+static char *applied_fault(const char *input)
+{
+    const char *p = strstr(input, "set -- apply ");
+    if (!p)
+        return NULL;
+    p += strlen("set -- apply ");
+    p = strchr(p, ' ');
+    if (!p)
+        return NULL;
+    p++;
+    return fd_strndup(p, strcspn(p, " "));
+}
+
+static void fake_exec(const fd_host *h, const char *cmd, const char *input, int64_t timeout_us,
+                      fd_exec_result *r, void *arg)
+{
+    fake_hosts *f = arg;
+    (void)timeout_us;
+    char *fault = input ? applied_fault(input) : NULL;
+    const char *rv = strstr(cmd, ".revert");
+    char *entry;
+    if (fault) {
+        entry = fd_asprintf("%s apply %s", h->name, fault);
+        r->exit_status = f->apply_exit;
+        r->out = fd_strdup(f->apply_exit == 0 ? "verified: stopped\n" : "error: no such process\n");
+    } else if (rv) {
+        /* /run/firedrill/RUN/FAULT.revert: the id before .revert */
+        const char *slash = rv;
+        while (slash > cmd && slash[-1] != '/')
+            slash--;
+        entry = fd_asprintf("%s revert %.*s", h->name, (int)(rv - slash), slash);
+        r->exit_status = f->revert_exit;
+        if (f->revert_exit)
+            r->err = fd_strdup("kill: permission denied\n");
+    } else {
+        entry = fd_asprintf("%s %s", h->name, cmd);
+        r->exit_status = 0;
+    }
+    r->error = FD_OK;
+    pthread_mutex_lock(&f->lock);
+    fd_strv_push_owned(&f->log, entry);
+    pthread_mutex_unlock(&f->lock);
+    free(fault);
+}
+
+/* Runs engine.yaml against the fake hosts; returns the exit code, the report in *report. */
+static int run_fake(fake_hosts *f, json_t **report)
+{
+    char dir[] = "/tmp/fd-engine.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = fd_asprintf("%s/scenarios/valid/engine.yaml", fd_test_data());
+    fd_scenario s;
+    fd_diags d = {0};
+    assert_int_equal(fd_scenario_load(path, NULL, &s, &d), FD_OK);
+    fd_diag_clear(&d);
+    fd_transport t = {.open = fake_open, .exec = fake_exec, .arg = f};
+    fd_run_opts o = {.seed = 1, .report_dir = dir, .quiet = true, .transport = &t};
+    fd_run r;
+    int code = fd_run_execute(&r, &s, &o);
+    char *rpath = fd_asprintf("%s/report.json", r.dir);
+    json_error_t je;
+    *report = json_load_file(rpath, 0, &je);
+    assert_non_null(*report);
+    char *cmd = fd_asprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(rpath);
+    fd_run_free(&r);
+    fd_scenario_free(&s);
+    free(path);
+    return code;
+}
+
+static int index_of(const fd_strv *log, const char *entry)
+{
+    for (size_t i = 0; i < log->n; i++)
+        if (strcmp(log->v[i], entry) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const char *fault_heal(const json_t *report, size_t i)
+{
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(report, "faults"), i), "heal"));
+}
+
+/* Every fault goes to its targets alone, each is reverted after it was applied and
+ * before the run ends, and the drill passes. */
+static void test_run_over_fake_hosts(void **state)
+{
+    fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    json_t *report;
+    assert_int_equal(run_fake(&f, &report), FD_EXIT_PASS);
+    assert_string_equal(json_string_value(json_object_get(report, "verdict")), "pass");
+    int ak = index_of(&f.log, "db1 apply k"), rk = index_of(&f.log, "db1 revert k");
+    int ap = index_of(&f.log, "db3 apply p"), rp = index_of(&f.log, "db3 revert p");
+    assert_true(ak >= 0 && rk > ak);
+    assert_true(ap > ak && rp > ap); /* the timeline's order */
+    for (size_t i = 0; i < f.log.n; i++) {
+        /* pause targets the etcd role (db3 alone), kill db1 alone */
+        assert_false(fd_str_starts(f.log.v[i], "db2 apply"));
+        assert_false(strcmp(f.log.v[i], "db1 apply p") == 0);
+        assert_false(strcmp(f.log.v[i], "db3 apply k") == 0);
+    }
+    assert_string_equal(fault_heal(report, 0), "ok");
+    assert_string_equal(fault_heal(report, 1), "ok");
+    json_decref(report);
+    fd_strv_free(&f.log);
+}
+
+/* A host that cannot be reached in preflight: nothing is applied anywhere. */
+static void test_unreachable_host_touches_nothing(void **state)
+{
+    fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER, .down = "db2"};
+    json_t *report;
+    assert_int_equal(run_fake(&f, &report), FD_EXIT_INFRA);
+    assert_string_equal(json_string_value(json_object_get(report, "verdict")), "error");
+    for (size_t i = 0; i < f.log.n; i++)
+        assert_null(strstr(f.log.v[i], " apply "));
+    json_decref(report);
+    fd_strv_free(&f.log);
+}
+
+/* An agent that could not apply stops the timeline: the later fault is never applied,
+ * and the failed one is still reverted (its agent may have left something). */
+static void test_failed_apply_stops_the_timeline(void **state)
+{
+    fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER, .apply_exit = 3};
+    json_t *report;
+    assert_int_equal(run_fake(&f, &report), FD_EXIT_INFRA);
+    assert_true(index_of(&f.log, "db1 apply k") >= 0);
+    assert_int_equal(index_of(&f.log, "db3 apply p"), -1);
+    json_decref(report);
+    fd_strv_free(&f.log);
+}
+
+/* A revert that fails is the worst outcome: heal_failed, and the report says how to
+ * heal by hand. */
+static void test_failed_revert_is_loud(void **state)
+{
+    fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER, .revert_exit = 1};
+    json_t *report;
+    assert_int_equal(run_fake(&f, &report), FD_EXIT_HEAL_FAILED);
+    assert_string_equal(json_string_value(json_object_get(report, "verdict")), "heal_failed");
+    assert_string_not_equal(fault_heal(report, 0), "ok");
+    char *all = json_dumps(report, 0);
+    assert_non_null(strstr(all, "by hand"));
+    assert_non_null(strstr(all, "ssh root@10.77.0.11"));
+    free(all);
+    json_decref(report);
+    fd_strv_free(&f.log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verdict_order),
         cmocka_unit_test(test_every_step_kind_has_an_executor),
         cmocka_unit_test(test_outcomes_from_threads),
+        cmocka_unit_test(test_run_over_fake_hosts),
+        cmocka_unit_test(test_unreachable_host_touches_nothing),
+        cmocka_unit_test(test_failed_apply_stops_the_timeline),
+        cmocka_unit_test(test_failed_revert_is_loud),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
