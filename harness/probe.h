@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "scenario.h"
 #include "ssh.h"
+#include "ytyped.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,9 +27,21 @@ typedef struct fd_probe_env {
     const fd_scenario *s;
 } fd_probe_env;
 
+/* What a probe type's reader works with: the typed reader (its errors name the file,
+ * line and column) and "probe 'NAME'" for messages. */
+typedef struct fd_probe_reader {
+    fd_yt *t;
+    const char *what;
+} fd_probe_reader;
+
 /* One probe type: a file per type registers one of these. */
 typedef struct fd_probe_type_ops {
     fd_probe_type type;
+    /* the keys it takes beside name, type, mode, interval, rate, timeout and settle */
+    const char *const *keys;
+    /* reads them into p (scenario_probe.c has read the common ones) */
+    void (*read)(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p);
+    bool writes; /* has a write mode (values written, then read back) */
     /* Creates the client; it connects lazily, within an operation's deadline. */
     fd_probe_client *(*open)(const fd_probe *p, const fd_probe_env *env);
     /* One operation; value is the write's value (NULL for reads). *error (caller
@@ -40,6 +53,10 @@ typedef struct fd_probe_type_ops {
 } fd_probe_type_ops;
 
 const fd_probe_type_ops *fd_probe_ops_for(fd_probe_type type);
+/* For readers: every entry of list v (read from key of m) is host:port, or an http://
+ * or https:// URL when urls. */
+void fd_probe_check_endpoints(const fd_probe_reader *rd, const fd_ynode *m, const char *key,
+                              const fd_strv *v, bool urls);
 
 typedef struct fd_probe_run {
     const fd_probe *p;

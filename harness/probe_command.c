@@ -1,6 +1,7 @@
 /* probe_command.c: the command probe: exit status 0 is ok. On the controller, or over
  * the target host's SSH session (the first host its selector matches). */
 #include "localexec.h"
+#include "faults.h"
 #include "probe.h"
 #include "selector.h"
 
@@ -72,8 +73,22 @@ static void command_close(fd_probe_client *c)
     free(c);
 }
 
+/* command: the command, and where it runs. */
+static void command_read(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p)
+{
+    fd_yt *t = rd->t;
+    const char *what = rd->what;
+    fd_yt_str(t, m, "command", true, what, &p->command);
+    fd_scenario_read_selector(t, fd_ymap_get(m, "target"), "target", &p->target);
+}
+
+static const char *const command_keys[] = {"command", "target", NULL};
+
 const fd_probe_type_ops fd_probe_command_ops = {
     .type = FD_PROBE_COMMAND,
+    .keys = command_keys,
+    .read = command_read,
+    .writes = false,
     .open = command_open,
     .op = command_op,
     .read_back = command_read_back,

@@ -127,8 +127,22 @@ static void etcd_close(fd_probe_client *c)
     free(c);
 }
 
+/* etcd: endpoints. */
+static void etcd_read(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p)
+{
+    fd_yt *t = rd->t;
+    const char *what = rd->what;
+    if (fd_yt_strlist(t, m, "endpoints", true, what, &p->endpoints))
+        fd_probe_check_endpoints(rd, m, "endpoints", &p->endpoints, true);
+}
+
+static const char *const etcd_keys[] = {"endpoints", NULL};
+
 const fd_probe_type_ops fd_probe_etcd_ops = {
     .type = FD_PROBE_ETCD,
+    .keys = etcd_keys,
+    .read = etcd_read,
+    .writes = true,
     .open = etcd_open,
     .op = etcd_op,
     .read_back = etcd_read_back,

@@ -102,8 +102,77 @@ static void http_close(fd_probe_client *c)
     free(c);
 }
 
+/* http: a URL, method, body, headers, the status expected; write mode's templates. */
+static void http_read(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p)
+{
+    fd_yt *t = rd->t;
+    const char *what = rd->what;
+    fd_yt_str(t, m, "url", !p->write, what, &p->url);
+    fd_yt_str(t, m, "method", false, what, &p->method);
+    if (!p->method)
+        p->method = fd_strdup("GET");
+    static const char *const methods[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                          "PATCH", "DELETE", "OPTIONS", NULL};
+    if (fd_yt_name_index(methods, p->method) < 0)
+        fd_yt_enum(t, fd_ymap_get(m, "method"), "method", methods);
+    fd_yt_str(t, m, "body", false, what, &p->body);
+    const fd_ynode *h = fd_ymap_get(m, "headers");
+    if (h && fd_yt_map(t, h, "'headers'")) {
+        p->headers = fd_xcalloc(h->n ? h->n : 1, sizeof *p->headers);
+        for (size_t i = 0; i < h->n; i++) {
+            const fd_ynode *hv = h->items[2 * i + 1];
+            if (hv->kind != FD_Y_SCALAR) {
+                fd_yt_err(t, hv, "header '%s' must be a string, got %s", h->items[2 * i]->str,
+                          fd_ykind_name(hv));
+                continue;
+            }
+            if (strpbrk(h->items[2 * i]->str, ":\r\n") || strpbrk(hv->str, "\r\n")) {
+                fd_yt_err(t, hv, "header '%s' must not contain ':' in its name or line breaks",
+                          h->items[2 * i]->str);
+                continue;
+            }
+            p->headers[p->nheaders].key = fd_strdup(h->items[2 * i]->str);
+            p->headers[p->nheaders++].value = fd_strdup(hv->str);
+        }
+    }
+    const fd_ynode *es = fd_ymap_get(m, "expect_status");
+    if (es) {
+        int64_t code = 0;
+        if (es->kind == FD_Y_SCALAR && strcmp(es->str, "2xx") == 0)
+            p->expect_status = 0;
+        else if (es->kind == FD_Y_SCALAR && fd_parse_uint(es->str, 599, &code) && code >= 100)
+            p->expect_status = (int)code;
+        else
+            fd_yt_err(t, es, "'expect_status' must be an HTTP status from 100 to 599 or 2xx");
+    }
+    fd_yt_str(t, m, "write_url", p->write, what, &p->write_url);
+    fd_yt_str(t, m, "write_body", false, what, &p->write_body);
+    fd_yt_str(t, m, "read_url", p->write, what, &p->read_url);
+    if (p->write && p->write_url && !strstr(p->write_url, "${value}") &&
+        !(p->write_body && strstr(p->write_body, "${value}")))
+        fd_yt_err(t, fd_ymap_get(m, "write_url"),
+                  "write mode needs '${value}' in 'write_url' or 'write_body'");
+    for (const char *const *k = (const char *const[]){"url", "write_url", "read_url", NULL}; *k;
+         k++) {
+        const fd_ynode *u = fd_ymap_get(m, *k);
+        if (u && u->kind == FD_Y_SCALAR && !fd_str_starts(u->str, "http://") &&
+            !fd_str_starts(u->str, "https://")) {
+            char *q = fd_printable(u->str, 60);
+            fd_yt_err(t, u, "'%s' must be an http:// or https:// URL, got '%s'", *k, q);
+            free(q);
+        }
+    }
+}
+
+static const char *const http_keys[] = {"url",        "method",        "body",
+                                        "headers",    "expect_status", "write_url",
+                                        "write_body", "read_url",      NULL};
+
 const fd_probe_type_ops fd_probe_http_ops = {
     .type = FD_PROBE_HTTP,
+    .keys = http_keys,
+    .read = http_read,
+    .writes = true,
     .open = http_open,
     .op = http_op,
     .read_back = http_read_back,

@@ -5,6 +5,7 @@
  * `table` (created if missing) tagged with the run and probe. */
 #include "probe.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
@@ -215,8 +216,33 @@ static void pg_close(fd_probe_client *c)
     free(c);
 }
 
+/* postgres: a conninfo and a plain table name. */
+static void postgres_read(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p)
+{
+    fd_yt *t = rd->t;
+    const char *what = rd->what;
+    fd_yt_str(t, m, "conninfo", true, what, &p->conninfo);
+    fd_yt_str(t, m, "table", false, what, &p->table);
+    if (!p->table)
+        p->table = fd_strdup("firedrill_probe");
+    {
+        bool ok = isalpha((unsigned char)p->table[0]) || p->table[0] == '_';
+        for (const char *c = p->table; *c && ok; c++)
+            ok = isalnum((unsigned char)*c) || *c == '_';
+        if (!ok || strlen(p->table) > 63)
+            fd_yt_err(t, fd_ymap_get(m, "table"),
+                      "'table' must be a plain SQL name (letters, digits, '_'), got '%s'",
+                      p->table);
+    }
+}
+
+static const char *const postgres_keys[] = {"conninfo", "table", NULL};
+
 const fd_probe_type_ops fd_probe_postgres_ops = {
     .type = FD_PROBE_POSTGRES,
+    .keys = postgres_keys,
+    .read = postgres_read,
+    .writes = true,
     .open = pg_open,
     .op = pg_op,
     .read_back = pg_read_back,

@@ -276,8 +276,37 @@ static void redis_close(fd_probe_client *c)
     free(c);
 }
 
+/* redis: endpoints, or Sentinel's addresses and master name. */
+static void redis_read(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p)
+{
+    fd_yt *t = rd->t;
+    const char *what = rd->what;
+    const fd_ynode *sn = fd_ymap_get(m, "sentinel");
+    const fd_ynode *en = fd_ymap_get(m, "endpoints");
+    if (sn && en) {
+        fd_yt_err(t, fd_ymap_key(m, "sentinel"), "%s takes 'endpoints' or 'sentinel', not both",
+                  what);
+    } else if (!sn && !en) {
+        fd_yt_err(t, m, "%s needs 'endpoints' or 'sentinel'", what);
+    } else if (en) {
+        if (fd_yt_strlist(t, m, "endpoints", true, what, &p->endpoints))
+            fd_probe_check_endpoints(rd, m, "endpoints", &p->endpoints, false);
+    } else if (fd_yt_map(t, sn, "'sentinel'")) {
+        static const char *const skeys[] = {"addresses", "master", NULL};
+        fd_yt_keys(t, sn, "'sentinel'", skeys);
+        if (fd_yt_strlist(t, sn, "addresses", true, "'sentinel'", &p->sentinel_addresses))
+            fd_probe_check_endpoints(rd, sn, "addresses", &p->sentinel_addresses, false);
+        fd_yt_str(t, sn, "master", true, "'sentinel'", &p->sentinel_master);
+    }
+}
+
+static const char *const redis_keys[] = {"endpoints", "sentinel", NULL};
+
 const fd_probe_type_ops fd_probe_redis_ops = {
     .type = FD_PROBE_REDIS,
+    .keys = redis_keys,
+    .read = redis_read,
+    .writes = true,
     .open = redis_open,
     .op = redis_op,
     .read_back = redis_read_back,

@@ -71,8 +71,24 @@ static void tcp_close(fd_probe_client *c)
     free(c);
 }
 
+/* tcp: an address and a port. */
+static void tcp_read(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p)
+{
+    fd_yt *t = rd->t;
+    const char *what = rd->what;
+    fd_yt_str(t, m, "address", true, what, &p->address);
+    if (fd_yt_uint(t, m, "port", true, what, 65535, &p->port) && fd_ymap_get(m, "port") &&
+        p->port == 0)
+        fd_yt_err(t, fd_ymap_get(m, "port"), "'port' must be from 1 to 65535, got '0'");
+}
+
+static const char *const tcp_keys[] = {"address", "port", NULL};
+
 const fd_probe_type_ops fd_probe_tcp_ops = {
     .type = FD_PROBE_TCP,
+    .keys = tcp_keys,
+    .read = tcp_read,
+    .writes = false,
     .open = tcp_open,
     .op = tcp_op,
     .read_back = tcp_read_back,

@@ -3,6 +3,7 @@
  * Each invalid/<case>/ holds scenario.yaml and `error`, the exact text the loader
  * must print; each .yaml file in valid/ must load. Typed values are checked on a few. */
 #include "fdtest.h"
+#include "probe.h"
 #include "scenario.h"
 #include "util.h"
 
@@ -232,12 +233,31 @@ static void test_scenario_or_inventory(void **state)
     free(path);
 }
 
+/* Every probe type registers its reader, its keys and whether it writes; tcp and
+ * command are the ones without a write mode. */
+static void test_probe_types(void **state)
+{
+    for (int t = 0; t < FD_PROBE_COUNT; t++) {
+        const fd_probe_type_ops *ops = fd_probe_ops_for((fd_probe_type)t);
+        assert_non_null(ops);
+        assert_int_equal(ops->type, t);
+        assert_non_null(ops->keys);
+        assert_non_null(ops->read);
+        assert_non_null(ops->open);
+        assert_non_null(ops->op);
+        assert_int_equal(ops->writes, t != FD_PROBE_TCP && t != FD_PROBE_COMMAND);
+        assert_non_null(ops->read_back); /* a reader says why when it has nothing */
+    }
+    assert_null(fd_probe_ops_for(FD_PROBE_COUNT));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invalid_corpus),
         cmocka_unit_test(test_valid_corpus),
         cmocka_unit_test(test_spec_example_typed),
+        cmocka_unit_test(test_probe_types),
         cmocka_unit_test(test_every_fault_typed),
         cmocka_unit_test(test_vars_override_and_inventory_override),
         cmocka_unit_test(test_scenario_or_inventory),
