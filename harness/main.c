@@ -99,17 +99,15 @@ static int parse_select_option(fd_cli *cli, const fd_command *c, int ch)
         return -1;
     }
     case 'o':
-        free(cli->select.role); /* given twice: the last one counts */
-        cli->select.role = fd_strdup(optarg);
-        return -1;
     case 'd':
-        free(cli->select.datacenter); /* given twice: the last one counts */
-        cli->select.datacenter = fd_strdup(optarg);
+    case 'w': {
+        char **slot = ch == 'o'   ? &cli->select.role
+                      : ch == 'd' ? &cli->select.datacenter
+                                  : &cli->select.where;
+        free(*slot); /* given twice: the last one counts */
+        *slot = fd_strdup(optarg);
         return -1;
-    case 'w':
-        free(cli->select.where); /* given twice: the last one counts */
-        cli->select.where = fd_strdup(optarg);
-        return -1;
+    }
     case 'p':
         if (!fd_selector_parse_pick(optarg, &cli->select))
             return usage_error(c, "--pick takes all, one, random:N or percent:P, got '%s'", optarg);

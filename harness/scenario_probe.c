@@ -61,16 +61,9 @@ void fd_scenario_read_probe(fd_loader *L, const fd_ynode *m, fd_probe *p)
         return;
     p->type = (fd_probe_type)type;
     const fd_probe_type_ops *ops = fd_probe_ops_for(p->type);
-    static const char *const common[] = {"name", "type",    "mode",  "interval",
-                                         "rate", "timeout", "settle"};
-    const char *keys[32];
-    size_t nk = 0;
-    for (size_t i = 0; i < sizeof common / sizeof *common; i++)
-        keys[nk++] = common[i];
-    for (size_t i = 0; ops->keys[i] && nk + 1 < sizeof keys / sizeof *keys; i++)
-        keys[nk++] = ops->keys[i];
-    keys[nk] = NULL;
-    fd_yt_keys(t, m, what, keys);
+    static const char *const common[] = {"name", "type",    "mode",   "interval",
+                                         "rate", "timeout", "settle", NULL};
+    fd_yt_keys2(t, m, what, common, ops->keys);
     const fd_ynode *mn = fd_ymap_get(m, "mode");
     if (mn) {
         static const char *const modes[] = {"read", "write", NULL};

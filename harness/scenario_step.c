@@ -22,15 +22,8 @@ static void read_fault(fd_loader *L, const fd_ynode *m, fd_step *st)
     const fd_fault_family *fam = fd_fault_family_of(f->type);
     char what[96];
     snprintf(what, sizeof what, "%s fault", fd_fault_type_names[type]);
-    static const char *const common[] = {"fault", "id", "duration", "ttl", "timeout"};
-    const char *keys[32];
-    size_t nk = 0;
-    for (size_t i = 0; i < sizeof common / sizeof *common; i++)
-        keys[nk++] = common[i];
-    for (size_t i = 0; fam->keys[i] && nk + 1 < sizeof keys / sizeof *keys; i++)
-        keys[nk++] = fam->keys[i];
-    keys[nk] = NULL;
-    fd_yt_keys(t, m, what, keys);
+    static const char *const common[] = {"fault", "id", "duration", "ttl", "timeout", NULL};
+    fd_yt_keys2(t, m, what, common, fam->keys);
     fd_yt_duration(t, m, "duration", false, what, &f->duration_us);
     f->ttl_us = -1;
     fd_yt_duration(t, m, "ttl", false, what, &f->ttl_us);

@@ -163,6 +163,17 @@ static fd_err authenticate(fd_conn *c)
     return FD_ERR_AUTH;
 }
 
+/* A connection opened at t0 is ready for commands. */
+static fd_err conn_ready(fd_conn *c, int64_t t0)
+{
+    c->connected = true;
+    c->status = FD_OK;
+    free(c->error);
+    c->error = NULL;
+    c->connect_us = fd_mono_us() - t0;
+    return FD_OK;
+}
+
 static fd_err transport_open(fd_conn *c, const fd_host *h, const fd_transport *t, int64_t t0)
 {
     c->transport = t;
@@ -174,12 +185,7 @@ static fd_err transport_open(fd_conn *c, const fd_host *h, const fd_transport *t
     c->user = fd_strdup(h->user ? h->user : "root");
     c->auth_method = fd_strdup("transport");
     c->hostkey = fd_strdup("none (not SSH)");
-    c->connected = true;
-    c->status = FD_OK;
-    free(c->error);
-    c->error = NULL;
-    c->connect_us = fd_mono_us() - t0;
-    return FD_OK;
+    return conn_ready(c, t0);
 }
 
 fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
@@ -235,12 +241,7 @@ fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
         return c->status;
     if (authenticate(c) != FD_OK)
         return c->status;
-    c->connected = true;
-    c->status = FD_OK;
-    free(c->error);
-    c->error = NULL;
-    c->connect_us = fd_mono_us() - t0;
-    return FD_OK;
+    return conn_ready(c, t0);
 }
 
 void fd_conn_close(fd_conn *c)

@@ -78,6 +78,19 @@ bool fd_yt_keys(fd_yt *t, const fd_ynode *map, const char *what, const char *con
     return ok;
 }
 
+bool fd_yt_keys2(fd_yt *t, const fd_ynode *map, const char *what, const char *const *common,
+                 const char *const *own)
+{
+    const char *keys[65];
+    size_t n = 0;
+    for (size_t i = 0; common[i] && n < 64; i++)
+        keys[n++] = common[i];
+    for (size_t i = 0; own[i] && n < 64; i++)
+        keys[n++] = own[i];
+    keys[n] = NULL;
+    return fd_yt_keys(t, map, what, keys);
+}
+
 void fd_yt_missing(fd_yt *t, const fd_ynode *map, const char *what, const char *key)
 {
     fd_yt_err(t, map, "%s is missing required key '%s'", what, key);

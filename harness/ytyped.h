@@ -30,6 +30,10 @@ bool fd_yt_map(fd_yt *t, const fd_ynode *n, const char *what);
 bool fd_yt_file_keys(fd_yt *t, const fd_ynode *map, const char *what, const char *kind,
                      const char *const *allowed);
 bool fd_yt_keys(fd_yt *t, const fd_ynode *map, const char *what, const char *const *allowed);
+/* fd_yt_keys with the keys of two NULL-terminated lists (say, the keys every fault
+ * takes and its family's own; at most 64 in all). */
+bool fd_yt_keys2(fd_yt *t, const fd_ynode *map, const char *what, const char *const *common,
+                 const char *const *own);
 /* Reports a missing required key at the mapping's position. */
 void fd_yt_missing(fd_yt *t, const fd_ynode *map, const char *what, const char *key);
 

@@ -22,6 +22,19 @@ static const char *const hostile[] = {
     "plain-word_1.2:3,4@5%6+7=8/9",
 };
 
+/* Everything a pipe gives until it closes; closes it. */
+static char *read_to_end(int fd)
+{
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    char buf[256];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        fd_buf_append(&b, buf, (size_t)n);
+    close(fd);
+    return fd_buf_steal(&b);
+}
+
 /* Runs `printf '%s' WORD` through sh and returns what it printed. */
 static char *sh_echo(const char *word)
 {
@@ -37,18 +50,12 @@ static char *sh_echo(const char *word)
         _exit(127);
     }
     close(pipefd[1]);
-    fd_buf b;
-    fd_buf_init(&b, 0);
-    char buf[256];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0)
-        fd_buf_append(&b, buf, (size_t)n);
-    close(pipefd[0]);
+    char *text = read_to_end(pipefd[0]);
     int st;
     waitpid(pid, &st, 0);
     free(q);
     free(cmd);
-    return fd_buf_steal(&b);
+    return text;
 }
 
 static void test_quote_round_trip(void **state)
@@ -294,16 +301,10 @@ static int sh_stdin(const char *input, char **out)
     close(fd);
     unlink(tmpl);
     close(pipefd[1]);
-    fd_buf b;
-    fd_buf_init(&b, 0);
-    char buf[256];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0)
-        fd_buf_append(&b, buf, (size_t)n);
-    close(pipefd[0]);
+    char *text = read_to_end(pipefd[0]);
     int st;
     waitpid(pid, &st, 0);
-    *out = fd_buf_steal(&b);
+    *out = text;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
