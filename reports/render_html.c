@@ -310,6 +310,17 @@ static void cell(fd_buf *b, const char *s)
     fd_buf_puts(b, "</td>");
 }
 
+/* The last cells of a fault's or a step's row: its result ("ok" passes), its detail. */
+static void result_cells(fd_buf *b, const char *result, const char *detail)
+{
+    bool ok = strcmp(result, "ok") == 0;
+    fd_buf_printf(b, "<td class=\"%s\">", ok ? "pass" : "fail");
+    fd_esc_html(b, result);
+    fd_buf_puts(b, "</td><td class=\"detail\">");
+    fd_esc_html(b, detail);
+    fd_buf_puts(b, "</td></tr>\n");
+}
+
 static void cell_secs(fd_buf *b, const json_t *v)
 {
     fd_buf_puts(b, "<td class=\"num\">");
@@ -467,12 +478,7 @@ static void html_faults(fd_buf *b, const json_t *r)
             fd_buf_puts(b, "</td>");
             cell_secs(b, json_object_get(f, "applied_s"));
             cell_secs(b, json_object_get(f, "healed_s"));
-            bool ok = strcmp(fd_jstr(f, "heal"), "ok") == 0;
-            fd_buf_printf(b, "<td class=\"%s\">", ok ? "pass" : "fail");
-            fd_esc_html(b, ok ? "ok" : fd_jstr(f, "heal"));
-            fd_buf_puts(b, "</td><td class=\"detail\">");
-            fd_esc_html(b, fd_jstr(f, "verification"));
-            fd_buf_puts(b, "</td></tr>\n");
+            result_cells(b, fd_jstr(f, "heal"), fd_jstr(f, "verification"));
         }
         fd_buf_puts(b, "</table>\n");
     }
@@ -497,12 +503,7 @@ static void html_steps(fd_buf *b, const json_t *r)
             fd_buf_puts(b, "</td>");
             cell_secs(b, json_object_get(st, "started_s"));
             cell_secs(b, json_object_get(st, "ended_s"));
-            bool ok = strcmp(fd_jstr(st, "status"), "ok") == 0;
-            fd_buf_printf(b, "<td class=\"%s\">", ok ? "pass" : "fail");
-            fd_esc_html(b, fd_jstr(st, "status"));
-            fd_buf_puts(b, "</td><td class=\"detail\">");
-            fd_esc_html(b, fd_jstr(st, "detail"));
-            fd_buf_puts(b, "</td></tr>\n");
+            result_cells(b, fd_jstr(st, "status"), fd_jstr(st, "detail"));
         }
         fd_buf_puts(b, "</table>\n");
     }
