@@ -28,6 +28,19 @@ static bool host_run(fd_run *r, size_t host, const char *cmd, const char *input,
     return er->error == FD_OK && er->exit_status == 0;
 }
 
+/* How a DR command that did not succeed counts. One that could not be started at all
+ * (no connection, command not found, not executable) is infrastructure; one that ran
+ * and failed (a non-zero exit, a signal, past its time) is a finding: the question the
+ * drill asks (does the backup restore?) was answered no. */
+static fd_run_result command_outcome(const fd_exec_result *er)
+{
+    if (er->error == FD_ERR_TIMEOUT)
+        return FD_OUTCOME_FINDING;
+    if (er->error != FD_OK || er->exit_status == 126 || er->exit_status == 127)
+        return FD_OUTCOME_INFRA;
+    return FD_OUTCOME_FINDING;
+}
+
 static char *failure(const fd_exec_result *er, const char *what)
 {
     if (er->error != FD_OK)
@@ -38,9 +51,11 @@ static char *failure(const fd_exec_result *er, const char *what)
     return m;
 }
 
-/* The size and sha256 of a file on a host. */
-static bool file_digest(fd_run *r, size_t host, const char *path, uint64_t *size, char **sha,
-                        char **err)
+/* The size and sha256 of a file on a host. Not NONE: *err says why; a file that is
+ * missing or unreadable is a finding (the backup's artifact is not there), a host that
+ * cannot be asked is infrastructure. */
+static fd_run_result file_digest(fd_run *r, size_t host, const char *path, uint64_t *size,
+                                 char **sha, char **err)
 {
     char *input = fd_agent_check_input("digest", &path, 1);
     fd_exec_result er;
@@ -48,17 +63,22 @@ static bool file_digest(fd_run *r, size_t host, const char *path, uint64_t *size
     free(input);
     unsigned long long sz = 0;
     char hex[65] = "";
+    fd_run_result res = FD_OUTCOME_NONE;
     if (ok && sscanf(er.out, "%llu %64[0-9a-f]", &sz, hex) == 2 && strlen(hex) == 64) {
         *size = sz;
         *sha = fd_strdup(hex);
+    } else if (er.error == FD_OK && er.exit_status == FD_AGENT_NO_FILE) {
+        *err = fd_asprintf("%s is missing or unreadable on %s", path, r->s->inv.hosts[host].name);
+        res = FD_OUTCOME_FINDING;
     } else {
-        *err =
-            ok ? fd_asprintf("cannot read the size and sha256 of %s", path)
-               : fd_asprintf("%s is missing or unreadable on %s", path, r->s->inv.hosts[host].name);
-        ok = false;
+        char *why = failure(&er, "the check agent");
+        *err = fd_asprintf("cannot read the size and sha256 of %s on %s: %s", path,
+                           r->s->inv.hosts[host].name, why);
+        free(why);
+        res = FD_OUTCOME_INFRA;
     }
     fd_exec_result_free(&er);
-    return ok;
+    return res;
 }
 
 static bool one_host(fd_run *r, const fd_selector *sel, size_t *host, char **detail)
@@ -90,17 +110,19 @@ fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **de
     rec.ended_s = fd_run_now_s(r);
     if (!ok) {
         *detail = failure(&er, "the backup command");
+        fd_run_result res = command_outcome(&er);
         fd_exec_result_free(&er);
         free(rec.host);
-        return FD_OUTCOME_INFRA;
+        return res;
     }
     fd_exec_result_free(&er);
     char *err = NULL;
-    if (!file_digest(r, host, st->backup.artifact, &rec.size, &rec.sha256, &err)) {
+    fd_run_result res = file_digest(r, host, st->backup.artifact, &rec.size, &rec.sha256, &err);
+    if (res != FD_OUTCOME_NONE) {
         *detail = fd_asprintf("the backup command succeeded but %s", err);
         free(err);
         free(rec.host);
-        return FD_OUTCOME_INFRA;
+        return res;
     }
     r->backups = fd_xrealloc(r->backups, (r->nbackups + 1) * sizeof *r->backups);
     r->backups[r->nbackups++] = rec;
@@ -127,9 +149,10 @@ fd_run_result fd_dr_copy(fd_run *r, size_t index, const fd_step *st, char **deta
     fd_copy_record rec = {.step = st, .started_s = fd_run_now_s(r)};
     uint64_t src_size = 0;
     char *src_sha = NULL, *err = NULL;
-    if (!file_digest(r, from, st->copy.from.path, &src_size, &src_sha, &err)) {
+    fd_run_result res = file_digest(r, from, st->copy.from.path, &src_size, &src_sha, &err);
+    if (res != FD_OUTCOME_NONE) {
         *detail = err;
-        return FD_OUTCOME_INFRA;
+        return res;
     }
     char hex[65];
     fd_err e = fd_sftp_copy(&r->pool.conns[from], st->copy.from.path, &r->pool.conns[to],
@@ -141,15 +164,15 @@ fd_run_result fd_dr_copy(fd_run *r, size_t index, const fd_step *st, char **deta
     }
     uint64_t dst_size = 0;
     char *dst_sha = NULL;
-    bool ok = file_digest(r, to, st->copy.to.path, &dst_size, &dst_sha, &err);
+    res = file_digest(r, to, st->copy.to.path, &dst_size, &dst_sha, &err);
     rec.ended_s = fd_run_now_s(r);
-    if (!ok) {
+    if (res != FD_OUTCOME_NONE) {
         *detail = err;
     } else if (strcmp(src_sha, hex) != 0 || strcmp(dst_sha, hex) != 0) {
         *detail = fd_asprintf("checksum mismatch: sha256 at %s %.16s..., streamed %.16s..., at "
                               "%s %.16s...",
                               st->copy.from.host, src_sha, hex, st->copy.to.host, dst_sha);
-        ok = false;
+        res = FD_OUTCOME_FINDING;
     } else {
         rec.sha256 = fd_strdup(hex);
         r->copies = fd_xrealloc(r->copies, (r->ncopies + 1) * sizeof *r->copies);
@@ -165,7 +188,7 @@ fd_run_result fd_dr_copy(fd_run *r, size_t index, const fd_step *st, char **deta
     }
     free(src_sha);
     free(dst_sha);
-    return ok ? FD_OUTCOME_NONE : FD_OUTCOME_INFRA;
+    return res;
 }
 
 /* The sha256 a copied artifact had when it was backed up, or NULL. */
@@ -191,10 +214,11 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
             continue;
         uint64_t size = 0;
         char *sha = NULL, *err = NULL;
-        if (!file_digest(r, host, c->step->copy.to.path, &size, &sha, &err)) {
+        fd_run_result res = file_digest(r, host, c->step->copy.to.path, &size, &sha, &err);
+        if (res != FD_OUTCOME_NONE) {
             *detail = fd_asprintf("before restoring: %s", err);
             free(err);
-            return FD_OUTCOME_INFRA;
+            return res;
         }
         bool same = strcmp(sha, c->sha256) == 0;
         if (!same || !backup_sha_of(r, c)) {
@@ -205,19 +229,20 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
                             r->s->inv.hosts[host].name, c->step->copy.to.path, sha,
                             (unsigned long long)size, c->sha256, (unsigned long long)c->bytes);
             free(sha);
-            return FD_OUTCOME_INFRA;
+            return FD_OUTCOME_FINDING;
         }
         free(sha);
     }
     fd_exec_result er;
     bool ok = host_run(r, host, st->restore.command, NULL, STEP_TIMEOUT_US, &er);
+    fd_run_result res = ok ? FD_OUTCOME_NONE : command_outcome(&er);
     if (!ok)
         *detail = failure(&er, "the restore command");
     else
         *detail = fd_asprintf("restored on %s in %.2fs", r->s->inv.hosts[host].name,
                               (double)er.duration_us / 1e6);
     fd_exec_result_free(&er);
-    return ok ? FD_OUTCOME_NONE : FD_OUTCOME_INFRA;
+    return res;
 }
 
 static const fd_backup_record *backup_of(const fd_run *r, const char *id)
@@ -325,7 +350,10 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
 record:
     r->verifies = fd_xrealloc(r->verifies, (r->nverifies + 1) * sizeof *r->verifies);
     r->verifies[r->nverifies++] = rec;
-    return rec.error == NULL && rec.lost_writes >= 0 ? FD_OUTCOME_NONE : FD_OUTCOME_INFRA;
+    if (!b || !pr)
+        return FD_OUTCOME_INFRA;
+    /* a restored service that cannot be read is the restore not working: a finding */
+    return rec.error == NULL && rec.lost_writes >= 0 ? FD_OUTCOME_NONE : FD_OUTCOME_FINDING;
 }
 
 void fd_dr_free(fd_run *r)

@@ -31,10 +31,10 @@ PY
     t_end
 done
 
-t_begin "redis-broken-backup: an artifact damaged in transit fails the drill with a clear reason"
-dr_run redis-broken-backup 4
+t_begin "redis-broken-backup: an artifact damaged in transit fails the drill (a finding, exit 1) with a clear reason"
+dr_run redis-broken-backup 1
 grep -q "restore failed: checksum mismatch: h2:.*redis-offsite.rdb now has sha256 .* (100 bytes), the backup had" "$T_ERR" || t_fail "$(cat "$T_ERR")"
-[ "$(report_value "$D" 'r["verdict"]')" = error ] || t_fail "verdict"
+[ "$(report_value "$D" 'r["verdict"]')" = fail ] || t_fail "verdict"
 [ "$(report_value "$D" 'all(not c["pass"] for c in r["checks"])')" = True ] || t_fail "checks passed on a failed restore"
 t_end
 
@@ -93,6 +93,30 @@ secs=$(report_value "$D" 'r["copies"][0]["ended_s"] - r["copies"][0]["started_s"
 echo "  256 MiB copied through the controller in ${secs}s with a peak of $((rss / 1024)) MiB"
 [ "$rss" -lt 65536 ] || t_fail "peak memory ${rss} kB for a 256 MiB copy"
 rm -f "$T_DIR/big.bin" "$T_DIR/big-copy.bin"
+t_end
+
+t_begin "a DR command that ran and failed is a finding (exit 1); one that cannot start is infrastructure (exit 4)"
+for case in "exit 3:1:fail:the backup command exited 3" "fd-no-such-backup-tool:4:error:the backup command exited 127" \
+    "true:1:fail:is missing or unreadable on h1"; do
+    cmd=${case%%:*} rest=${case#*:}
+    want=${rest%%:*} rest=${rest#*:}
+    verdict=${rest%%:*} msg=${rest#*:}
+    cat >"$T_DIR/dr-fail.yaml" <<EOF2
+version: 1
+name: dr-fail
+inventory: $INV
+timeline:
+  - id: nightly
+    backup: { target: { hosts: [h1] }, command: "$cmd", artifact: "$T_DIR/never-written.tar" }
+  - run: { command: "touch $T_DIR/after-backup" }
+EOF2
+    rm -rf "$T_DIR/r-dr-fail" "$T_DIR/after-backup"
+    expect_exit "$want" $FD run "$T_DIR/dr-fail.yaml" --report-dir "$T_DIR/r-dr-fail"
+    D=$(ls -d "$T_DIR"/r-dr-fail/*/)
+    [ "$(report_value "$D" 'r["verdict"]')" = "$verdict" ] || t_fail "$cmd: verdict"
+    grep -q "$msg" "$T_ERR" || t_fail "$cmd: $(cat "$T_ERR")"
+    [ ! -e "$T_DIR/after-backup" ] || t_fail "$cmd: the timeline went on after a failed backup"
+done
 t_end
 
 t_done
