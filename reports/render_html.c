@@ -484,6 +484,99 @@ static void html_faults(fd_buf *b, const json_t *r)
     }
 }
 
+/* The seconds from o's started_s to its ended_s, as a cell. */
+static void cell_took(fd_buf *b, const json_t *o)
+{
+    json_t *d = json_real(fd_jnum(o, "ended_s") - fd_jnum(o, "started_s"));
+    cell_secs(b, isfinite(json_real_value(d)) ? d : json_null());
+    json_decref(d);
+}
+
+/* A count from the report, or "-" when it is not one. */
+static void cell_count(fd_buf *b, const json_t *v)
+{
+    if (json_is_integer(v))
+        fd_buf_printf(b, "<td class=\"num\">%lld</td>", (long long)json_integer_value(v));
+    else
+        fd_buf_puts(b, "<td class=\"num\">-</td>");
+}
+
+/* A disaster-recovery drill's backups, copies and verifies. */
+static void html_dr(fd_buf *b, const json_t *r)
+{
+    const json_t *backups = json_object_get(r, "backups"), *copies = json_object_get(r, "copies");
+    const json_t *verifies = json_object_get(r, "verifies");
+    if (!json_array_size(backups) && !json_array_size(copies) && !json_array_size(verifies))
+        return;
+    fd_buf_puts(b, "<h2>Disaster recovery</h2>\n");
+    size_t i;
+    const json_t *o;
+    if (json_array_size(backups))
+        fd_buf_puts(b, "<table class=\"dr\"><tr><th>backup</th><th>host</th><th>artifact</th>"
+                       "<th>took</th><th>bytes</th><th>sha256</th></tr>\n");
+    json_array_foreach(backups, i, o)
+    {
+        fd_buf_puts(b, "<tr>");
+        cell(b, fd_jstr(o, "id"));
+        cell(b, fd_jstr(o, "host"));
+        cell(b, fd_jstr(o, "artifact"));
+        cell_took(b, o);
+        cell_count(b, json_object_get(o, "size"));
+        fd_buf_puts(b, "<td><code>");
+        fd_esc_html(b, fd_jstr(o, "sha256"));
+        fd_buf_puts(b, "</code></td></tr>\n");
+    }
+    if (json_array_size(backups))
+        fd_buf_puts(b, "</table>\n");
+    if (json_array_size(copies))
+        fd_buf_puts(b, "<table class=\"dr\"><tr><th>copy</th><th>from</th><th>to</th><th>took</th>"
+                       "<th>bytes</th><th>checksum</th></tr>\n");
+    json_array_foreach(copies, i, o)
+    {
+        fd_buf_puts(b, "<tr>");
+        cell(b, fd_jstr(o, "id"));
+        fd_buf_puts(b, "<td>");
+        fd_esc_html(b, fd_jstr(o, "from_host"));
+        fd_buf_puts(b, ":");
+        fd_esc_html(b, fd_jstr(o, "from_path"));
+        fd_buf_puts(b, "</td><td>");
+        fd_esc_html(b, fd_jstr(o, "to_host"));
+        fd_buf_puts(b, ":");
+        fd_esc_html(b, fd_jstr(o, "to_path"));
+        fd_buf_puts(b, "</td>");
+        cell_took(b, o);
+        cell_count(b, json_object_get(o, "bytes"));
+        fd_buf_puts(b, "<td class=\"pass\">same at both ends</td></tr>\n");
+    }
+    if (json_array_size(copies))
+        fd_buf_puts(b, "</table>\n");
+    if (json_array_size(verifies))
+        fd_buf_puts(b, "<table class=\"dr\"><tr><th>verify</th><th>against</th><th>lost writes</th>"
+                       "<th>values read</th><th>rpo</th><th>rto</th></tr>\n");
+    json_array_foreach(verifies, i, o)
+    {
+        const json_t *lost = json_object_get(o, "lost_writes");
+        bool ok = json_is_integer(lost) && json_integer_value(lost) == 0;
+        fd_buf_puts(b, "<tr>");
+        cell(b, fd_jstr(o, "id"));
+        cell(b, fd_jstr(o, "against"));
+        fd_buf_printf(b, "<td class=\"num %s\">", ok ? "pass" : "fail");
+        const json_t *acked = json_object_get(o, "acknowledged_before_backup");
+        if (json_is_integer(lost) && json_is_integer(acked))
+            fd_buf_printf(b, "%lld of %lld", (long long)json_integer_value(lost),
+                          (long long)json_integer_value(acked));
+        else
+            fd_esc_html(b, *fd_jstr(o, "error") ? fd_jstr(o, "error") : "not measured");
+        fd_buf_puts(b, "</td>");
+        cell_count(b, json_object_get(o, "values_read"));
+        cell_secs(b, json_object_get(o, "rpo_s"));
+        cell_secs(b, json_object_get(o, "rto_s"));
+        fd_buf_puts(b, "</tr>\n");
+    }
+    if (json_array_size(verifies))
+        fd_buf_puts(b, "</table>\n");
+}
+
 /* Each step of the timeline. */
 static void html_steps(fd_buf *b, const json_t *r)
 {
@@ -549,6 +642,7 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     html_probes(b, r);
     html_faults(b, r);
     html_steps(b, r);
+    html_dr(b, r);
     html_errors(b, r);
     fd_buf_puts(b, "</body></html>\n");
 }

@@ -33,6 +33,75 @@ static void md_word(fd_buf *b, const char *s)
     fd_buf_puts(b, s);
 }
 
+/* A count from the report, or "-". */
+static void md_count(fd_buf *b, const json_t *v)
+{
+    if (json_is_integer(v))
+        fd_buf_printf(b, "%lld", (long long)json_integer_value(v));
+    else
+        fd_buf_puts(b, "-");
+}
+
+/* A disaster-recovery drill's backups, copies and verifies. */
+static void md_dr(fd_buf *b, const json_t *r)
+{
+    const json_t *backups = json_object_get(r, "backups"), *copies = json_object_get(r, "copies");
+    const json_t *verifies = json_object_get(r, "verifies");
+    if (!json_array_size(backups) && !json_array_size(copies) && !json_array_size(verifies))
+        return;
+    fd_buf_puts(b, "## Disaster recovery\n\n| step | what | bytes | result |\n|---|---|---|---|\n");
+    size_t i;
+    const json_t *o;
+    json_array_foreach(backups, i, o)
+    {
+        fd_buf_puts(b, "| ");
+        fd_esc_md(b, fd_jstr(o, "id"));
+        fd_buf_puts(b, " | backup ");
+        fd_esc_md(b, fd_jstr(o, "host"));
+        fd_buf_puts(b, ":");
+        fd_esc_md(b, fd_jstr(o, "artifact"));
+        fd_buf_puts(b, " | ");
+        md_count(b, json_object_get(o, "size"));
+        fd_buf_puts(b, " | sha256 ");
+        md_word(b, fd_jstr(o, "sha256"));
+        fd_buf_puts(b, " |\n");
+    }
+    json_array_foreach(copies, i, o)
+    {
+        fd_buf_puts(b, "| ");
+        fd_esc_md(b, fd_jstr(o, "id"));
+        fd_buf_puts(b, " | copy ");
+        fd_esc_md(b, fd_jstr(o, "from_host"));
+        fd_buf_puts(b, " to ");
+        fd_esc_md(b, fd_jstr(o, "to_host"));
+        fd_buf_puts(b, " | ");
+        md_count(b, json_object_get(o, "bytes"));
+        fd_buf_puts(b, " | same sha256 at both ends |\n");
+    }
+    json_array_foreach(verifies, i, o)
+    {
+        fd_buf_puts(b, "| ");
+        fd_esc_md(b, fd_jstr(o, "id"));
+        fd_buf_puts(b, " | verify against ");
+        fd_esc_md(b, fd_jstr(o, "against"));
+        fd_buf_puts(b, " | - | ");
+        const json_t *lost = json_object_get(o, "lost_writes");
+        if (json_is_integer(lost)) {
+            md_count(b, lost);
+            fd_buf_puts(b, " of ");
+            md_count(b, json_object_get(o, "acknowledged_before_backup"));
+            fd_buf_puts(b, " writes lost, rpo ");
+            fd_fmt_seconds(b, json_object_get(o, "rpo_s"));
+            fd_buf_puts(b, ", rto ");
+            fd_fmt_seconds(b, json_object_get(o, "rto_s"));
+        } else {
+            fd_esc_md(b, *fd_jstr(o, "error") ? fd_jstr(o, "error") : "not measured");
+        }
+        fd_buf_puts(b, " |\n");
+    }
+    fd_buf_puts(b, "\n");
+}
+
 void fd_render_markdown(const json_t *r, fd_buf *b)
 {
     const json_t *sc = json_object_get(r, "scenario");
@@ -139,6 +208,7 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
         }
         fd_buf_puts(b, "\n");
     }
+    md_dr(b, r);
     const json_t *errors = json_object_get(r, "errors");
     if (json_array_size(errors)) {
         fd_buf_puts(b, "## Errors\n\n");

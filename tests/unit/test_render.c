@@ -358,6 +358,53 @@ static void test_index_inert(void **state)
     json_decref(bad);
 }
 
+/* A disaster-recovery drill's backups, copies and verifies are in the HTML and the
+ * Markdown, their fields inert; a verify that could not read says why. */
+static void test_dr_sections(void **state)
+{
+    json_t *r = fixture();
+    json_error_t je;
+    json_t *dr = json_loads(
+        "{\"backups\":[{\"id\":\"nightly\",\"host\":\"h1\",\"artifact\":\"/b/<x>.rdb\","
+        "\"started_s\":2.0,\"ended_s\":3.5,\"size\":4096,\"sha256\":\"abc\"}],"
+        "\"copies\":[{\"id\":\"offsite\",\"from_host\":\"h1\",\"from_path\":\"/b/x\","
+        "\"to_host\":\"h2\",\"to_path\":\"/c/x|y\",\"started_s\":4.0,\"ended_s\":4.25,"
+        "\"bytes\":4096,\"sha256\":\"abc\"}],"
+        "\"verifies\":[{\"id\":\"check\",\"against\":\"nightly\",\"lost_writes\":3,"
+        "\"acknowledged_before_backup\":120,\"values_read\":117,\"rpo_s\":1.5,\"rto_s\":41.2},"
+        "{\"id\":\"check2\",\"against\":\"nightly\",\"lost_writes\":null,\"rpo_s\":null,"
+        "\"rto_s\":null,\"acknowledged_before_backup\":0,\"values_read\":0,"
+        "\"error\":\"cannot read the restored data: <refused>\"}]}",
+        0, &je);
+    assert_non_null(dr);
+    json_object_update(r, dr);
+    json_decref(dr);
+    fd_timeline_data t;
+    FILE *f = fmemopen((void *)"", 1, "r");
+    fd_timeline_read(f, 20.0, r, &t);
+    fclose(f);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_html(r, &t, &b);
+    assert_non_null(strstr(b.data, "<h2>Disaster recovery</h2>"));
+    assert_non_null(strstr(b.data, "<td>/b/&lt;x&gt;.rdb</td><td class=\"num\">1.50 s</td>"
+                                   "<td class=\"num\">4096</td>"));
+    assert_non_null(strstr(b.data, "<td class=\"num fail\">3 of 120</td><td class=\"num\">117"));
+    assert_non_null(strstr(b.data, "cannot read the restored data: &lt;refused&gt;"));
+    assert_null(strstr(b.data, "<refused>"));
+    fd_buf_free(&b);
+    fd_buf_init(&b, 0);
+    fd_render_markdown(r, &b);
+    assert_non_null(strstr(b.data, "## Disaster recovery\n"));
+    assert_non_null(
+        strstr(b.data, "| offsite | copy h1 to h2 | 4096 | same sha256 at both ends |"));
+    assert_non_null(
+        strstr(b.data, "| check | verify against nightly | - | 3 of 120 writes lost, rpo 1.50 s"));
+    fd_buf_free(&b);
+    fd_timeline_free(&t);
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_hostile_fields_inert),
         cmocka_unit_test(test_tiny_and_huge_durations),
         cmocka_unit_test(test_index_inert),
+        cmocka_unit_test(test_dr_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
