@@ -290,6 +290,19 @@ static void drain(ssh_channel ch, fd_buf *out, fd_buf *err)
         fd_buf_append(err, buf, (size_t)n);
 }
 
+/* fd_conn_exec over a transport other than SSH. */
+static fd_err transport_exec(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
+                             fd_exec_result *r, int64_t t0)
+{
+    pthread_mutex_lock(&c->lock);
+    c->transport->exec(c->host, cmd, input, timeout_us, r, c->transport->arg);
+    pthread_mutex_unlock(&c->lock);
+    r->out = r->out ? r->out : fd_strdup("");
+    r->err = r->err ? r->err : fd_strdup("");
+    r->duration_us = fd_mono_us() - t0;
+    return r->error;
+}
+
 /* long: one channel's whole life (open, exec, feed stdin, read to the deadline, close)
  * reads top to bottom as libssh's own example does; split, the cleanup paths of each
  * part would repeat. */
@@ -306,15 +319,8 @@ fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t time
         r->err = fd_strdup("");
         return r->error;
     }
-    if (c->transport) {
-        pthread_mutex_lock(&c->lock);
-        c->transport->exec(c->host, cmd, input, timeout_us, r, c->transport->arg);
-        pthread_mutex_unlock(&c->lock);
-        r->out = r->out ? r->out : fd_strdup("");
-        r->err = r->err ? r->err : fd_strdup("");
-        r->duration_us = fd_mono_us() - t0;
-        return r->error;
-    }
+    if (c->transport)
+        return transport_exec(c, cmd, input, timeout_us, r, t0);
     fd_buf out, err;
     fd_buf_init(&out, FD_OUTPUT_CAP);
     fd_buf_init(&err, FD_OUTPUT_CAP);
