@@ -12,7 +12,7 @@ PACKAGES=(
     valgrind chromium python3 clang-format
     # the lab: hosts, their tools and services
     iproute2 util-linux procps openssh-server openssh-client nftables iptables
-    redis-server redis-sentinel redis-tools postgresql postgresql-client
+    redis-server redis-sentinel redis-tools postgresql postgresql-client pgbackrest
     etcd-server etcd-client
 )
 
