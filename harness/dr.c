@@ -9,6 +9,7 @@
  * restored service and gives lost_writes, rpo and rto. */
 #include "dr.h"
 #include "agent.h"
+#include "render.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -97,14 +98,76 @@ static bool one_host(fd_run *r, const fd_selector *sel, size_t *host, char **det
     return ok;
 }
 
+/* backup with a catalog: the newest usable backup the tool lists. Its start is the
+ * backup point, as for a backup the drill takes: a write acknowledged before the backup
+ * began is in it; one acknowledged while it ran may or may not be (pgBackRest's stop
+ * time comes after the backup's consistent point, once its WAL is archived). Its age
+ * counts from its stop, when it was complete. */
+static fd_run_result catalog_backup(fd_run *r, size_t host, const fd_step *st,
+                                    fd_backup_record *rec, char **detail)
+{
+    fd_exec_result er;
+    bool ok = host_run(r, host, st->backup.catalog, NULL, STEP_TIMEOUT_US, &er);
+    if (!ok) {
+        *detail = failure(&er, "the catalog command");
+        fd_run_result res = command_outcome(&er);
+        fd_exec_result_free(&er);
+        return res;
+    }
+    char *err = NULL;
+    ok = fd_catalog_parse(er.out, &rec->catalog, &err);
+    fd_exec_result_free(&er);
+    if (!ok) {
+        *detail = err; /* no usable backup: what a restore test exists to find */
+        return FD_OUTCOME_FINDING;
+    }
+    double now = fd_unix_now();
+    rec->point_unix = rec->catalog.start_unix;
+    rec->age_s = now - rec->catalog.stop_unix;
+    rec->started_s = rec->point_unix - r->started_unix;
+    rec->ended_s = rec->catalog.stop_unix - r->started_unix;
+    rec->started_us = r->t0_us + (int64_t)((rec->point_unix - r->started_unix) * 1e6);
+    rec->size = rec->catalog.size > 0 ? (uint64_t)rec->catalog.size : 0;
+    char when[32] = "";
+    fd_fmt_utc(when, sizeof when, rec->catalog.stop_unix, 'T');
+    *detail = fd_asprintf("%s backup %s%s%s on %s, ended %sZ (%.0fs ago)", rec->catalog.tool,
+                          rec->catalog.label, rec->catalog.type ? ", " : "",
+                          rec->catalog.type ? rec->catalog.type : "", rec->host, when, rec->age_s);
+    return FD_OUTCOME_NONE;
+}
+
+static void record_backup(fd_run *r, const fd_step *st, fd_backup_record *rec)
+{
+    r->backups = fd_xrealloc(r->backups, (r->nbackups + 1) * sizeof *r->backups);
+    r->backups[r->nbackups++] = *rec;
+    json_t *ev = json_pack("{s:s,s:s,s:I}", "step", st->id, "host", rec->host, "size",
+                           (json_int_t)rec->size);
+    if (rec->sha256)
+        json_object_set_new(ev, "sha256", json_string(rec->sha256));
+    if (st->backup.artifact)
+        json_object_set_new(ev, "artifact", json_string(st->backup.artifact));
+    if (rec->catalog.label)
+        json_object_set_new(ev, "label", json_string(rec->catalog.label));
+    fd_history_event(&r->history, "backup", ev);
+}
+
 fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **detail)
 {
     size_t host;
     if (!one_host(r, &st->backup.target, &host, detail))
         return FD_OUTCOME_INFRA;
     fd_backup_record rec = {.step = st, .host = fd_strdup(r->s->inv.hosts[host].name)};
+    if (st->backup.catalog) {
+        fd_run_result res = catalog_backup(r, host, st, &rec, detail);
+        if (res == FD_OUTCOME_NONE)
+            record_backup(r, st, &rec);
+        else
+            free(rec.host);
+        return res;
+    }
     rec.started_us = fd_mono_us();
     rec.started_s = fd_run_now_s(r);
+    rec.point_unix = fd_unix_now();
     fd_exec_result er;
     bool ok = host_run(r, host, st->backup.command, NULL, STEP_TIMEOUT_US, &er);
     rec.ended_s = fd_run_now_s(r);
@@ -124,12 +187,8 @@ fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **de
         free(rec.host);
         return res;
     }
-    r->backups = fd_xrealloc(r->backups, (r->nbackups + 1) * sizeof *r->backups);
-    r->backups[r->nbackups++] = rec;
-    fd_history_event(&r->history, "backup",
-                     json_pack("{s:s,s:s,s:s,s:I,s:s}", "step", st->id, "host", rec.host,
-                               "artifact", st->backup.artifact, "size", (json_int_t)rec.size,
-                               "sha256", rec.sha256));
+    rec.age_s = fd_unix_now() - rec.point_unix;
+    record_backup(r, st, &rec);
     *detail = fd_asprintf("%s:%s, %llu bytes, sha256 %.16s...", rec.host, st->backup.artifact,
                           (unsigned long long)rec.size, rec.sha256);
     return FD_OUTCOME_NONE;
@@ -361,6 +420,7 @@ void fd_dr_free(fd_run *r)
     for (size_t i = 0; i < r->nbackups; i++) {
         free(r->backups[i].host);
         free(r->backups[i].sha256);
+        fd_catalog_backup_free(&r->backups[i].catalog);
     }
     free(r->backups);
     for (size_t i = 0; i < r->ncopies; i++)

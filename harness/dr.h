@@ -6,6 +6,7 @@
 #ifndef FD_DR_H
 #define FD_DR_H
 
+#include "catalog.h"
 #include "runstate.h"
 
 typedef struct fd_backup_record {
@@ -14,7 +15,10 @@ typedef struct fd_backup_record {
     double started_s, ended_s;
     int64_t started_us; /* the backup point: writes acknowledged before it must restore */
     uint64_t size;
-    char *sha256;
+    char *sha256;              /* a backup the drill took: its artifact's digest */
+    double point_unix;         /* the backup point, as a time */
+    double age_s;              /* how old the backup was when the step read it */
+    fd_catalog_backup catalog; /* an existing backup: what its tool's catalog says */
 } fd_backup_record;
 
 typedef struct fd_copy_record {

@@ -387,8 +387,13 @@ static void plan_step(FILE *f, const fd_scenario *s, const fd_step *st, const ch
     }
     case FD_STEP_BACKUP:
         print_selector_line(f, s, "target", &st->backup.target, seed);
-        print_host_command(f, s, run_id, &st->backup.target, st->backup.command, true, seed);
-        fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
+        if (st->backup.catalog) {
+            print_host_command(f, s, run_id, &st->backup.target, st->backup.catalog, true, seed);
+            fprintf(f, "    reads the newest usable backup from the catalog it prints\n");
+        } else {
+            print_host_command(f, s, run_id, &st->backup.target, st->backup.command, true, seed);
+            fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
+        }
         break;
     case FD_STEP_COPY:
         fprintf(f,

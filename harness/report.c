@@ -229,11 +229,23 @@ static void dr_json(const fd_run *r, json_t *root)
     json_t *backups = json_array(), *copies = json_array();
     for (size_t i = 0; i < r->nbackups; i++) {
         const fd_backup_record *b = &r->backups[i];
-        json_array_append_new(
-            backups, json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s}", "id", jstr(r, b->step->id), "host",
-                               jstr(r, b->host), "artifact", jstr(r, b->step->backup.artifact),
-                               "started_s", jtime(b->started_s), "ended_s", jtime(b->ended_s),
-                               "size", (json_int_t)b->size, "sha256", b->sha256));
+        json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o}", "id", jstr(r, b->step->id), "host",
+                              jstr(r, b->host), "started_s", jtime(b->started_s), "ended_s",
+                              jtime(b->ended_s), "size", (json_int_t)b->size, "point_unix",
+                              jnum(b->point_unix, 1000), "age_s", jnum(b->age_s, 1000));
+        if (b->step->backup.artifact)
+            json_object_set_new(o, "artifact", jstr(r, b->step->backup.artifact));
+        if (b->sha256)
+            json_object_set_new(o, "sha256", json_string(b->sha256));
+        if (b->catalog.label) {
+            json_object_set_new(o, "tool", json_string(b->catalog.tool));
+            json_object_set_new(o, "label", jstr(r, b->catalog.label));
+            if (b->catalog.type)
+                json_object_set_new(o, "type", jstr(r, b->catalog.type));
+            if (b->catalog.lsn_stop)
+                json_object_set_new(o, "lsn_stop", jstr(r, b->catalog.lsn_stop));
+        }
+        json_array_append_new(backups, o);
     }
     for (size_t i = 0; i < r->ncopies; i++) {
         const fd_copy_record *c = &r->copies[i];

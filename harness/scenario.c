@@ -33,6 +33,7 @@ const char *const fd_metric_names[] = {"availability",
                                        "latency_max",
                                        "rpo",
                                        "rto",
+                                       "backup_age",
                                        NULL};
 
 /* ------------------------------------------------------------------ substitution */
@@ -239,7 +240,7 @@ bool fd_metric_is_duration(fd_metric m)
 {
     return m == FD_METRIC_FAILOVER_TIME || m == FD_METRIC_LATENCY_P50 ||
            m == FD_METRIC_LATENCY_P99 || m == FD_METRIC_LATENCY_MAX || m == FD_METRIC_RPO ||
-           m == FD_METRIC_RTO;
+           m == FD_METRIC_RTO || m == FD_METRIC_BACKUP_AGE;
 }
 
 static void read_check(fd_loader *L, const fd_ynode *m, fd_check *c)
@@ -681,6 +682,7 @@ void fd_scenario_free(fd_scenario *s)
         fd_selector_free(&st->backup.target);
         free(st->backup.command);
         free(st->backup.artifact);
+        free(st->backup.catalog);
         free(st->copy.from.host);
         free(st->copy.from.path);
         free(st->copy.to.host);

@@ -119,7 +119,8 @@ typedef struct fd_step {
     } run;
     struct {
         fd_selector target;
-        char *command, *artifact;
+        char *command, *artifact; /* a backup the drill takes */
+        char *catalog;            /* or: the command that prints an existing backup's catalog */
     } backup;
     struct {
         fd_endpoint from, to;
@@ -195,6 +196,7 @@ typedef enum fd_metric {
     FD_METRIC_LATENCY_MAX,
     FD_METRIC_RPO,
     FD_METRIC_RTO,
+    FD_METRIC_BACKUP_AGE,
     FD_METRIC_COUNT
 } fd_metric;
 extern const char *const fd_metric_names[];

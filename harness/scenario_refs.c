@@ -179,10 +179,20 @@ static void check_check(fd_loader *L, const fd_check *c, const fd_ynode *m)
             fd_yt_err(t, fd_ymap_get(m, "metric"),
                       "metric '%s' needs a write probe, but probe '%s' has mode read",
                       fd_metric_names[c->metric], p->name);
-        if (c->metric == FD_METRIC_RPO || c->metric == FD_METRIC_RTO)
+        if (c->metric == FD_METRIC_RPO || c->metric == FD_METRIC_RTO ||
+            c->metric == FD_METRIC_BACKUP_AGE)
             fd_yt_err(t, fd_ymap_get(m, "metric"),
-                      "metric '%s' belongs to a verify step: use 'step: ID' instead of 'probe'",
-                      fd_metric_names[c->metric]);
+                      "metric '%s' belongs to a %s step: use 'step: ID' instead of 'probe'",
+                      fd_metric_names[c->metric],
+                      c->metric == FD_METRIC_BACKUP_AGE ? "backup" : "verify");
+    } else if (c->step && c->metric == FD_METRIC_BACKUP_AGE) {
+        const fd_step *st = fd_scenario_step(L->s, c->step);
+        if (!st || st->kind != FD_STEP_BACKUP) {
+            char *q = fd_printable(c->step, 60);
+            fd_yt_err(t, fd_ymap_get(m, "step"),
+                      "metric 'backup_age' belongs to a backup step, and '%s' is not one", q);
+            free(q);
+        }
     } else if (c->step) {
         const fd_step *st = fd_scenario_step(L->s, c->step);
         if (!st || st->kind != FD_STEP_VERIFY) {

@@ -134,13 +134,24 @@ static void read_dr_target(fd_loader *L, const fd_ynode *b, const char *what, fd
     fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", sel);
 }
 
+/* A backup the drill takes (command and artifact), or one that exists (catalog: the
+ * command that prints the backup tool's catalog, which names the newest backup). */
 static void read_backup(fd_loader *L, const fd_ynode *m, fd_step *st)
 {
-    static const char *const keys[] = {"target", "command", "artifact", NULL};
+    static const char *const keys[] = {"target", "command", "artifact", "catalog", NULL};
     const fd_ynode *b = step_body(L, m, "backup", keys);
     if (!b)
         return;
     read_dr_target(L, b, "backup step", &st->backup.target);
+    if (fd_ymap_get(b, "catalog")) {
+        fd_yt_str(&L->t, b, "catalog", true, "backup step", &st->backup.catalog);
+        const char *other = fd_ymap_get(b, "command") ? "command" : "artifact";
+        if (fd_ymap_get(b, other))
+            fd_yt_err(&L->t, fd_ymap_key(b, other),
+                      "backup step takes 'catalog' (a backup that exists) or 'command' and "
+                      "'artifact' (a backup the drill takes), not both");
+        return;
+    }
     fd_yt_str(&L->t, b, "command", true, "backup step", &st->backup.command);
     if (fd_yt_str(&L->t, b, "artifact", true, "backup step", &st->backup.artifact) &&
         st->backup.artifact && st->backup.artifact[0] != '/')

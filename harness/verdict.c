@@ -43,7 +43,10 @@ void fd_verdict_checks(fd_run *r)
         cr->check = c;
         fd_probe_run *pr = c->probe ? fd_run_probe(r, c->probe) : NULL;
         cr->value = pr ? metric_value(&pr->m, c->metric) : NAN;
-        for (size_t v = 0; c->step && v < r->nverifies; v++) {
+        for (size_t b = 0; c->step && c->metric == FD_METRIC_BACKUP_AGE && b < r->nbackups; b++)
+            if (fd_str_eq(r->backups[b].step->id, c->step))
+                cr->value = r->backups[b].age_s;
+        for (size_t v = 0; c->step && c->metric != FD_METRIC_BACKUP_AGE && v < r->nverifies; v++) {
             const fd_verify_record *vr = &r->verifies[v];
             if (!fd_str_eq(vr->step->id, c->step))
                 continue;

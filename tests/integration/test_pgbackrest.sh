@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Restore tests of the backups a backup system made: pgBackRest in the lab (its
+# repository on h3 in dc-c, WAL archived from the primary h1 in dc-a, reached over SSH).
+# The shipped nightly restore test passes with the newest backup read from the catalog;
+# a backup older than its limit, and a catalog with no usable backup, fail the drill.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+lab_up --hosts 3 --datacenters 3 --services postgres,pgbackrest
+PGBR="pgbackrest --config=$FIREDRILL_LAB_DIR/pgbackrest/repo.conf --stanza=lab"
+
+t_begin "postgres-restore-latest-backup: the newest backup in the repository restores with every write acknowledged before it"
+expect_exit 0 $FD run "$SRC/scenarios/postgres-restore-latest-backup.yaml" --report-dir "$T_DIR/r-latest"
+D=$(ls -d "$T_DIR"/r-latest/*/ | head -n 1)
+# the catalog's newest label, as the repository host says it
+newest=$("$LAB" exec h3 $PGBR info --output=json | python3 -c \
+    'import json,sys; print(max((b for s in json.load(sys.stdin) for b in s["backup"]), key=lambda b: b["timestamp"]["stop"])["label"])')
+python3 - "$D/report.json" "$newest" <<'PY' || t_fail "report: $(head -c 800 "$D/report.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+b = r["backups"][0]
+assert b["tool"] == "pgbackrest" and b["label"] == sys.argv[2], (b, sys.argv[2])
+assert b["type"] == "incr" and b["size"] > 0 and 0 <= b["age_s"] < 120, b
+assert "sha256" not in b and "artifact" not in b, b
+v = r["verifies"][0]
+assert v["lost_writes"] == 0 and v["acknowledged_before_backup"] > 20, v
+assert v["values_read"] >= v["acknowledged_before_backup"], v
+assert r["verdict"] == "pass" and all(c["pass"] for c in r["checks"]), r["checks"]
+PY
+echo "  $(report_value "$D" '"backup %s, %d of %d writes restored, rto %.2fs" % (r["backups"][0]["label"], r["verifies"][0]["acknowledged_before_backup"] - r["verifies"][0]["lost_writes"], r["verifies"][0]["acknowledged_before_backup"], r["verifies"][0]["rto_s"])')"
+grep -q "Disaster recovery" "$D/report.html" || t_fail "report.html has no DR section"
+# the restored server was stopped by the drill's last step
+"$LAB" exec h2 sh -c 'ss -ltn | grep -q ":5433 "' && t_fail "the restored server still listens"
+t_end
+
+t_begin "a backup older than backup_age allows fails the drill (exit 1)"
+cat >"$T_DIR/stale.yaml" <<EOF2
+version: 1
+name: stale-catalog
+inventory: $FD_INVENTORY
+timeline:
+  - wait: 2s
+  - id: newest
+    backup: { target: { hosts: [h3] }, catalog: "$PGBR info --output=json" }
+checks:
+  - { step: newest, metric: backup_age, max: 1s }
+EOF2
+expect_exit 1 $FD run "$T_DIR/stale.yaml" --report-dir "$T_DIR/r-stale"
+D=$(ls -d "$T_DIR"/r-stale/*/ | head -n 1)
+[ "$(report_value "$D" 'r["checks"][0]["value"] > 1 and not r["checks"][0]["pass"]')" = True ] ||
+    t_fail "$(report_value "$D" 'r["checks"]')"
+t_end
+
+t_begin "a catalog with no usable backup is a finding (exit 1), a catalog command that cannot start is not (exit 4)"
+for case in "printf '[]':1:the catalog is not|the catalog lists no usable backup" \
+    "pgbackrest --config=$FIREDRILL_LAB_DIR/pgbackrest/repo.conf --stanza=nosuch info --output=json:1:the catalog lists no usable backup \\(pgBackRest says: missing stanza path\\)" \
+    "fd-no-such-catalog-tool:4:the catalog command exited 127"; do
+    cmd=${case%%:*} rest=${case#*:}
+    want=${rest%%:*} msg=${rest#*:}
+    cat >"$T_DIR/none.yaml" <<EOF2
+version: 1
+name: no-backup
+inventory: $FD_INVENTORY
+timeline:
+  - id: newest
+    backup: { target: { hosts: [h3] }, catalog: "$cmd" }
+EOF2
+    expect_exit "$want" $FD run "$T_DIR/none.yaml" --report-dir "$T_DIR/r-none"
+    grep -Eq "$msg" "$T_ERR" || t_fail "$cmd: $(cat "$T_ERR")"
+done
+t_end
+
+t_done

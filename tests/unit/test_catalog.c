@@ -1,0 +1,93 @@
+/* test_catalog.c: reading a backup tool's catalog (pgBackRest's `info --output=json`):
+ * the newest usable backup, and a clear refusal of anything else. */
+#include "fdtest.h"
+#include "catalog.h"
+#include "util.h"
+
+/* Two stanzas as pgBackRest 2.45 prints them (trimmed), the newest backup marked in
+ * error, a hostile label in the older one. */
+static const char two_stanzas[] =
+    "[{\"name\":\"lab\",\"status\":{\"code\":0,\"message\":\"ok\"},\"backup\":["
+    "{\"label\":\"20261201-010000F\",\"type\":\"full\",\"error\":false,"
+    "\"timestamp\":{\"start\":1796086800,\"stop\":1796086860},"
+    "\"info\":{\"size\":22992773,\"repository\":{\"size\":3043511,\"delta\":3043511}},"
+    "\"lsn\":{\"start\":\"0/5000028\",\"stop\":\"0/6000050\"}},"
+    "{\"label\":\"20261202-010000I\",\"type\":\"incr\",\"error\":true,"
+    "\"timestamp\":{\"start\":1796173200,\"stop\":1796173260}}]},"
+    "{\"name\":\"other\",\"status\":{\"code\":0,\"message\":\"ok\"},\"backup\":["
+    "{\"label\":\"20261201-120000D\\u001b[31m\",\"type\":\"diff\","
+    "\"timestamp\":{\"start\":1796126400,\"stop\":1796126430},"
+    "\"info\":{\"repository\":{\"size\":1024}}}]}]";
+
+static void test_newest_usable_backup(void **state)
+{
+    fd_catalog_backup b;
+    char *err = NULL;
+    assert_true(fd_catalog_parse(two_stanzas, &b, &err));
+    assert_null(err);
+    /* the incremental in error is passed over; the diff of the other stanza is newer */
+    assert_string_equal(b.tool, "pgbackrest");
+    assert_string_equal(b.label, "20261201-120000D\\x1b[31m"); /* shown, not obeyed */
+    assert_string_equal(b.type, "diff");
+    assert_true(b.stop_unix == 1796126430.0);
+    assert_true(b.start_unix == 1796126400.0);
+    assert_int_equal(b.size, 1024);
+    assert_null(b.lsn_stop);
+    fd_catalog_backup_free(&b);
+}
+
+static void test_fields_of_a_full_backup(void **state)
+{
+    const char one[] = "[{\"name\":\"lab\",\"backup\":[{\"label\":\"L\",\"type\":\"full\","
+                       "\"timestamp\":{\"start\":10,\"stop\":20},"
+                       "\"info\":{\"repository\":{\"size\":3043511}},"
+                       "\"lsn\":{\"stop\":\"0/6000050\"}}]}]";
+    fd_catalog_backup b;
+    char *err = NULL;
+    assert_true(fd_catalog_parse(one, &b, &err));
+    assert_string_equal(b.label, "L");
+    assert_int_equal(b.size, 3043511);
+    assert_string_equal(b.lsn_stop, "0/6000050");
+    assert_true(b.stop_unix == 20.0);
+    fd_catalog_backup_free(&b);
+}
+
+/* No usable backup, or no catalog at all: an error that says which. */
+static void test_refusals(void **state)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"[{\"name\":\"lab\",\"status\":{\"code\":2,\"message\":\"no valid backups\"},"
+         "\"backup\":[]}]",
+         "the catalog lists no usable backup (pgBackRest says: no valid backups)"},
+        {"[{\"name\":\"lab\",\"backup\":[{\"label\":\"x\",\"error\":true,"
+         "\"timestamp\":{\"stop\":5}}]}]",
+         "the catalog lists no usable backup (pgBackRest says: no stanza)"},
+        {"[{\"backup\":[{\"label\":\"no time\"}]}]",
+         "the catalog lists no usable backup (pgBackRest says: no stanza)"},
+        {"stanza: lab\n    status: ok\n",
+         "the catalog is not the JSON of `pgbackrest info --output=json`"},
+        {"{\"backup\":[]}", "the catalog is not the JSON of `pgbackrest info --output=json`"},
+        {"", "the catalog is not the JSON of `pgbackrest info --output=json`"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fd_catalog_backup b;
+        char *err = NULL;
+        assert_false(fd_catalog_parse(cases[i].text, &b, &err));
+        assert_string_equal(err, cases[i].want);
+        assert_null(b.label);
+        free(err);
+        fd_catalog_backup_free(&b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_newest_usable_backup),
+        cmocka_unit_test(test_fields_of_a_full_backup),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
