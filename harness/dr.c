@@ -259,11 +259,53 @@ static const char *backup_sha_of(const fd_run *r, const fd_copy_record *c)
     return NULL;
 }
 
+/* The recovery target a restore asks for, as a time (NAN: latest, or none given); false
+ * with *detail when it names a step that has not run. */
+static bool recovery_time(fd_run *r, const fd_step *st, double *unix_s, char **detail)
+{
+    *unix_s = NAN;
+    if (st->restore.recovery == FD_RT_TIME)
+        *unix_s = st->restore.recovery_unix;
+    if (st->restore.recovery != FD_RT_BEFORE)
+        return true;
+    for (size_t i = 0; i < r->nsteps; i++) {
+        const fd_step_record *sr = &r->steps[i];
+        if (sr->step && fd_str_eq(sr->step->id, st->restore.recovery_before) && sr->status) {
+            *unix_s = r->started_unix + sr->started_s;
+            return true;
+        }
+    }
+    *detail = fd_asprintf("recovery_target: step '%s' has not run before this restore",
+                          st->restore.recovery_before);
+    return false;
+}
+
+/* The restore command with FD_RECOVERY_TARGET ("latest", or the time as PostgreSQL and
+ * pgBackRest take it: 2026-12-02 12:31:20.123456+00) and FD_RECOVERY_TARGET_UNIX set. */
+static char *restore_command(const fd_step *st, double target_unix)
+{
+    if (st->restore.recovery == FD_RT_NONE)
+        return fd_strdup(st->restore.command);
+    if (isnan(target_unix))
+        return fd_asprintf("FD_RECOVERY_TARGET=latest; export FD_RECOVERY_TARGET; %s",
+                           st->restore.command);
+    char when[32] = "";
+    fd_fmt_utc(when, sizeof when, floor(target_unix), ' ');
+    int micros = (int)((target_unix - floor(target_unix)) * 1e6);
+    return fd_asprintf("FD_RECOVERY_TARGET='%s.%06d+00' FD_RECOVERY_TARGET_UNIX=%.6f; "
+                       "export FD_RECOVERY_TARGET FD_RECOVERY_TARGET_UNIX; %s",
+                       when, micros, target_unix, st->restore.command);
+}
+
 fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **detail)
 {
     size_t host;
     if (!one_host(r, &st->restore.target, &host, detail))
         return FD_OUTCOME_INFRA;
+    fd_restore_record rec = {.step = st, .started_s = fd_run_now_s(r)};
+    if (!recovery_time(r, st, &rec.target_unix, detail))
+        return FD_OUTCOME_INFRA;
+    rec.target_us = r->t0_us + (int64_t)((rec.target_unix - r->started_unix) * 1e6);
     r->last_restore_started_s = fd_run_now_s(r);
     /* an artifact that changed since it was copied (truncated, corrupted) must not
      * restore silently */
@@ -293,7 +335,9 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
         free(sha);
     }
     fd_exec_result er;
-    bool ok = host_run(r, host, st->restore.command, NULL, STEP_TIMEOUT_US, &er);
+    char *cmd = restore_command(st, rec.target_unix);
+    bool ok = host_run(r, host, cmd, NULL, STEP_TIMEOUT_US, &er);
+    free(cmd);
     fd_run_result res = ok ? FD_OUTCOME_NONE : command_outcome(&er);
     if (!ok)
         *detail = failure(&er, "the restore command");
@@ -301,7 +345,20 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
         *detail = fd_asprintf("restored on %s in %.2fs", r->s->inv.hosts[host].name,
                               (double)er.duration_us / 1e6);
     fd_exec_result_free(&er);
+    rec.host = fd_strdup(r->s->inv.hosts[host].name);
+    rec.ended_s = fd_run_now_s(r);
+    rec.ok = ok;
+    r->restores = fd_xrealloc(r->restores, (r->nrestores + 1) * sizeof *r->restores);
+    r->restores[r->nrestores++] = rec;
     return res;
+}
+
+static const fd_restore_record *restore_of(const fd_run *r, const char *id)
+{
+    for (size_t i = 0; i < r->nrestores; i++)
+        if (fd_str_eq(r->restores[i].step->id, id) && !isnan(r->restores[i].target_unix))
+            return &r->restores[i];
+    return NULL;
 }
 
 static const fd_backup_record *backup_of(const fd_run *r, const char *id)
@@ -338,81 +395,113 @@ static fd_probe restored_probe(const fd_probe *p, const char *read, fd_strv *own
     return q;
 }
 
-fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **detail)
+/* Reads every value the probe wrote back from the restored service (at `read`). False
+ * with *err (caller frees) when it cannot. */
+static bool read_restored(fd_run *r, fd_probe_run *pr, const char *read, fd_strv *values,
+                          char **err)
 {
-    double started_s = fd_run_now_s(r);
-    fd_verify_record rec = {.step = st, .lost_writes = -1, .rpo_s = NAN, .rto_s = NAN};
-    const fd_backup_record *b = backup_of(r, st->verify.against);
-    fd_probe_run *pr = fd_run_probe(r, st->verify.probe);
-    if (!b || !pr) {
-        *detail = fd_asprintf("backup %s did not run", st->verify.against);
-        goto record;
-    }
     fd_strv owned = {0};
-    fd_probe q = restored_probe(pr->p, st->verify.read, &owned);
+    fd_probe q = restored_probe(pr->p, read, &owned);
     fd_probe_env env = {.run_id = r->run_id, .pool = &r->pool, .s = r->s};
     const fd_probe_type_ops *ops = fd_probe_ops_for(q.type);
     fd_probe_client *c = ops ? ops->open(&q, &env) : NULL;
-    fd_strv values = {0};
-    char *err = NULL;
-    bool ok = c && fd_probe_read_values(ops, c, 30000000, &values, &err);
+    *err = NULL;
+    bool ok = c && fd_probe_read_values(ops, c, 30000000, values, err);
     if (c)
         ops->close(c);
     fd_strv_free(&owned);
-    if (!ok) {
-        rec.error = fd_asprintf("cannot read the restored data: %s", err ? err : "no client");
-        *detail = fd_strdup(rec.error);
-        free(err);
-        fd_strv_free(&values);
-        goto record;
-    }
-    free(err);
-    /* the writes acknowledged before the backup point that the restore misses */
-    size_t nops = 0;
-    fd_op *ops_copy = fd_probe_snapshot(pr, &nops);
-    fd_restore_loss loss;
-    fd_metrics_restore_loss(ops_copy, nops, &values, b->started_us, &loss);
-    rec.acked_before_backup = loss.acked;
-    rec.lost_writes = loss.lost;
-    int64_t newest_found_end = loss.newest_found_end_us;
-    rec.found = (int64_t)values.n;
-    free(ops_copy);
-    fd_strv_free(&values);
-    /* the disaster point: the first fault applied after the backup, else this verify */
-    double disaster_s = started_s;
-    bool disaster = false;
+    if (!ok && !*err)
+        *err = fd_strdup("no client");
+    return ok;
+}
+
+/* The disaster point for RPO and RTO: the first fault started after `from_s` and before
+ * this verify, else the verify itself. */
+static double disaster_point(const fd_run *r, double from_s, double verify_s, bool *found)
+{
+    *found = false;
     for (size_t i = 0; i < r->nfaults; i++) {
         double fs = r->faults[i]->started_s;
-        if (fs >= b->started_s && fs <= started_s) {
-            disaster_s = fs;
-            disaster = true;
-            break;
+        if (fs >= from_s && fs <= verify_s) {
+            *found = true;
+            return fs;
         }
     }
-    if (newest_found_end)
-        rec.rpo_s = disaster_s - (double)(newest_found_end - r->t0_us) / 1e6;
-    double ended_s = fd_run_now_s(r);
-    double rto_from = disaster ? disaster_s : r->last_restore_started_s;
-    if (rto_from > 0)
-        rec.rto_s = ended_s - rto_from;
-    *detail = fd_asprintf("%lld of %lld writes acknowledged before backup %s are missing from "
-                          "the restore (%lld values read); rpo %.2fs, rto %.2fs",
-                          (long long)rec.lost_writes, (long long)rec.acked_before_backup,
-                          st->verify.against, (long long)rec.found, rec.rpo_s, rec.rto_s);
-    if (rec.lost_writes > 0)
-        fd_run_outcome(r, FD_OUTCOME_FINDING, NULL); /* lost acknowledged writes fail the drill */
-    fd_history_event(&r->history, "verify",
-                     json_pack("{s:s,s:s,s:I,s:I,s:I}", "step", st->id, "against",
-                               st->verify.against, "lost_writes", (json_int_t)rec.lost_writes,
-                               "acknowledged_before_backup", (json_int_t)rec.acked_before_backup,
-                               "values_read", (json_int_t)rec.found));
-record:
+    return verify_s;
+}
+
+/* Against a backup: every write acknowledged before its point must be there. Against a
+ * restore's recovery target: the same up to the target, and no write first sent after it
+ * may be there (late_writes). */
+fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **detail)
+{
+    double started_s = fd_run_now_s(r);
+    fd_verify_record rec = {.step = st,
+                            .lost_writes = -1,
+                            .late_writes = -1,
+                            .rpo_s = NAN,
+                            .rto_s = NAN,
+                            .reached_unix = NAN};
+    const fd_backup_record *b = backup_of(r, st->verify.against);
+    const fd_restore_record *rs = b ? NULL : restore_of(r, st->verify.against);
+    fd_probe_run *pr = fd_run_probe(r, st->verify.probe);
+    fd_strv values = {0};
+    char *err = NULL;
+    fd_run_result res = FD_OUTCOME_NONE;
+    if ((!b && !rs) || !pr) {
+        *detail = fd_asprintf("%s did not run", st->verify.against);
+        res = FD_OUTCOME_INFRA;
+    } else if (!read_restored(r, pr, st->verify.read, &values, &err)) {
+        /* a restored service that cannot be read is the restore not working: a finding */
+        rec.error = fd_asprintf("cannot read the restored data: %s", err);
+        *detail = fd_strdup(rec.error);
+        res = FD_OUTCOME_FINDING;
+    } else {
+        int64_t point_us = b ? b->started_us : rs->target_us;
+        rec.point_unix = b ? b->point_unix : rs->target_unix;
+        size_t nops = 0;
+        fd_op *ops = fd_probe_snapshot(pr, &nops);
+        fd_restore_loss loss;
+        fd_metrics_restore_loss(ops, nops, &values, point_us, b ? INT64_MAX : point_us, &loss);
+        free(ops);
+        rec.acked_before_backup = loss.acked;
+        rec.lost_writes = loss.lost;
+        rec.late_writes = b ? -1 : loss.late;
+        rec.found = (int64_t)values.n;
+        bool disaster;
+        double from_s = b ? b->started_s : rec.point_unix - r->started_unix;
+        double disaster_s = disaster_point(r, from_s, started_s, &disaster);
+        if (loss.newest_found_end_us) {
+            double reached_s = (double)(loss.newest_found_end_us - r->t0_us) / 1e6;
+            rec.reached_unix = r->started_unix + reached_s;
+            rec.rpo_s = disaster_s - reached_s;
+        }
+        double rto_from = disaster ? disaster_s : r->last_restore_started_s;
+        if (rto_from > 0)
+            rec.rto_s = fd_run_now_s(r) - rto_from;
+        char *late =
+            b ? fd_strdup("")
+              : fd_asprintf(", %lld written after it are in it", (long long)rec.late_writes);
+        *detail = fd_asprintf("%lld of %lld writes acknowledged before %s %s are missing from "
+                              "the restore%s (%lld values read); rpo %.2fs, rto %.2fs",
+                              (long long)rec.lost_writes, (long long)rec.acked_before_backup,
+                              b ? "backup" : "the recovery target of", st->verify.against, late,
+                              (long long)rec.found, rec.rpo_s, rec.rto_s);
+        free(late);
+        if (rec.lost_writes > 0 || rec.late_writes > 0)
+            fd_run_outcome(r, FD_OUTCOME_FINDING, NULL); /* fails the drill, check or not */
+        fd_history_event(
+            &r->history, "verify",
+            json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "step", st->id, "against", st->verify.against,
+                      "lost_writes", (json_int_t)rec.lost_writes, "late_writes",
+                      (json_int_t)rec.late_writes, "acknowledged_before_backup",
+                      (json_int_t)rec.acked_before_backup, "values_read", (json_int_t)rec.found));
+    }
+    free(err);
+    fd_strv_free(&values);
     r->verifies = fd_xrealloc(r->verifies, (r->nverifies + 1) * sizeof *r->verifies);
     r->verifies[r->nverifies++] = rec;
-    if (!b || !pr)
-        return FD_OUTCOME_INFRA;
-    /* a restored service that cannot be read is the restore not working: a finding */
-    return rec.error == NULL && rec.lost_writes >= 0 ? FD_OUTCOME_NONE : FD_OUTCOME_FINDING;
+    return res;
 }
 
 void fd_dr_free(fd_run *r)
@@ -429,4 +518,7 @@ void fd_dr_free(fd_run *r)
     for (size_t i = 0; i < r->nverifies; i++)
         free(r->verifies[i].error);
     free(r->verifies);
+    for (size_t i = 0; i < r->nrestores; i++)
+        free(r->restores[i].host);
+    free(r->restores);
 }

@@ -170,7 +170,7 @@ void fd_metrics_data_loss(const fd_op *ops, size_t n, const fd_strv *read_values
 }
 
 void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, int64_t before_us,
-                             fd_restore_loss *out)
+                             int64_t after_us, fd_restore_loss *out)
 {
     uint64_t maxn;
     uint8_t *status, *found;
@@ -178,6 +178,8 @@ void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, 
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < n; i++) {
         const fd_op *o = &ops[i];
+        if (o->start_us > after_us && found[o->n])
+            out->late++;
         if (o->outcome != FD_OUT_OK)
             continue;
         if (found[o->n] && o->end_us > out->newest_found_end_us)

@@ -52,10 +52,13 @@ void fd_metrics_data_loss(const fd_op *ops, size_t n, const fd_strv *read_values
  * Values are matched as fd_metrics_data_loss matches them. */
 typedef struct fd_restore_loss {
     int64_t acked, lost;
+    int64_t late; /* writes first sent after after_us that the restore holds */
     int64_t newest_found_end_us;
 } fd_restore_loss;
+/* after_us: a recovery target the restore must not go past (INT64_MAX: none). A write in
+ * flight at it (sent before, answered after) counts neither as lost nor as late. */
 void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, int64_t before_us,
-                             fd_restore_loss *out);
+                             int64_t after_us, fd_restore_loss *out);
 
 /* The availability of operations that started in [from_us, to_us], or NAN. */
 double fd_metrics_availability(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us);

@@ -195,6 +195,11 @@ static json_t *verifies_json(const fd_run *r)
             (json_int_t)v->acked_before_backup, "values_read", (json_int_t)v->found);
         if (v->error)
             json_object_set_new(o, "error", jstr(r, v->error));
+        if (v->late_writes >= 0)
+            json_object_set_new(o, "late_writes", json_integer(v->late_writes));
+        if (v->point_unix > 0)
+            json_object_set_new(o, "point_unix", jnum(v->point_unix, 1000000));
+        json_object_set_new(o, "reached_unix", jnum(v->reached_unix, 1000000));
         json_array_append_new(verifies, o);
     }
     return verifies;
@@ -221,9 +226,33 @@ static json_t *checks_json(const fd_run *r)
     return checks;
 }
 
+/* The restores: where each was asked to stop, how long it took, whether it ran. */
+static json_t *restores_json(const fd_run *r)
+{
+    json_t *restores = json_array();
+    for (size_t i = 0; i < r->nrestores; i++) {
+        const fd_restore_record *rs = &r->restores[i];
+        const fd_step *st = rs->step;
+        json_t *target = st->restore.recovery == FD_RT_NONE     ? json_null()
+                         : st->restore.recovery == FD_RT_LATEST ? json_string("latest")
+                         : st->restore.recovery == FD_RT_TIME   ? json_string("time")
+                                                                : json_string("before");
+        json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "id", jstr(r, st->id), "host",
+                              jstr(r, rs->host), "recovery_target", target, "target_unix",
+                              jnum(rs->target_unix, 1000000), "started_s", jtime(rs->started_s),
+                              "ended_s", jtime(rs->ended_s), "ok", rs->ok);
+        if (st->restore.recovery == FD_RT_BEFORE)
+            json_object_set_new(o, "before", jstr(r, st->restore.recovery_before));
+        json_array_append_new(restores, o);
+    }
+    return restores;
+}
+
 /* The backups and copies of a disaster-recovery drill (none: no keys). */
 static void dr_json(const fd_run *r, json_t *root)
 {
+    if (r->nrestores)
+        json_object_set_new(root, "restores", restores_json(r));
     if (!r->nbackups && !r->ncopies)
         return;
     json_t *backups = json_array(), *copies = json_array();

@@ -104,6 +104,7 @@ typedef struct fd_check_result {
 struct fd_backup_record;
 struct fd_copy_record;
 struct fd_verify_record;
+struct fd_restore_record;
 
 typedef struct fd_run {
     const fd_scenario *s;
@@ -140,6 +141,8 @@ typedef struct fd_run {
     size_t ncopies;
     struct fd_verify_record *verifies;
     size_t nverifies;
+    struct fd_restore_record *restores;
+    size_t nrestores;
     double last_restore_started_s;
     double cpu_user_s, cpu_system_s;
     long max_rss_kb;

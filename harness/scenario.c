@@ -34,6 +34,7 @@ const char *const fd_metric_names[] = {"availability",
                                        "rpo",
                                        "rto",
                                        "backup_age",
+                                       "late_writes",
                                        NULL};
 
 /* ------------------------------------------------------------------ substitution */
@@ -689,6 +690,7 @@ void fd_scenario_free(fd_scenario *s)
         free(st->copy.to.path);
         fd_selector_free(&st->restore.target);
         free(st->restore.command);
+        free(st->restore.recovery_before);
         free(st->verify.probe);
         free(st->verify.against);
         free(st->verify.read);

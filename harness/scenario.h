@@ -128,6 +128,11 @@ typedef struct fd_step {
     struct {
         fd_selector target;
         char *command;
+        /* recovery_target: where the restore must stop (the command reads it from
+         * FD_RECOVERY_TARGET). NONE: not given. */
+        enum { FD_RT_NONE, FD_RT_LATEST, FD_RT_TIME, FD_RT_BEFORE } recovery;
+        double recovery_unix;  /* FD_RT_TIME */
+        char *recovery_before; /* FD_RT_BEFORE: the step or fault just before which */
     } restore;
     struct {
         char *probe, *against, *read;
@@ -197,6 +202,7 @@ typedef enum fd_metric {
     FD_METRIC_RPO,
     FD_METRIC_RTO,
     FD_METRIC_BACKUP_AGE,
+    FD_METRIC_LATE_WRITES,
     FD_METRIC_COUNT
 } fd_metric;
 extern const char *const fd_metric_names[];

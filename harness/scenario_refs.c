@@ -118,10 +118,20 @@ static void check_verify(fd_loader *L, size_t i, const fd_step *st, const fd_yno
         fd_yt_err(&L->t, step_node(m, "verify", "probe"),
                   "verify reads back a write probe's values, but probe '%s' has mode read",
                   p->name);
-    if (st->verify.against && !earlier(L->s, i, FD_STEP_BACKUP, st->verify.against)) {
+    const fd_step *a = fd_scenario_step(L->s, st->verify.against);
+    bool restore_to_time =
+        a && a->kind == FD_STEP_RESTORE &&
+        (a->restore.recovery == FD_RT_TIME || a->restore.recovery == FD_RT_BEFORE);
+    if (st->verify.against && !earlier(L->s, i, FD_STEP_BACKUP, st->verify.against) &&
+        !(restore_to_time && earlier(L->s, i, FD_STEP_RESTORE, st->verify.against))) {
         char *q = fd_printable(st->verify.against, 60);
         fd_yt_err(&L->t, step_node(m, "verify", "against"),
-                  "'against' names '%s', which is not the id of an earlier backup step", q);
+                  a && a->kind == FD_STEP_RESTORE
+                      ? "'against' names restore '%s', which has no recovery_target time or "
+                        "before: to verify against"
+                      : "'against' names '%s', which is not the id of an earlier backup step or "
+                        "of a restore step with a recovery_target time",
+                  q);
         free(q);
     }
 }
@@ -158,6 +168,14 @@ static void check_steps(fd_loader *L, const fd_ynode *root)
             break;
         case FD_STEP_RESTORE:
             fd_scenario_check_selector(L, &st->restore.target, step_node(m, "restore", "target"));
+            if (st->restore.recovery == FD_RT_BEFORE &&
+                !fd_scenario_step(s, st->restore.recovery_before)) {
+                char *q = fd_printable(st->restore.recovery_before, 60);
+                fd_yt_err(&L->t, step_node(fd_ymap_get(m, "restore"), "recovery_target", "before"),
+                          "recovery_target names '%s', which is no step or fault of the timeline",
+                          q);
+                free(q);
+            }
             break;
         case FD_STEP_VERIFY:
             check_verify(L, i, st, m);
@@ -180,7 +198,7 @@ static void check_check(fd_loader *L, const fd_check *c, const fd_ynode *m)
                       "metric '%s' needs a write probe, but probe '%s' has mode read",
                       fd_metric_names[c->metric], p->name);
         if (c->metric == FD_METRIC_RPO || c->metric == FD_METRIC_RTO ||
-            c->metric == FD_METRIC_BACKUP_AGE)
+            c->metric == FD_METRIC_BACKUP_AGE || c->metric == FD_METRIC_LATE_WRITES)
             fd_yt_err(t, fd_ymap_get(m, "metric"),
                       "metric '%s' belongs to a %s step: use 'step: ID' instead of 'probe'",
                       fd_metric_names[c->metric],
@@ -201,9 +219,9 @@ static void check_check(fd_loader *L, const fd_check *c, const fd_ynode *m)
                       "check names step '%s', which is not a verify step", q);
             free(q);
         } else if (c->metric != FD_METRIC_RPO && c->metric != FD_METRIC_RTO &&
-                   c->metric != FD_METRIC_LOST_WRITES) {
+                   c->metric != FD_METRIC_LOST_WRITES && c->metric != FD_METRIC_LATE_WRITES) {
             fd_yt_err(t, fd_ymap_get(m, "metric"),
-                      "a verify step gives lost_writes, rpo and rto, not '%s'",
+                      "a verify step gives lost_writes, late_writes, rpo and rto, not '%s'",
                       fd_metric_names[c->metric]);
         }
     }

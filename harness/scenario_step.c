@@ -2,6 +2,7 @@
  * common keys (its family reads the rest, faults.h), and the names steps go by. */
 #include "scenario_load.h"
 #include "faults.h"
+#include "value.h"
 #include "ytyped.h"
 
 #include <ctype.h>
@@ -168,14 +169,40 @@ static void read_copy(fd_loader *L, const fd_ynode *m, fd_step *st)
     read_endpoint(L, b, "to", &st->copy.to);
 }
 
+/* recovery_target: latest, a UTC time, or {before: ID} (a step or fault of the timeline). */
+static void read_recovery_target(fd_loader *L, const fd_ynode *b, fd_step *st)
+{
+    const fd_ynode *v = fd_ymap_get(b, "recovery_target");
+    if (!v)
+        return;
+    if (v->kind == FD_Y_SCALAR && strcmp(v->str, "latest") == 0) {
+        st->restore.recovery = FD_RT_LATEST;
+    } else if (v->kind == FD_Y_SCALAR && fd_parse_utc_time(v->str, &st->restore.recovery_unix)) {
+        st->restore.recovery = FD_RT_TIME;
+    } else if (v->kind == FD_Y_MAP) {
+        static const char *const keys[] = {"before", NULL};
+        fd_yt_keys(&L->t, v, "'recovery_target'", keys);
+        if (fd_yt_str(&L->t, v, "before", true, "'recovery_target'", &st->restore.recovery_before))
+            st->restore.recovery = FD_RT_BEFORE;
+    } else {
+        char *q = fd_printable(v->kind == FD_Y_SCALAR ? v->str : "", 60);
+        fd_yt_err(&L->t, v,
+                  "'recovery_target' must be latest, a UTC time like 2026-12-02T03:00:00Z, or "
+                  "{before: ID} naming a step or fault, got '%s'",
+                  q);
+        free(q);
+    }
+}
+
 static void read_restore(fd_loader *L, const fd_ynode *m, fd_step *st)
 {
-    static const char *const keys[] = {"target", "command", NULL};
+    static const char *const keys[] = {"target", "command", "recovery_target", NULL};
     const fd_ynode *b = step_body(L, m, "restore", keys);
     if (!b)
         return;
     read_dr_target(L, b, "restore step", &st->restore.target);
     fd_yt_str(&L->t, b, "command", true, "restore step", &st->restore.command);
+    read_recovery_target(L, b, st);
 }
 
 static void read_verify(fd_loader *L, const fd_ynode *m, fd_step *st)

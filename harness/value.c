@@ -41,6 +41,60 @@ static bool parse_decimal_micro(const char **p, int64_t *out)
     return true;
 }
 
+/* n digits at *p (and past them). */
+static bool digits(const char **p, int n, int *out)
+{
+    *out = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return false;
+        *out = *out * 10 + (**p - '0');
+    }
+    return true;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+bool fd_parse_utc_time(const char *s, double *unix_s)
+{
+    int y, mo, d, h, mi, sec;
+    const char *p = s;
+    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d) || (*p != 'T' && *p != ' ') || !(++p, digits(&p, 2, &h)) ||
+        *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' || !digits(&p, 2, &sec))
+        return false;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 59)
+        return false;
+    double frac = 0;
+    if (*p == '.') {
+        p++;
+        double scale = 0.1;
+        if (*p < '0' || *p > '9')
+            return false;
+        for (int n = 0; *p >= '0' && *p <= '9'; p++, n++, scale /= 10) {
+            if (n >= 9)
+                return false;
+            frac += (*p - '0') * scale;
+        }
+    }
+    if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0 && strcmp(p, "+00") != 0)
+        return false;
+    *unix_s = (double)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) + frac;
+    return true;
+}
+
 bool fd_parse_duration(const char *s, int64_t *us)
 {
     int64_t v;

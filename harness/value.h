@@ -9,6 +9,10 @@
 /* Longest duration accepted anywhere: 30 days. */
 #define FD_DURATION_MAX_US ((int64_t)30 * 24 * 3600 * 1000000)
 
+/* "2026-12-02T12:31:20Z" or "2026-12-02T12:31:20.250+00:00" (UTC only: a time zone other
+ * than Z or +00:00 is refused, as is any date that does not exist) -> Unix seconds. */
+bool fd_parse_utc_time(const char *s, double *unix_s);
+
 /* "250ms", "1.5s", "2m", "1h" -> microseconds. A bare number is refused. */
 bool fd_parse_duration(const char *s, int64_t *us);
 /* "100/s" -> operations per second (> 0). */

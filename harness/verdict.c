@@ -50,10 +50,11 @@ void fd_verdict_checks(fd_run *r)
             const fd_verify_record *vr = &r->verifies[v];
             if (!fd_str_eq(vr->step->id, c->step))
                 continue;
+            int64_t count = c->metric == FD_METRIC_LATE_WRITES ? vr->late_writes : vr->lost_writes;
             cr->value = c->metric == FD_METRIC_RPO   ? vr->rpo_s
                         : c->metric == FD_METRIC_RTO ? vr->rto_s
-                        : vr->lost_writes < 0        ? NAN
-                                                     : (double)vr->lost_writes;
+                        : count < 0                  ? NAN
+                                                     : (double)count;
         }
         cr->pass = !isnan(cr->value) && (c->is_max ? cr->value <= c->limit : cr->value >= c->limit);
         if (!cr->pass)

@@ -2,7 +2,9 @@
 # Restore tests of the backups a backup system made: pgBackRest in the lab (its
 # repository on h3 in dc-c, WAL archived from the primary h1 in dc-a, reached over SSH).
 # The shipped nightly restore test passes with the newest backup read from the catalog;
-# a backup older than its limit, and a catalog with no usable backup, fail the drill.
+# point-in-time recovery stops just before a destructive mistake, and a restore that
+# goes past its target is caught; a backup older than its limit, and a catalog with no
+# usable backup, fail the drill.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_up --hosts 3 --datacenters 3 --services postgres,pgbackrest
@@ -30,6 +32,37 @@ echo "  $(report_value "$D" '"backup %s, %d of %d writes restored, rto %.2fs" % 
 grep -q "Disaster recovery" "$D/report.html" || t_fail "report.html has no DR section"
 # the restored server was stopped by the drill's last step
 "$LAB" exec h2 sh -c 'ss -ltn | grep -q ":5433 "' && t_fail "the restored server still listens"
+t_end
+
+t_begin "postgres-pitr-before-mistake: replay to just before the mistake: every earlier write there, no later one"
+expect_exit 0 $FD run "$SRC/scenarios/postgres-pitr-before-mistake.yaml" --report-dir "$T_DIR/r-pitr"
+D=$(ls -d "$T_DIR"/r-pitr/*/ | head -n 1)
+python3 - "$D/report.json" <<'PY' || t_fail "report: $(head -c 1200 "$D/report.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+rs, v, f = r["restores"][0], r["verifies"][0], r["faults"][0]
+assert rs["recovery_target"] == "before" and rs["before"] == "mistake" and rs["ok"], rs
+# the target is the mistake's start, on the run's clock
+assert abs(rs["target_unix"] - (r["started_at_unix"] + f["started_s"])) < 0.01, (rs, f)
+assert v["lost_writes"] == 0 and v["late_writes"] == 0 and v["acknowledged_before_backup"] > 50, v
+assert v["reached_unix"] <= rs["target_unix"], v
+# the mistake emptied the primary's table: the live probe lost its writes
+assert r["probes"][0]["lost_writes"] > 0, r["probes"][0]
+assert r["verdict"] == "pass", r["verdict"]
+PY
+echo "  $(report_value "$D" '"%d writes before the mistake restored, 0 after it; stopped %.3fs before the target" % (r["verifies"][0]["values_read"], r["restores"][0]["target_unix"] - r["verifies"][0]["reached_unix"])')"
+t_end
+
+t_begin "a restore that goes past its recovery target fails the drill: late_writes (and the mistake replayed: lost_writes)"
+sed -e 's|--type=time "--target=$FD_RECOVERY_TARGET" --target-action=promote|--type=default|' \
+    -e 's|^name: .*|name: pitr-past-target|' \
+    "$SRC/scenarios/postgres-pitr-before-mistake.yaml" >"$T_DIR/past.yaml"
+grep -q -- '--type=default' "$T_DIR/past.yaml" || t_fail "the drill's restore command changed: update this test"
+expect_exit 1 $FD run "$T_DIR/past.yaml" --report-dir "$T_DIR/r-past"
+D=$(ls -d "$T_DIR"/r-past/*/ | head -n 1)
+[ "$(report_value "$D" 'r["verifies"][0]["late_writes"] > 0 and r["verifies"][0]["lost_writes"] > 0')" = True ] ||
+    t_fail "$(report_value "$D" 'r["verifies"]')"
+[ "$(report_value "$D" 'r["verdict"]')" = fail ] || t_fail verdict
 t_end
 
 t_begin "a backup older than backup_age allows fails the drill (exit 1)"

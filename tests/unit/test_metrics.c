@@ -144,12 +144,23 @@ static void test_restore_loss(void **state)
         fd_strv_push(&read, restored[i]);
     fd_restore_loss loss;
     /* backup point at 51 ms: writes 1-6 ended by then, 1, 2, 3, 5, 6 of them ok */
-    fd_metrics_restore_loss(ops, n, &read, 51000, &loss);
+    fd_metrics_restore_loss(ops, n, &read, 51000, INT64_MAX, &loss);
     assert_int_equal(loss.acked, 5);
     assert_int_equal(loss.lost, 2);                    /* 3 (only as " 3" and "+3") and 6 */
     assert_int_equal(loss.newest_found_end_us, 41000); /* write 5 */
+    assert_int_equal(loss.late, 0);
+    /* a recovery target at 15 ms: writes 3.. were sent after it; 5 is there (late), 2 is
+     * not late (sent at 10 ms, before); one in flight at the target counts neither */
+    fd_metrics_restore_loss(ops, n, &read, 15000, 15000, &loss);
+    assert_int_equal(loss.acked, 2);
+    assert_int_equal(loss.lost, 0);
+    assert_int_equal(loss.late, 1);
+    fd_metrics_restore_loss(ops, n, &read, 40500, 40500, &loss); /* write 5 in flight */
+    assert_int_equal(loss.late, 0);
+    assert_int_equal(loss.acked, 3); /* 1, 2, 3 (4 failed, 5 not yet answered) */
+    assert_int_equal(loss.lost, 1);  /* 3 */
     fd_strv_free(&read);
-    fd_metrics_restore_loss(ops, n, &read, 0, &loss);
+    fd_metrics_restore_loss(ops, n, &read, 0, INT64_MAX, &loss);
     assert_int_equal(loss.acked, 0);
     assert_int_equal(loss.lost, 0);
     assert_int_equal(loss.newest_found_end_us, 0);

@@ -128,6 +128,36 @@ static void test_uint(void **state)
     assert_false(fd_parse_uint("99999999999999999999999", INT64_MAX / 10, &v));
 }
 
+/* UTC times as recovery targets: Z or +00:00 only, real dates only. */
+static void test_utc_time(void **state)
+{
+    double t;
+    assert_true(fd_parse_utc_time("1970-01-01T00:00:00Z", &t));
+    assert_true(t == 0.0);
+    assert_true(fd_parse_utc_time("2026-12-02T12:31:20Z", &t));
+    assert_true(t == 1796214680.0);
+    assert_true(fd_parse_utc_time("2026-12-02 12:31:20.25+00:00", &t));
+    assert_true(t == 1796214680.25);
+    assert_true(fd_parse_utc_time("2024-02-29T23:59:59+00", &t)); /* a leap day */
+    assert_true(t == 1709251199.0);
+    static const char *const bad[] = {"2026-12-02T12:31:20", /* no zone: local time is ambiguous */
+                                      "2026-12-02T12:31:20+01:00", /* only UTC */
+                                      "2025-02-29T00:00:00Z",
+                                      "2026-13-01T00:00:00Z",
+                                      "2026-12-32T00:00:00Z",
+                                      "2026-12-02T24:00:00Z",
+                                      "2026-12-02T12:31:60Z",
+                                      "1969-12-31T23:59:59Z",
+                                      "2026-12-02T12:31:20.Z",
+                                      "2026-12-02T12:31:20.1234567890Z",
+                                      "26-12-02T12:31:20Z",
+                                      "2026-12-02T12:31:20Zjunk",
+                                      "",
+                                      "latest"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(fd_parse_utc_time(bad[i], &t));
+}
+
 /* Splits text into its lines: every line once, an empty line kept, no empty line
  * invented after a final newline, and *p says whether the last line ended with one. */
 static void test_next_line(void **state)
@@ -157,7 +187,7 @@ int main(void)
         cmocka_unit_test(test_durations),       cmocka_unit_test(test_ratios_rates),
         cmocka_unit_test(test_comparisons),     cmocka_unit_test(test_sizes_bandwidth),
         cmocka_unit_test(test_format_duration), cmocka_unit_test(test_uint),
-        cmocka_unit_test(test_next_line),
+        cmocka_unit_test(test_next_line),       cmocka_unit_test(test_utc_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
