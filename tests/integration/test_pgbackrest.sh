@@ -3,8 +3,8 @@
 # repository on h3 in dc-c, WAL archived from the primary h1 in dc-a, reached over SSH).
 # The shipped nightly restore test passes with the newest backup read from the catalog;
 # point-in-time recovery stops just before a destructive mistake, and a restore that
-# goes past its target is caught; a backup older than its limit, and a catalog with no
-# usable backup, fail the drill.
+# goes past its target is caught; a backup older than its limit, a catalog with no
+# usable backup, and a WAL segment lost from the repository fail the drill.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_up --hosts 3 --datacenters 3 --services postgres,pgbackrest
@@ -100,6 +100,16 @@ EOF2
     expect_exit "$want" $FD run "$T_DIR/none.yaml" --report-dir "$T_DIR/r-none"
     grep -Eq "$msg" "$T_ERR" || t_fail "$cmd: $(cat "$T_ERR")"
 done
+t_end
+
+# last: it removes a WAL segment from the lab's repository
+t_begin "postgres-broken-wal-chain: a WAL segment lost from the repository fails the drill (exit 1) with PostgreSQL's reason"
+expect_exit 1 $FD run "$SRC/scenarios/postgres-broken-wal-chain.yaml" --report-dir "$T_DIR/r-gap"
+grep -q "restore failed: the restore command exited 1: .*FATAL:  recovery ended before configured recovery target was reached" "$T_ERR" ||
+    t_fail "$(cat "$T_ERR")"
+D=$(ls -d "$T_DIR"/r-gap/*/ | head -n 1)
+[ "$(report_value "$D" 'r["verdict"] == "fail" and r["restores"][0]["ok"] is False and not r.get("verifies")')" = True ] ||
+    t_fail "$(report_value "$D" '(r["verdict"], r.get("restores"), r.get("verifies"))')"
 t_end
 
 t_done
