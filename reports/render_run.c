@@ -79,7 +79,37 @@ typedef struct run_summary {
     double failover_s;   /* the longest failover among the probes; NAN when none */
     double availability; /* the lowest availability among the probes */
     long long lost;      /* lost writes summed over write probes; -1 none measured */
+    double rpo_s, rto_s; /* the largest among the verifies; NAN when none */
+    double backup_age_s; /* the oldest backup the drill read or took; NAN when none */
 } run_summary;
+
+static double get_failover(const run_summary *s)
+{
+    return s->failover_s;
+}
+static double get_rpo(const run_summary *s)
+{
+    return s->rpo_s;
+}
+static double get_rto(const run_summary *s)
+{
+    return s->rto_s;
+}
+static double get_backup_age(const run_summary *s)
+{
+    return s->backup_age_s;
+}
+
+/* The figures the index trends per scenario. */
+static const struct trend_metric {
+    const char *label;
+    double (*get)(const run_summary *s);
+} trends[] = {
+    {"failover time", get_failover},
+    {"RPO", get_rpo},
+    {"RTO", get_rto},
+    {"backup age", get_backup_age},
+};
 
 static int by_scenario_time(const void *a, const void *b)
 {
@@ -90,52 +120,63 @@ static int by_scenario_time(const void *a, const void *b)
     return x->started < y->started ? -1 : x->started > y->started;
 }
 
-static void trend_svg(fd_buf *b, const run_summary *v, size_t n)
+/* One figure of a scenario's runs as a line, oldest first (nothing when no run has it). */
+static void trend_svg(fd_buf *b, const run_summary *v, size_t n, const struct trend_metric *m)
 {
     double max = 0;
     size_t have = 0;
     for (size_t i = 0; i < n; i++)
-        if (!isnan(v[i].failover_s)) {
+        if (!isnan(m->get(&v[i]))) {
             have++;
-            if (v[i].failover_s > max)
-                max = v[i].failover_s;
+            if (m->get(&v[i]) > max)
+                max = m->get(&v[i]);
         }
     if (have < 1)
         return;
     const int w = 360, h = 70, pad = 8;
     fd_buf_printf(b,
                   "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-                  "width=\"%d\" "
-                  "height=\"%d\" role=\"img\" aria-label=\"failover time per run\">",
-                  w, h + 16, w, h + 16);
+                  "width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s per run\">",
+                  w, h + 16, w, h + 16, m->label);
     fd_buf_puts(b, "<polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1.5\" points=\"");
-    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i].failover_s))
+        if (isnan(m->get(&v[i])))
             continue;
         double x = n > 1 ? pad + (double)i / (double)(n - 1) * (w - 2 * pad) : w / 2.0;
-        double y = pad + (1.0 - (max > 0 ? v[i].failover_s / max : 0)) * (h - 2 * pad);
+        double y = pad + (1.0 - (max > 0 ? m->get(&v[i]) / max : 0)) * (h - 2 * pad);
         fd_buf_printf(b, "%.1f,%.1f ", x, y);
-        k++;
     }
     fd_buf_puts(b, "\"/>");
     for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i].failover_s))
+        if (isnan(m->get(&v[i])))
             continue;
         double x = n > 1 ? pad + (double)i / (double)(n - 1) * (w - 2 * pad) : w / 2.0;
-        double y = pad + (1.0 - (max > 0 ? v[i].failover_s / max : 0)) * (h - 2 * pad);
+        double y = pad + (1.0 - (max > 0 ? m->get(&v[i]) / max : 0)) * (h - 2 * pad);
         bool bad = strcmp(v[i].verdict, "pass") != 0;
         fd_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>", x, y,
                       bad ? "#c62828" : "#2e7d32");
         fd_esc_html(b, v[i].dir);
-        fd_buf_printf(b, ": failover %.2f s, ", v[i].failover_s);
+        fd_buf_printf(b, ": %s %.2f s, ", m->label, m->get(&v[i]));
         fd_esc_html(b, v[i].verdict);
         fd_buf_puts(b, "</title></circle>");
     }
-    fd_buf_printf(
-        b,
-        "<text x=\"%d\" y=\"%d\" font-size=\"10\">failover time per run, max %.2f s</text></svg>",
-        pad, h + 12, max);
+    fd_buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%s per run, max %.2f s</text></svg>",
+                  pad, h + 12, m->label, max);
+}
+
+/* The largest of a figure over an array's objects. */
+static double max_of(const json_t *arr, const char *key)
+{
+    double max = NAN;
+    size_t i;
+    const json_t *o;
+    json_array_foreach(arr, i, o)
+    {
+        double v = fd_jnum(o, key);
+        if (!isnan(v) && (isnan(max) || v > max))
+            max = v;
+    }
+    return max;
 }
 
 /* One run's figures for the index, from its report.json. */
@@ -148,6 +189,9 @@ static void summarize(run_summary *s, const char *name, const json_t *r)
     s->failover_s = NAN;
     s->availability = NAN;
     s->lost = -1;
+    s->rpo_s = max_of(json_object_get(r, "verifies"), "rpo_s");
+    s->rto_s = max_of(json_object_get(r, "verifies"), "rto_s");
+    s->backup_age_s = max_of(json_object_get(r, "backups"), "age_s");
     size_t i;
     const json_t *p;
     json_array_foreach(json_object_get(r, "probes"), i, p)
@@ -179,6 +223,84 @@ static void href_dir(fd_buf *b, const char *name)
     }
 }
 
+/* A figure in seconds as a table cell, "-" when not measured. */
+static void cell_s(fd_buf *out, double v)
+{
+    if (isnan(v))
+        fd_buf_puts(out, "<td class=\"num\">-</td>");
+    else
+        fd_buf_printf(out, "<td class=\"num\">%.2f s</td>", v);
+}
+
+/* One row of a scenario's table: a run, newest first. */
+static void index_row(fd_buf *out, const run_summary *s, bool dr)
+{
+    char when[32];
+    if (!fd_fmt_utc(when, sizeof when, s->started, ' '))
+        snprintf(when, sizeof when, "-");
+    fd_buf_puts(out, "<tr><td><a href=\"");
+    href_dir(out, s->dir);
+    fd_buf_puts(out, "/report.html\">");
+    fd_esc_html(out, s->dir);
+    bool pass = strcmp(s->verdict, "pass") == 0;
+    fd_buf_printf(out, "</a></td><td>%s</td><td class=\"%s\">", when, pass ? "pass" : "fail");
+    fd_esc_html(out, s->verdict);
+    fd_buf_puts(out, "</td>");
+    cell_s(out, s->failover_s);
+    if (isnan(s->availability))
+        fd_buf_puts(out, "<td class=\"num\">-</td>");
+    else
+        fd_buf_printf(out, "<td class=\"num\">%.2f%%</td>", s->availability * 100);
+    if (s->lost < 0)
+        fd_buf_puts(out, "<td class=\"num\">-</td>");
+    else
+        fd_buf_printf(out, "<td class=\"num\">%lld</td>", s->lost);
+    if (dr) {
+        cell_s(out, s->rpo_s);
+        cell_s(out, s->rto_s);
+        cell_s(out, s->backup_age_s);
+    }
+    fd_buf_puts(out, "</tr>\n");
+}
+
+/* One scenario's runs v[0..n): the change in failover time at a glance, a trend of
+ * each figure its runs have, and a row per run. */
+static void index_scenario(fd_buf *out, const run_summary *v, size_t n)
+{
+    fd_buf_puts(out, "<h2>");
+    fd_esc_html(out, v[0].scenario);
+    fd_buf_printf(out, " <span class=\"detail\">%zu run%s</span></h2>\n", n, n == 1 ? "" : "s");
+    /* the change that matters at a glance: latest against previous and first */
+    size_t last = n - 1;
+    if (n >= 2 && !isnan(v[last].failover_s)) {
+        size_t prev = last - 1;
+        while (prev > 0 && isnan(v[prev].failover_s))
+            prev--;
+        if (!isnan(v[prev].failover_s)) {
+            double dp = v[last].failover_s - v[prev].failover_s;
+            double df = isnan(v[0].failover_s) ? NAN : v[last].failover_s - v[0].failover_s;
+            fd_buf_printf(out,
+                          "<p class=\"%s\">failover time %.2f s: %+.2f s since the previous run",
+                          dp > 0.5 ? "fail" : "pass", v[last].failover_s, dp);
+            if (!isnan(df))
+                fd_buf_printf(out, ", %+.2f s since the first", df);
+            fd_buf_puts(out, "</p>\n");
+        }
+    }
+    bool dr = false;
+    for (size_t i = 0; i < n; i++)
+        dr |= !isnan(v[i].rpo_s) || !isnan(v[i].rto_s) || !isnan(v[i].backup_age_s);
+    for (size_t t = 0; t < sizeof trends / sizeof *trends; t++)
+        trend_svg(out, v, n, &trends[t]);
+    fd_buf_printf(out,
+                  "<table><tr><th>run</th><th>started (UTC)</th><th>verdict</th><th>failover "
+                  "time</th><th>availability</th><th>lost writes</th>%s</tr>\n",
+                  dr ? "<th>rpo</th><th>rto</th><th>backup age</th>" : "");
+    for (size_t k = n; k-- > 0;)
+        index_row(out, &v[k], dr);
+    fd_buf_puts(out, "</table>\n");
+}
+
 void fd_render_index_html(const char *reports_dir, const char *const *names, json_t *const *reports,
                           size_t nreports, fd_buf *out)
 {
@@ -188,8 +310,6 @@ void fd_render_index_html(const char *reports_dir, const char *const *names, jso
         if (json_is_object(reports[i]))
             summarize(&runs[n++], names[i], reports[i]);
     qsort(runs, n, sizeof *runs, by_scenario_time);
-    fd_buf b;
-    fd_buf_init(&b, (size_t)64 << 20);
     fd_buf_printf(out,
                   "<!doctype html>\n<html lang=\"en\"><head><meta "
                   "charset=\"utf-8\"><title>firedrill runs</title>"
@@ -202,64 +322,7 @@ void fd_render_index_html(const char *reports_dir, const char *const *names, jso
         size_t j = i;
         while (j < n && strcmp(runs[j].scenario, runs[i].scenario) == 0)
             j++;
-        fd_buf_puts(out, "<h2>");
-        fd_esc_html(out, runs[i].scenario);
-        fd_buf_printf(out, " <span class=\"detail\">%zu run%s</span></h2>\n", j - i,
-                      j - i == 1 ? "" : "s");
-        /* the change that matters at a glance: latest against previous and first */
-        size_t last = j - 1;
-        if (j - i >= 2 && !isnan(runs[last].failover_s)) {
-            size_t prev = last - 1;
-            while (prev > i && isnan(runs[prev].failover_s))
-                prev--;
-            if (!isnan(runs[prev].failover_s)) {
-                double dp = runs[last].failover_s - runs[prev].failover_s;
-                double df =
-                    isnan(runs[i].failover_s) ? NAN : runs[last].failover_s - runs[i].failover_s;
-                fd_buf_printf(
-                    out, "<p class=\"%s\">failover time %.2f s: %+.2f s since the previous run",
-                    dp > 0.5 ? "fail" : "pass", runs[last].failover_s, dp);
-                if (!isnan(df))
-                    fd_buf_printf(out, ", %+.2f s since the first", df);
-                fd_buf_puts(out, "</p>\n");
-            }
-        }
-        trend_svg(out, runs + i, j - i);
-        fd_buf_puts(
-            out,
-            "<table><tr><th>run</th><th>started (UTC)</th><th>verdict</th><th>failover time</th>"
-            "<th>availability</th><th>lost writes</th></tr>\n");
-        for (size_t k = j; k-- > i;) {
-            const run_summary *s = &runs[k];
-            char when[32];
-            if (!fd_fmt_utc(when, sizeof when, s->started, ' '))
-                snprintf(when, sizeof when, "-");
-            fd_buf_puts(out, "<tr><td><a href=\"");
-            href_dir(out, s->dir);
-            fd_buf_puts(out, "/report.html\">");
-            fd_esc_html(out, s->dir);
-            bool pass = strcmp(s->verdict, "pass") == 0;
-            fd_buf_printf(out, "</a></td><td>%s</td><td class=\"%s\">", when,
-                          pass ? "pass" : "fail");
-            fd_esc_html(out, s->verdict);
-            fd_buf_puts(out, "</td><td class=\"num\">");
-            if (isnan(s->failover_s))
-                fd_buf_puts(out, "-");
-            else
-                fd_buf_printf(out, "%.2f s", s->failover_s);
-            fd_buf_puts(out, "</td><td class=\"num\">");
-            if (isnan(s->availability))
-                fd_buf_puts(out, "-");
-            else
-                fd_buf_printf(out, "%.2f%%", s->availability * 100);
-            fd_buf_puts(out, "</td><td class=\"num\">");
-            if (s->lost < 0)
-                fd_buf_puts(out, "-");
-            else
-                fd_buf_printf(out, "%lld", s->lost);
-            fd_buf_puts(out, "</td></tr>\n");
-        }
-        fd_buf_puts(out, "</table>\n");
+        index_scenario(out, runs + i, j - i);
         i = j;
     }
     fd_buf_puts(out, "</body></html>\n");

@@ -405,6 +405,45 @@ static void test_dr_sections(void **state)
     json_decref(r);
 }
 
+/* The index trends RPO, RTO and backup age per scenario next to failover time, with a
+ * column each, when the runs have them; runs without them show "-". */
+static void test_index_dr_trends(void **state)
+{
+    json_t *a = fixture(), *b = fixture(), *c = fixture();
+    json_object_set_new(a, "started_at_unix", json_real(1000));
+    json_object_set_new(b, "started_at_unix", json_real(2000));
+    json_object_set_new(c, "started_at_unix", json_real(3000));
+    json_error_t je;
+    json_object_set_new(b, "verifies", json_loads("[{\"rpo_s\":1.5,\"rto_s\":41.25}]", 0, &je));
+    json_object_set_new(b, "backups", json_loads("[{\"age_s\":3600}]", 0, &je));
+    json_object_set_new(c, "verifies", json_loads("[{\"rpo_s\":2.5,\"rto_s\":null}]", 0, &je));
+    json_t *const reports[] = {a, b, c};
+    const char *const names[] = {"r1", "r2", "r3"};
+    fd_buf out;
+    fd_buf_init(&out, 0);
+    fd_render_index_html("reports", names, reports, 3, &out);
+    assert_non_null(strstr(out.data, "aria-label=\"RPO per run\""));
+    assert_non_null(strstr(out.data, "RPO per run, max 2.50 s"));
+    assert_non_null(strstr(out.data, "RTO per run, max 41.25 s"));
+    assert_non_null(strstr(out.data, "backup age per run, max 3600.00 s"));
+    assert_non_null(strstr(out.data, "<th>rpo</th><th>rto</th><th>backup age</th>"));
+    /* r2's row: rpo, rto, backup age; r3 has no rto and no backup */
+    assert_non_null(strstr(out.data, "<td class=\"num\">1.50 s</td><td class=\"num\">41.25 s</td>"
+                                     "<td class=\"num\">3600.00 s</td></tr>"));
+    assert_non_null(strstr(out.data, "<td class=\"num\">2.50 s</td><td class=\"num\">-</td>"
+                                     "<td class=\"num\">-</td></tr>"));
+    fd_buf_free(&out);
+    /* without DR figures, no DR columns and no DR trends */
+    fd_buf_init(&out, 0);
+    fd_render_index_html("reports", names, reports, 1, &out);
+    assert_null(strstr(out.data, "<th>rpo</th>"));
+    assert_null(strstr(out.data, "RPO per run"));
+    fd_buf_free(&out);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_tiny_and_huge_durations),
         cmocka_unit_test(test_index_inert),
         cmocka_unit_test(test_dr_sections),
+        cmocka_unit_test(test_index_dr_trends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
