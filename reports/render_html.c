@@ -280,13 +280,87 @@ static void svg_probe(fd_buf *b, size_t p, const fd_probe_buckets *pb, const jso
     fd_buf_puts(b, "\n");
 }
 
+/* A bracket from x0 to x1 at y, with its label under it. */
+static void bracket(fd_buf *b, double x0, double x1, double y, const char *color, const char *label)
+{
+    if (x1 < x0 + 2)
+        x1 = x0 + 2;
+    fd_buf_printf(b,
+                  "<path d=\"M%.1f %.1f v4 H%.1f v-4\" fill=\"none\" stroke=\"%s\" "
+                  "stroke-width=\"1.5\"/>",
+                  x0, y - 4, x1, color);
+    text(b, (x0 + x1) / 2, y + 9, "middle", NULL, label, 40);
+}
+
+/* The ended_s of the step with id `id`, or NAN. */
+static double step_end(const json_t *r, const char *id)
+{
+    size_t i;
+    const json_t *st;
+    json_array_foreach(json_object_get(r, "steps"), i, st)
+    {
+        if (strcmp(fd_jstr(st, "id"), id) == 0)
+            return fd_jnum(st, "ended_s");
+    }
+    return NAN;
+}
+
+/* A disaster-recovery drill's lane: each backup point (at the left edge when it is
+ * older than the run), each restore, and per verify its RPO (from the newest write the
+ * restore holds) and RTO (up to the verify's end) as brackets. */
+static void svg_dr(fd_buf *b, const json_t *r, double dur, double y)
+{
+    text(b, 8, y, "start", NULL, "disaster recovery", 22);
+    fd_buf_puts(b, "<g class=\"dr\">");
+    size_t i;
+    const json_t *o;
+    char label[96];
+    json_array_foreach(json_object_get(r, "backups"), i, o)
+    {
+        double x = xat(fd_jnum(o, "started_s"), dur);
+        fd_buf_printf(b, "<path d=\"M%.1f %.1f l4 5 l-4 5 l-4 -5 z\" fill=\"#6a1b9a\"/>", x,
+                      y - 10);
+        snprintf(label, sizeof label, "backup %.40s%s", fd_jstr(o, "id"),
+                 fd_jnum(o, "started_s") < 0 ? " (before the run)" : "");
+        text(b, x + 6, y, "start", NULL, label, 60);
+    }
+    json_array_foreach(json_object_get(r, "restores"), i, o)
+    {
+        double x0 = xat(fd_jnum(o, "started_s"), dur), x1 = xat(fd_jnum(o, "ended_s"), dur);
+        fd_buf_printf(b,
+                      "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\" "
+                      "fill=\"#6a1b9a\" fill-opacity=\"0.3\"/>",
+                      x0, y - 10, x1 - x0 < 2 ? 2 : x1 - x0);
+        snprintf(label, sizeof label, "restore %.40s", fd_jstr(o, "id"));
+        text(b, x1 + 3, y, "start", NULL, label, 60);
+    }
+    double t0 = fd_jnum(r, "started_at_unix");
+    json_array_foreach(json_object_get(r, "verifies"), i, o)
+    {
+        double end = step_end(r, fd_jstr(o, "id")), rto = fd_jnum(o, "rto_s");
+        double reached = fd_jnum(o, "reached_unix") - t0, rpo = fd_jnum(o, "rpo_s");
+        if (!isnan(end) && !isnan(rto)) {
+            snprintf(label, sizeof label, "RTO %.2f s", rto);
+            bracket(b, xat(end - rto, dur), xat(end, dur), y + 6, "#ef6c00", label);
+        }
+        if (!isnan(reached) && !isnan(rpo)) {
+            snprintf(label, sizeof label, "RPO %.2f s", rpo);
+            bracket(b, xat(reached, dur), xat(reached + rpo, dur), y + 6, "#c62828", label);
+        }
+    }
+    fd_buf_puts(b, "</g>\n");
+}
+
 void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
 {
     double dur = t->duration_s > 0 && isfinite(t->duration_s) ? t->duration_s : 1.0;
     const json_t *faults = json_object_get(r, "faults");
     const json_t *probes = json_object_get(r, "probes");
     size_t nf = json_array_size(faults), np = t->nprobes;
-    double top = 34 + 15.0 * (double)nf;
+    bool dr = json_array_size(json_object_get(r, "backups")) ||
+              json_array_size(json_object_get(r, "restores")) ||
+              json_array_size(json_object_get(r, "verifies"));
+    double top = 34 + 15.0 * (double)nf + (dr ? 30 : 0);
     double bottom = top + (np ? (double)np * ROW : 40);
     double height = bottom + 34;
     fd_buf_printf(b,
@@ -296,6 +370,8 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     svg_axis(b, dur, top, bottom);
     svg_faults(b, faults, dur, bottom);
     svg_steps(b, json_object_get(r, "steps"), dur, top);
+    if (dr)
+        svg_dr(b, r, dur, 14 + 15.0 * (double)nf + 6);
     for (size_t p = 0; p < np; p++)
         svg_probe(b, p, &t->probes[p], json_array_get(probes, p), dur, top + (double)p * ROW);
     if (!np)

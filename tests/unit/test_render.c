@@ -152,6 +152,7 @@ static void test_svg_and_html(void **state)
     assert_non_null(strstr(b.data, "outage 0.50 s"));
     assert_non_null(strstr(b.data, "fill=\"#c62828\"")); /* the failures are drawn */
     assert_int_equal(count(b.data, "<g class=\"step\">"), 1);
+    assert_null(strstr(b.data, "class=\"dr\"")); /* no DR lane without DR steps */
     fd_buf_free(&b);
     fd_buf_init(&b, 0);
     fd_render_html(r, &t, &b);
@@ -371,7 +372,8 @@ static void test_dr_sections(void **state)
         "\"to_host\":\"h2\",\"to_path\":\"/c/x|y\",\"started_s\":4.0,\"ended_s\":4.25,"
         "\"bytes\":4096,\"sha256\":\"abc\"}],"
         "\"verifies\":[{\"id\":\"check\",\"against\":\"nightly\",\"lost_writes\":3,"
-        "\"acknowledged_before_backup\":120,\"values_read\":117,\"rpo_s\":1.5,\"rto_s\":41.2},"
+        "\"acknowledged_before_backup\":120,\"values_read\":117,\"rpo_s\":1.5,\"rto_s\":41.2,"
+        "\"reached_unix\":1795446070.125},"
         "{\"id\":\"check2\",\"against\":\"nightly\",\"lost_writes\":null,\"rpo_s\":null,"
         "\"rto_s\":null,\"acknowledged_before_backup\":0,\"values_read\":0,"
         "\"error\":\"cannot read the restored data: <refused>\"}]}",
@@ -387,6 +389,11 @@ static void test_dr_sections(void **state)
     fd_buf_init(&b, 0);
     fd_render_html(r, &t, &b);
     assert_non_null(strstr(b.data, "<h2>Disaster recovery</h2>"));
+    /* the timeline's DR lane: the backup point, and the verify's RPO bracket (from the
+     * newest write restored) */
+    assert_non_null(strstr(b.data, "<g class=\"dr\">"));
+    assert_non_null(strstr(b.data, ">backup nightly</text>"));
+    assert_non_null(strstr(b.data, ">RPO 1.50 s</text>"));
     assert_non_null(strstr(b.data, "<td>/b/&lt;x&gt;.rdb</td><td class=\"num\">1.50 s</td>"
                                    "<td class=\"num\">4096</td>"));
     assert_non_null(strstr(b.data, "<td class=\"num fail\">3 of 120</td><td class=\"num\">117"));
