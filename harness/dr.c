@@ -356,7 +356,8 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
 static const fd_restore_record *restore_of(const fd_run *r, const char *id)
 {
     for (size_t i = 0; i < r->nrestores; i++)
-        if (fd_str_eq(r->restores[i].step->id, id) && !isnan(r->restores[i].target_unix))
+        if (fd_str_eq(r->restores[i].step->id, id) &&
+            r->restores[i].step->restore.recovery != FD_RT_NONE)
             return &r->restores[i];
     return NULL;
 }
@@ -457,16 +458,26 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
         *detail = fd_strdup(rec.error);
         res = FD_OUTCOME_FINDING;
     } else {
-        int64_t point_us = b ? b->started_us : rs->target_us;
-        rec.point_unix = b ? b->point_unix : rs->target_unix;
         size_t nops = 0;
         fd_op *ops = fd_probe_snapshot(pr, &nops);
         fd_restore_loss loss;
-        fd_metrics_restore_loss(ops, nops, &values, point_us, b ? INT64_MAX : point_us, &loss);
+        bool latest = rs && isnan(rs->target_unix);
+        int64_t point_us = b ? b->started_us : rs->target_us;
+        if (latest) {
+            /* latest: the point is where the restore got to (the newest write it holds);
+             * every write acknowledged before that must be there: no holes */
+            fd_metrics_restore_loss(ops, nops, &values, INT64_MIN, INT64_MAX, &loss);
+            point_us = loss.newest_found_end_us ? loss.newest_found_end_us : INT64_MIN;
+        }
+        fd_metrics_restore_loss(ops, nops, &values, point_us, b || latest ? INT64_MAX : point_us,
+                                &loss);
         free(ops);
+        rec.point_unix = b        ? b->point_unix
+                         : latest ? r->started_unix + (double)(point_us - r->t0_us) / 1e6
+                                  : rs->target_unix;
         rec.acked_before_backup = loss.acked;
         rec.lost_writes = loss.lost;
-        rec.late_writes = b ? -1 : loss.late;
+        rec.late_writes = b || latest ? -1 : loss.late;
         rec.found = (int64_t)values.n;
         bool disaster;
         double from_s = b ? b->started_s : rec.point_unix - r->started_unix;
@@ -479,14 +490,16 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
         double rto_from = disaster ? disaster_s : r->last_restore_started_s;
         if (rto_from > 0)
             rec.rto_s = fd_run_now_s(r) - rto_from;
-        char *late =
-            b ? fd_strdup("")
-              : fd_asprintf(", %lld written after it are in it", (long long)rec.late_writes);
+        char *late = b || latest ? fd_strdup("")
+                                 : fd_asprintf(", %lld written after it are in it",
+                                               (long long)rec.late_writes);
         *detail = fd_asprintf("%lld of %lld writes acknowledged before %s %s are missing from "
                               "the restore%s (%lld values read); rpo %.2fs, rto %.2fs",
                               (long long)rec.lost_writes, (long long)rec.acked_before_backup,
-                              b ? "backup" : "the recovery target of", st->verify.against, late,
-                              (long long)rec.found, rec.rpo_s, rec.rto_s);
+                              b        ? "backup"
+                              : latest ? "the newest write restored by"
+                                       : "the recovery target of",
+                              st->verify.against, late, (long long)rec.found, rec.rpo_s, rec.rto_s);
         free(late);
         if (rec.lost_writes > 0 || rec.late_writes > 0)
             fd_run_outcome(r, FD_OUTCOME_FINDING, NULL); /* fails the drill, check or not */

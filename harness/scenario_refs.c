@@ -119,18 +119,16 @@ static void check_verify(fd_loader *L, size_t i, const fd_step *st, const fd_yno
                   "verify reads back a write probe's values, but probe '%s' has mode read",
                   p->name);
     const fd_step *a = fd_scenario_step(L->s, st->verify.against);
-    bool restore_to_time =
-        a && a->kind == FD_STEP_RESTORE &&
-        (a->restore.recovery == FD_RT_TIME || a->restore.recovery == FD_RT_BEFORE);
+    bool restore_with_target = a && a->kind == FD_STEP_RESTORE && a->restore.recovery != FD_RT_NONE;
     if (st->verify.against && !earlier(L->s, i, FD_STEP_BACKUP, st->verify.against) &&
-        !(restore_to_time && earlier(L->s, i, FD_STEP_RESTORE, st->verify.against))) {
+        !(restore_with_target && earlier(L->s, i, FD_STEP_RESTORE, st->verify.against))) {
         char *q = fd_printable(st->verify.against, 60);
         fd_yt_err(&L->t, step_node(m, "verify", "against"),
                   a && a->kind == FD_STEP_RESTORE
-                      ? "'against' names restore '%s', which has no recovery_target time or "
-                        "before: to verify against"
+                      ? "'against' names restore '%s', which has no recovery_target to verify "
+                        "against"
                       : "'against' names '%s', which is not the id of an earlier backup step or "
-                        "of a restore step with a recovery_target time",
+                        "of a restore step with a recovery_target",
                   q);
         free(q);
     }
