@@ -53,6 +53,24 @@ PY
 echo "  $(report_value "$D" '"%d writes before the mistake restored, 0 after it; stopped %.3fs before the target" % (r["verifies"][0]["values_read"], r["restores"][0]["target_unix"] - r["verifies"][0]["reached_unix"])')"
 t_end
 
+t_begin "postgres-pitr-offsite-restore: lose dc-a, restore the newest backup and all archived WAL in dc-b"
+expect_exit 0 $FD run "$SRC/scenarios/postgres-pitr-offsite-restore.yaml" --report-dir "$T_DIR/r-offsite"
+D=$(ls -d "$T_DIR"/r-offsite/*/ | head -n 1)
+python3 - "$D/report.json" <<'PY' || t_fail "report: $(head -c 1200 "$D/report.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+rs, v, f = r["restores"][0], r["verifies"][0], r["faults"][0]
+assert rs["recovery_target"] == "latest" and rs["target_unix"] is None and rs["ok"], rs
+assert "late_writes" not in v and v["lost_writes"] == 0 and v["acknowledged_before_backup"] > 50, v
+# where it got: before the cut, and within the archive's second plus its push
+cut = r["started_at_unix"] + f["started_s"]
+assert v["reached_unix"] <= cut + 0.5 and 0 <= v["rpo_s"] <= 10, (v, cut)
+assert f["heal"] == "ok" and r["verdict"] == "pass", (f["heal"], r["verdict"])
+PY
+echo "  $(report_value "$D" '"restored %d writes, rpo %.2fs, rto %.2fs" % (r["verifies"][0]["acknowledged_before_backup"], r["verifies"][0]["rpo_s"], r["verifies"][0]["rto_s"])')"
+[ "$(psql -h 10.77.0.11 -U postgres -Atc 'show archive_timeout')" = 1min ] || t_fail "archive_timeout not reset"
+t_end
+
 t_begin "a restore that goes past its recovery target fails the drill: late_writes (and the mistake replayed: lost_writes)"
 sed -e 's|--type=time "--target=$FD_RECOVERY_TARGET" --target-action=promote|--type=default|' \
     -e 's|^name: .*|name: pitr-past-target|' \
