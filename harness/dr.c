@@ -431,6 +431,35 @@ static double disaster_point(const fd_run *r, double from_s, double verify_s, bo
     return verify_s;
 }
 
+/* The restored values against the probe's writes: against a backup, the writes
+ * acknowledged before its point; against a recovery target, also the writes sent after
+ * it; against latest, the writes acknowledged before the newest one restored (no
+ * holes). Fills rec's counts and point. */
+static fd_restore_loss compare(fd_run *r, fd_probe_run *pr, const fd_strv *values,
+                               const fd_backup_record *b, const fd_restore_record *rs,
+                               fd_verify_record *rec)
+{
+    size_t nops = 0;
+    fd_op *ops = fd_probe_snapshot(pr, &nops);
+    fd_restore_loss loss;
+    bool latest = rs && isnan(rs->target_unix);
+    int64_t point_us = b ? b->started_us : rs->target_us;
+    if (latest) {
+        fd_metrics_restore_loss(ops, nops, values, INT64_MIN, INT64_MAX, &loss);
+        point_us = loss.newest_found_end_us ? loss.newest_found_end_us : INT64_MIN;
+    }
+    fd_metrics_restore_loss(ops, nops, values, point_us, b || latest ? INT64_MAX : point_us, &loss);
+    free(ops);
+    rec->point_unix = b        ? b->point_unix
+                      : latest ? r->started_unix + (double)(point_us - r->t0_us) / 1e6
+                               : rs->target_unix;
+    rec->acked_before_backup = loss.acked;
+    rec->lost_writes = loss.lost;
+    rec->late_writes = b || latest ? -1 : loss.late;
+    rec->found = (int64_t)values->n;
+    return loss;
+}
+
 /* Against a backup: every write acknowledged before its point must be there. Against a
  * restore's recovery target: the same up to the target, and no write first sent after it
  * may be there (late_writes). */
@@ -458,27 +487,8 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
         *detail = fd_strdup(rec.error);
         res = FD_OUTCOME_FINDING;
     } else {
-        size_t nops = 0;
-        fd_op *ops = fd_probe_snapshot(pr, &nops);
-        fd_restore_loss loss;
         bool latest = rs && isnan(rs->target_unix);
-        int64_t point_us = b ? b->started_us : rs->target_us;
-        if (latest) {
-            /* latest: the point is where the restore got to (the newest write it holds);
-             * every write acknowledged before that must be there: no holes */
-            fd_metrics_restore_loss(ops, nops, &values, INT64_MIN, INT64_MAX, &loss);
-            point_us = loss.newest_found_end_us ? loss.newest_found_end_us : INT64_MIN;
-        }
-        fd_metrics_restore_loss(ops, nops, &values, point_us, b || latest ? INT64_MAX : point_us,
-                                &loss);
-        free(ops);
-        rec.point_unix = b        ? b->point_unix
-                         : latest ? r->started_unix + (double)(point_us - r->t0_us) / 1e6
-                                  : rs->target_unix;
-        rec.acked_before_backup = loss.acked;
-        rec.lost_writes = loss.lost;
-        rec.late_writes = b || latest ? -1 : loss.late;
-        rec.found = (int64_t)values.n;
+        fd_restore_loss loss = compare(r, pr, &values, b, rs, &rec);
         bool disaster;
         double from_s = b ? b->started_s : rec.point_unix - r->started_unix;
         double disaster_s = disaster_point(r, from_s, started_s, &disaster);
