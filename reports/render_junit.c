@@ -1,6 +1,7 @@
 /* render_junit.c: junit.xml: one testcase per check (failures carry value and limit),
- * one for "all faults healed", and one for the drill itself when it did not run to
- * its end (aborted or error). */
+ * one per step that failed (a backup that did not restore, a wait_for that timed out:
+ * findings no check may name), one for "all faults healed", and one for the drill
+ * itself when it did not run to its end (aborted or error). */
 #include "render.h"
 
 #include <math.h>
@@ -16,6 +17,25 @@ static void testcase_open(fd_buf *b, const char *classname, const char *name)
     fd_buf_puts(b, "\" time=\"0\"");
 }
 
+static bool step_failed(const json_t *st)
+{
+    return strcmp(fd_jstr(st, "status"), "failed") == 0;
+}
+
+/* A failed step as a testcase, its detail the failure. */
+static void failed_step(fd_buf *b, const char *classname, const json_t *st)
+{
+    char name[200];
+    snprintf(name, sizeof name, "step %lld %.60s %.80s", fd_jindex1(st), fd_jstr(st, "kind"),
+             fd_jstr(st, "id"));
+    testcase_open(b, classname, name);
+    fd_buf_puts(b, ">\n      <failure type=\"step\" message=\"");
+    fd_esc_html(b, *fd_jstr(st, "detail") ? fd_jstr(st, "detail") : "failed");
+    fd_buf_puts(b, "\">");
+    fd_esc_html(b, fd_jstr(st, "detail"));
+    fd_buf_puts(b, "</failure>\n    </testcase>\n");
+}
+
 void fd_render_junit(const json_t *r, fd_buf *b)
 {
     const char *scenario = fd_jstr(json_object_get(r, "scenario"), "name");
@@ -27,6 +47,12 @@ void fd_render_junit(const json_t *r, fd_buf *b)
     size_t i;
     const json_t *c;
     json_array_foreach(checks, i, c) failures += !json_is_true(json_object_get(c, "pass"));
+    const json_t *steps = json_object_get(r, "steps"), *st;
+    json_array_foreach(steps, i, st)
+    {
+        tests += step_failed(st);
+        failures += step_failed(st);
+    }
     bool heal_failed = strcmp(verdict, "heal_failed") == 0;
     const json_t *f;
     json_array_foreach(faults, i, f) heal_failed |= strcmp(fd_jstr(f, "heal"), "ok") != 0;
@@ -81,6 +107,11 @@ void fd_render_junit(const json_t *r, fd_buf *b)
         fd_esc_html(b, msg.data);
         fd_buf_puts(b, "</failure>\n    </testcase>\n");
         fd_buf_free(&msg);
+    }
+    json_array_foreach(steps, i, st)
+    {
+        if (step_failed(st))
+            failed_step(b, classname, st);
     }
     testcase_open(b, classname, "all faults healed");
     if (!heal_failed) {

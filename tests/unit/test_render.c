@@ -89,6 +89,23 @@ static void test_junit(void **state)
     assert_null(strstr(b.data, "<script>"));
     assert_null(strstr(b.data, "]]>"));
     fd_buf_free(&b);
+    /* a failed step is a finding of its own: a restore that did not work fails the
+     * junit run even when no check names it */
+    json_error_t je;
+    json_object_set_new(r, "verdict", json_string("fail"));
+    json_object_set_new(r, "steps",
+                        json_loads("[{\"index\":0,\"kind\":\"fault\",\"id\":\"cut\","
+                                   "\"status\":\"ok\"},{\"index\":1,\"kind\":\"restore\","
+                                   "\"id\":\"pitr\",\"status\":\"failed\",\"detail\":"
+                                   "\"the restore command exited 1: FATAL <x>\"}]",
+                                   0, &je));
+    fd_buf_init(&b, 0);
+    fd_render_junit(r, &b);
+    assert_non_null(strstr(b.data, "tests=\"5\" failures=\"3\" errors=\"0\""));
+    assert_non_null(strstr(b.data, "name=\"step 2 restore pitr\" time=\"0\">\n      <failure "
+                                   "type=\"step\" message=\"the restore command exited 1: FATAL "
+                                   "&lt;x&gt;\""));
+    fd_buf_free(&b);
     json_decref(r);
 }
 
