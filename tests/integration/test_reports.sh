@@ -66,16 +66,19 @@ grep -q 'the token is \*\*\* &lt;b&gt;bold&lt;/b&gt;' "$D/junit.xml" || t_fail "
 grep -qF 'the token is \*\*\* &lt;b&gt;bold&lt;/b&gt;' "$D/report.md" || t_fail "the stderr is not escaped in report.md"
 t_end
 
-t_begin "junit.xml is well-formed: one testcase per check, all faults healed, the drill"
-python3 - "$D/junit.xml" <<'PY' || t_fail "junit structure"
+t_begin "junit.xml is well-formed: one testcase per check, the failed step, all faults healed, the drill"
+python3 - "$D/junit.xml" <<'PY' || t_fail "junit structure: $(cat "$D/junit.xml")"
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 assert root.tag == "testsuites", root.tag
 cases = root.findall("./testsuite/testcase")
 names = [c.get("name") for c in cases]
-assert len(cases) == 4, names
+assert len(cases) == 5, names
 assert "all faults healed" in names and "drill completed" in names, names
-assert root.get("tests") == "4" and root.get("errors") == "1", root.attrib
+step = [c for c in cases if c.get("name").startswith("step 3 run ")]
+assert len(step) == 1 and step[0].find("failure").get("type") == "step", names
+assert "exited 3" in step[0].find("failure").get("message"), step[0].find("failure").attrib
+assert root.get("tests") == "5" and root.get("errors") == "1", root.attrib
 assert cases[-1].find("error") is not None
 PY
 t_end
