@@ -65,6 +65,14 @@ void fd_esc_md(fd_buf *b, const char *s);   /* one table cell or line of Markdow
 /* The strings of a JSON array, each written by esc (fd_esc_html, fd_esc_md), joined by sep. */
 void fd_join_strings(fd_buf *b, const json_t *strings, const char *sep,
                      void (*esc)(fd_buf *, const char *));
+/* What a backup of report.json is, written by esc: its artifact, or for one read from a
+ * catalog, its tool and label. */
+void fd_backup_source(fd_buf *b, const json_t *backup, void (*esc)(fd_buf *, const char *));
+/* How a backup is pinned down: "sha256 HEX", "LSN X/Y", or "-". */
+void fd_backup_digest(fd_buf *b, const json_t *backup, void (*esc)(fd_buf *, const char *));
+/* "HOST:PATH" from two keys of o, written by esc. */
+void fd_host_path(fd_buf *b, const json_t *o, const char *host, const char *path,
+                  void (*esc)(fd_buf *, const char *));
 /* "2.21 s", "12 ms", "-" for null */
 void fd_fmt_seconds(fd_buf *b, const json_t *v);
 const char *fd_jstr(const json_t *o, const char *key); /* "" when absent */

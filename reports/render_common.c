@@ -291,3 +291,35 @@ void fd_timeline_free(fd_timeline_data *t)
     free(t->probes);
     memset(t, 0, sizeof *t);
 }
+
+void fd_backup_source(fd_buf *b, const json_t *backup, void (*esc)(fd_buf *, const char *))
+{
+    if (*fd_jstr(backup, "tool")) {
+        esc(b, fd_jstr(backup, "tool"));
+        fd_buf_puts(b, " ");
+        esc(b, fd_jstr(backup, "label"));
+    } else {
+        esc(b, fd_jstr(backup, "artifact"));
+    }
+}
+
+void fd_backup_digest(fd_buf *b, const json_t *backup, void (*esc)(fd_buf *, const char *))
+{
+    if (*fd_jstr(backup, "sha256")) {
+        fd_buf_puts(b, "sha256 ");
+        esc(b, fd_jstr(backup, "sha256"));
+    } else if (*fd_jstr(backup, "lsn_stop")) {
+        fd_buf_puts(b, "LSN ");
+        esc(b, fd_jstr(backup, "lsn_stop"));
+    } else {
+        fd_buf_puts(b, "-");
+    }
+}
+
+void fd_host_path(fd_buf *b, const json_t *o, const char *host, const char *path,
+                  void (*esc)(fd_buf *, const char *))
+{
+    esc(b, fd_jstr(o, host));
+    fd_buf_puts(b, ":");
+    esc(b, fd_jstr(o, path));
+}

@@ -588,18 +588,20 @@ static void html_dr(fd_buf *b, const json_t *r)
     size_t i;
     const json_t *o;
     if (json_array_size(backups))
-        fd_buf_puts(b, "<table class=\"dr\"><tr><th>backup</th><th>host</th><th>artifact</th>"
-                       "<th>took</th><th>bytes</th><th>sha256</th></tr>\n");
+        fd_buf_puts(b, "<table class=\"dr\"><tr><th>backup</th><th>host</th><th>what</th>"
+                       "<th>took</th><th>bytes</th><th>pinned by</th></tr>\n");
     json_array_foreach(backups, i, o)
     {
         fd_buf_puts(b, "<tr>");
         cell(b, fd_jstr(o, "id"));
         cell(b, fd_jstr(o, "host"));
-        cell(b, fd_jstr(o, "artifact"));
+        fd_buf_puts(b, "<td>");
+        fd_backup_source(b, o, fd_esc_html);
+        fd_buf_puts(b, "</td>");
         cell_took(b, o);
         cell_count(b, json_object_get(o, "size"));
         fd_buf_puts(b, "<td><code>");
-        fd_esc_html(b, fd_jstr(o, "sha256"));
+        fd_backup_digest(b, o, fd_esc_html);
         fd_buf_puts(b, "</code></td></tr>\n");
     }
     if (json_array_size(backups))
@@ -612,13 +614,9 @@ static void html_dr(fd_buf *b, const json_t *r)
         fd_buf_puts(b, "<tr>");
         cell(b, fd_jstr(o, "id"));
         fd_buf_puts(b, "<td>");
-        fd_esc_html(b, fd_jstr(o, "from_host"));
-        fd_buf_puts(b, ":");
-        fd_esc_html(b, fd_jstr(o, "from_path"));
+        fd_host_path(b, o, "from_host", "from_path", fd_esc_html);
         fd_buf_puts(b, "</td><td>");
-        fd_esc_html(b, fd_jstr(o, "to_host"));
-        fd_buf_puts(b, ":");
-        fd_esc_html(b, fd_jstr(o, "to_path"));
+        fd_host_path(b, o, "to_host", "to_path", fd_esc_html);
         fd_buf_puts(b, "</td>");
         cell_took(b, o);
         cell_count(b, json_object_get(o, "bytes"));

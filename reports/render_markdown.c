@@ -56,14 +56,14 @@ static void md_dr(fd_buf *b, const json_t *r)
     {
         fd_buf_puts(b, "| ");
         fd_esc_md(b, fd_jstr(o, "id"));
-        fd_buf_puts(b, " | backup ");
+        fd_buf_puts(b, " | backup on ");
         fd_esc_md(b, fd_jstr(o, "host"));
-        fd_buf_puts(b, ":");
-        fd_esc_md(b, fd_jstr(o, "artifact"));
+        fd_buf_puts(b, ": ");
+        fd_backup_source(b, o, fd_esc_md);
         fd_buf_puts(b, " | ");
         md_count(b, json_object_get(o, "size"));
-        fd_buf_puts(b, " | sha256 ");
-        md_word(b, fd_jstr(o, "sha256"));
+        fd_buf_puts(b, " | ");
+        fd_backup_digest(b, o, fd_esc_md);
         fd_buf_puts(b, " |\n");
     }
     json_array_foreach(copies, i, o)
@@ -71,9 +71,9 @@ static void md_dr(fd_buf *b, const json_t *r)
         fd_buf_puts(b, "| ");
         fd_esc_md(b, fd_jstr(o, "id"));
         fd_buf_puts(b, " | copy ");
-        fd_esc_md(b, fd_jstr(o, "from_host"));
+        fd_host_path(b, o, "from_host", "from_path", fd_esc_md);
         fd_buf_puts(b, " to ");
-        fd_esc_md(b, fd_jstr(o, "to_host"));
+        fd_host_path(b, o, "to_host", "to_path", fd_esc_md);
         fd_buf_puts(b, " | ");
         md_count(b, json_object_get(o, "bytes"));
         fd_buf_puts(b, " | same sha256 at both ends |\n");

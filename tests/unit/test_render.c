@@ -384,7 +384,10 @@ static void test_dr_sections(void **state)
     json_error_t je;
     json_t *dr = json_loads(
         "{\"backups\":[{\"id\":\"nightly\",\"host\":\"h1\",\"artifact\":\"/b/<x>.rdb\","
-        "\"started_s\":2.0,\"ended_s\":3.5,\"size\":4096,\"sha256\":\"abc\"}],"
+        "\"started_s\":2.0,\"ended_s\":3.5,\"size\":4096,\"sha256\":\"abc\"},"
+        "{\"id\":\"latest\",\"host\":\"h3\",\"started_s\":-60.0,\"ended_s\":-55.0,"
+        "\"size\":3043511,\"tool\":\"pgbackrest\",\"label\":\"20261202-010000F\","
+        "\"lsn_stop\":\"0/6000050\"}],"
         "\"copies\":[{\"id\":\"offsite\",\"from_host\":\"h1\",\"from_path\":\"/b/x\","
         "\"to_host\":\"h2\",\"to_path\":\"/c/x|y\",\"started_s\":4.0,\"ended_s\":4.25,"
         "\"bytes\":4096,\"sha256\":\"abc\"}],"
@@ -412,7 +415,9 @@ static void test_dr_sections(void **state)
     assert_non_null(strstr(b.data, ">backup nightly</text>"));
     assert_non_null(strstr(b.data, ">RPO 1.50 s</text>"));
     assert_non_null(strstr(b.data, "<td>/b/&lt;x&gt;.rdb</td><td class=\"num\">1.50 s</td>"
-                                   "<td class=\"num\">4096</td>"));
+                                   "<td class=\"num\">4096</td><td><code>sha256 abc</code>"));
+    assert_non_null(strstr(b.data, "<td>pgbackrest 20261202-010000F</td>"));
+    assert_non_null(strstr(b.data, "<code>LSN 0/6000050</code>"));
     assert_non_null(strstr(b.data, "<td class=\"num fail\">3 of 120</td><td class=\"num\">117"));
     assert_non_null(strstr(b.data, "cannot read the restored data: &lt;refused&gt;"));
     assert_null(strstr(b.data, "<refused>"));
@@ -420,8 +425,13 @@ static void test_dr_sections(void **state)
     fd_buf_init(&b, 0);
     fd_render_markdown(r, &b);
     assert_non_null(strstr(b.data, "## Disaster recovery\n"));
+    assert_non_null(strstr(
+        b.data, "| offsite | copy h1:/b/x to h2:/c/x\\|y | 4096 | same sha256 at both ends |"));
     assert_non_null(
-        strstr(b.data, "| offsite | copy h1 to h2 | 4096 | same sha256 at both ends |"));
+        strstr(b.data, "| nightly | backup on h1: /b/&lt;x&gt;.rdb | 4096 | sha256 abc |"));
+    assert_non_null(strstr(b.data,
+                           "| latest | backup on h3: pgbackrest 20261202-010000F | 3043511 | "
+                           "LSN 0/6000050 |"));
     assert_non_null(
         strstr(b.data, "| check | verify against nightly | - | 3 of 120 writes lost, rpo 1.50 s"));
     fd_buf_free(&b);
