@@ -134,6 +134,24 @@ static void check_verify(fd_loader *L, size_t i, const fd_step *st, const fd_yno
     }
 }
 
+/* recovery_target: {before: ID}: a step or fault that comes before the restore (a
+ * moment that has not happened yet cannot be restored to). */
+static void check_recovery_target(fd_loader *L, size_t i, const fd_step *st, const fd_ynode *m)
+{
+    if (st->restore.recovery != FD_RT_BEFORE)
+        return;
+    const fd_step *target = fd_scenario_step(L->s, st->restore.recovery_before);
+    if (target && target < st)
+        return;
+    char *q = fd_printable(st->restore.recovery_before, 60);
+    fd_yt_err(&L->t, step_node(fd_ymap_get(m, "restore"), "recovery_target", "before"),
+              target ? "recovery_target names '%s', which comes after this restore in the "
+                       "timeline"
+                     : "recovery_target names '%s', which is no step or fault of the timeline",
+              q);
+    free(q);
+}
+
 static void check_steps(fd_loader *L, const fd_ynode *root)
 {
     fd_scenario *s = L->s;
@@ -166,14 +184,7 @@ static void check_steps(fd_loader *L, const fd_ynode *root)
             break;
         case FD_STEP_RESTORE:
             fd_scenario_check_selector(L, &st->restore.target, step_node(m, "restore", "target"));
-            if (st->restore.recovery == FD_RT_BEFORE &&
-                !fd_scenario_step(s, st->restore.recovery_before)) {
-                char *q = fd_printable(st->restore.recovery_before, 60);
-                fd_yt_err(&L->t, step_node(fd_ymap_get(m, "restore"), "recovery_target", "before"),
-                          "recovery_target names '%s', which is no step or fault of the timeline",
-                          q);
-                free(q);
-            }
+            check_recovery_target(L, i, st, m);
             break;
         case FD_STEP_VERIFY:
             check_verify(L, i, st, m);
