@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static void test_verdict_order(void **state)
 {
@@ -92,9 +93,11 @@ static void test_outcomes_from_threads(void **state)
 typedef struct fake_hosts {
     pthread_mutex_t lock;
     fd_strv log;
-    const char *down; /* this host is unreachable */
-    int apply_exit;   /* the agents' apply exit status */
-    int revert_exit;  /* the revert scripts' exit status */
+    const char *down;    /* this host is unreachable */
+    int apply_exit;      /* the agents' apply exit status */
+    int revert_exit;     /* the revert scripts' exit status */
+    const char *catalog; /* what a pgbackrest command prints */
+    int catalog_exit;
 } fake_hosts;
 
 static fd_err fake_open(const fd_host *h, void *arg)
@@ -138,6 +141,10 @@ static void fake_exec(const fd_host *h, const char *cmd, const char *input, int6
         r->exit_status = f->revert_exit;
         if (f->revert_exit)
             r->err = fd_strdup("kill: permission denied\n");
+    } else if (strstr(cmd, "pgbackrest")) {
+        entry = fd_asprintf("%s catalog", h->name);
+        r->exit_status = f->catalog_exit;
+        r->out = fd_strdup(f->catalog ? f->catalog : "");
     } else {
         entry = fd_asprintf("%s %s", h->name, cmd);
         r->exit_status = 0;
@@ -149,12 +156,13 @@ static void fake_exec(const fd_host *h, const char *cmd, const char *input, int6
     free(fault);
 }
 
-/* Runs engine.yaml against the fake hosts; returns the exit code, the report in *report. */
-static int run_fake(fake_hosts *f, json_t **report)
+/* Runs a scenario of tests/scenarios/valid against the fake hosts; returns the exit
+ * code, the report in *report. */
+static int run_scenario(const char *file, fake_hosts *f, json_t **report)
 {
     char dir[] = "/tmp/fd-engine.XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char *path = fd_asprintf("%s/scenarios/valid/engine.yaml", fd_test_data());
+    char *path = fd_asprintf("%s/scenarios/valid/%s", fd_test_data(), file);
     fd_scenario s;
     fd_diags d = {0};
     assert_int_equal(fd_scenario_load(path, NULL, &s, &d), FD_OK);
@@ -183,6 +191,11 @@ static int run_fake(fake_hosts *f, json_t **report)
     fd_scenario_free(&s);
     free(path);
     return code;
+}
+
+static int run_fake(fake_hosts *f, json_t **report)
+{
+    return run_scenario("engine.yaml", f, report);
 }
 
 static int index_of(const fd_strv *log, const char *entry)
@@ -266,6 +279,65 @@ static void test_failed_revert_is_loud(void **state)
     fd_strv_free(&f.log);
 }
 
+static bool logged(const fake_hosts *f, const char *part)
+{
+    for (size_t i = 0; i < f->log.n; i++)
+        if (strstr(f->log.v[i], part))
+            return true;
+    return false;
+}
+
+/* A backup read from the catalog: the newest usable one, its age a checked metric; no
+ * usable backup is a finding that stops the timeline; a catalog command that cannot
+ * start is infrastructure. */
+static void test_catalog_backup_outcomes(void **state)
+{
+    long now = (long)time(NULL);
+    char fresh[400], stale[400];
+    snprintf(fresh, sizeof fresh,
+             "[{\"name\":\"lab\",\"backup\":[{\"label\":\"F1\",\"type\":\"full\","
+             "\"timestamp\":{\"start\":%ld,\"stop\":%ld},\"info\":{\"repository\":"
+             "{\"size\":1000}}}]}]",
+             now - 3700, now - 3600);
+    snprintf(stale, sizeof stale,
+             "[{\"name\":\"lab\",\"backup\":[{\"label\":\"F0\",\"timestamp\":"
+             "{\"start\":%ld,\"stop\":%ld}}]}]",
+             now - 30 * 3600 - 100, now - 30 * 3600);
+    static const struct {
+        int catalog_exit;
+        int which; /* 1 fresh, 2 stale, 0 no backup */
+        int want;
+        bool later_step_ran;
+    } cases[] = {
+        {0, 1, FD_EXIT_PASS, true},     /* an hour old: within 26h */
+        {0, 2, FD_EXIT_FAIL, true},     /* 30 hours old: the check fails */
+        {0, 0, FD_EXIT_FAIL, false},    /* no usable backup: a finding */
+        {127, 0, FD_EXIT_INFRA, false}, /* pgbackrest not installed */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                        .catalog = cases[k].which == 1   ? fresh
+                                   : cases[k].which == 2 ? stale
+                                                         : "[]",
+                        .catalog_exit = cases[k].catalog_exit};
+        json_t *report;
+        assert_int_equal(run_scenario("engine-dr.yaml", &f, &report), cases[k].want);
+        assert_true(logged(&f, "db3 catalog"));
+        assert_int_equal(logged(&f, "after-the-backup"), cases[k].later_step_ran);
+        const json_t *b = json_array_get(json_object_get(report, "backups"), 0);
+        if (cases[k].later_step_ran) {
+            assert_string_equal(json_string_value(json_object_get(b, "tool")), "pgbackrest");
+            double age = json_real_value(json_object_get(b, "age_s"));
+            double want_age = cases[k].which == 1 ? 3600 : 30 * 3600;
+            assert_true(age >= want_age && age < want_age + 100);
+        } else {
+            assert_null(b);
+        }
+        json_decref(report);
+        fd_strv_free(&f.log);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_unreachable_host_touches_nothing),
         cmocka_unit_test(test_failed_apply_stops_the_timeline),
         cmocka_unit_test(test_failed_revert_is_loud),
+        cmocka_unit_test(test_catalog_backup_outcomes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
