@@ -126,7 +126,7 @@ static fd_run_result catalog_backup(fd_run *r, size_t host, const fd_step *st,
     rec->age_s = now - rec->catalog.stop_unix;
     rec->started_s = rec->point_unix - r->started_unix;
     rec->ended_s = rec->catalog.stop_unix - r->started_unix;
-    rec->started_us = r->t0_us + (int64_t)((rec->point_unix - r->started_unix) * 1e6);
+    rec->started_us = fd_run_us_of_unix(r, rec->point_unix);
     rec->size = rec->catalog.size > 0 ? (uint64_t)rec->catalog.size : 0;
     char when[32] = "";
     fd_fmt_utc(when, sizeof when, rec->catalog.stop_unix, 'T');
@@ -305,7 +305,6 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
     fd_restore_record rec = {.step = st, .started_s = fd_run_now_s(r)};
     if (!recovery_time(r, st, &rec.target_unix, detail))
         return FD_OUTCOME_INFRA;
-    rec.target_us = r->t0_us + (int64_t)((rec.target_unix - r->started_unix) * 1e6);
     r->last_restore_started_s = fd_run_now_s(r);
     /* an artifact that changed since it was copied (truncated, corrupted) must not
      * restore silently */
@@ -432,27 +431,29 @@ static double disaster_point(const fd_run *r, double from_s, double verify_s, bo
 }
 
 /* The restored values against the probe's writes: against a backup, the writes
- * acknowledged before its point; against a recovery target, also the writes sent after
- * it; against latest, the writes acknowledged before the newest one restored (no
- * holes). Fills rec's counts and point. */
+ * acknowledged before its point; against a recovery target time, also the writes sent
+ * after it; against latest, the writes acknowledged before the newest one restored (no
+ * holes). Fills rec's counts and point (NAN for latest when nothing was restored). */
 static fd_restore_loss compare(fd_run *r, fd_probe_run *pr, const fd_strv *values,
-                               const fd_backup_record *b, const fd_restore_record *rs,
+                               const fd_backup_record *b, const fd_restore_record *rs, bool latest,
                                fd_verify_record *rec)
 {
     size_t nops = 0;
     fd_op *ops = fd_probe_snapshot(pr, &nops);
     fd_restore_loss loss;
-    bool latest = rs && isnan(rs->target_unix);
-    int64_t point_us = b ? b->started_us : rs->target_us;
+    rec->point_unix = b ? b->point_unix : rs->target_unix;
+    int64_t point_us = b ? b->started_us : INT64_MIN;
     if (latest) {
         fd_metrics_restore_loss(ops, nops, values, INT64_MIN, INT64_MAX, &loss);
-        point_us = loss.newest_found_end_us ? loss.newest_found_end_us : INT64_MIN;
+        if (loss.newest_found_end_us) {
+            point_us = loss.newest_found_end_us;
+            rec->point_unix = fd_run_unix_of_us(r, point_us);
+        }
+    } else if (!b) {
+        point_us = fd_run_us_of_unix(r, rs->target_unix);
     }
     fd_metrics_restore_loss(ops, nops, values, point_us, b || latest ? INT64_MAX : point_us, &loss);
     free(ops);
-    rec->point_unix = b        ? b->point_unix
-                      : latest ? r->started_unix + (double)(point_us - r->t0_us) / 1e6
-                               : rs->target_unix;
     rec->acked_before_backup = loss.acked;
     rec->lost_writes = loss.lost;
     rec->late_writes = b || latest ? -1 : loss.late;
@@ -471,6 +472,7 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
                             .late_writes = -1,
                             .rpo_s = NAN,
                             .rto_s = NAN,
+                            .point_unix = NAN,
                             .reached_unix = NAN};
     const fd_backup_record *b = backup_of(r, st->verify.against);
     const fd_restore_record *rs = b ? NULL : restore_of(r, st->verify.against);
@@ -488,14 +490,15 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
         res = FD_OUTCOME_FINDING;
     } else {
         bool latest = rs && isnan(rs->target_unix);
-        fd_restore_loss loss = compare(r, pr, &values, b, rs, &rec);
+        fd_restore_loss loss = compare(r, pr, &values, b, rs, latest, &rec);
         bool disaster;
-        double from_s = b ? b->started_s : rec.point_unix - r->started_unix;
+        double from_s = b                       ? b->started_s
+                        : isnan(rec.point_unix) ? -INFINITY
+                                                : rec.point_unix - r->started_unix;
         double disaster_s = disaster_point(r, from_s, started_s, &disaster);
         if (loss.newest_found_end_us) {
-            double reached_s = (double)(loss.newest_found_end_us - r->t0_us) / 1e6;
-            rec.reached_unix = r->started_unix + reached_s;
-            rec.rpo_s = disaster_s - reached_s;
+            rec.reached_unix = fd_run_unix_of_us(r, loss.newest_found_end_us);
+            rec.rpo_s = disaster_s - (rec.reached_unix - r->started_unix);
         }
         double rto_from = disaster ? disaster_s : r->last_restore_started_s;
         if (rto_from > 0)

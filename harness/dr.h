@@ -33,7 +33,6 @@ typedef struct fd_restore_record {
     char *host;
     double started_s, ended_s;
     double target_unix; /* the recovery target asked, as a time; NAN: latest or none */
-    int64_t target_us;  /* the same on the run's clock */
     bool ok;
 } fd_restore_record;
 
@@ -42,7 +41,7 @@ typedef struct fd_verify_record {
     int64_t lost_writes; /* -1: not measured */
     int64_t late_writes; /* against a restore's recovery target; -1: not measured */
     int64_t acked_before_backup, found;
-    double point_unix;   /* the backup point or recovery target verified against */
+    double point_unix;   /* the backup point or recovery target verified against; NAN: none */
     double reached_unix; /* the newest acknowledged write found: where the restore got to */
     double rpo_s, rto_s; /* NAN: not measured */
     char *error;

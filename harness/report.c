@@ -197,7 +197,7 @@ static json_t *verifies_json(const fd_run *r)
             json_object_set_new(o, "error", jstr(r, v->error));
         if (v->late_writes >= 0)
             json_object_set_new(o, "late_writes", json_integer(v->late_writes));
-        if (v->point_unix > 0)
+        if (!isnan(v->point_unix))
             json_object_set_new(o, "point_unix", jnum(v->point_unix, 1000000));
         json_object_set_new(o, "reached_unix", jnum(v->reached_unix, 1000000));
         json_array_append_new(verifies, o);

@@ -13,6 +13,16 @@ double fd_run_now_s(const fd_run *r)
     return (double)(fd_mono_us() - r->t0_us) / 1e6;
 }
 
+int64_t fd_run_us_of_unix(const fd_run *r, double unix_s)
+{
+    return r->t0_us + (int64_t)((unix_s - r->started_unix) * 1e6);
+}
+
+double fd_run_unix_of_us(const fd_run *r, int64_t us)
+{
+    return r->started_unix + (double)(us - r->t0_us) / 1e6;
+}
+
 /* The formatted message with the scenario's secrets redacted, and every control
  * character escaped (it holds host output and scenario values, and goes to a
  * terminal). Caller frees. */

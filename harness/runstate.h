@@ -162,6 +162,10 @@ extern volatile sig_atomic_t fd_run_signal;
 
 /* Seconds since the run started. */
 double fd_run_now_s(const fd_run *r);
+/* A Unix time on the run's monotonic clock (the one probe operations are stamped with),
+ * and back. unix_s must be finite. */
+int64_t fd_run_us_of_unix(const fd_run *r, double unix_s);
+double fd_run_unix_of_us(const fd_run *r, int64_t us);
 /* One line on stdout (unless quiet or json), secrets redacted, control characters
  * escaped. */
 void fd_run_log(fd_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
