@@ -136,7 +136,7 @@ static void check_verify(fd_loader *L, size_t i, const fd_step *st, const fd_yno
 
 /* recovery_target: {before: ID}: a step or fault that comes before the restore (a
  * moment that has not happened yet cannot be restored to). */
-static void check_recovery_target(fd_loader *L, size_t i, const fd_step *st, const fd_ynode *m)
+static void check_recovery_target(fd_loader *L, const fd_step *st, const fd_ynode *m)
 {
     if (st->restore.recovery != FD_RT_BEFORE)
         return;
@@ -184,7 +184,7 @@ static void check_steps(fd_loader *L, const fd_ynode *root)
             break;
         case FD_STEP_RESTORE:
             fd_scenario_check_selector(L, &st->restore.target, step_node(m, "restore", "target"));
-            check_recovery_target(L, i, st, m);
+            check_recovery_target(L, st, m);
             break;
         case FD_STEP_VERIFY:
             check_verify(L, i, st, m);

@@ -30,6 +30,30 @@ static double metric_value(const fd_probe_metrics *m, fd_metric metric)
     }
 }
 
+/* A check's value from the step it names: a backup's age, or a verify's figures; NAN
+ * when that step did not record it. */
+static double step_value(const fd_run *r, const fd_check *c)
+{
+    double value = NAN;
+    if (c->metric == FD_METRIC_BACKUP_AGE) {
+        for (size_t b = 0; b < r->nbackups; b++)
+            if (fd_str_eq(r->backups[b].step->id, c->step))
+                value = r->backups[b].age_s;
+        return value;
+    }
+    for (size_t v = 0; v < r->nverifies; v++) {
+        const fd_verify_record *vr = &r->verifies[v];
+        if (!fd_str_eq(vr->step->id, c->step))
+            continue;
+        int64_t count = c->metric == FD_METRIC_LATE_WRITES ? vr->late_writes : vr->lost_writes;
+        value = c->metric == FD_METRIC_RPO   ? vr->rpo_s
+                : c->metric == FD_METRIC_RTO ? vr->rto_s
+                : count < 0                  ? NAN
+                                             : (double)count;
+    }
+    return value;
+}
+
 void fd_verdict_checks(fd_run *r)
 {
     const fd_scenario *s = r->s;
@@ -42,20 +66,7 @@ void fd_verdict_checks(fd_run *r)
         fd_check_result *cr = &r->check_results[i];
         cr->check = c;
         fd_probe_run *pr = c->probe ? fd_run_probe(r, c->probe) : NULL;
-        cr->value = pr ? metric_value(&pr->m, c->metric) : NAN;
-        for (size_t b = 0; c->step && c->metric == FD_METRIC_BACKUP_AGE && b < r->nbackups; b++)
-            if (fd_str_eq(r->backups[b].step->id, c->step))
-                cr->value = r->backups[b].age_s;
-        for (size_t v = 0; c->step && c->metric != FD_METRIC_BACKUP_AGE && v < r->nverifies; v++) {
-            const fd_verify_record *vr = &r->verifies[v];
-            if (!fd_str_eq(vr->step->id, c->step))
-                continue;
-            int64_t count = c->metric == FD_METRIC_LATE_WRITES ? vr->late_writes : vr->lost_writes;
-            cr->value = c->metric == FD_METRIC_RPO   ? vr->rpo_s
-                        : c->metric == FD_METRIC_RTO ? vr->rto_s
-                        : count < 0                  ? NAN
-                                                     : (double)count;
-        }
+        cr->value = pr ? metric_value(&pr->m, c->metric) : c->step ? step_value(r, c) : NAN;
         cr->pass = !isnan(cr->value) && (c->is_max ? cr->value <= c->limit : cr->value >= c->limit);
         if (!cr->pass)
             fd_run_outcome(r, FD_OUTCOME_FINDING, NULL);
