@@ -7,12 +7,13 @@ PACKAGES=(
     # build
     gcc make cmake pkg-config
     libssh-dev libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
-    libhiredis-dev libpq-dev libssl-dev
+    libhiredis-dev libpq-dev libmariadb-dev libssl-dev
     # checks: memory errors, the HTML report in a real browser, the code's format
     valgrind chromium python3 clang-format
     # the lab: hosts, their tools and services
     iproute2 util-linux procps openssh-server openssh-client nftables iptables
     redis-server redis-sentinel redis-tools postgresql postgresql-client pgbackrest
+    mariadb-server mariadb-client
     etcd-server etcd-client
 )
 
