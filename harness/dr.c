@@ -122,11 +122,12 @@ static fd_run_result catalog_backup(fd_run *r, size_t host, const fd_step *st,
         return FD_OUTCOME_FINDING;
     }
     double now = fd_unix_now();
-    rec->point_unix = rec->catalog.start_unix;
+    rec->point_unix = rec->catalog.start_unix; /* NAN when the tool does not say */
     rec->age_s = now - rec->catalog.stop_unix;
-    rec->started_s = rec->point_unix - r->started_unix;
+    double began = isnan(rec->point_unix) ? rec->catalog.stop_unix : rec->point_unix;
+    rec->started_s = began - r->started_unix;
     rec->ended_s = rec->catalog.stop_unix - r->started_unix;
-    rec->started_us = fd_run_us_of_unix(r, rec->point_unix);
+    rec->started_us = fd_run_us_of_unix(r, began);
     rec->size = rec->catalog.size > 0 ? (uint64_t)rec->catalog.size : 0;
     char when[32] = "";
     fd_fmt_utc(when, sizeof when, rec->catalog.stop_unix, 'T');
@@ -380,7 +381,8 @@ static fd_probe restored_probe(const fd_probe *p, const char *read, fd_strv *own
         q.conninfo = (char *)read;
         break;
     case FD_PROBE_REDIS:
-    case FD_PROBE_ETCD: {
+    case FD_PROBE_ETCD:
+    case FD_PROBE_MYSQL: {
         fd_strv_push(owned, read);
         q.endpoints = (fd_strv){.v = owned->v, .n = 1};
         q.sentinel_addresses = (fd_strv){0};
@@ -482,6 +484,11 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
     fd_run_result res = FD_OUTCOME_NONE;
     if ((!b && !rs) || !pr) {
         *detail = fd_asprintf("%s did not run", st->verify.against);
+        res = FD_OUTCOME_INFRA;
+    } else if (b && isnan(b->point_unix)) {
+        *detail = fd_asprintf("%s's catalog does not say when the backup began, so which writes "
+                              "it must hold is not known: verify against a restore of it",
+                              st->verify.against);
         res = FD_OUTCOME_INFRA;
     } else if (!read_restored(r, pr, st->verify.read, &values, &err)) {
         /* a restored service that cannot be read is the restore not working: a finding */

@@ -5,11 +5,11 @@
 #include <string.h>
 
 extern const fd_probe_type_ops fd_probe_tcp_ops, fd_probe_http_ops, fd_probe_redis_ops,
-    fd_probe_postgres_ops, fd_probe_etcd_ops, fd_probe_command_ops;
+    fd_probe_postgres_ops, fd_probe_etcd_ops, fd_probe_command_ops, fd_probe_mysql_ops;
 
 static const fd_probe_type_ops *const probe_types[] = {
-    &fd_probe_tcp_ops,      &fd_probe_http_ops, &fd_probe_redis_ops,
-    &fd_probe_postgres_ops, &fd_probe_etcd_ops, &fd_probe_command_ops,
+    &fd_probe_tcp_ops,  &fd_probe_http_ops,    &fd_probe_redis_ops, &fd_probe_postgres_ops,
+    &fd_probe_etcd_ops, &fd_probe_command_ops, &fd_probe_mysql_ops,
 };
 
 const fd_probe_type_ops *fd_probe_ops_for(fd_probe_type type)

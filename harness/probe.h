@@ -29,9 +29,12 @@ typedef struct fd_probe_env {
 
 /* What a probe type's reader works with: the typed reader (its errors name the file,
  * line and column) and "probe 'NAME'" for messages. */
+struct fd_vars;
+
 typedef struct fd_probe_reader {
     fd_yt *t;
     const char *what;
+    struct fd_vars *vars; /* a value that is a secret wherever it came from is added here */
 } fd_probe_reader;
 
 /* One probe type: a file per type registers one of these. */
@@ -57,6 +60,9 @@ const fd_probe_type_ops *fd_probe_ops_for(fd_probe_type type);
  * or https:// URL when urls. */
 void fd_probe_check_endpoints(const fd_probe_reader *rd, const fd_ynode *m, const char *key,
                               const fd_strv *v, bool urls);
+/* For readers: value (read from key of m) is a plain SQL name (letters, digits, '_'). */
+void fd_probe_check_sql_name(const fd_probe_reader *rd, const fd_ynode *m, const char *key,
+                             const char *value);
 
 typedef struct fd_probe_run {
     const fd_probe *p;

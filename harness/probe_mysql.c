@@ -66,19 +66,18 @@ static int wait_db(MYSQL *db, int status, int64_t deadline_us)
 
 /* Runs one non-blocking call to its end: START is the first step, CONT the next. False
  * when the deadline passed first (the connection is then dropped). */
-#define FD_MY_RUN(c, deadline_us, status, START, CONT)                                          \
-    do {                                                                                        \
-        status = START;                                                                         \
-        while (status) {                                                                        \
-            int ev_ = wait_db((c)->db, status, deadline_us);                                    \
-            if (!ev_)                                                                           \
-                break;                                                                          \
-            status = CONT;                                                                      \
-        }                                                                                       \
+#define FD_MY_RUN(c, deadline_us, status, START, CONT)                                             \
+    do {                                                                                           \
+        status = START;                                                                            \
+        while (status) {                                                                           \
+            int ev_ = wait_db((c)->db, status, deadline_us);                                       \
+            if (!ev_)                                                                              \
+                break;                                                                             \
+            status = CONT;                                                                         \
+        }                                                                                          \
     } while (0)
 
-static bool connect_one(fd_probe_client *c, const char *endpoint, int64_t deadline_us,
-                        char **error)
+static bool connect_one(fd_probe_client *c, const char *endpoint, int64_t deadline_us, char **error)
 {
     char host[256];
     int port = 3306;
@@ -258,8 +257,8 @@ static bool my_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *value
     if (!connect_db(c, deadline_us, error))
         return false;
     char *run = literal(c, c->run_id), *probe = literal(c, c->p->name);
-    char *sql = fd_asprintf("SELECT v FROM `%s`.`%s` WHERE run = %s AND probe = %s",
-                            c->p->database, c->p->table, run, probe);
+    char *sql = fd_asprintf("SELECT v FROM `%s`.`%s` WHERE run = %s AND probe = %s", c->p->database,
+                            c->p->table, run, probe);
     free(run);
     free(probe);
     MYSQL_RES *res = NULL;
@@ -313,8 +312,8 @@ static void mysql_read(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p
     fd_probe_check_sql_name(rd, m, "table", p->table);
 }
 
-static const char *const mysql_keys[] = {"endpoints", "user", "password", "database", "table",
-                                         NULL};
+static const char *const mysql_keys[] = {"endpoints", "user",  "password",
+                                         "database",  "table", NULL};
 
 const fd_probe_type_ops fd_probe_mysql_ops = {
     .type = FD_PROBE_MYSQL,

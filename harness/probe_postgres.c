@@ -225,15 +225,7 @@ static void postgres_read(const fd_probe_reader *rd, const fd_ynode *m, fd_probe
     fd_yt_str(t, m, "table", false, what, &p->table);
     if (!p->table)
         p->table = fd_strdup("firedrill_probe");
-    {
-        bool ok = isalpha((unsigned char)p->table[0]) || p->table[0] == '_';
-        for (const char *c = p->table; *c && ok; c++)
-            ok = isalnum((unsigned char)*c) || *c == '_';
-        if (!ok || strlen(p->table) > 63)
-            fd_yt_err(t, fd_ymap_get(m, "table"),
-                      "'table' must be a plain SQL name (letters, digits, '_'), got '%s'",
-                      p->table);
-    }
+    fd_probe_check_sql_name(rd, m, "table", p->table);
 }
 
 static const char *const postgres_keys[] = {"conninfo", "table", NULL};

@@ -21,7 +21,7 @@ const char *const fd_fault_type_names[] = {"kill",           "pause", "stop_serv
 const char *const fd_step_kind_names[] = {"fault",  "heal", "wait",    "wait_for", "run",
                                           "backup", "copy", "restore", "verify",   NULL};
 const char *const fd_probe_type_names[] = {"tcp",  "http",    "redis", "postgres",
-                                           "etcd", "command", NULL};
+                                           "etcd", "command", "mysql", NULL};
 const char *const fd_metric_names[] = {"availability",
                                        "failover_time",
                                        "outages",
@@ -664,6 +664,9 @@ void fd_scenario_free(fd_scenario *s)
         fd_strv_free(&p->sentinel_addresses);
         free(p->sentinel_master);
         free(p->conninfo);
+        free(p->user);
+        free(p->password);
+        free(p->database);
         free(p->table);
         free(p->command);
         fd_selector_free(&p->target);

@@ -146,6 +146,7 @@ typedef enum fd_probe_type {
     FD_PROBE_POSTGRES,
     FD_PROBE_ETCD,
     FD_PROBE_COMMAND,
+    FD_PROBE_MYSQL,
     FD_PROBE_COUNT
 } fd_probe_type;
 extern const char *const fd_probe_type_names[];
@@ -175,8 +176,9 @@ typedef struct fd_probe {
     fd_strv endpoints;
     fd_strv sentinel_addresses;
     char *sentinel_master;
-    /* postgres */
+    /* postgres (conninfo), postgres and mysql (table), mysql */
     char *conninfo, *table;
+    char *user, *password, *database;
     /* command */
     char *command;
     fd_selector target;

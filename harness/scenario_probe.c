@@ -31,6 +31,20 @@ void fd_probe_check_endpoints(const fd_probe_reader *rd, const fd_ynode *m, cons
     }
 }
 
+void fd_probe_check_sql_name(const fd_probe_reader *rd, const fd_ynode *m, const char *key,
+                             const char *value)
+{
+    bool ok = isalpha((unsigned char)value[0]) || value[0] == '_';
+    for (const char *c = value; *c && ok; c++)
+        ok = isalnum((unsigned char)*c) || *c == '_';
+    if (!ok || strlen(value) > 63) {
+        char *q = fd_printable(value, 60);
+        fd_yt_err(rd->t, fd_ymap_get(m, key),
+                  "'%s' must be a plain SQL name (letters, digits, '_'), got '%s'", key, q);
+        free(q);
+    }
+}
+
 void fd_scenario_read_probe(fd_loader *L, const fd_ynode *m, fd_probe *p)
 {
     fd_yt *t = &L->t;
@@ -71,7 +85,7 @@ void fd_scenario_read_probe(fd_loader *L, const fd_ynode *m, fd_probe *p)
         if (p->write && !ops->writes)
             fd_yt_err(t, mn,
                       "%s probes have no write mode (write works with http, redis, "
-                      "postgres and etcd)",
+                      "postgres, mysql and etcd)",
                       fd_probe_type_names[p->type]);
     }
     const fd_ynode *iv = fd_ymap_get(m, "interval"), *rv = fd_ymap_get(m, "rate");
@@ -97,6 +111,6 @@ void fd_scenario_read_probe(fd_loader *L, const fd_ynode *m, fd_probe *p)
     if (fd_yt_duration(t, m, "timeout", false, what, &p->timeout_us) && p->timeout_us == 0)
         fd_yt_err(t, fd_ymap_get(m, "timeout"), "'timeout' must be longer than 0s");
     fd_yt_duration(t, m, "settle", false, what, &p->settle_us);
-    fd_probe_reader rd = {.t = t, .what = what};
+    fd_probe_reader rd = {.t = t, .what = what, .vars = &L->s->vars};
     ops->read(&rd, m, p);
 }
