@@ -3,8 +3,11 @@
 #include "util.h"
 
 #include <jansson.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* One entry of a pgBackRest stanza's "backup" list, if it is usable and newer than *best. */
 static void pgbackrest_entry(const json_t *b, fd_catalog_backup *best)
@@ -33,16 +36,77 @@ static void pgbackrest_entry(const json_t *b, fd_catalog_backup *best)
     best->lsn_stop = lsn ? fd_printable(lsn, 40) : NULL;
 }
 
+static bool is_dump(const char *text)
+{
+    return strstr(text, "-- MySQL dump ") || strstr(text, "-- MariaDB dump ") ||
+           strstr(text, "-- Dump completed on ");
+}
+
+/* The binlog coordinates of a --master-data dump's CHANGE MASTER TO line (commented out
+ * or not) as FILE:POS, or NULL. */
+static char *dump_position(const char *text)
+{
+    const char *p = strstr(text, "CHANGE MASTER TO MASTER_LOG_FILE='");
+    if (!p)
+        return NULL;
+    p += strlen("CHANGE MASTER TO MASTER_LOG_FILE='");
+    size_t n = strcspn(p, "'\n");
+    const char *pos = strstr(p + n, "MASTER_LOG_POS=");
+    long long v;
+    if (p[n] != '\'' || n == 0 || n > 200 || !pos || sscanf(pos, "MASTER_LOG_POS=%lld", &v) != 1)
+        return NULL;
+    char *file = fd_strndup(p, n);
+    char *shown = fd_printable(file, 200);
+    char *out = fd_asprintf("%s:%lld", shown, v);
+    free(file);
+    free(shown);
+    return out;
+}
+
+/* A dump: complete when its `-- Dump completed on` line is there (the last one counts).
+ * It does not say when it began: its start stays unknown. */
+static bool parse_dump(const char *text, fd_catalog_backup *out, char **err)
+{
+    const char *last = NULL, *p = text;
+    while ((p = strstr(p, "-- Dump completed on ")))
+        last = p++;
+    int y, mo, d, h, mi, s;
+    if (!last ||
+        sscanf(last, "-- Dump completed on %d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s) != 6) {
+        *err = fd_strdup("the dump is not complete: it has no '-- Dump completed on "
+                         "YYYY-MM-DD HH:MM:SS' line (run mysqldump with --dump-date)");
+        return false;
+    }
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = s};
+    out->tool = "mysqldump";
+    out->type = fd_strdup("logical");
+    out->stop_unix = (double)timegm(&tm);
+    out->start_unix = NAN;
+    out->log_position = dump_position(text);
+    char when[32];
+    snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, s);
+    out->label = fd_strdup(when);
+    return true;
+}
+
 bool fd_catalog_parse(const char *text, fd_catalog_backup *out, char **err)
 {
     memset(out, 0, sizeof *out);
     out->size = -1;
     *err = NULL;
+    if (is_dump(text))
+        return parse_dump(text, out, err);
     json_error_t je;
     json_t *root = json_loads(text, 0, &je);
     if (!json_is_array(root)) {
         json_decref(root);
-        *err = fd_strdup("the catalog is not the JSON of `pgbackrest info --output=json`");
+        *err = fd_strdup("the catalog is neither the JSON of `pgbackrest info --output=json` nor "
+                         "a mysqldump text");
         return false;
     }
     size_t i, k;
@@ -69,5 +133,6 @@ void fd_catalog_backup_free(fd_catalog_backup *b)
     free(b->label);
     free(b->type);
     free(b->lsn_stop);
-    b->label = b->type = b->lsn_stop = NULL;
+    free(b->log_position);
+    b->label = b->type = b->lsn_stop = b->log_position = NULL;
 }

@@ -273,6 +273,8 @@ static void dr_json(const fd_run *r, json_t *root)
                 json_object_set_new(o, "type", jstr(r, b->catalog.type));
             if (b->catalog.lsn_stop)
                 json_object_set_new(o, "lsn_stop", jstr(r, b->catalog.lsn_stop));
+            if (b->catalog.log_position)
+                json_object_set_new(o, "log_position", jstr(r, b->catalog.log_position));
         }
         json_array_append_new(backups, o);
     }

@@ -1,8 +1,11 @@
-/* test_catalog.c: reading a backup tool's catalog (pgBackRest's `info --output=json`):
- * the newest usable backup, and a clear refusal of anything else. */
+/* test_catalog.c: reading a backup tool's catalog (pgBackRest's `info --output=json`, a
+ * mysqldump's head and last line): the newest usable backup, and a clear refusal of
+ * anything else. */
 #include "fdtest.h"
 #include "catalog.h"
 #include "util.h"
+
+#include <math.h>
 
 /* Two stanzas as pgBackRest 2.45 prints them (trimmed), the newest backup marked in
  * error, a hostile label in the older one. */
@@ -53,8 +56,47 @@ static void test_fields_of_a_full_backup(void **state)
 }
 
 /* No usable backup, or no catalog at all: an error that says which. */
+/* The head and the last line of a `mariadb-dump --master-data=2` as MariaDB 10.11
+ * writes them; mysqldump pads a one-digit hour with a space. */
+static const char dump_catalog[] =
+    "-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)\n"
+    "--\n-- Host: 10.77.0.11    Database: \n"
+    "-- Server version\t10.11.19-MariaDB-0+deb12u1-log\n\n"
+    "-- CHANGE MASTER TO MASTER_LOG_FILE='mysql-bin.000003', MASTER_LOG_POS=1048;\n"
+    "-- Dump completed on 2026-12-02  6:28:19\n";
+
+static void test_a_dump(void **state)
+{
+    fd_catalog_backup b;
+    char *err = NULL;
+    assert_true(fd_catalog_parse(dump_catalog, &b, &err));
+    assert_null(err);
+    assert_string_equal(b.tool, "mysqldump");
+    assert_string_equal(b.type, "logical");
+    assert_string_equal(b.label, "2026-12-02T06:28:19Z");
+    assert_true(b.stop_unix == 1796192899.0); /* date -ud '2026-12-02 06:28:19' +%s */
+    assert_true(isnan(b.start_unix));         /* a dump does not say when it began */
+    assert_string_equal(b.log_position, "mysql-bin.000003:1048");
+    assert_int_equal(b.size, -1);
+    fd_catalog_backup_free(&b);
+    /* without --master-data: complete, no position */
+    assert_true(fd_catalog_parse("-- MySQL dump 10.13\n-- Dump completed on 2026-12-02 16:00:00\n",
+                                 &b, &err));
+    assert_null(b.log_position);
+    assert_true(b.stop_unix == 1796227200.0);
+    fd_catalog_backup_free(&b);
+    /* a hostile file name is shown, not obeyed */
+    assert_true(fd_catalog_parse("-- CHANGE MASTER TO MASTER_LOG_FILE='a\x1b[2Jb', "
+                                 "MASTER_LOG_POS=4;\n-- Dump completed on 2026-12-02 16:00:00\n",
+                                 &b, &err));
+    assert_string_equal(b.log_position, "a\\x1b[2Jb:4");
+    fd_catalog_backup_free(&b);
+}
+
 static void test_refusals(void **state)
 {
+    static const char not_a_catalog[] =
+        "the catalog is neither the JSON of `pgbackrest info --output=json` nor a mysqldump text";
     static const struct {
         const char *text, *want;
     } cases[] = {
@@ -66,10 +108,17 @@ static void test_refusals(void **state)
          "the catalog lists no usable backup (pgBackRest says: no stanza)"},
         {"[{\"backup\":[{\"label\":\"no time\"}]}]",
          "the catalog lists no usable backup (pgBackRest says: no stanza)"},
-        {"stanza: lab\n    status: ok\n",
-         "the catalog is not the JSON of `pgbackrest info --output=json`"},
-        {"{\"backup\":[]}", "the catalog is not the JSON of `pgbackrest info --output=json`"},
-        {"", "the catalog is not the JSON of `pgbackrest info --output=json`"},
+        {"stanza: lab\n    status: ok\n", not_a_catalog},
+        {"{\"backup\":[]}", not_a_catalog},
+        {"", not_a_catalog},
+        /* a dump cut short: its head is there, its completion line is not */
+        {"-- MariaDB dump 10.19  Distrib 10.11.19-MariaDB\n-- CHANGE MASTER TO "
+         "MASTER_LOG_FILE='mysql-bin.000002', MASTER_LOG_POS=77;\nINSERT INTO t VALUES (1);\n",
+         "the dump is not complete: it has no '-- Dump completed on YYYY-MM-DD HH:MM:SS' line "
+         "(run mysqldump with --dump-date)"},
+        {"-- MySQL dump 10.13\n-- Dump completed on yesterday\n",
+         "the dump is not complete: it has no '-- Dump completed on YYYY-MM-DD HH:MM:SS' line "
+         "(run mysqldump with --dump-date)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         fd_catalog_backup b;
@@ -87,6 +136,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_newest_usable_backup),
         cmocka_unit_test(test_fields_of_a_full_backup),
+        cmocka_unit_test(test_a_dump),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
