@@ -1,6 +1,7 @@
-/* catalog.c: the newest usable backup of a backup tool's catalog. */
+/* catalog.c: the newest usable backup of a backup tool's catalog; log positions. */
 #include "catalog.h"
 #include "util.h"
+#include "value.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -124,6 +125,99 @@ bool fd_catalog_parse(const char *text, fd_catalog_backup *out, char **err)
     }
     json_decref(root);
     return out->label != NULL;
+}
+
+static bool parse_lsn(const char *s, uint64_t *out)
+{
+    unsigned int hi, lo;
+    int n = 0;
+    if (sscanf(s, "%8X/%8X%n", &hi, &lo, &n) != 2 || s[n])
+        return false;
+    *out = ((uint64_t)hi << 32) | lo;
+    return true;
+}
+
+/* A WAL segment file name (timeline, log, segment: 24 hex digits): the LSN where it
+ * ends, for PostgreSQL's default 16 MiB segments. */
+static bool parse_segment(const char *s, uint64_t *out)
+{
+    if (strlen(s) != 24 || strspn(s, "0123456789ABCDEF") != 24)
+        return false;
+    char log[9] = "", seg[9] = "";
+    memcpy(log, s + 8, 8);
+    memcpy(seg, s + 16, 8);
+    uint64_t l = strtoull(log, NULL, 16), g = strtoull(seg, NULL, 16);
+    if (g >= 256)
+        return false;
+    *out = (l << 32) + (g + 1) * (16ULL << 20);
+    return true;
+}
+
+static bool parse_binlog(const char *s, fd_log_position *out)
+{
+    const char *colon = strrchr(s, ':');
+    int64_t pos;
+    size_t n = colon ? (size_t)(colon - s) : 0;
+    if (!n || n >= sizeof out->file || !fd_parse_uint(colon + 1, INT64_MAX, &pos))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(s[i] == '.' || s[i] == '-' || s[i] == '_' || (s[i] >= '0' && s[i] <= '9') ||
+              (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+            return false;
+    memcpy(out->file, s, n);
+    out->file[n] = '\0';
+    out->offset = (uint64_t)pos;
+    out->binlog = true;
+    return true;
+}
+
+bool fd_log_position_parse(const char *text, fd_log_position *out, char **err)
+{
+    memset(out, 0, sizeof *out);
+    out->at_unix = NAN;
+    char line[512];
+    size_t n = strcspn(text, "\n");
+    if (n >= sizeof line)
+        n = sizeof line - 1;
+    memcpy(line, text, n);
+    line[n] = '\0';
+    char *save = NULL, *pos = strtok_r(line, " \t\r|", &save);
+    char *at = pos ? strtok_r(NULL, " \t\r|", &save) : NULL;
+    bool ok = pos && (parse_lsn(pos, &out->offset) || parse_segment(pos, &out->offset) ||
+                      parse_binlog(pos, out));
+    if (ok && at) {
+        char *end = NULL;
+        out->at_unix = strtod(at, &end);
+        ok = end != at && !*end && out->at_unix > 0;
+    }
+    if (!ok) {
+        char *q = fd_printable(text, 120);
+        *err = fd_asprintf("not a log position: '%s' (want an LSN like 0/5000060, a WAL segment "
+                           "name or a binlog FILE:POS, then optionally a Unix time)",
+                           q);
+        free(q);
+    }
+    return ok;
+}
+
+int64_t fd_log_position_behind(const fd_log_position *archive, const fd_log_position *primary)
+{
+    if (archive->binlog != primary->binlog)
+        return -1;
+    if (archive->binlog) {
+        int c = strcmp(archive->file, primary->file);
+        if (c > 0 || (c == 0 && archive->offset >= primary->offset))
+            return 0;
+        return c == 0 ? (int64_t)(primary->offset - archive->offset) : -1;
+    }
+    return archive->offset >= primary->offset ? 0 : (int64_t)(primary->offset - archive->offset);
+}
+
+char *fd_log_position_str(const fd_log_position *p)
+{
+    if (p->binlog)
+        return fd_asprintf("%s:%llu", p->file, (unsigned long long)p->offset);
+    return fd_asprintf("%X/%X", (unsigned)(p->offset >> 32), (unsigned)(p->offset & 0xffffffffu));
 }
 
 void fd_catalog_backup_free(fd_catalog_backup *b)

@@ -1,5 +1,6 @@
 /* catalog.h: reading a backup tool's own catalog, to test a backup firedrill did not
- * take. Pure: text in, the newest usable backup out; unit-tested. */
+ * take, and the log positions an archive_lag step compares. Pure: text in, the newest
+ * usable backup or a position out; unit-tested. */
 #ifndef FD_CATALOG_H
 #define FD_CATALOG_H
 
@@ -24,5 +25,24 @@ typedef struct fd_catalog_backup {
  * text is no catalog firedrill reads or lists no usable backup. */
 bool fd_catalog_parse(const char *text, fd_catalog_backup *out, char **err);
 void fd_catalog_backup_free(fd_catalog_backup *b);
+
+/* A write-ahead or binary log position, as an archive_lag command prints it: a
+ * PostgreSQL LSN (0/5000060), a WAL segment file name (its end, for 16 MiB segments),
+ * or a binlog FILE:POS; then, optionally, a Unix time: for the archive, when its newest
+ * data was written there; for the primary, its clock. Whitespace or '|' separates. */
+typedef struct fd_log_position {
+    bool binlog;     /* FILE:POS, else an LSN */
+    uint64_t offset; /* the LSN, or the position in file */
+    char file[128];  /* binlog */
+    double at_unix;  /* NAN: not given */
+} fd_log_position;
+
+/* False with *err (caller frees) when text's first line is no such position. */
+bool fd_log_position_parse(const char *text, fd_log_position *out, char **err);
+/* How many bytes the archive is behind the primary: 0 when it holds as much or more,
+ * -1 when it is behind but by how much is not known (binlogs of different files). */
+int64_t fd_log_position_behind(const fd_log_position *archive, const fd_log_position *primary);
+/* The position as text (FILE:POS or X/Y). Caller frees. */
+char *fd_log_position_str(const fd_log_position *p);
 
 #endif

@@ -251,13 +251,18 @@ fd_run_result fd_dr_copy(fd_run *r, size_t index, const fd_step *st, char **deta
     return res;
 }
 
-/* The sha256 a copied artifact had when it was backed up, or NULL. */
+/* The sha256 a copied file had when a backup step of the drill took it as its artifact,
+ * or NULL when the copy is of something else (a backup system's files). */
 static const char *backup_sha_of(const fd_run *r, const fd_copy_record *c)
 {
-    for (size_t i = 0; i < r->nbackups; i++)
-        if (fd_str_eq(r->backups[i].sha256, c->sha256))
-            return r->backups[i].sha256;
-    return NULL;
+    const char *sha = NULL;
+    for (size_t i = 0; i < r->nbackups; i++) {
+        const fd_backup_record *b = &r->backups[i];
+        if (b->sha256 && fd_str_eq(b->host, c->step->copy.from.host) &&
+            fd_str_eq(b->step->backup.artifact, c->step->copy.from.path))
+            sha = b->sha256;
+    }
+    return sha;
 }
 
 /* The recovery target a restore asks for, as a time (NAN: latest, or none given); false
@@ -321,14 +326,14 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
             free(err);
             return res;
         }
-        bool same = strcmp(sha, c->sha256) == 0;
-        if (!same || !backup_sha_of(r, c)) {
-            *detail =
-                fd_asprintf("checksum mismatch: %s:%s now has sha256 %.16s... (%llu "
-                            "bytes), the backup had %.16s... (%llu bytes); not restoring "
-                            "a damaged artifact",
-                            r->s->inv.hosts[host].name, c->step->copy.to.path, sha,
-                            (unsigned long long)size, c->sha256, (unsigned long long)c->bytes);
+        const char *backed_up = backup_sha_of(r, c);
+        if (strcmp(sha, c->sha256) != 0 || (backed_up && strcmp(backed_up, c->sha256) != 0)) {
+            *detail = fd_asprintf(
+                "checksum mismatch: %s:%s now has sha256 %.16s... (%llu bytes), %s %.16s... "
+                "(%llu bytes); not restoring a damaged artifact",
+                r->s->inv.hosts[host].name, c->step->copy.to.path, sha, (unsigned long long)size,
+                backed_up ? "the backup had" : "the copy wrote", backed_up ? backed_up : c->sha256,
+                (unsigned long long)c->bytes);
             free(sha);
             return FD_OUTCOME_FINDING;
         }
@@ -417,19 +422,28 @@ static bool read_restored(fd_run *r, fd_probe_run *pr, const char *read, fd_strv
     return ok;
 }
 
-/* The disaster point for RPO and RTO: the first fault started after `from_s` and before
- * this verify, else the verify itself. */
-static double disaster_point(const fd_run *r, double from_s, double verify_s, bool *found)
+/* The disaster point for RPO and RTO. Against a backup: the first fault started after
+ * the backup began and before this verify. Against a restore: the last fault started
+ * before the restore did (what the restore recovers from). The moment it took effect
+ * (a write acknowledged while a cut was still being applied was not lost); else the
+ * verify itself. */
+static double disaster_point(const fd_run *r, const fd_backup_record *b,
+                             const fd_restore_record *rs, double verify_s, bool *found)
 {
-    *found = false;
+    const fd_active_fault *d = NULL;
     for (size_t i = 0; i < r->nfaults; i++) {
-        double fs = r->faults[i]->started_s;
-        if (fs >= from_s && fs <= verify_s) {
-            *found = true;
-            return fs;
+        const fd_active_fault *f = r->faults[i];
+        if (b && f->started_s >= b->started_s && f->started_s <= verify_s) {
+            d = f;
+            break;
         }
+        if (rs && f->started_s <= rs->started_s)
+            d = f;
     }
-    return verify_s;
+    *found = d != NULL;
+    if (!d)
+        return verify_s;
+    return d->applied_s > d->started_s ? d->applied_s : d->started_s;
 }
 
 /* The restored values against the probe's writes: against a backup, the writes
@@ -475,7 +489,8 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
                             .rpo_s = NAN,
                             .rto_s = NAN,
                             .point_unix = NAN,
-                            .reached_unix = NAN};
+                            .reached_unix = NAN,
+                            .archive_lag_s = NAN};
     const fd_backup_record *b = backup_of(r, st->verify.against);
     const fd_restore_record *rs = b ? NULL : restore_of(r, st->verify.against);
     fd_probe_run *pr = fd_run_probe(r, st->verify.probe);
@@ -499,14 +514,14 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
         bool latest = rs && isnan(rs->target_unix);
         fd_restore_loss loss = compare(r, pr, &values, b, rs, latest, &rec);
         bool disaster;
-        double from_s = b                       ? b->started_s
-                        : isnan(rec.point_unix) ? -INFINITY
-                                                : rec.point_unix - r->started_unix;
-        double disaster_s = disaster_point(r, from_s, started_s, &disaster);
+        double disaster_s = disaster_point(r, b, rs, started_s, &disaster);
         if (loss.newest_found_end_us) {
             rec.reached_unix = fd_run_unix_of_us(r, loss.newest_found_end_us);
-            rec.rpo_s = disaster_s - (rec.reached_unix - r->started_unix);
+            rec.rpo_s = fmax(0, disaster_s - (rec.reached_unix - r->started_unix));
         }
+        for (size_t i = 0; i < r->narchive_lags; i++)
+            if (r->archive_lags[i].at_s <= disaster_s)
+                rec.archive_lag_s = r->archive_lags[i].lag_s;
         double rto_from = disaster ? disaster_s : r->last_restore_started_s;
         if (rto_from > 0)
             rec.rto_s = fd_run_now_s(r) - rto_from;
@@ -537,6 +552,67 @@ fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **de
     return res;
 }
 
+/* One side of an archive_lag step: its command's first line as a position. */
+static fd_run_result read_position(fd_run *r, const fd_selector *sel, const char *cmd,
+                                   const char *side, fd_log_position *pos, char **detail)
+{
+    size_t host;
+    if (!one_host(r, sel, &host, detail))
+        return FD_OUTCOME_INFRA;
+    fd_exec_result er;
+    fd_run_result res = FD_OUTCOME_NONE;
+    char *err = NULL;
+    if (!host_run(r, host, cmd, NULL, 60 * 1000000LL, &er)) {
+        char *what = fd_asprintf("the %s's position command", side);
+        *detail = failure(&er, what);
+        free(what);
+        res = command_outcome(&er);
+    } else if (!fd_log_position_parse(er.out, pos, &err)) {
+        *detail = fd_asprintf("the %s's position: %s", side, err);
+        free(err);
+        res = FD_OUTCOME_FINDING;
+    }
+    fd_exec_result_free(&er);
+    return res;
+}
+
+/* How far the archive is behind the primary: the archive is read first, so that the
+ * lag is never understated. Seconds: 0 when it holds all the primary has; else from
+ * the time the archive's newest data was written to the primary's clock (the
+ * controller's when the primary prints none). */
+fd_run_result fd_dr_archive_lag(fd_run *r, size_t index, const fd_step *st, char **detail)
+{
+    (void)index;
+    fd_archive_lag_record rec = {.step = st, .lag_s = NAN, .lag_bytes = -1};
+    fd_log_position a, p;
+    fd_run_result res = read_position(r, &st->archive_lag.archive_target,
+                                      st->archive_lag.archive_command, "archive", &a, detail);
+    if (res == FD_OUTCOME_NONE)
+        res = read_position(r, &st->archive_lag.primary_target, st->archive_lag.primary_command,
+                            "primary", &p, detail);
+    rec.at_s = fd_run_now_s(r);
+    if (res == FD_OUTCOME_NONE) {
+        rec.archive_pos = fd_log_position_str(&a);
+        rec.primary_pos = fd_log_position_str(&p);
+        rec.lag_bytes = fd_log_position_behind(&a, &p);
+        double now = isnan(p.at_unix) ? fd_unix_now() : p.at_unix;
+        rec.lag_s = rec.lag_bytes == 0 ? 0 : isnan(a.at_unix) ? NAN : fmax(0, now - a.at_unix);
+        char bytes[48] = "an unknown number of bytes";
+        if (rec.lag_bytes >= 0)
+            snprintf(bytes, sizeof bytes, "%lld bytes", (long long)rec.lag_bytes);
+        *detail = fd_asprintf("the archive is at %s, the primary at %s: %s, %.3fs behind",
+                              rec.archive_pos, rec.primary_pos, bytes, rec.lag_s);
+    }
+    r->archive_lags =
+        fd_xrealloc(r->archive_lags, (r->narchive_lags + 1) * sizeof *r->archive_lags);
+    r->archive_lags[r->narchive_lags++] = rec;
+    json_t *ev = json_pack("{s:s}", "step", st->id);
+    if (!isnan(rec.lag_s))
+        json_object_set_new(ev, "lag_s", json_real(rec.lag_s));
+    fd_history_event(&r->history, "archive_lag", ev);
+    return res;
+}
+
 void fd_dr_free(fd_run *r)
 {
     for (size_t i = 0; i < r->nbackups; i++) {
@@ -554,4 +630,9 @@ void fd_dr_free(fd_run *r)
     for (size_t i = 0; i < r->nrestores; i++)
         free(r->restores[i].host);
     free(r->restores);
+    for (size_t i = 0; i < r->narchive_lags; i++) {
+        free(r->archive_lags[i].archive_pos);
+        free(r->archive_lags[i].primary_pos);
+    }
+    free(r->archive_lags);
 }

@@ -1,4 +1,4 @@
-/* dr.h: the disaster-recovery steps (backup, copy, restore, verify) and what they
+/* dr.h: the disaster-recovery steps (backup, copy, restore, verify, archive_lag) and what they
  * record for the report.
  *
  * Each step returns FD_OUTCOME_NONE when it did its work, else how its failure
@@ -36,14 +36,23 @@ typedef struct fd_restore_record {
     bool ok;
 } fd_restore_record;
 
+typedef struct fd_archive_lag_record {
+    const fd_step *step;
+    double at_s;                     /* when the primary's position was read */
+    char *archive_pos, *primary_pos; /* as read (NULL: could not be read) */
+    double lag_s;                    /* NAN: not measured */
+    int64_t lag_bytes;               /* -1: not known */
+} fd_archive_lag_record;
+
 typedef struct fd_verify_record {
     const fd_step *step;
     int64_t lost_writes; /* -1: not measured */
     int64_t late_writes; /* against a restore's recovery target; -1: not measured */
     int64_t acked_before_backup, found;
-    double point_unix;   /* the backup point or recovery target verified against; NAN: none */
-    double reached_unix; /* the newest acknowledged write found: where the restore got to */
-    double rpo_s, rto_s; /* NAN: not measured */
+    double point_unix;    /* the backup point or recovery target verified against; NAN: none */
+    double reached_unix;  /* the newest acknowledged write found: where the restore got to */
+    double rpo_s, rto_s;  /* NAN: not measured */
+    double archive_lag_s; /* the newest archive_lag before the disaster; NAN: none */
     char *error;
 } fd_verify_record;
 
@@ -51,6 +60,7 @@ fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **de
 fd_run_result fd_dr_copy(fd_run *r, size_t index, const fd_step *st, char **detail);
 fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **detail);
 fd_run_result fd_dr_verify(fd_run *r, size_t index, const fd_step *st, char **detail);
+fd_run_result fd_dr_archive_lag(fd_run *r, size_t index, const fd_step *st, char **detail);
 void fd_dr_free(fd_run *r);
 
 #endif

@@ -409,6 +409,15 @@ static void plan_step(FILE *f, const fd_scenario *s, const fd_step *st, const ch
         fprintf(f, "  read back probe %s's writes acknowledged before backup %s\n",
                 st->verify.probe, st->verify.against);
         break;
+    case FD_STEP_ARCHIVE_LAG:
+        fprintf(f, "  the archive's newest log position, then the primary's:\n");
+        print_selector_line(f, s, "archive", &st->archive_lag.archive_target, seed);
+        print_host_command(f, s, run_id, &st->archive_lag.archive_target,
+                           st->archive_lag.archive_command, true, seed);
+        print_selector_line(f, s, "primary", &st->archive_lag.primary_target, seed);
+        print_host_command(f, s, run_id, &st->archive_lag.primary_target,
+                           st->archive_lag.primary_command, true, seed);
+        break;
     default:
         break;
     }

@@ -5,6 +5,7 @@
  * `database`.`table` (both created if missing) tagged with the run and probe. */
 #include "probe.h"
 #include "subst.h"
+#include "value.h"
 
 #include <errno.h>
 #include <mysql.h>
@@ -80,15 +81,15 @@ static int wait_db(MYSQL *db, int status, int64_t deadline_us)
 static bool connect_one(fd_probe_client *c, const char *endpoint, int64_t deadline_us, char **error)
 {
     char host[256];
-    int port = 3306;
+    int64_t port = 3306; /* the reader checked host:port */
     const char *colon = strrchr(endpoint, ':');
     size_t hl = colon ? (size_t)(colon - endpoint) : strlen(endpoint);
     if (hl >= sizeof host)
         hl = sizeof host - 1;
     memcpy(host, endpoint, hl);
     host[hl] = '\0';
-    if (colon)
-        port = atoi(colon + 1);
+    if (colon && !fd_parse_uint(colon + 1, 65535, &port))
+        port = 3306;
     c->db = mysql_init(NULL);
     if (!c->db) {
         *error = fd_strdup("out of memory");

@@ -200,6 +200,8 @@ static json_t *verifies_json(const fd_run *r)
         if (!isnan(v->point_unix))
             json_object_set_new(o, "point_unix", jnum(v->point_unix, 1000000));
         json_object_set_new(o, "reached_unix", jnum(v->reached_unix, 1000000));
+        if (!isnan(v->archive_lag_s))
+            json_object_set_new(o, "archive_lag_s", jnum(v->archive_lag_s, 1000));
         json_array_append_new(verifies, o);
     }
     return verifies;
@@ -248,11 +250,28 @@ static json_t *restores_json(const fd_run *r)
     return restores;
 }
 
+/* The archive_lag steps: both positions as read, the lag in seconds and bytes. */
+static json_t *archive_lags_json(const fd_run *r)
+{
+    json_t *lags = json_array();
+    for (size_t i = 0; i < r->narchive_lags; i++) {
+        const fd_archive_lag_record *a = &r->archive_lags[i];
+        json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "id", jstr(r, a->step->id), "at_s",
+                              jtime(a->at_s), "archive_position", jstr(r, a->archive_pos),
+                              "primary_position", jstr(r, a->primary_pos), "lag_s",
+                              jnum(a->lag_s, 1000), "lag_bytes", jcount(a->lag_bytes));
+        json_array_append_new(lags, o);
+    }
+    return lags;
+}
+
 /* The backups and copies of a disaster-recovery drill (none: no keys). */
 static void dr_json(const fd_run *r, json_t *root)
 {
     if (r->nrestores)
         json_object_set_new(root, "restores", restores_json(r));
+    if (r->narchive_lags)
+        json_object_set_new(root, "archive_lags", archive_lags_json(r));
     if (!r->nbackups && !r->ncopies)
         return;
     json_t *backups = json_array(), *copies = json_array();

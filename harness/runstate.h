@@ -105,6 +105,7 @@ struct fd_backup_record;
 struct fd_copy_record;
 struct fd_verify_record;
 struct fd_restore_record;
+struct fd_archive_lag_record;
 
 typedef struct fd_run {
     const fd_scenario *s;
@@ -143,6 +144,8 @@ typedef struct fd_run {
     size_t nverifies;
     struct fd_restore_record *restores;
     size_t nrestores;
+    struct fd_archive_lag_record *archive_lags;
+    size_t narchive_lags;
     double last_restore_started_s;
     double cpu_user_s, cpu_system_s;
     long max_rss_kb;

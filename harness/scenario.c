@@ -18,8 +18,9 @@ const char *const fd_fault_type_names[] = {"kill",           "pause", "stop_serv
                                            "cut_datacenter", "drop",  "netem",        "fill_disk",
                                            "command",        NULL};
 
-const char *const fd_step_kind_names[] = {"fault",  "heal", "wait",    "wait_for", "run",
-                                          "backup", "copy", "restore", "verify",   NULL};
+const char *const fd_step_kind_names[] = {"fault",  "heal",        "wait", "wait_for",
+                                          "run",    "backup",      "copy", "restore",
+                                          "verify", "archive_lag", NULL};
 const char *const fd_probe_type_names[] = {"tcp",  "http",    "redis", "postgres",
                                            "etcd", "command", "mysql", NULL};
 const char *const fd_metric_names[] = {"availability",
@@ -35,6 +36,7 @@ const char *const fd_metric_names[] = {"availability",
                                        "rto",
                                        "backup_age",
                                        "late_writes",
+                                       "archive_lag",
                                        NULL};
 
 /* ------------------------------------------------------------------ substitution */
@@ -241,7 +243,7 @@ bool fd_metric_is_duration(fd_metric m)
 {
     return m == FD_METRIC_FAILOVER_TIME || m == FD_METRIC_LATENCY_P50 ||
            m == FD_METRIC_LATENCY_P99 || m == FD_METRIC_LATENCY_MAX || m == FD_METRIC_RPO ||
-           m == FD_METRIC_RTO || m == FD_METRIC_BACKUP_AGE;
+           m == FD_METRIC_RTO || m == FD_METRIC_BACKUP_AGE || m == FD_METRIC_ARCHIVE_LAG;
 }
 
 static void read_check(fd_loader *L, const fd_ynode *m, fd_check *c)
@@ -697,6 +699,10 @@ void fd_scenario_free(fd_scenario *s)
         free(st->verify.probe);
         free(st->verify.against);
         free(st->verify.read);
+        fd_selector_free(&st->archive_lag.archive_target);
+        fd_selector_free(&st->archive_lag.primary_target);
+        free(st->archive_lag.archive_command);
+        free(st->archive_lag.primary_command);
     }
     free(s->steps);
     for (size_t i = 0; i < s->nchecks; i++) {

@@ -90,6 +90,7 @@ typedef enum fd_step_kind {
     FD_STEP_COPY,
     FD_STEP_RESTORE,
     FD_STEP_VERIFY,
+    FD_STEP_ARCHIVE_LAG,
     FD_STEP_COUNT
 } fd_step_kind;
 extern const char *const fd_step_kind_names[];
@@ -137,6 +138,11 @@ typedef struct fd_step {
     struct {
         char *probe, *against, *read;
     } verify;
+    struct {
+        /* each prints a log position (and a time): the archive's newest, the primary's */
+        fd_selector archive_target, primary_target;
+        char *archive_command, *primary_command;
+    } archive_lag;
 } fd_step;
 
 typedef enum fd_probe_type {
@@ -205,6 +211,7 @@ typedef enum fd_metric {
     FD_METRIC_RTO,
     FD_METRIC_BACKUP_AGE,
     FD_METRIC_LATE_WRITES,
+    FD_METRIC_ARCHIVE_LAG,
     FD_METRIC_COUNT
 } fd_metric;
 extern const char *const fd_metric_names[];

@@ -189,6 +189,14 @@ static void check_steps(fd_loader *L, const fd_ynode *root)
         case FD_STEP_VERIFY:
             check_verify(L, i, st, m);
             break;
+        case FD_STEP_ARCHIVE_LAG: {
+            const fd_ynode *b = fd_ymap_get(m, "archive_lag");
+            fd_scenario_check_selector(L, &st->archive_lag.archive_target,
+                                       step_node(fd_ymap_get(b, "archive"), NULL, "target"));
+            fd_scenario_check_selector(L, &st->archive_lag.primary_target,
+                                       step_node(fd_ymap_get(b, "primary"), NULL, "target"));
+            break;
+        }
         default:
             break;
         }
@@ -207,17 +215,25 @@ static void check_check(fd_loader *L, const fd_check *c, const fd_ynode *m)
                       "metric '%s' needs a write probe, but probe '%s' has mode read",
                       fd_metric_names[c->metric], p->name);
         if (c->metric == FD_METRIC_RPO || c->metric == FD_METRIC_RTO ||
-            c->metric == FD_METRIC_BACKUP_AGE || c->metric == FD_METRIC_LATE_WRITES)
+            c->metric == FD_METRIC_BACKUP_AGE || c->metric == FD_METRIC_LATE_WRITES ||
+            c->metric == FD_METRIC_ARCHIVE_LAG)
             fd_yt_err(t, fd_ymap_get(m, "metric"),
-                      "metric '%s' belongs to a %s step: use 'step: ID' instead of 'probe'",
+                      "metric '%s' belongs to %s step: use 'step: ID' instead of 'probe'",
                       fd_metric_names[c->metric],
-                      c->metric == FD_METRIC_BACKUP_AGE ? "backup" : "verify");
-    } else if (c->step && c->metric == FD_METRIC_BACKUP_AGE) {
+                      c->metric == FD_METRIC_BACKUP_AGE    ? "a backup"
+                      : c->metric == FD_METRIC_ARCHIVE_LAG ? "an archive_lag"
+                                                           : "a verify");
+    } else if (c->step &&
+               (c->metric == FD_METRIC_BACKUP_AGE || c->metric == FD_METRIC_ARCHIVE_LAG)) {
         const fd_step *st = fd_scenario_step(L->s, c->step);
-        if (!st || st->kind != FD_STEP_BACKUP) {
+        fd_step_kind want =
+            c->metric == FD_METRIC_BACKUP_AGE ? FD_STEP_BACKUP : FD_STEP_ARCHIVE_LAG;
+        if (!st || st->kind != want) {
             char *q = fd_printable(c->step, 60);
             fd_yt_err(t, fd_ymap_get(m, "step"),
-                      "metric 'backup_age' belongs to a backup step, and '%s' is not one", q);
+                      "metric '%s' belongs to %s %s step, and '%s' is not one",
+                      fd_metric_names[c->metric], want == FD_STEP_BACKUP ? "a" : "an",
+                      fd_step_kind_names[want], q);
             free(q);
         }
     } else if (c->step) {

@@ -216,13 +216,40 @@ static void read_verify(fd_loader *L, const fd_ynode *m, fd_step *st)
     fd_yt_str(&L->t, b, "read", false, "verify step", &st->verify.read);
 }
 
+/* archive_lag: {archive: {target, command}, primary: {target, command}}. */
+static void read_archive_lag(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    static const char *const keys[] = {"archive", "primary", NULL};
+    static const char *const side_keys[] = {"target", "command", NULL};
+    const fd_ynode *b = step_body(L, m, "archive_lag", keys);
+    if (!b)
+        return;
+    const char *names[2] = {"archive", "primary"};
+    fd_selector *targets[2] = {&st->archive_lag.archive_target, &st->archive_lag.primary_target};
+    char **commands[2] = {&st->archive_lag.archive_command, &st->archive_lag.primary_command};
+    for (int i = 0; i < 2; i++) {
+        const fd_ynode *side = fd_ymap_get(b, names[i]);
+        char what[32];
+        snprintf(what, sizeof what, "'%s'", names[i]);
+        if (!side) {
+            fd_yt_missing(&L->t, b, "archive_lag step", names[i]);
+            continue;
+        }
+        if (!fd_yt_map(&L->t, side, what))
+            continue;
+        fd_yt_keys(&L->t, side, what, side_keys);
+        read_dr_target(L, side, what, targets[i]);
+        fd_yt_str(&L->t, side, "command", true, what, commands[i]);
+    }
+}
+
 /* Each step kind's reader, by kind (a fault step's family reads its own keys). */
 static void (*const step_readers[FD_STEP_COUNT])(fd_loader *, const fd_ynode *, fd_step *) = {
     [FD_STEP_FAULT] = read_fault,   [FD_STEP_HEAL] = read_heal,
     [FD_STEP_WAIT] = read_wait,     [FD_STEP_WAIT_FOR] = read_wait_for,
     [FD_STEP_RUN] = read_run,       [FD_STEP_BACKUP] = read_backup,
     [FD_STEP_COPY] = read_copy,     [FD_STEP_RESTORE] = read_restore,
-    [FD_STEP_VERIFY] = read_verify,
+    [FD_STEP_VERIFY] = read_verify, [FD_STEP_ARCHIVE_LAG] = read_archive_lag,
 };
 
 /* Finds the one key of a step that names its kind. */
@@ -290,12 +317,10 @@ void fd_scenario_read_step(fd_loader *L, const fd_ynode *m, size_t index, fd_ste
     read_id(L, m, index, st);
     if (st->kind != FD_STEP_FAULT) {
         /* every other kind's keys sit under its own name (a fault's family checks its) */
-        static const char *const plain[] = {"id",       "fault",  "heal",   "wait",
-                                            "wait_for", "run",    "backup", "copy",
-                                            "restore",  "verify", NULL};
+        static const char *const id[] = {"id", NULL};
         char what[40];
         snprintf(what, sizeof what, "%s step", fd_step_kind_names[st->kind]);
-        fd_yt_keys(&L->t, m, what, plain);
+        fd_yt_keys2(&L->t, m, what, id, fd_step_kind_names);
     }
     step_readers[st->kind](L, m, st);
 }

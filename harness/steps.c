@@ -162,6 +162,7 @@ static const fd_step_kind_ops kinds[FD_STEP_COUNT] = {
     [FD_STEP_COPY] = {FD_STEP_COPY, fd_dr_copy, true},
     [FD_STEP_RESTORE] = {FD_STEP_RESTORE, fd_dr_restore, true},
     [FD_STEP_VERIFY] = {FD_STEP_VERIFY, fd_dr_verify, true},
+    [FD_STEP_ARCHIVE_LAG] = {FD_STEP_ARCHIVE_LAG, fd_dr_archive_lag, true},
 };
 
 const fd_step_kind_ops *fd_step_kind_for(fd_step_kind kind)

@@ -30,8 +30,8 @@ static double metric_value(const fd_probe_metrics *m, fd_metric metric)
     }
 }
 
-/* A check's value from the step it names: a backup's age, or a verify's figures; NAN
- * when that step did not record it. */
+/* A check's value from the step it names: a backup's age, an archive's lag, or a verify's figures;
+ * NAN when that step did not record it. */
 static double step_value(const fd_run *r, const fd_check *c)
 {
     double value = NAN;
@@ -39,6 +39,12 @@ static double step_value(const fd_run *r, const fd_check *c)
         for (size_t b = 0; b < r->nbackups; b++)
             if (fd_str_eq(r->backups[b].step->id, c->step))
                 value = r->backups[b].age_s;
+        return value;
+    }
+    if (c->metric == FD_METRIC_ARCHIVE_LAG) {
+        for (size_t a = 0; a < r->narchive_lags; a++)
+            if (fd_str_eq(r->archive_lags[a].step->id, c->step))
+                value = r->archive_lags[a].lag_s;
         return value;
     }
     for (size_t v = 0; v < r->nverifies; v++) {

@@ -131,6 +131,60 @@ static void test_refusals(void **state)
     }
 }
 
+/* The positions an archive_lag step's commands print, and how far apart they are. */
+static void test_log_positions(void **state)
+{
+    fd_log_position a, p;
+    char *err = NULL;
+    /* psql -Atc "select pg_current_wal_lsn(), extract(epoch from now())" */
+    assert_true(fd_log_position_parse("0/6000A28|1796227200.25\n", &p, &err));
+    assert_false(p.binlog);
+    assert_true(p.offset == 0x6000A28 && p.at_unix == 1796227200.25);
+    /* the newest archived segment 0000000100000000000000 05 ends at 0/6000000 */
+    assert_true(fd_log_position_parse("000000010000000000000005 1796227199", &a, &err));
+    assert_true(a.offset == 0x6000000 && a.at_unix == 1796227199.0);
+    assert_int_equal(fd_log_position_behind(&a, &p), 0xA28);
+    char *s = fd_log_position_str(&a);
+    assert_string_equal(s, "0/6000000");
+    free(s);
+    assert_true(fd_log_position_parse("1/0", &p, &err) && p.offset == (1ULL << 32));
+    assert_int_equal(fd_log_position_behind(&p, &a), 0); /* the archive ahead: 0 */
+    assert_true(isnan(p.at_unix));
+    /* binlogs: the same file, a later file, an earlier file */
+    assert_true(fd_log_position_parse("mysql-bin.000003:1048 1796227199.5", &a, &err));
+    assert_true(a.binlog && a.offset == 1048 && strcmp(a.file, "mysql-bin.000003") == 0);
+    assert_true(fd_log_position_parse("mysql-bin.000003:9000", &p, &err));
+    assert_int_equal(fd_log_position_behind(&a, &p), 9000 - 1048);
+    assert_true(fd_log_position_parse("mysql-bin.000004:200", &p, &err));
+    assert_int_equal(fd_log_position_behind(&a, &p), -1); /* behind, by how much unknown */
+    assert_true(fd_log_position_parse("mysql-bin.000002:200", &p, &err));
+    assert_int_equal(fd_log_position_behind(&a, &p), 0);
+    s = fd_log_position_str(&a);
+    assert_string_equal(s, "mysql-bin.000003:1048");
+    free(s);
+    /* an LSN and a binlog cannot be compared */
+    assert_true(fd_log_position_parse("0/10", &p, &err));
+    assert_int_equal(fd_log_position_behind(&a, &p), -1);
+    /* refusals: no position, a hostile file name, a bad time */
+    static const char *const bad[] = {"",
+                                      "error: connection refused",
+                                      "bin:x",
+                                      "a b:1",
+                                      "f\x1b[2J:1",
+                                      "0/10 soon",
+                                      ":4",
+                                      "0/10 -5",
+                                      "mysql-bin.1:-1",
+                                      "0/1/2"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err = NULL;
+        assert_false(fd_log_position_parse(bad[i], &p, &err));
+        assert_non_null(strstr(err, "not a log position"));
+        assert_null(strchr(err, '\x1b'));
+        free(err);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_fields_of_a_full_backup),
         cmocka_unit_test(test_a_dump),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_log_positions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
