@@ -65,9 +65,14 @@ assert "late_writes" not in v and v["lost_writes"] == 0 and v["acknowledged_befo
 # where it got: before the cut, and within the archive's second plus its push
 cut = r["started_at_unix"] + f["started_s"]
 assert v["reached_unix"] <= cut + 0.5 and 0 <= v["rpo_s"] <= 10, (v, cut)
+# the WAL archive's lag read just before the cut: an LSN behind the primary's, and at
+# most the archive_timeout plus its push behind in time
+lag = r["archive_lags"][0]
+assert "/" in lag["archive_position"] and "/" in lag["primary_position"], lag
+assert lag["lag_bytes"] >= 0 and 0 <= lag["lag_s"] <= 10 and v["archive_lag_s"] == lag["lag_s"], lag
 assert f["heal"] == "ok" and r["verdict"] == "pass", (f["heal"], r["verdict"])
 PY
-echo "  $(report_value "$D" '"restored %d writes, rpo %.2fs, rto %.2fs" % (r["verifies"][0]["acknowledged_before_backup"], r["verifies"][0]["rpo_s"], r["verifies"][0]["rto_s"])')"
+echo "  $(report_value "$D" '"restored %d writes, rpo %.2fs, rto %.2fs, archive %.2fs (%s bytes) behind at the cut" % (r["verifies"][0]["acknowledged_before_backup"], r["verifies"][0]["rpo_s"], r["verifies"][0]["rto_s"], r["archive_lags"][0]["lag_s"], r["archive_lags"][0]["lag_bytes"])')"
 [ "$(psql -h 10.77.0.11 -U postgres -Atc 'show archive_timeout')" = 1min ] || t_fail "archive_timeout not reset"
 t_end
 
