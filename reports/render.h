@@ -68,8 +68,13 @@ void fd_join_strings(fd_buf *b, const json_t *strings, const char *sep,
 /* What a backup of report.json is, written by esc: its artifact, or for one read from a
  * catalog, its tool and label. */
 void fd_backup_source(fd_buf *b, const json_t *backup, void (*esc)(fd_buf *, const char *));
-/* How a backup is pinned down: "sha256 HEX", "LSN X/Y", or "-". */
 void fd_backup_digest(fd_buf *b, const json_t *backup, void (*esc)(fd_buf *, const char *));
+/* How a backup is pinned down: "sha256 HEX", "LSN X/Y", "binlog FILE:POS", or "-". */
+/* Where a restore of report.json was asked to stop: "latest", "before STEP", the UTC
+ * time, or "the backup's end" when none was given. */
+void fd_restore_target(fd_buf *b, const json_t *restore, void (*esc)(fd_buf *, const char *));
+/* An archive_lag of report.json: "SECONDS (N bytes) behind: archive A, primary P". */
+void fd_archive_lag(fd_buf *b, const json_t *lag, void (*esc)(fd_buf *, const char *));
 /* "HOST:PATH" from two keys of o, written by esc. */
 void fd_host_path(fd_buf *b, const json_t *o, const char *host, const char *path,
                   void (*esc)(fd_buf *, const char *));

@@ -311,9 +311,41 @@ void fd_backup_digest(fd_buf *b, const json_t *backup, void (*esc)(fd_buf *, con
     } else if (*fd_jstr(backup, "lsn_stop")) {
         fd_buf_puts(b, "LSN ");
         esc(b, fd_jstr(backup, "lsn_stop"));
+    } else if (*fd_jstr(backup, "log_position")) {
+        fd_buf_puts(b, "binlog ");
+        esc(b, fd_jstr(backup, "log_position"));
     } else {
         fd_buf_puts(b, "-");
     }
+}
+
+void fd_restore_target(fd_buf *b, const json_t *restore, void (*esc)(fd_buf *, const char *))
+{
+    const char *t = fd_jstr(restore, "recovery_target");
+    char when[32];
+    if (strcmp(t, "before") == 0) {
+        fd_buf_puts(b, "just before ");
+        esc(b, fd_jstr(restore, "before"));
+    } else if (strcmp(t, "time") == 0 &&
+               fd_fmt_utc(when, sizeof when, fd_jnum(restore, "target_unix"), 'T')) {
+        fd_buf_printf(b, "%sZ", when);
+    } else if (strcmp(t, "latest") == 0) {
+        fd_buf_puts(b, "latest (all the archive holds)");
+    } else {
+        fd_buf_puts(b, "as the restore command chooses");
+    }
+}
+
+void fd_archive_lag(fd_buf *b, const json_t *lag, void (*esc)(fd_buf *, const char *))
+{
+    fd_fmt_seconds(b, json_object_get(lag, "lag_s"));
+    const json_t *bytes = json_object_get(lag, "lag_bytes");
+    if (json_is_integer(bytes))
+        fd_buf_printf(b, " (%lld bytes)", (long long)json_integer_value(bytes));
+    fd_buf_puts(b, " behind: archive at ");
+    esc(b, fd_jstr(lag, "archive_position"));
+    fd_buf_puts(b, ", primary at ");
+    esc(b, fd_jstr(lag, "primary_position"));
 }
 
 void fd_host_path(fd_buf *b, const json_t *o, const char *host, const char *path,

@@ -577,12 +577,56 @@ static void cell_count(fd_buf *b, const json_t *v)
         fd_buf_puts(b, "<td class=\"num\">-</td>");
 }
 
-/* A disaster-recovery drill's backups, copies and verifies. */
+/* The restores (where each was asked to stop, how long, whether it ran) and the
+ * archive lags. */
+static void html_restores_lags(fd_buf *b, const json_t *r)
+{
+    size_t i;
+    const json_t *o, *restores = json_object_get(r, "restores");
+    const json_t *lags = json_object_get(r, "archive_lags");
+    if (json_array_size(restores))
+        fd_buf_puts(b, "<table class=\"dr\"><tr><th>restore</th><th>host</th><th>recovery "
+                       "target</th><th>took</th><th>result</th></tr>\n");
+    json_array_foreach(restores, i, o)
+    {
+        bool ok = json_is_true(json_object_get(o, "ok"));
+        fd_buf_puts(b, "<tr>");
+        cell(b, fd_jstr(o, "id"));
+        cell(b, fd_jstr(o, "host"));
+        fd_buf_puts(b, "<td>");
+        fd_restore_target(b, o, fd_esc_html);
+        fd_buf_puts(b, "</td>");
+        cell_took(b, o);
+        fd_buf_printf(b, "<td class=\"%s\">%s</td></tr>\n", ok ? "pass" : "fail",
+                      ok ? "restored" : "failed");
+    }
+    if (json_array_size(restores))
+        fd_buf_puts(b, "</table>\n");
+    if (json_array_size(lags))
+        fd_buf_puts(b, "<table class=\"dr\"><tr><th>archive lag</th><th>archive at</th><th>primary "
+                       "at</th><th>behind</th><th>bytes behind</th></tr>\n");
+    json_array_foreach(lags, i, o)
+    {
+        fd_buf_puts(b, "<tr>");
+        cell(b, fd_jstr(o, "id"));
+        cell(b, fd_jstr(o, "archive_position"));
+        cell(b, fd_jstr(o, "primary_position"));
+        cell_secs(b, json_object_get(o, "lag_s"));
+        cell_count(b, json_object_get(o, "lag_bytes"));
+        fd_buf_puts(b, "</tr>\n");
+    }
+    if (json_array_size(lags))
+        fd_buf_puts(b, "</table>\n");
+}
+
+/* A disaster-recovery drill's backups, copies, restores, archive lags and verifies. */
 static void html_dr(fd_buf *b, const json_t *r)
 {
     const json_t *backups = json_object_get(r, "backups"), *copies = json_object_get(r, "copies");
     const json_t *verifies = json_object_get(r, "verifies");
-    if (!json_array_size(backups) && !json_array_size(copies) && !json_array_size(verifies))
+    if (!json_array_size(backups) && !json_array_size(copies) && !json_array_size(verifies) &&
+        !json_array_size(json_object_get(r, "restores")) &&
+        !json_array_size(json_object_get(r, "archive_lags")))
         return;
     fd_buf_puts(b, "<h2>Disaster recovery</h2>\n");
     size_t i;
@@ -624,9 +668,11 @@ static void html_dr(fd_buf *b, const json_t *r)
     }
     if (json_array_size(copies))
         fd_buf_puts(b, "</table>\n");
+    html_restores_lags(b, r);
     if (json_array_size(verifies))
         fd_buf_puts(b, "<table class=\"dr\"><tr><th>verify</th><th>against</th><th>lost writes</th>"
-                       "<th>values read</th><th>rpo</th><th>rto</th></tr>\n");
+                       "<th>late writes</th><th>values read</th><th>rpo</th><th>rto</th>"
+                       "<th>archive lag</th></tr>\n");
     json_array_foreach(verifies, i, o)
     {
         const json_t *lost = json_object_get(o, "lost_writes");
@@ -642,9 +688,11 @@ static void html_dr(fd_buf *b, const json_t *r)
         else
             fd_esc_html(b, *fd_jstr(o, "error") ? fd_jstr(o, "error") : "not measured");
         fd_buf_puts(b, "</td>");
+        cell_count(b, json_object_get(o, "late_writes"));
         cell_count(b, json_object_get(o, "values_read"));
         cell_secs(b, json_object_get(o, "rpo_s"));
         cell_secs(b, json_object_get(o, "rto_s"));
+        cell_secs(b, json_object_get(o, "archive_lag_s"));
         fd_buf_puts(b, "</tr>\n");
     }
     if (json_array_size(verifies))

@@ -42,12 +42,45 @@ static void md_count(fd_buf *b, const json_t *v)
         fd_buf_puts(b, "-");
 }
 
-/* A disaster-recovery drill's backups, copies and verifies. */
+/* The restores and archive lags, as rows of the DR table. */
+static void md_restores_lags(fd_buf *b, const json_t *r)
+{
+    size_t i;
+    const json_t *o;
+    json_array_foreach(json_object_get(r, "restores"), i, o)
+    {
+        fd_buf_puts(b, "| ");
+        fd_esc_md(b, fd_jstr(o, "id"));
+        fd_buf_puts(b, " | restore on ");
+        fd_esc_md(b, fd_jstr(o, "host"));
+        fd_buf_puts(b, " to ");
+        fd_restore_target(b, o, fd_esc_md);
+        fd_buf_puts(b, " | - | ");
+        fd_buf_puts(b, json_is_true(json_object_get(o, "ok")) ? "ok" : "FAILED");
+        fd_buf_puts(b, " in ");
+        json_t *d = json_real(fd_jnum(o, "ended_s") - fd_jnum(o, "started_s"));
+        fd_fmt_seconds(b, isfinite(json_real_value(d)) ? d : json_null());
+        json_decref(d);
+        fd_buf_puts(b, " |\n");
+    }
+    json_array_foreach(json_object_get(r, "archive_lags"), i, o)
+    {
+        fd_buf_puts(b, "| ");
+        fd_esc_md(b, fd_jstr(o, "id"));
+        fd_buf_puts(b, " | archive lag | - | ");
+        fd_archive_lag(b, o, fd_esc_md);
+        fd_buf_puts(b, " |\n");
+    }
+}
+
+/* A disaster-recovery drill's backups, copies, restores, archive lags and verifies. */
 static void md_dr(fd_buf *b, const json_t *r)
 {
     const json_t *backups = json_object_get(r, "backups"), *copies = json_object_get(r, "copies");
     const json_t *verifies = json_object_get(r, "verifies");
-    if (!json_array_size(backups) && !json_array_size(copies) && !json_array_size(verifies))
+    if (!json_array_size(backups) && !json_array_size(copies) && !json_array_size(verifies) &&
+        !json_array_size(json_object_get(r, "restores")) &&
+        !json_array_size(json_object_get(r, "archive_lags")))
         return;
     fd_buf_puts(b, "## Disaster recovery\n\n| step | what | bytes | result |\n|---|---|---|---|\n");
     size_t i;
@@ -78,6 +111,7 @@ static void md_dr(fd_buf *b, const json_t *r)
         md_count(b, json_object_get(o, "bytes"));
         fd_buf_puts(b, " | same sha256 at both ends |\n");
     }
+    md_restores_lags(b, r);
     json_array_foreach(verifies, i, o)
     {
         fd_buf_puts(b, "| ");
@@ -94,6 +128,11 @@ static void md_dr(fd_buf *b, const json_t *r)
             fd_fmt_seconds(b, json_object_get(o, "rpo_s"));
             fd_buf_puts(b, ", rto ");
             fd_fmt_seconds(b, json_object_get(o, "rto_s"));
+            if (json_is_integer(json_object_get(o, "late_writes"))) {
+                fd_buf_puts(b, ", ");
+                md_count(b, json_object_get(o, "late_writes"));
+                fd_buf_puts(b, " late writes");
+            }
         } else {
             fd_esc_md(b, *fd_jstr(o, "error") ? fd_jstr(o, "error") : "not measured");
         }

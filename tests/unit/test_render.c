@@ -387,13 +387,23 @@ static void test_dr_sections(void **state)
         "\"started_s\":2.0,\"ended_s\":3.5,\"size\":4096,\"sha256\":\"abc\"},"
         "{\"id\":\"latest\",\"host\":\"h3\",\"started_s\":-60.0,\"ended_s\":-55.0,"
         "\"size\":3043511,\"tool\":\"pgbackrest\",\"label\":\"20261202-010000F\","
-        "\"lsn_stop\":\"0/6000050\"}],"
+        "\"lsn_stop\":\"0/6000050\"},"
+        "{\"id\":\"dump\",\"host\":\"h3\",\"started_s\":-9.0,\"ended_s\":-9.0,\"size\":0,"
+        "\"point_unix\":null,\"tool\":\"mysqldump\",\"label\":\"2026-12-02T16:34:00Z\","
+        "\"log_position\":\"mysql-bin.000001:1048\"}],"
+        "\"restores\":[{\"id\":\"restore\",\"host\":\"h2\",\"recovery_target\":\"before\","
+        "\"before\":\"mistake\",\"target_unix\":1795446071.5,\"started_s\":5.0,"
+        "\"ended_s\":9.5,\"ok\":true},{\"id\":\"again\",\"host\":\"h2\","
+        "\"recovery_target\":\"time\",\"target_unix\":1796227200.0,\"started_s\":10.0,"
+        "\"ended_s\":10.5,\"ok\":false}],"
+        "\"archive_lags\":[{\"id\":\"lag\",\"at_s\":4.5,\"archive_position\":\"<a>:1\","
+        "\"primary_position\":\"mysql-bin.000001:823\",\"lag_s\":0.056,\"lag_bytes\":822}],"
         "\"copies\":[{\"id\":\"offsite\",\"from_host\":\"h1\",\"from_path\":\"/b/x\","
         "\"to_host\":\"h2\",\"to_path\":\"/c/x|y\",\"started_s\":4.0,\"ended_s\":4.25,"
         "\"bytes\":4096,\"sha256\":\"abc\"}],"
         "\"verifies\":[{\"id\":\"check\",\"against\":\"nightly\",\"lost_writes\":3,"
         "\"acknowledged_before_backup\":120,\"values_read\":117,\"rpo_s\":1.5,\"rto_s\":41.2,"
-        "\"reached_unix\":1795446070.125},"
+        "\"reached_unix\":1795446070.125,\"late_writes\":2,\"archive_lag_s\":0.056},"
         "{\"id\":\"check2\",\"against\":\"nightly\",\"lost_writes\":null,\"rpo_s\":null,"
         "\"rto_s\":null,\"acknowledged_before_backup\":0,\"values_read\":0,"
         "\"error\":\"cannot read the restored data: <refused>\"}]}",
@@ -418,7 +428,17 @@ static void test_dr_sections(void **state)
                                    "<td class=\"num\">4096</td><td><code>sha256 abc</code>"));
     assert_non_null(strstr(b.data, "<td>pgbackrest 20261202-010000F</td>"));
     assert_non_null(strstr(b.data, "<code>LSN 0/6000050</code>"));
-    assert_non_null(strstr(b.data, "<td class=\"num fail\">3 of 120</td><td class=\"num\">117"));
+    assert_non_null(strstr(b.data, "<td class=\"num fail\">3 of 120</td><td class=\"num\">2</td>"
+                                   "<td class=\"num\">117</td><td class=\"num\">1.50 s</td>"
+                                   "<td class=\"num\">41.20 s</td><td class=\"num\">56 ms</td>"));
+    assert_non_null(strstr(b.data, "<code>binlog mysql-bin.000001:1048</code>"));
+    assert_non_null(strstr(b.data,
+                           "<td>restore</td><td>h2</td><td>just before mistake</td>"
+                           "<td class=\"num\">4.50 s</td><td class=\"pass\">restored</td>"));
+    assert_non_null(strstr(b.data, "<td>2026-12-02T16:00:00Z</td><td class=\"num\">500 ms</td>"
+                                   "<td class=\"fail\">failed</td>"));
+    assert_non_null(strstr(b.data, "<td>lag</td><td>&lt;a&gt;:1</td><td>mysql-bin.000001:823</td>"
+                                   "<td class=\"num\">56 ms</td><td class=\"num\">822</td>"));
     assert_non_null(strstr(b.data, "cannot read the restored data: &lt;refused&gt;"));
     assert_null(strstr(b.data, "<refused>"));
     fd_buf_free(&b);
@@ -433,7 +453,16 @@ static void test_dr_sections(void **state)
                            "| latest | backup on h3: pgbackrest 20261202-010000F | 3043511 | "
                            "LSN 0/6000050 |"));
     assert_non_null(
-        strstr(b.data, "| check | verify against nightly | - | 3 of 120 writes lost, rpo 1.50 s"));
+        strstr(b.data, "| check | verify against nightly | - | 3 of 120 writes lost, rpo 1.50 s, "
+                       "rto 41.20 s, 2 late writes |"));
+    assert_non_null(strstr(b.data, "| restore | restore on h2 to just before mistake | - | ok in "
+                                   "4.50 s |"));
+    assert_non_null(strstr(b.data, "| again | restore on h2 to 2026-12-02T16:00:00Z | - | FAILED "
+                                   "in 500 ms |"));
+    assert_non_null(strstr(b.data, "| lag | archive lag | - | 56 ms (822 bytes) behind: archive "
+                                   "at &lt;a&gt;:1, primary at mysql-bin.000001:823 |"));
+    assert_non_null(strstr(b.data, "| dump | backup on h3: mysqldump 2026-12-02T16:34:00Z | 0 | "
+                                   "binlog mysql-bin.000001:1048 |"));
     fd_buf_free(&b);
     fd_timeline_free(&t);
     json_decref(r);
