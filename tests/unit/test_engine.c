@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -98,6 +99,7 @@ typedef struct fake_hosts {
     int revert_exit;     /* the revert scripts' exit status */
     const char *catalog; /* what a pgbackrest command prints */
     int catalog_exit;
+    const char *archive_pos, *primary_pos; /* what archive_lag's commands print */
 } fake_hosts;
 
 static fd_err fake_open(const fd_host *h, void *arg)
@@ -141,6 +143,11 @@ static void fake_exec(const fd_host *h, const char *cmd, const char *input, int6
         r->exit_status = f->revert_exit;
         if (f->revert_exit)
             r->err = fd_strdup("kill: permission denied\n");
+    } else if (strstr(cmd, "-position")) {
+        bool archive = strstr(cmd, "archive-position") != NULL;
+        entry = fd_asprintf("%s %s", h->name, archive ? "archive-position" : "primary-position");
+        r->exit_status = 0;
+        r->out = fd_strdup(archive ? f->archive_pos : f->primary_pos);
     } else if (strstr(cmd, "pgbackrest")) {
         entry = fd_asprintf("%s catalog", h->name);
         r->exit_status = f->catalog_exit;
@@ -338,6 +345,57 @@ static void test_catalog_backup_outcomes(void **state)
     }
 }
 
+/* archive_lag: the archive is read before the primary; bytes and seconds from the two
+ * positions; a lag over the check's limit fails the drill, an archive that prints no
+ * position is a finding that stops the timeline. */
+static void test_archive_lag(void **state)
+{
+    double now = (double)time(NULL);
+    char behind[64], far_behind[64], primary[64];
+    snprintf(behind, sizeof behind, "mysql-bin.000002:100 %.3f", now - 1.5);
+    snprintf(far_behind, sizeof far_behind, "mysql-bin.000001:900 %.3f", now - 10);
+    snprintf(primary, sizeof primary, "mysql-bin.000002:400 %.3f", now);
+    static const struct {
+        int which; /* 0 behind, 1 level (no times), 2 far behind, 3 no position */
+        int want;
+        double lag_s;
+        long long bytes; /* -1: null */
+    } cases[] = {
+        {0, FD_EXIT_PASS, 1.5, 300},
+        {1, FD_EXIT_PASS, 0, 0},
+        {2, FD_EXIT_FAIL, 10, -1},
+        {3, FD_EXIT_FAIL, NAN, -1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int w = cases[k].which;
+        fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                        .archive_pos = w == 0   ? behind
+                                       : w == 1 ? "0/6000A28\n"
+                                       : w == 2 ? far_behind
+                                                : "ls: cannot access 'mysql-bin.*'\n",
+                        .primary_pos = w == 1 ? "0/6000A28|\n" : primary};
+        json_t *report;
+        assert_int_equal(run_scenario("engine-lag.yaml", &f, &report), cases[k].want);
+        int a = index_of(&f.log, "db3 archive-position");
+        int p = index_of(&f.log, "db1 primary-position");
+        assert_true(a >= 0);
+        assert_true(w == 3 ? p < 0 : p > a);
+        assert_int_equal(logged(&f, "after-the-lag"), w != 3);
+        const json_t *lag = json_array_get(json_object_get(report, "archive_lags"), 0);
+        const json_t *s = json_object_get(lag, "lag_s"), *b = json_object_get(lag, "lag_bytes");
+        if (isnan(cases[k].lag_s))
+            assert_true(json_is_null(s));
+        else
+            assert_true(fabs(json_real_value(s) - cases[k].lag_s) < 0.01);
+        if (cases[k].bytes < 0)
+            assert_true(json_is_null(b));
+        else
+            assert_int_equal(json_integer_value(b), cases[k].bytes);
+        json_decref(report);
+        fd_strv_free(&f.log);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_failed_apply_stops_the_timeline),
         cmocka_unit_test(test_failed_revert_is_loud),
         cmocka_unit_test(test_catalog_backup_outcomes),
+        cmocka_unit_test(test_archive_lag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
