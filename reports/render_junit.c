@@ -1,7 +1,9 @@
 /* render_junit.c: junit.xml: one testcase per check (failures carry value and limit),
  * one per step that failed (a backup that did not restore, a wait_for that timed out:
  * findings no check may name), one for "all faults healed", and one for the drill
- * itself when it did not run to its end (aborted or error). */
+ * itself when it did not run to its end (aborted or error). A disaster-recovery drill's
+ * figures (backup age, restore result, archive lag, lost and late writes, RPO, RTO) are
+ * properties of the suite, named KIND.ID.FIGURE. */
 #include "render.h"
 
 #include <math.h>
@@ -34,6 +36,49 @@ static void failed_step(fd_buf *b, const char *classname, const json_t *st)
     fd_buf_puts(b, "\">");
     fd_esc_html(b, fd_jstr(st, "detail"));
     fd_buf_puts(b, "</failure>\n    </testcase>\n");
+}
+
+static void property(fd_buf *b, const char *kind, const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    if (!v || json_is_null(v))
+        return;
+    fd_buf_puts(b, "      <property name=\"");
+    fd_esc_html(b, kind);
+    fd_buf_puts(b, ".");
+    fd_esc_html(b, fd_jstr(o, "id"));
+    fd_buf_printf(b, ".%s\" value=\"", key);
+    if (json_is_integer(v))
+        fd_buf_printf(b, "%lld", (long long)json_integer_value(v));
+    else if (json_is_number(v))
+        fd_buf_printf(b, "%.3f", json_number_value(v));
+    else if (json_is_boolean(v))
+        fd_buf_puts(b, json_is_true(v) ? "true" : "false");
+    else
+        fd_esc_html(b, json_string_value(v) ? json_string_value(v) : "");
+    fd_buf_puts(b, "\"/>\n");
+}
+
+static void dr_properties(fd_buf *b, const json_t *r)
+{
+    static const struct {
+        const char *array, *kind, *keys[6];
+    } figures[] = {
+        {"backups", "backup", {"age_s", "size", "label", "log_position", NULL}},
+        {"copies", "copy", {"bytes", "sha256", NULL}},
+        {"restores", "restore", {"ok", "recovery_target", "target_unix", NULL}},
+        {"archive_lags", "archive_lag", {"lag_s", "lag_bytes", NULL}},
+        {"verifies", "verify", {"lost_writes", "late_writes", "rpo_s", "rto_s", "archive_lag_s"}},
+    };
+    for (size_t f = 0; f < sizeof figures / sizeof *figures; f++) {
+        size_t i;
+        const json_t *o;
+        json_array_foreach(json_object_get(r, figures[f].array), i, o)
+        {
+            for (size_t k = 0; k < 6 && figures[f].keys[k]; k++)
+                property(b, figures[f].kind, o, figures[f].keys[k]);
+        }
+    }
 }
 
 void fd_render_junit(const json_t *r, fd_buf *b)
@@ -76,9 +121,10 @@ void fd_render_junit(const json_t *r, fd_buf *b)
     fd_esc_html(b, fd_jstr(r, "run_id"));
     fd_buf_puts(b, "\"/>\n      <property name=\"verdict\" value=\"");
     fd_esc_html(b, verdict);
-    fd_buf_printf(b,
-                  "\"/>\n      <property name=\"exit_code\" value=\"%lld\"/>\n    </properties>\n",
+    fd_buf_printf(b, "\"/>\n      <property name=\"exit_code\" value=\"%lld\"/>\n",
                   (long long)json_integer_value(json_object_get(r, "exit_code")));
+    dr_properties(b, r);
+    fd_buf_puts(b, "    </properties>\n");
     json_array_foreach(checks, i, c)
     {
         const char *metric = fd_jstr(c, "metric");

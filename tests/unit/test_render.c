@@ -376,8 +376,9 @@ static void test_index_inert(void **state)
     json_decref(bad);
 }
 
-/* A disaster-recovery drill's backups, copies and verifies are in the HTML and the
- * Markdown, their fields inert; a verify that could not read says why. */
+/* A disaster-recovery drill's backups, copies, restores, archive lags and verifies are in
+ * the HTML and the Markdown, their fields inert, and their figures junit properties; a
+ * verify that could not read says why. */
 static void test_dr_sections(void **state)
 {
     json_t *r = fixture();
@@ -463,6 +464,16 @@ static void test_dr_sections(void **state)
                                    "at &lt;a&gt;:1, primary at mysql-bin.000001:823 |"));
     assert_non_null(strstr(b.data, "| dump | backup on h3: mysqldump 2026-12-02T16:34:00Z | 0 | "
                                    "binlog mysql-bin.000001:1048 |"));
+    fd_buf_free(&b);
+    fd_buf_init(&b, 0);
+    fd_render_junit(r, &b);
+    assert_non_null(strstr(b.data, "<property name=\"verify.check.rpo_s\" value=\"1.500\"/>"));
+    assert_non_null(strstr(b.data, "<property name=\"verify.check.late_writes\" value=\"2\"/>"));
+    assert_non_null(strstr(b.data, "<property name=\"restore.again.ok\" value=\"false\"/>"));
+    assert_non_null(strstr(b.data, "<property name=\"archive_lag.lag.lag_bytes\" value=\"822\"/>"));
+    assert_non_null(strstr(b.data, "<property name=\"backup.dump.log_position\" "
+                                   "value=\"mysql-bin.000001:1048\"/>"));
+    assert_null(strstr(b.data, "verify.check2.rpo_s")); /* not measured: no property */
     fd_buf_free(&b);
     fd_timeline_free(&t);
     json_decref(r);
