@@ -375,40 +375,13 @@ static const fd_backup_record *backup_of(const fd_run *r, const char *id)
     return NULL;
 }
 
-/* The probe as it reads the restored service: `read` replaces where it reads from. */
-static fd_probe restored_probe(const fd_probe *p, const char *read, fd_strv *owned)
-{
-    fd_probe q = *p;
-    if (!read)
-        return q;
-    switch (p->type) {
-    case FD_PROBE_POSTGRES:
-        q.conninfo = (char *)read;
-        break;
-    case FD_PROBE_REDIS:
-    case FD_PROBE_ETCD:
-    case FD_PROBE_MYSQL: {
-        fd_strv_push(owned, read);
-        q.endpoints = (fd_strv){.v = owned->v, .n = 1};
-        q.sentinel_addresses = (fd_strv){0};
-        break;
-    }
-    case FD_PROBE_HTTP:
-        q.read_url = (char *)read;
-        break;
-    default:
-        break;
-    }
-    return q;
-}
-
 /* Reads every value the probe wrote back from the restored service (at `read`). False
  * with *err (caller frees) when it cannot. */
 static bool read_restored(fd_run *r, fd_probe_run *pr, const char *read, fd_strv *values,
                           char **err)
 {
     fd_strv owned = {0};
-    fd_probe q = restored_probe(pr->p, read, &owned);
+    fd_probe q = fd_probe_at(pr->p, read, false, &owned);
     fd_probe_env env = {.run_id = r->run_id, .pool = &r->pool, .s = r->s};
     const fd_probe_type_ops *ops = fd_probe_ops_for(q.type);
     fd_probe_client *c = ops ? ops->open(&q, &env) : NULL;

@@ -82,14 +82,8 @@ void fd_metrics_compute(const fd_op *ops, size_t n, int64_t from_us, int64_t to_
         if (d > m->failover_time_s)
             m->failover_time_s = d;
     }
-    if (nlat) {
-        qsort(lat, nlat, sizeof *lat, cmp_i64);
-        m->latency_p50_ms = percentile(lat, nlat, 50) / 1000.0;
-        m->latency_p99_ms = percentile(lat, nlat, 99) / 1000.0;
-        m->latency_max_ms = (double)lat[nlat - 1] / 1000.0;
-    } else {
-        m->latency_p50_ms = m->latency_p99_ms = m->latency_max_ms = NAN;
-    }
+    fd_metrics_percentiles_ms(lat, nlat, &m->latency_p50_ms, &m->latency_p99_ms,
+                              &m->latency_max_ms);
     free(lat);
 }
 
@@ -191,6 +185,38 @@ void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, 
     }
     free(status);
     free(found);
+}
+
+void fd_metrics_replica(const fd_op *ops, size_t n, const fd_strv *primary, const fd_strv *replica,
+                        fd_replica_figures *out)
+{
+    uint64_t maxn;
+    uint8_t *status, *on_primary, *on_replica;
+    mark_found(ops, n, primary, &maxn, &status, &on_primary);
+    free(status);
+    out->divergent = mark_found(ops, n, replica, &maxn, &status, &on_replica);
+    out->lost = out->extra = 0;
+    for (uint64_t k = 0; k <= maxn; k++) {
+        if (status[k] == FD_OUT_OK + 1 && !on_replica[k])
+            out->lost++;
+        if (on_replica[k] && !on_primary[k])
+            out->extra++;
+    }
+    free(status);
+    free(on_primary);
+    free(on_replica);
+}
+
+void fd_metrics_percentiles_ms(int64_t *v_us, size_t n, double *p50, double *p99, double *max)
+{
+    if (!n) {
+        *p50 = *p99 = *max = NAN;
+        return;
+    }
+    qsort(v_us, n, sizeof *v_us, cmp_i64);
+    *p50 = percentile(v_us, n, 50) / 1000.0;
+    *p99 = percentile(v_us, n, 99) / 1000.0;
+    *max = (double)v_us[n - 1] / 1000.0;
 }
 
 void fd_metrics_free(fd_probe_metrics *m)

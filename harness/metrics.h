@@ -60,6 +60,19 @@ typedef struct fd_restore_loss {
 void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, int64_t before_us,
                              int64_t after_us, fd_restore_loss *out);
 
+/* One replica against the primary, after settle: ok writes its values miss (lost),
+ * values the probe wrote that it holds and the primary does not (extra: the replica
+ * has what the primary lost), and values no write of the probe had (divergent: a row
+ * changed there). Values are matched as fd_metrics_data_loss matches them. */
+typedef struct fd_replica_figures {
+    int64_t lost, extra, divergent;
+} fd_replica_figures;
+void fd_metrics_replica(const fd_op *ops, size_t n, const fd_strv *primary, const fd_strv *replica,
+                        fd_replica_figures *out);
+
+/* Nearest-rank p50, p99 and the max of v (sorted in place), in ms; NAN for none. */
+void fd_metrics_percentiles_ms(int64_t *v_us, size_t n, double *p50, double *p99, double *max);
+
 /* The availability of operations that started in [from_us, to_us], or NAN. */
 double fd_metrics_availability(const fd_op *ops, size_t n, int64_t from_us, int64_t to_us);
 

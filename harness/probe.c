@@ -66,6 +66,8 @@ static void *probe_main(void *arg)
     uint64_t n = 0;
     char value[32];
     while (!atomic_load(&pr->stop)) {
+        if (p->read_your_writes)
+            fd_probe_ryw_due(pr);
         int64_t now = fd_mono_us();
         if (now < next) {
             int64_t wait = next - now;
@@ -98,12 +100,15 @@ static void *probe_main(void *arg)
         }
         record(pr, &op, p->write ? value : NULL, error);
         free(error);
+        if (p->read_your_writes && op.outcome == FD_OUT_OK)
+            fd_probe_ryw_after_write(pr, n, op.end_us);
         next += p->interval_us;
     }
     return NULL;
 }
 
-bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env, fd_history *h)
+bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env, fd_history *h,
+                    char *const *names, char *const *reads, size_t nreplicas)
 {
     memset(pr, 0, sizeof *pr);
     pr->p = p;
@@ -116,7 +121,12 @@ bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env
     pr->client = pr->ops_table->open(p, env);
     if (!pr->client)
         return false;
+    fd_probe_replicas_start(pr, env, names, reads, nreplicas);
     pr->started = pthread_create(&pr->thread, NULL, probe_main, pr) == 0;
+    if (!pr->started) {
+        atomic_store(&pr->stop, true);
+        fd_probe_replicas_stop(pr);
+    }
     return pr->started;
 }
 
@@ -126,6 +136,7 @@ void fd_probe_stop(fd_probe_run *pr)
         return;
     atomic_store(&pr->stop, true);
     pthread_join(pr->thread, NULL);
+    fd_probe_replicas_stop(pr);
     pr->started = false;
 }
 
@@ -180,7 +191,8 @@ void fd_probe_read_back(fd_probe_run *pr, int64_t timeout_us)
         return;
     fd_strv values = {0};
     char *error = NULL;
-    if (fd_probe_read_values(pr->ops_table, pr->client, timeout_us, &values, &error)) {
+    bool ok = fd_probe_read_values(pr->ops_table, pr->client, timeout_us, &values, &error);
+    if (ok) {
         fd_metrics_data_loss(pr->ops, pr->nops, &values, &pr->m);
         pr->read_back_count = values.n;
     } else {
@@ -188,6 +200,7 @@ void fd_probe_read_back(fd_probe_run *pr, int64_t timeout_us)
         error = NULL;
     }
     free(error);
+    fd_probe_replicas_read_back(pr, ok ? &values : NULL, timeout_us);
     fd_strv_free(&values);
 }
 
@@ -198,6 +211,8 @@ void fd_probe_free(fd_probe_run *pr)
     fd_probe_stop(pr);
     if (pr->client && pr->ops_table)
         pr->ops_table->close(pr->client);
+    if (pr->ops_table)
+        fd_probe_replicas_free(pr);
     free(pr->ops);
     free(pr->last_error);
     free(pr->read_back_error);

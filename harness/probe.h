@@ -45,6 +45,9 @@ typedef struct fd_probe_type_ops {
     /* reads them into p (scenario_probe.c has read the common ones) */
     void (*read)(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p);
     bool writes; /* has a write mode (values written, then read back) */
+    /* The newest of the probe's own values a server holds (0: none), for replicas:
+     * NULL when the type cannot tell. */
+    bool (*newest)(fd_probe_client *c, int64_t deadline_us, uint64_t *n, char **error);
     /* Creates the client; it connects lazily, within an operation's deadline. */
     fd_probe_client *(*open)(const fd_probe *p, const fd_probe_env *env);
     /* One operation; value is the write's value (NULL for reads). *error (caller
@@ -64,6 +67,28 @@ void fd_probe_check_endpoints(const fd_probe_reader *rd, const fd_ynode *m, cons
 void fd_probe_check_sql_name(const fd_probe_reader *rd, const fd_ynode *m, const char *key,
                              const char *value);
 
+struct fd_probe_run;
+
+/* One replica of a write probe (probe_replicas.c): the lag until each sampled write
+ * shows there, during the run; its read-back against the primary's, after settle. */
+typedef struct fd_replica_run {
+    char *name;              /* the host's name, or the read string */
+    fd_probe q;              /* the probe pointed at it, in mode read */
+    fd_strv owned;           /* strings q points to */
+    fd_probe_client *client; /* the lag sampler's */
+    struct fd_probe_run *pr;
+    pthread_t thread;
+    bool started;
+    int64_t *lag_at_us, *lag_us; /* each sample: when the write was acknowledged, its lag */
+    size_t nlags, caplags;       /* under pr->lock */
+    bool lag_open;               /* the last sample was still not there when the probe stopped */
+    /* after the run */
+    fd_replica_figures fig; /* -1: not measured */
+    int64_t values;         /* -1: not read back */
+    char *error;
+    double lag_p50_ms, lag_p99_ms, lag_max_ms;
+} fd_replica_run;
+
 typedef struct fd_probe_run {
     const fd_probe *p;
     const fd_probe_type_ops *ops_table;
@@ -81,10 +106,22 @@ typedef struct fd_probe_run {
     fd_probe_metrics m;
     char *read_back_error; /* set when the read-back failed */
     size_t read_back_count;
+    fd_replica_run *replicas;
+    size_t nreplicas;
+    /* read_your_writes: the replica client, the writes to look at again, the figures */
+    fd_probe ryw_q;
+    fd_strv ryw_owned;
+    fd_probe_client *ryw_client;
+    uint64_t ryw_max_seen, *ryw_pending;
+    int64_t *ryw_due;
+    size_t nryw_pending, capryw_pending;
+    int64_t stale_reads, stale_after_bound, monotonic_violations, replica_read_errors;
 } fd_probe_run;
 
-/* Starts a probe's thread. */
-bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env, fd_history *h);
+/* Starts a probe's thread; with replicas (names[i] reached as reads[i], each as verify's
+ * read), a lag sampler for each. */
+bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env, fd_history *h,
+                    char *const *names, char *const *reads, size_t nreplicas);
 /* Stops it and waits for the operation in flight to end. */
 void fd_probe_stop(fd_probe_run *pr);
 /* The share of ok operations that started in [from, to] (monotonic), or NAN. */
@@ -100,6 +137,25 @@ bool fd_probe_read_values(const fd_probe_type_ops *ops, fd_probe_client *c, int6
 /* Reads back a write probe's values and fills pr->m's data-loss figures. */
 void fd_probe_read_back(fd_probe_run *pr, int64_t timeout_us);
 void fd_probe_free(fd_probe_run *pr);
+
+/* probe_replicas.c */
+/* p pointed at `read` (verify's read: a conninfo for postgres, host:port for redis and
+ * mysql, a URL for http); for a replica, in mode read (no writable server asked for).
+ * Strings the copy needs are kept in owned. */
+fd_probe fd_probe_at(const fd_probe *p, const char *read, bool replica, fd_strv *owned);
+/* How to read from a replica host at address (port 0: the probe's own). Caller frees. */
+char *fd_probe_replica_read(const fd_probe *p, const char *address, int64_t port);
+void fd_probe_replicas_start(fd_probe_run *pr, const fd_probe_env *env, char *const *names,
+                             char *const *reads, size_t n);
+void fd_probe_replicas_stop(fd_probe_run *pr);
+/* Each replica's read-back against the primary's values (NULL: the primary's read-back
+ * failed), and its lag percentiles. */
+void fd_probe_replicas_read_back(fd_probe_run *pr, const fd_strv *primary, int64_t timeout_us);
+/* read_your_writes: after write n was acknowledged at ack_us; and, between operations,
+ * the writes due to be looked at again. */
+void fd_probe_ryw_after_write(fd_probe_run *pr, uint64_t n, int64_t ack_us);
+void fd_probe_ryw_due(fd_probe_run *pr);
+void fd_probe_replicas_free(fd_probe_run *pr);
 
 /* helpers for clients */
 /* Remaining time until deadline in ms (at least 1). */

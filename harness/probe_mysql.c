@@ -284,6 +284,38 @@ static bool my_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *value
     return true;
 }
 
+/* The newest of the probe's values on this server: the row with the highest id. */
+static bool my_newest(fd_probe_client *c, int64_t deadline_us, uint64_t *n, char **error)
+{
+    *n = 0;
+    if (!connect_db(c, deadline_us, error))
+        return false;
+    char *run = literal(c, c->run_id), *probe = literal(c, c->p->name);
+    char *sql = fd_asprintf("SELECT v FROM `%s`.`%s` WHERE run = %s AND probe = %s ORDER BY id "
+                            "DESC LIMIT 1",
+                            c->p->database, c->p->table, run, probe);
+    free(run);
+    free(probe);
+    MYSQL_RES *res = NULL;
+    fd_outcome o = query(c, sql, deadline_us, &res, error);
+    free(sql);
+    if (o != FD_OUT_OK) {
+        unsigned code = c->db ? mysql_errno(c->db) : 0;
+        if (code == 1146 || code == 1049) { /* nothing written yet */
+            free(*error);
+            *error = NULL;
+            return true;
+        }
+        return false;
+    }
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    if (row && row[0])
+        *n = strtoull(row[0], NULL, 10);
+    if (res)
+        mysql_free_result(res);
+    return true;
+}
+
 static void my_close(fd_probe_client *c)
 {
     drop(c, false);
@@ -324,5 +356,6 @@ const fd_probe_type_ops fd_probe_mysql_ops = {
     .open = my_open,
     .op = my_op,
     .read_back = my_read_back,
+    .newest = my_newest,
     .close = my_close,
 };

@@ -209,6 +209,33 @@ static bool pg_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *value
     return true;
 }
 
+/* The newest of the probe's values on this server: the row with the highest id. */
+static bool pg_newest(fd_probe_client *c, int64_t deadline_us, uint64_t *n, char **error)
+{
+    *n = 0;
+    if (!connect_db(c, deadline_us, error))
+        return false;
+    char *sql = fd_asprintf("SELECT v FROM %s WHERE run = $1 AND probe = $2 ORDER BY id DESC "
+                            "LIMIT 1",
+                            c->p->table);
+    const char *params[2] = {c->run_id, c->p->name};
+    PGresult *r = NULL;
+    fd_outcome o = query(c, sql, 2, params, deadline_us, &r, error);
+    free(sql);
+    if (o != FD_OUT_OK) {
+        if (*error && strstr(*error, "does not exist")) { /* nothing written yet */
+            free(*error);
+            *error = NULL;
+            return true;
+        }
+        return false;
+    }
+    if (PQntuples(r) > 0)
+        *n = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return true;
+}
+
 static void pg_close(fd_probe_client *c)
 {
     drop(c);
@@ -238,5 +265,6 @@ const fd_probe_type_ops fd_probe_postgres_ops = {
     .open = pg_open,
     .op = pg_op,
     .read_back = pg_read_back,
+    .newest = pg_newest,
     .close = pg_close,
 };

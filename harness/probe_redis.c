@@ -251,7 +251,8 @@ static fd_outcome redis_op(fd_probe_client *c, const char *value, int64_t deadli
 static bool redis_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values, char **error)
 {
     drop(c); /* ask the sentinels afresh: the master may have changed */
-    if (!ensure(c, true, deadline_us, error))
+    /* a write probe reads back from the master; a replica's copy (mode read) from it */
+    if (!ensure(c, c->p->write, deadline_us, error))
         return false;
     redisReply *r = NULL;
     fd_outcome o = command(c->ctx, deadline_us, &r, error, "LRANGE %s 0 -1", c->key);
@@ -267,6 +268,24 @@ static bool redis_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *va
         *error = fd_strdup("LRANGE did not return a list");
     freeReplyObject(r);
     return ok;
+}
+
+/* The newest of the probe's values on this server: the list's last element. */
+static bool redis_newest(fd_probe_client *c, int64_t deadline_us, uint64_t *n, char **error)
+{
+    *n = 0;
+    if (!ensure(c, c->p->write, deadline_us, error))
+        return false;
+    redisReply *r = NULL;
+    fd_outcome o = command(c->ctx, deadline_us, &r, error, "LINDEX %s -1", c->key);
+    if (o != FD_OUT_OK) {
+        drop(c);
+        return false;
+    }
+    if (r->type == REDIS_REPLY_STRING)
+        *n = strtoull(r->str, NULL, 10);
+    freeReplyObject(r);
+    return true;
 }
 
 static void redis_close(fd_probe_client *c)
@@ -310,5 +329,6 @@ const fd_probe_type_ops fd_probe_redis_ops = {
     .open = redis_open,
     .op = redis_op,
     .read_back = redis_read_back,
+    .newest = redis_newest,
     .close = redis_close,
 };

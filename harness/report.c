@@ -40,6 +40,43 @@ static json_t *jcount(int64_t v)
     return v < 0 ? json_null() : json_integer((json_int_t)v);
 }
 
+/* A replica's lag samples for a chart: at most 120 points, each the worst lag of its
+ * share of the run (seconds from the run's start, ms). */
+static json_t *lag_series(const fd_run *r, const fd_replica_run *rr)
+{
+    json_t *a = json_array();
+    size_t per = rr->nlags / 120 + 1;
+    for (size_t i = 0; i < rr->nlags; i += per) {
+        int64_t worst = 0;
+        for (size_t k = i; k < i + per && k < rr->nlags; k++)
+            worst = rr->lag_us[k] > worst ? rr->lag_us[k] : worst;
+        json_array_append_new(a,
+                              json_pack("[o,o]", jtime((double)(rr->lag_at_us[i] - r->t0_us) / 1e6),
+                                        jnum((double)worst / 1000.0, 1000)));
+    }
+    return a;
+}
+
+/* A write probe's replicas: each one's read-back against the primary, and its lag. */
+static json_t *replicas_json(const fd_run *r, const fd_probe_run *pr)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < pr->nreplicas; i++) {
+        const fd_replica_run *rr = &pr->replicas[i];
+        json_t *o = json_pack(
+            "{s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o},s:I,s:b,s:o}", "name", jstr(r, rr->name),
+            "values_read_back", jcount(rr->values), "lost_writes", jcount(rr->fig.lost),
+            "extra_values", jcount(rr->fig.extra), "divergent_values", jcount(rr->fig.divergent),
+            "lag_ms", "p50", jnum(rr->lag_p50_ms, 1000), "p99", jnum(rr->lag_p99_ms, 1000), "max",
+            jnum(rr->lag_max_ms, 1000), "lag_samples", (json_int_t)rr->nlags, "lag_open",
+            rr->lag_open, "lag_series", lag_series(r, rr));
+        if (rr->error)
+            json_object_set_new(o, "read_back_error", jstr(r, rr->error));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 static json_t *probe_json(const fd_run *r, const fd_probe_run *pr)
 {
     const fd_probe_metrics *m = &pr->m;
@@ -68,6 +105,17 @@ static json_t *probe_json(const fd_run *r, const fd_probe_run *pr)
                                                 : json_integer((json_int_t)pr->read_back_count));
         if (pr->read_back_error)
             json_object_set_new(j, "read_back_error", jstr(r, pr->read_back_error));
+        if (pr->nreplicas)
+            json_object_set_new(j, "replicas", replicas_json(r, pr));
+    }
+    if (p->read_your_writes) {
+        json_object_set_new(j, "mode", json_string("read_your_writes"));
+        json_object_set_new(j, "read_from", jstr(r, p->read_from));
+        json_object_set_new(j, "bound_s", jnum((double)p->bound_us / 1e6, 1e6));
+        json_object_set_new(j, "stale_reads", json_integer(pr->stale_reads));
+        json_object_set_new(j, "stale_after_bound", json_integer(pr->stale_after_bound));
+        json_object_set_new(j, "monotonic_violations", json_integer(pr->monotonic_violations));
+        json_object_set_new(j, "replica_read_errors", json_integer(pr->replica_read_errors));
     }
     json_object_set_new(j, "latency_ms",
                         json_pack("{s:o,s:o,s:o}", "p50", jnum(m->latency_p50_ms, 1000), "p99",

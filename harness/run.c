@@ -74,6 +74,27 @@ static bool preflight(fd_run *r)
     return true;
 }
 
+/* A probe's replicas: names and how to read from each (hosts selected by its target, at
+ * its port; or the reads it lists). False with *err when the target cannot be resolved. */
+static bool probe_replicas(fd_run *r, const fd_probe *p, fd_strv *names, fd_strv *reads, char **err)
+{
+    for (size_t i = 0; i < p->replicas_read.n; i++) {
+        fd_strv_push(names, p->replicas_read.v[i]);
+        fd_strv_push(reads, p->replicas_read.v[i]);
+    }
+    if (!p->replicas_target.set)
+        return true;
+    size_t *idx = fd_xcalloc(r->s->inv.n + 1, sizeof *idx);
+    size_t n = fd_run_resolve(r, &p->replicas_target, idx, err);
+    for (size_t k = 0; !*err && k < n; k++) {
+        const fd_host *h = &r->s->inv.hosts[idx[k]];
+        fd_strv_push(names, h->name);
+        fd_strv_push_owned(reads, fd_probe_replica_read(p, h->address, p->replicas_port));
+    }
+    free(idx);
+    return !*err;
+}
+
 static bool start_probes(fd_run *r)
 {
     const fd_scenario *s = r->s;
@@ -83,8 +104,17 @@ static bool start_probes(fd_run *r)
     fd_probe_env env = {.run_id = r->run_id, .pool = &r->pool, .s = s};
     for (size_t i = 0; i < s->nprobes; i++) {
         r->nprobes++;
-        if (!fd_probe_start(&r->probes[i], &s->probes[i], &env, &r->history)) {
-            fd_run_error(r, "probe %s could not start", s->probes[i].name);
+        fd_strv names = {0}, reads = {0};
+        char *err = NULL;
+        bool ok = probe_replicas(r, &s->probes[i], &names, &reads, &err) &&
+                  fd_probe_start(&r->probes[i], &s->probes[i], &env, &r->history, names.v, reads.v,
+                                 names.n);
+        fd_strv_free(&names);
+        fd_strv_free(&reads);
+        if (!ok) {
+            fd_run_error(r, "probe %s could not start%s%s", s->probes[i].name, err ? ": " : "",
+                         err ? err : "");
+            free(err);
             fd_run_outcome(r, FD_OUTCOME_INFRA, NULL);
             return false;
         }

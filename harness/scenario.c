@@ -37,6 +37,13 @@ const char *const fd_metric_names[] = {"availability",
                                        "backup_age",
                                        "late_writes",
                                        "archive_lag",
+                                       "replica_lost_writes",
+                                       "extra_values",
+                                       "divergent_values",
+                                       "replica_lag",
+                                       "stale_reads",
+                                       "stale_after_bound",
+                                       "monotonic_violations",
                                        NULL};
 
 /* ------------------------------------------------------------------ substitution */
@@ -243,7 +250,8 @@ bool fd_metric_is_duration(fd_metric m)
 {
     return m == FD_METRIC_FAILOVER_TIME || m == FD_METRIC_LATENCY_P50 ||
            m == FD_METRIC_LATENCY_P99 || m == FD_METRIC_LATENCY_MAX || m == FD_METRIC_RPO ||
-           m == FD_METRIC_RTO || m == FD_METRIC_BACKUP_AGE || m == FD_METRIC_ARCHIVE_LAG;
+           m == FD_METRIC_RTO || m == FD_METRIC_BACKUP_AGE || m == FD_METRIC_ARCHIVE_LAG ||
+           m == FD_METRIC_REPLICA_LAG;
 }
 
 static void read_check(fd_loader *L, const fd_ynode *m, fd_check *c)
@@ -672,6 +680,9 @@ void fd_scenario_free(fd_scenario *s)
         free(p->table);
         free(p->command);
         fd_selector_free(&p->target);
+        fd_selector_free(&p->replicas_target);
+        fd_strv_free(&p->replicas_read);
+        free(p->read_from);
     }
     free(s->probes);
     for (size_t i = 0; i < s->nsteady; i++)

@@ -188,6 +188,16 @@ typedef struct fd_probe {
     /* command */
     char *command;
     fd_selector target;
+    /* replicas (postgres, mysql and redis write probes): read back from each, and the
+     * lag until a write shows there sampled during the run */
+    fd_selector replicas_target; /* each selected host, at replicas_port */
+    int64_t replicas_port;       /* 0: the probe's own */
+    fd_strv replicas_read;       /* or each of these, as verify's read */
+    /* mode read_your_writes: each write is read from read_from at once, and again
+     * `bound` later when it was not there */
+    bool read_your_writes;
+    char *read_from;
+    int64_t bound_us;
 } fd_probe;
 
 typedef struct fd_condition {
@@ -212,6 +222,13 @@ typedef enum fd_metric {
     FD_METRIC_BACKUP_AGE,
     FD_METRIC_LATE_WRITES,
     FD_METRIC_ARCHIVE_LAG,
+    FD_METRIC_REPLICA_LOST_WRITES,
+    FD_METRIC_EXTRA_VALUES,
+    FD_METRIC_DIVERGENT_VALUES,
+    FD_METRIC_REPLICA_LAG,
+    FD_METRIC_STALE_READS,
+    FD_METRIC_STALE_AFTER_BOUND,
+    FD_METRIC_MONOTONIC_VIOLATIONS,
     FD_METRIC_COUNT
 } fd_metric;
 extern const char *const fd_metric_names[];

@@ -45,6 +45,47 @@ void fd_probe_check_sql_name(const fd_probe_reader *rd, const fd_ynode *m, const
     }
 }
 
+/* replicas: {target, port} or {read: [...]}; read_from and bound for read_your_writes. */
+static void read_replica_keys(fd_loader *L, const fd_ynode *m, fd_probe *p,
+                              const fd_probe_type_ops *ops)
+{
+    fd_yt *t = &L->t;
+    const fd_ynode *rn = fd_ymap_get(m, "replicas");
+    p->bound_us = 1000000;
+    if (rn && !ops->newest) {
+        fd_yt_err(t, fd_ymap_key(m, "replicas"),
+                  "%s probes cannot read from replicas (replicas work with postgres, mysql and "
+                  "redis)",
+                  fd_probe_type_names[p->type]);
+    } else if (rn && !p->write) {
+        fd_yt_err(t, fd_ymap_key(m, "replicas"),
+                  "'replicas' needs mode write or read_your_writes: a replica is checked for "
+                  "the probe's own writes");
+    } else if (rn && fd_yt_map(t, rn, "'replicas'")) {
+        static const char *const keys[] = {"target", "port", "read", NULL};
+        fd_yt_keys(t, rn, "'replicas'", keys);
+        const fd_ynode *tn = fd_ymap_get(rn, "target"), *reads = fd_ymap_get(rn, "read");
+        if (!tn == !reads)
+            fd_yt_err(t, rn, "'replicas' takes 'target' (and 'port') or 'read', one of them");
+        else if (tn)
+            fd_scenario_read_selector(t, tn, "target", &p->replicas_target);
+        else
+            fd_yt_strlist(t, rn, "read", true, "'replicas'", &p->replicas_read);
+        if (reads && fd_ymap_get(rn, "port"))
+            fd_yt_err(t, fd_ymap_key(rn, "port"), "'port' goes with 'target', not 'read'");
+        fd_yt_uint(t, rn, "port", false, "'replicas'", 65535, &p->replicas_port);
+    }
+    const fd_ynode *rf = fd_ymap_get(m, "read_from");
+    if (p->read_your_writes)
+        fd_yt_str(t, m, "read_from", true, "read_your_writes probe", &p->read_from);
+    else if (rf || fd_ymap_get(m, "bound"))
+        fd_yt_err(t, fd_ymap_key(m, rf ? "read_from" : "bound"),
+                  "'%s' goes with mode read_your_writes", rf ? "read_from" : "bound");
+    if (fd_yt_duration(t, m, "bound", false, "read_your_writes probe", &p->bound_us) &&
+        p->bound_us == 0)
+        fd_yt_err(t, fd_ymap_get(m, "bound"), "'bound' must be longer than 0s");
+}
+
 void fd_scenario_read_probe(fd_loader *L, const fd_ynode *m, fd_probe *p)
 {
     fd_yt *t = &L->t;
@@ -75,19 +116,28 @@ void fd_scenario_read_probe(fd_loader *L, const fd_ynode *m, fd_probe *p)
         return;
     p->type = (fd_probe_type)type;
     const fd_probe_type_ops *ops = fd_probe_ops_for(p->type);
-    static const char *const common[] = {"name", "type",    "mode",   "interval",
-                                         "rate", "timeout", "settle", NULL};
+    static const char *const common[] = {"name",      "type",    "mode",   "interval",
+                                         "rate",      "timeout", "settle", "replicas",
+                                         "read_from", "bound",   NULL};
     fd_yt_keys2(t, m, what, common, ops->keys);
     const fd_ynode *mn = fd_ymap_get(m, "mode");
     if (mn) {
-        static const char *const modes[] = {"read", "write", NULL};
-        p->write = fd_yt_enum(t, mn, "mode", modes) == 1;
+        static const char *const modes[] = {"read", "write", "read_your_writes", NULL};
+        int mode = fd_yt_enum(t, mn, "mode", modes);
+        p->write = mode >= 1;
+        p->read_your_writes = mode == 2;
         if (p->write && !ops->writes)
             fd_yt_err(t, mn,
                       "%s probes have no write mode (write works with http, redis, "
                       "postgres, mysql and etcd)",
                       fd_probe_type_names[p->type]);
+        else if (p->read_your_writes && !ops->newest)
+            fd_yt_err(t, mn,
+                      "%s probes cannot read from a replica (read_your_writes works with "
+                      "postgres, mysql and redis)",
+                      fd_probe_type_names[p->type]);
     }
+    read_replica_keys(L, m, p, ops);
     const fd_ynode *iv = fd_ymap_get(m, "interval"), *rv = fd_ymap_get(m, "rate");
     if (iv && rv) {
         fd_yt_err(t, fd_ymap_key(m, "rate"), "%s takes 'interval' or 'rate', not both", what);

@@ -65,6 +65,10 @@ static void check_probes(fd_loader *L, const fd_ynode *root)
         if (s->probes[i].target.set)
             fd_scenario_check_selector(L, &s->probes[i].target,
                                        fd_ymap_get(pn->items[i], "target"));
+        if (s->probes[i].replicas_target.set)
+            fd_scenario_check_selector(
+                L, &s->probes[i].replicas_target,
+                fd_ymap_get(fd_ymap_get(pn->items[i], "replicas"), "target"));
     }
 }
 
@@ -213,6 +217,16 @@ static void check_check(fd_loader *L, const fd_check *c, const fd_ynode *m)
         else if (fd_metric_is_write_only(c->metric) && !p->write)
             fd_yt_err(t, fd_ymap_get(m, "metric"),
                       "metric '%s' needs a write probe, but probe '%s' has mode read",
+                      fd_metric_names[c->metric], p->name);
+        else if (c->metric >= FD_METRIC_REPLICA_LOST_WRITES && c->metric <= FD_METRIC_REPLICA_LAG &&
+                 !p->replicas_target.set && !p->replicas_read.n)
+            fd_yt_err(t, fd_ymap_get(m, "metric"),
+                      "metric '%s' needs replicas, but probe '%s' has no 'replicas'",
+                      fd_metric_names[c->metric], p->name);
+        else if (c->metric >= FD_METRIC_STALE_READS &&
+                 c->metric <= FD_METRIC_MONOTONIC_VIOLATIONS && !p->read_your_writes)
+            fd_yt_err(t, fd_ymap_get(m, "metric"),
+                      "metric '%s' needs mode read_your_writes, but probe '%s' is not one",
                       fd_metric_names[c->metric], p->name);
         if (c->metric == FD_METRIC_RPO || c->metric == FD_METRIC_RTO ||
             c->metric == FD_METRIC_BACKUP_AGE || c->metric == FD_METRIC_LATE_WRITES ||

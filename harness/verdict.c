@@ -4,9 +4,42 @@
 
 #include <math.h>
 
-static double metric_value(const fd_probe_metrics *m, fd_metric metric)
+/* The worst replica's figure (NAN when none measured it). */
+static double worst_replica(const fd_probe_run *pr, fd_metric metric)
 {
+    double worst = NAN;
+    for (size_t i = 0; i < pr->nreplicas; i++) {
+        const fd_replica_run *rr = &pr->replicas[i];
+        int64_t count = metric == FD_METRIC_REPLICA_LOST_WRITES ? rr->fig.lost
+                        : metric == FD_METRIC_EXTRA_VALUES      ? rr->fig.extra
+                                                                : rr->fig.divergent;
+        double v = metric == FD_METRIC_REPLICA_LAG ? rr->lag_p99_ms / 1000.0
+                   : count < 0                     ? NAN
+                                                   : (double)count;
+        if (metric != FD_METRIC_REPLICA_LAG && count < 0)
+            return NAN; /* a replica not read back: the figure is not known */
+        if (!isnan(v) && (isnan(worst) || v > worst))
+            worst = v;
+    }
+    return worst;
+}
+
+static double metric_value(const fd_probe_run *pr, fd_metric metric)
+{
+    const fd_probe_metrics *m = &pr->m;
+    bool ryw = pr->p->read_your_writes;
     switch (metric) {
+    case FD_METRIC_REPLICA_LOST_WRITES:
+    case FD_METRIC_EXTRA_VALUES:
+    case FD_METRIC_DIVERGENT_VALUES:
+    case FD_METRIC_REPLICA_LAG:
+        return worst_replica(pr, metric);
+    case FD_METRIC_STALE_READS:
+        return ryw ? (double)pr->stale_reads : NAN;
+    case FD_METRIC_STALE_AFTER_BOUND:
+        return ryw ? (double)pr->stale_after_bound : NAN;
+    case FD_METRIC_MONOTONIC_VIOLATIONS:
+        return ryw ? (double)pr->monotonic_violations : NAN;
     case FD_METRIC_AVAILABILITY:
         return m->availability;
     case FD_METRIC_FAILOVER_TIME:
@@ -72,7 +105,7 @@ void fd_verdict_checks(fd_run *r)
         fd_check_result *cr = &r->check_results[i];
         cr->check = c;
         fd_probe_run *pr = c->probe ? fd_run_probe(r, c->probe) : NULL;
-        cr->value = pr ? metric_value(&pr->m, c->metric) : c->step ? step_value(r, c) : NAN;
+        cr->value = pr ? metric_value(pr, c->metric) : c->step ? step_value(r, c) : NAN;
         cr->pass = !isnan(cr->value) && (c->is_max ? cr->value <= c->limit : cr->value >= c->limit);
         if (!cr->pass)
             fd_run_outcome(r, FD_OUTCOME_FINDING, NULL);

@@ -124,7 +124,9 @@ void fd_fmt_seconds(fd_buf *b, const json_t *v)
 static bool is_seconds(const char *metric)
 {
     return strcmp(metric, "failover_time") == 0 || strncmp(metric, "latency_", 8) == 0 ||
-           strcmp(metric, "rpo") == 0 || strcmp(metric, "rto") == 0;
+           strcmp(metric, "rpo") == 0 || strcmp(metric, "rto") == 0 ||
+           strcmp(metric, "backup_age") == 0 || strcmp(metric, "archive_lag") == 0 ||
+           strcmp(metric, "replica_lag") == 0;
 }
 
 void fd_fmt_metric(fd_buf *b, const char *metric, const json_t *v)

@@ -167,12 +167,44 @@ static void test_restore_loss(void **state)
     free(ops);
 }
 
+/* A replica against the primary: what it lost, what it has that the primary does not,
+ * and what no write had. */
+static void test_replica(void **state)
+{
+    size_t n;
+    fd_op *ops = pattern("oooofuo", &n); /* writes 1..7: 5 failed, 6 unknown */
+    fd_strv primary = {0}, replica = {0};
+    const char *p[] = {"1", "2", "3", "4", "7"};
+    const char *r[] = {"1", "2", "4", "5", "6", "6", "10x", "99"};
+    for (size_t i = 0; i < 5; i++)
+        fd_strv_push(&primary, p[i]);
+    for (size_t i = 0; i < 8; i++)
+        fd_strv_push(&replica, r[i]);
+    fd_replica_figures f;
+    fd_metrics_replica(ops, n, &primary, &replica, &f);
+    assert_int_equal(f.lost, 2);      /* 3 and 7: acknowledged, on the primary, not here */
+    assert_int_equal(f.extra, 2);     /* 5 (failed) and 6 (unknown): here, not on the primary */
+    assert_int_equal(f.divergent, 2); /* 10x and 99: no write had them */
+    fd_metrics_replica(ops, n, &primary, &primary, &f);
+    assert_true(f.lost == 0 && f.extra == 0 && f.divergent == 0);
+    fd_strv_free(&primary);
+    fd_strv_free(&replica);
+    free(ops);
+    int64_t lag[] = {30000, 1000, 2000, 500000};
+    double p50, p99, max;
+    fd_metrics_percentiles_ms(lag, 4, &p50, &p99, &max);
+    assert_true(p50 == 2.0 && p99 == 500.0 && max == 500.0);
+    fd_metrics_percentiles_ms(lag, 0, &p50, &p99, &max);
+    assert_true(isnan(p50) && isnan(p99) && isnan(max));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outages),       cmocka_unit_test(test_edges),
         cmocka_unit_test(test_percentiles),   cmocka_unit_test(test_data_loss),
         cmocka_unit_test(test_healthy_since), cmocka_unit_test(test_restore_loss),
+        cmocka_unit_test(test_replica),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,271 @@
+/* probe_replicas.c: a write probe's replicas. During the run, a thread per replica
+ * samples replication lag: it takes the newest acknowledged write and asks the replica
+ * for the newest of the probe's values until that write shows, so each sample is the
+ * time from the write's acknowledgement to its first sight there. After settle, each
+ * replica's values are read back and compared with the primary's. A read_your_writes
+ * probe reads each acknowledged write back from its replica at once, and again `bound`
+ * later when it was not there yet, and watches that what it sees never goes back. */
+#include "probe.h"
+#include "value.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+fd_probe fd_probe_at(const fd_probe *p, const char *read, bool replica, fd_strv *owned)
+{
+    fd_probe q = *p;
+    if (replica)
+        q.write = false;
+    if (!read)
+        return q;
+    switch (p->type) {
+    case FD_PROBE_POSTGRES:
+        q.conninfo = (char *)read;
+        break;
+    case FD_PROBE_REDIS:
+    case FD_PROBE_ETCD:
+    case FD_PROBE_MYSQL: {
+        fd_strv_push(owned, read);
+        q.endpoints = (fd_strv){.v = owned->v, .n = 1};
+        q.sentinel_addresses = (fd_strv){0};
+        break;
+    }
+    case FD_PROBE_HTTP:
+        q.read_url = (char *)read;
+        break;
+    default:
+        break;
+    }
+    return q;
+}
+
+char *fd_probe_replica_read(const fd_probe *p, const char *address, int64_t port)
+{
+    if (p->type == FD_PROBE_POSTGRES) /* libpq: a keyword given again wins */
+        return fd_asprintf("%s host=%s port=%lld target_session_attrs=any", p->conninfo, address,
+                           (long long)(port ? port : 5432));
+    if (!port && p->endpoints.n) {
+        const char *colon = strrchr(p->endpoints.v[0], ':');
+        int64_t own = 0;
+        if (colon && fd_parse_uint(colon + 1, 65535, &own))
+            port = own;
+    }
+    return fd_asprintf("%s:%lld", address, (long long)(port ? port : 6379));
+}
+
+/* The newest acknowledged write: its number and the end of its operation (0: none). */
+static uint64_t newest_acked(fd_probe_run *pr, int64_t *ack_us)
+{
+    uint64_t n = 0;
+    pthread_mutex_lock(&pr->lock);
+    for (size_t i = pr->nops; i-- > 0;) {
+        if (pr->ops[i].outcome == FD_OUT_OK) {
+            n = pr->ops[i].n;
+            *ack_us = pr->ops[i].end_us;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pr->lock);
+    return n;
+}
+
+static void add_lag(fd_replica_run *rr, int64_t ack_us, int64_t lag_us)
+{
+    fd_probe_run *pr = rr->pr;
+    pthread_mutex_lock(&pr->lock);
+    if (rr->nlags == rr->caplags) {
+        rr->caplags = rr->caplags ? rr->caplags * 2 : 256;
+        rr->lag_at_us = fd_xrealloc(rr->lag_at_us, rr->caplags * sizeof *rr->lag_at_us);
+        rr->lag_us = fd_xrealloc(rr->lag_us, rr->caplags * sizeof *rr->lag_us);
+    }
+    rr->lag_at_us[rr->nlags] = ack_us;
+    rr->lag_us[rr->nlags++] = lag_us < 0 ? 0 : lag_us;
+    pthread_mutex_unlock(&pr->lock);
+}
+
+/* One sample: asks the replica every 2 ms until write n shows (the moment it was seen:
+ * the middle of the query that saw it), or the probe stops (then the lag so far is
+ * kept, as at least that). */
+static void sample(fd_replica_run *rr, uint64_t n, int64_t ack_us)
+{
+    fd_probe_run *pr = rr->pr;
+    while (!atomic_load(&pr->stop)) {
+        uint64_t have = 0;
+        char *err = NULL;
+        int64_t t0 = fd_mono_us();
+        bool ok = pr->ops_table->newest(rr->client, t0 + pr->p->timeout_us, &have, &err);
+        int64_t t1 = fd_mono_us();
+        free(err);
+        if (ok && have >= n) {
+            add_lag(rr, ack_us, (t0 + t1) / 2 - ack_us);
+            return;
+        }
+        fd_sleep_us(ok ? 2000 : 100000);
+    }
+    add_lag(rr, ack_us, fd_mono_us() - ack_us);
+    rr->lag_open = true;
+}
+
+static void *replica_main(void *arg)
+{
+    fd_replica_run *rr = arg;
+    fd_probe_run *pr = rr->pr;
+    int64_t gap = pr->p->interval_us > 50000 ? pr->p->interval_us : 50000;
+    uint64_t last = 0;
+    while (!atomic_load(&pr->stop)) {
+        int64_t ack_us = 0;
+        uint64_t n = newest_acked(pr, &ack_us);
+        if (n == 0 || n == last) {
+            fd_sleep_us(10000);
+            continue;
+        }
+        last = n;
+        sample(rr, n, ack_us);
+        fd_sleep_us(gap);
+    }
+    return NULL;
+}
+
+void fd_probe_replicas_start(fd_probe_run *pr, const fd_probe_env *env, char *const *names,
+                             char *const *reads, size_t n)
+{
+    const fd_probe *p = pr->p;
+    if (p->read_your_writes) {
+        pr->ryw_q = fd_probe_at(p, p->read_from, true, &pr->ryw_owned);
+        pr->ryw_client = pr->ops_table->open(&pr->ryw_q, env);
+    }
+    if (!n)
+        return;
+    pr->replicas = fd_xcalloc(n, sizeof *pr->replicas);
+    pr->nreplicas = n;
+    for (size_t i = 0; i < n; i++) {
+        fd_replica_run *rr = &pr->replicas[i];
+        rr->pr = pr;
+        rr->name = fd_strdup(names[i]);
+        fd_strv_push(&rr->owned, reads[i]);
+        rr->q = fd_probe_at(p, rr->owned.v[0], true, &rr->owned);
+        rr->values = -1;
+        rr->fig.lost = rr->fig.extra = rr->fig.divergent = -1;
+        rr->lag_p50_ms = rr->lag_p99_ms = rr->lag_max_ms = NAN;
+        rr->client = pr->ops_table->open(&rr->q, env);
+        rr->started = rr->client && pthread_create(&rr->thread, NULL, replica_main, rr) == 0;
+    }
+}
+
+void fd_probe_replicas_stop(fd_probe_run *pr)
+{
+    for (size_t i = 0; i < pr->nreplicas; i++) {
+        if (pr->replicas[i].started)
+            pthread_join(pr->replicas[i].thread, NULL);
+        pr->replicas[i].started = false;
+    }
+}
+
+void fd_probe_replicas_read_back(fd_probe_run *pr, const fd_strv *primary, int64_t timeout_us)
+{
+    fd_strv none = {0};
+    for (size_t i = 0; i < pr->nreplicas; i++) {
+        fd_replica_run *rr = &pr->replicas[i];
+        int64_t *lags = fd_xmalloc((rr->nlags ? rr->nlags : 1) * sizeof *lags);
+        memcpy(lags, rr->lag_us, rr->nlags * sizeof *lags);
+        fd_metrics_percentiles_ms(lags, rr->nlags, &rr->lag_p50_ms, &rr->lag_p99_ms,
+                                  &rr->lag_max_ms);
+        free(lags);
+        fd_strv values = {0};
+        char *error = NULL;
+        if (rr->client &&
+            fd_probe_read_values(pr->ops_table, rr->client, timeout_us, &values, &error)) {
+            fd_metrics_replica(pr->ops, pr->nops, primary ? primary : &none, &values, &rr->fig);
+            if (!primary)
+                rr->fig.extra = -1; /* against nothing: not measured */
+            rr->values = (int64_t)values.n;
+        } else {
+            rr->error = error ? error : fd_strdup("no client");
+            error = NULL;
+        }
+        free(error);
+        fd_strv_free(&values);
+    }
+}
+
+/* Asks the read_your_writes replica for the newest value it holds; a value lower than
+ * one seen before is a monotonic-read violation. False when it could not be asked. */
+static bool ryw_read(fd_probe_run *pr, uint64_t *have)
+{
+    char *err = NULL;
+    bool ok = pr->ryw_client &&
+              pr->ops_table->newest(pr->ryw_client, fd_mono_us() + pr->p->timeout_us, have, &err);
+    free(err);
+    if (!ok) {
+        pr->replica_read_errors++;
+        return false;
+    }
+    if (*have < pr->ryw_max_seen) {
+        pr->monotonic_violations++;
+        fd_history_event(pr->history, "monotonic_violation",
+                         json_pack("{s:s,s:I,s:I}", "probe", pr->p->name, "seen", (json_int_t)*have,
+                                   "after", (json_int_t)pr->ryw_max_seen));
+    }
+    if (*have > pr->ryw_max_seen)
+        pr->ryw_max_seen = *have;
+    return true;
+}
+
+void fd_probe_ryw_after_write(fd_probe_run *pr, uint64_t n, int64_t ack_us)
+{
+    uint64_t have;
+    if (!ryw_read(pr, &have) || have >= n)
+        return;
+    pr->stale_reads++;
+    if (pr->nryw_pending == pr->capryw_pending) {
+        pr->capryw_pending = pr->capryw_pending ? pr->capryw_pending * 2 : 64;
+        pr->ryw_pending = fd_xrealloc(pr->ryw_pending, pr->capryw_pending * sizeof(uint64_t));
+        pr->ryw_due = fd_xrealloc(pr->ryw_due, pr->capryw_pending * sizeof(int64_t));
+    }
+    pr->ryw_pending[pr->nryw_pending] = n;
+    pr->ryw_due[pr->nryw_pending++] = ack_us + pr->p->bound_us;
+}
+
+void fd_probe_ryw_due(fd_probe_run *pr)
+{
+    if (!pr->nryw_pending || fd_mono_us() < pr->ryw_due[0])
+        return;
+    uint64_t have;
+    if (!ryw_read(pr, &have))
+        have = 0; /* not there as far as the client can tell */
+    int64_t now = fd_mono_us();
+    size_t kept = 0;
+    for (size_t i = 0; i < pr->nryw_pending; i++) {
+        if (pr->ryw_due[i] > now) {
+            pr->ryw_pending[kept] = pr->ryw_pending[i];
+            pr->ryw_due[kept++] = pr->ryw_due[i];
+        } else if (have < pr->ryw_pending[i]) {
+            pr->stale_after_bound++;
+            fd_history_event(pr->history, "stale_read",
+                             json_pack("{s:s,s:I,s:I}", "probe", pr->p->name, "write",
+                                       (json_int_t)pr->ryw_pending[i], "seen", (json_int_t)have));
+        }
+    }
+    pr->nryw_pending = kept;
+}
+
+void fd_probe_replicas_free(fd_probe_run *pr)
+{
+    for (size_t i = 0; i < pr->nreplicas; i++) {
+        fd_replica_run *rr = &pr->replicas[i];
+        if (rr->client)
+            pr->ops_table->close(rr->client);
+        free(rr->name);
+        fd_strv_free(&rr->owned);
+        free(rr->lag_at_us);
+        free(rr->lag_us);
+        free(rr->error);
+    }
+    free(pr->replicas);
+    if (pr->ryw_client)
+        pr->ops_table->close(pr->ryw_client);
+    fd_strv_free(&pr->ryw_owned);
+    free(pr->ryw_pending);
+    free(pr->ryw_due);
+}
