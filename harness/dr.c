@@ -19,8 +19,8 @@
 
 /* Runs a command on a host with firedrill's environment; privileged (sudo -n where the
  * host asks for it). */
-static bool host_run(fd_run *r, size_t host, const char *cmd, const char *input, int64_t timeout_us,
-                     fd_exec_result *er)
+bool fd_dr_host_run(fd_run *r, size_t host, const char *cmd, const char *input, int64_t timeout_us,
+                    fd_exec_result *er)
 {
     const fd_host *h = &r->s->inv.hosts[host];
     char *full = fd_host_command(h, r->run_id, cmd, true);
@@ -33,7 +33,7 @@ static bool host_run(fd_run *r, size_t host, const char *cmd, const char *input,
  * (no connection, command not found, not executable) is infrastructure; one that ran
  * and failed (a non-zero exit, a signal, past its time) is a finding: the question the
  * drill asks (does the backup restore?) was answered no. */
-static fd_run_result command_outcome(const fd_exec_result *er)
+fd_run_result fd_dr_command_outcome(const fd_exec_result *er)
 {
     if (er->error == FD_ERR_TIMEOUT)
         return FD_OUTCOME_FINDING;
@@ -42,7 +42,7 @@ static fd_run_result command_outcome(const fd_exec_result *er)
     return FD_OUTCOME_FINDING;
 }
 
-static char *failure(const fd_exec_result *er, const char *what)
+char *fd_dr_failure(const fd_exec_result *er, const char *what)
 {
     if (er->error != FD_OK)
         return fd_asprintf("%s: %s", what, er->error_msg);
@@ -60,7 +60,7 @@ static fd_run_result file_digest(fd_run *r, size_t host, const char *path, uint6
 {
     char *input = fd_agent_check_input("digest", &path, 1);
     fd_exec_result er;
-    bool ok = host_run(r, host, "sh -s", input, 10 * 60 * 1000000LL, &er);
+    bool ok = fd_dr_host_run(r, host, "sh -s", input, 10 * 60 * 1000000LL, &er);
     free(input);
     unsigned long long sz = 0;
     char hex[65] = "";
@@ -72,7 +72,7 @@ static fd_run_result file_digest(fd_run *r, size_t host, const char *path, uint6
         *err = fd_asprintf("%s is missing or unreadable on %s", path, r->s->inv.hosts[host].name);
         res = FD_OUTCOME_FINDING;
     } else {
-        char *why = failure(&er, "the check agent");
+        char *why = fd_dr_failure(&er, "the check agent");
         *err = fd_asprintf("cannot read the size and sha256 of %s on %s: %s", path,
                            r->s->inv.hosts[host].name, why);
         free(why);
@@ -82,7 +82,7 @@ static fd_run_result file_digest(fd_run *r, size_t host, const char *path, uint6
     return res;
 }
 
-static bool one_host(fd_run *r, const fd_selector *sel, size_t *host, char **detail)
+bool fd_dr_one_host(fd_run *r, const fd_selector *sel, size_t *host, char **detail)
 {
     size_t *idx = fd_xcalloc(r->s->inv.n + 1, sizeof *idx);
     char *err = NULL;
@@ -107,10 +107,10 @@ static fd_run_result catalog_backup(fd_run *r, size_t host, const fd_step *st,
                                     fd_backup_record *rec, char **detail)
 {
     fd_exec_result er;
-    bool ok = host_run(r, host, st->backup.catalog, NULL, STEP_TIMEOUT_US, &er);
+    bool ok = fd_dr_host_run(r, host, st->backup.catalog, NULL, STEP_TIMEOUT_US, &er);
     if (!ok) {
-        *detail = failure(&er, "the catalog command");
-        fd_run_result res = command_outcome(&er);
+        *detail = fd_dr_failure(&er, "the catalog command");
+        fd_run_result res = fd_dr_command_outcome(&er);
         fd_exec_result_free(&er);
         return res;
     }
@@ -155,7 +155,7 @@ static void record_backup(fd_run *r, const fd_step *st, fd_backup_record *rec)
 fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **detail)
 {
     size_t host;
-    if (!one_host(r, &st->backup.target, &host, detail))
+    if (!fd_dr_one_host(r, &st->backup.target, &host, detail))
         return FD_OUTCOME_INFRA;
     fd_backup_record rec = {.step = st, .host = fd_strdup(r->s->inv.hosts[host].name)};
     if (st->backup.catalog) {
@@ -170,11 +170,11 @@ fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **de
     rec.started_s = fd_run_now_s(r);
     rec.point_unix = fd_unix_now();
     fd_exec_result er;
-    bool ok = host_run(r, host, st->backup.command, NULL, STEP_TIMEOUT_US, &er);
+    bool ok = fd_dr_host_run(r, host, st->backup.command, NULL, STEP_TIMEOUT_US, &er);
     rec.ended_s = fd_run_now_s(r);
     if (!ok) {
-        *detail = failure(&er, "the backup command");
-        fd_run_result res = command_outcome(&er);
+        *detail = fd_dr_failure(&er, "the backup command");
+        fd_run_result res = fd_dr_command_outcome(&er);
         fd_exec_result_free(&er);
         free(rec.host);
         return res;
@@ -306,7 +306,7 @@ static char *restore_command(const fd_step *st, double target_unix)
 fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **detail)
 {
     size_t host;
-    if (!one_host(r, &st->restore.target, &host, detail))
+    if (!fd_dr_one_host(r, &st->restore.target, &host, detail))
         return FD_OUTCOME_INFRA;
     fd_restore_record rec = {.step = st, .started_s = fd_run_now_s(r)};
     if (!recovery_time(r, st, &rec.target_unix, detail))
@@ -341,11 +341,11 @@ fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **d
     }
     fd_exec_result er;
     char *cmd = restore_command(st, rec.target_unix);
-    bool ok = host_run(r, host, cmd, NULL, STEP_TIMEOUT_US, &er);
+    bool ok = fd_dr_host_run(r, host, cmd, NULL, STEP_TIMEOUT_US, &er);
     free(cmd);
-    fd_run_result res = ok ? FD_OUTCOME_NONE : command_outcome(&er);
+    fd_run_result res = ok ? FD_OUTCOME_NONE : fd_dr_command_outcome(&er);
     if (!ok)
-        *detail = failure(&er, "the restore command");
+        *detail = fd_dr_failure(&er, "the restore command");
     else
         *detail = fd_asprintf("restored on %s in %.2fs", r->s->inv.hosts[host].name,
                               (double)er.duration_us / 1e6);
@@ -530,16 +530,16 @@ static fd_run_result read_position(fd_run *r, const fd_selector *sel, const char
                                    const char *side, fd_log_position *pos, char **detail)
 {
     size_t host;
-    if (!one_host(r, sel, &host, detail))
+    if (!fd_dr_one_host(r, sel, &host, detail))
         return FD_OUTCOME_INFRA;
     fd_exec_result er;
     fd_run_result res = FD_OUTCOME_NONE;
     char *err = NULL;
-    if (!host_run(r, host, cmd, NULL, 60 * 1000000LL, &er)) {
+    if (!fd_dr_host_run(r, host, cmd, NULL, 60 * 1000000LL, &er)) {
         char *what = fd_asprintf("the %s's position command", side);
-        *detail = failure(&er, what);
+        *detail = fd_dr_failure(&er, what);
         free(what);
-        res = command_outcome(&er);
+        res = fd_dr_command_outcome(&er);
     } else if (!fd_log_position_parse(er.out, pos, &err)) {
         *detail = fd_asprintf("the %s's position: %s", side, err);
         free(err);

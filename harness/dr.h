@@ -56,6 +56,16 @@ typedef struct fd_verify_record {
     char *error;
 } fd_verify_record;
 
+/* For steps that run commands on hosts: a command with firedrill's environment,
+ * privileged (sudo -n where the host asks for it); how one that did not succeed counts
+ * (could not start: infrastructure; ran and failed: a finding) and says why; the one
+ * host a selector must pick. */
+bool fd_dr_host_run(fd_run *r, size_t host, const char *cmd, const char *input, int64_t timeout_us,
+                    fd_exec_result *er);
+fd_run_result fd_dr_command_outcome(const fd_exec_result *er);
+char *fd_dr_failure(const fd_exec_result *er, const char *what);
+bool fd_dr_one_host(fd_run *r, const fd_selector *sel, size_t *host, char **detail);
+
 fd_run_result fd_dr_backup(fd_run *r, size_t index, const fd_step *st, char **detail);
 fd_run_result fd_dr_copy(fd_run *r, size_t index, const fd_step *st, char **detail);
 fd_run_result fd_dr_restore(fd_run *r, size_t index, const fd_step *st, char **detail);

@@ -345,6 +345,56 @@ static void print_fault(FILE *f, const fd_scenario *s, const fd_step *st, const 
 }
 
 /* One step of the plan: what it does, on which hosts, with which commands. */
+/* The disaster-recovery and replica steps of the plan. */
+static void plan_dr_step(FILE *f, const fd_scenario *s, const fd_step *st, const char *run_id,
+                         uint64_t seed)
+{
+    switch (st->kind) {
+    case FD_STEP_BACKUP:
+        print_selector_line(f, s, "target", &st->backup.target, seed);
+        if (st->backup.catalog) {
+            print_host_command(f, s, run_id, &st->backup.target, st->backup.catalog, true, seed);
+            fprintf(f, "    reads the newest usable backup from the catalog it prints\n");
+        } else {
+            print_host_command(f, s, run_id, &st->backup.target, st->backup.command, true, seed);
+            fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
+        }
+        break;
+    case FD_STEP_COPY:
+        fprintf(f,
+                "  %s:%s -> %s:%s over SFTP through the controller, sha256 checked at "
+                "both ends\n",
+                st->copy.from.host, st->copy.from.path, st->copy.to.host, st->copy.to.path);
+        break;
+    case FD_STEP_RESTORE:
+        print_selector_line(f, s, "target", &st->restore.target, seed);
+        print_host_command(f, s, run_id, &st->restore.target, st->restore.command, true, seed);
+        break;
+    case FD_STEP_VERIFY:
+        fprintf(f, "  read back probe %s's writes acknowledged before backup %s\n",
+                st->verify.probe, st->verify.against);
+        break;
+    case FD_STEP_CONSISTENCY:
+        fprintf(f, "  compare probe %s's table%s on its primary and each replica (%s)\n",
+                st->consistency.probe, st->consistency.tables.n ? " and the named ones" : "",
+                st->consistency.target.set ? "pt-table-checksum on the target" : "row digests");
+        if (st->consistency.target.set)
+            print_selector_line(f, s, "target", &st->consistency.target, seed);
+        break;
+    case FD_STEP_ARCHIVE_LAG:
+        fprintf(f, "  the archive's newest log position, then the primary's:\n");
+        print_selector_line(f, s, "archive", &st->archive_lag.archive_target, seed);
+        print_host_command(f, s, run_id, &st->archive_lag.archive_target,
+                           st->archive_lag.archive_command, true, seed);
+        print_selector_line(f, s, "primary", &st->archive_lag.primary_target, seed);
+        print_host_command(f, s, run_id, &st->archive_lag.primary_target,
+                           st->archive_lag.primary_command, true, seed);
+        break;
+    default:
+        break;
+    }
+}
+
 static void plan_step(FILE *f, const fd_scenario *s, const fd_step *st, const char *run_id,
                       uint64_t seed)
 {
@@ -386,37 +436,12 @@ static void plan_step(FILE *f, const fd_scenario *s, const fd_step *st, const ch
         break;
     }
     case FD_STEP_BACKUP:
-        print_selector_line(f, s, "target", &st->backup.target, seed);
-        if (st->backup.catalog) {
-            print_host_command(f, s, run_id, &st->backup.target, st->backup.catalog, true, seed);
-            fprintf(f, "    reads the newest usable backup from the catalog it prints\n");
-        } else {
-            print_host_command(f, s, run_id, &st->backup.target, st->backup.command, true, seed);
-            fprintf(f, "    artifact: %s (size and sha256 recorded)\n", st->backup.artifact);
-        }
-        break;
     case FD_STEP_COPY:
-        fprintf(f,
-                "  %s:%s -> %s:%s over SFTP through the controller, sha256 checked at "
-                "both ends\n",
-                st->copy.from.host, st->copy.from.path, st->copy.to.host, st->copy.to.path);
-        break;
     case FD_STEP_RESTORE:
-        print_selector_line(f, s, "target", &st->restore.target, seed);
-        print_host_command(f, s, run_id, &st->restore.target, st->restore.command, true, seed);
-        break;
     case FD_STEP_VERIFY:
-        fprintf(f, "  read back probe %s's writes acknowledged before backup %s\n",
-                st->verify.probe, st->verify.against);
-        break;
+    case FD_STEP_CONSISTENCY:
     case FD_STEP_ARCHIVE_LAG:
-        fprintf(f, "  the archive's newest log position, then the primary's:\n");
-        print_selector_line(f, s, "archive", &st->archive_lag.archive_target, seed);
-        print_host_command(f, s, run_id, &st->archive_lag.archive_target,
-                           st->archive_lag.archive_command, true, seed);
-        print_selector_line(f, s, "primary", &st->archive_lag.primary_target, seed);
-        print_host_command(f, s, run_id, &st->archive_lag.primary_target,
-                           st->archive_lag.primary_command, true, seed);
+        plan_dr_step(f, s, st, run_id, seed);
         break;
     default:
         break;

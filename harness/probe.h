@@ -85,6 +85,7 @@ typedef struct fd_replica_run {
     /* after the run */
     fd_replica_figures fig; /* -1: not measured */
     int64_t values;         /* -1: not read back */
+    double read_back_s;     /* how long its read-back and comparison took */
     char *error;
     double lag_p50_ms, lag_p99_ms, lag_max_ms;
 } fd_replica_run;
@@ -137,6 +138,17 @@ bool fd_probe_read_values(const fd_probe_type_ops *ops, fd_probe_client *c, int6
 /* Reads back a write probe's values and fills pr->m's data-loss figures. */
 void fd_probe_read_back(fd_probe_run *pr, int64_t timeout_us);
 void fd_probe_free(fd_probe_run *pr);
+
+/* SQL for steps that compare servers (blocking; each wait bounded by timeout_us): runs
+ * statements in order in one session and gives every cell of the last one's rows, row by
+ * row (NULL as ""), with *ncols cells a row. False with *err (caller frees). */
+/* mysql: at endpoint (host:port), or with NULL the first of p's endpoints that is
+ * writable; p's user and password. */
+bool fd_mysql_run(const fd_probe *p, const char *endpoint, const char *const *sql, size_t nsql,
+                  int64_t timeout_us, fd_strv *cells, size_t *ncols, char **err);
+/* postgres: with a conninfo. */
+bool fd_pg_run(const char *conninfo, const char *const *sql, size_t nsql, int64_t timeout_us,
+               fd_strv *cells, size_t *ncols, char **err);
 
 /* probe_replicas.c */
 /* p pointed at `read` (verify's read: a conninfo for postgres, host:port for redis and

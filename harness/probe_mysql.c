@@ -316,6 +316,93 @@ static bool my_newest(fd_probe_client *c, int64_t deadline_us, uint64_t *n, char
     return true;
 }
 
+static MYSQL *run_connect(const fd_probe *p, const char *endpoint, unsigned secs, char **err)
+{
+    char host[256];
+    int64_t port = 3306;
+    const char *colon = strrchr(endpoint, ':');
+    size_t hl = colon ? (size_t)(colon - endpoint) : strlen(endpoint);
+    snprintf(host, sizeof host, "%.*s", (int)(hl < 255 ? hl : 255), endpoint);
+    if (colon && !fd_parse_uint(colon + 1, 65535, &port))
+        port = 3306;
+    MYSQL *db = mysql_init(NULL);
+    if (!db) {
+        *err = fd_strdup("out of memory");
+        return NULL;
+    }
+    mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
+    mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &secs);
+    mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &secs);
+    if (!mysql_real_connect(db, host, p->user, p->password, NULL, (unsigned)port, NULL, 0)) {
+        *err = fd_asprintf("%s: %s", endpoint, mysql_error(db));
+        mysql_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+/* The last statement's cells; false with *err at the first that fails. */
+static bool run_statements(MYSQL *db, const char *const *sql, size_t nsql, fd_strv *cells,
+                           size_t *ncols, char **err)
+{
+    for (size_t i = 0; i < nsql; i++) {
+        if (mysql_query(db, sql[i])) {
+            *err = fd_asprintf("%s", mysql_error(db));
+            return false;
+        }
+        MYSQL_RES *res = mysql_store_result(db);
+        if (!res)
+            continue;
+        if (i + 1 == nsql) {
+            *ncols = mysql_num_fields(res);
+            MYSQL_ROW row;
+            while ((row = mysql_fetch_row(res)))
+                for (size_t c = 0; c < *ncols; c++)
+                    fd_strv_push(cells, row[c] ? row[c] : "");
+        }
+        mysql_free_result(res);
+    }
+    return true;
+}
+
+bool fd_mysql_run(const fd_probe *p, const char *endpoint, const char *const *sql, size_t nsql,
+                  int64_t timeout_us, fd_strv *cells, size_t *ncols, char **err)
+{
+    unsigned secs = (unsigned)(timeout_us / 1000000 > 0 ? timeout_us / 1000000 : 1);
+    MYSQL *db = NULL;
+    *ncols = 0;
+    *err = NULL;
+    for (size_t i = 0; !endpoint && !db && i < p->endpoints.n; i++) {
+        free(*err);
+        *err = NULL;
+        db = run_connect(p, p->endpoints.v[i], secs, err);
+        MYSQL_RES *res =
+            db && !mysql_query(db, "SELECT @@global.read_only") ? mysql_store_result(db) : NULL;
+        MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+        bool writable = row && row[0] && strcmp(row[0], "0") == 0;
+        if (res)
+            mysql_free_result(res);
+        if (db && !writable) {
+            mysql_close(db);
+            db = NULL;
+            if (!*err)
+                *err = fd_asprintf("%s is read-only", p->endpoints.v[i]);
+        }
+    }
+    if (endpoint)
+        db = run_connect(p, endpoint, secs, err);
+    if (!db) {
+        if (!*err)
+            *err = fd_strdup("no writable server among the endpoints");
+        return false;
+    }
+    free(*err);
+    *err = NULL;
+    bool ok = run_statements(db, sql, nsql, cells, ncols, err);
+    mysql_close(db);
+    return ok;
+}
+
 static void my_close(fd_probe_client *c)
 {
     drop(c, false);

@@ -236,6 +236,46 @@ static bool pg_newest(fd_probe_client *c, int64_t deadline_us, uint64_t *n, char
     return true;
 }
 
+bool fd_pg_run(const char *conninfo, const char *const *sql, size_t nsql, int64_t timeout_us,
+               fd_strv *cells, size_t *ncols, char **err)
+{
+    long long secs = timeout_us / 1000000 > 0 ? timeout_us / 1000000 : 1;
+    char timeout[32];
+    snprintf(timeout, sizeof timeout, "%lld", secs);
+    const char *keys[] = {"dbname", "connect_timeout", NULL};
+    const char *vals[] = {conninfo, timeout, NULL};
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    *ncols = 0;
+    *err = NULL;
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        *err = fd_asprintf("connect: %s", conn ? PQerrorMessage(conn) : "out of memory");
+        PQfinish(conn);
+        return false;
+    }
+    PQsetNoticeProcessor(conn, quiet_notices, NULL);
+    char *st = fd_asprintf("SET statement_timeout = %lld", secs * 1000);
+    PQclear(PQexec(conn, st));
+    free(st);
+    for (size_t i = 0; i < nsql && !*err; i++) {
+        PGresult *r = PQexec(conn, sql[i]);
+        ExecStatusType s = PQresultStatus(r);
+        if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+            *err = fd_asprintf("%s", PQresultErrorMessage(r));
+            size_t n = strlen(*err);
+            while (n && (*err)[n - 1] == '\n')
+                (*err)[--n] = '\0';
+        } else if (i + 1 == nsql) {
+            *ncols = (size_t)PQnfields(r);
+            for (int row = 0; row < PQntuples(r); row++)
+                for (int c = 0; c < PQnfields(r); c++)
+                    fd_strv_push(cells, PQgetvalue(r, row, c));
+        }
+        PQclear(r);
+    }
+    PQfinish(conn);
+    return !*err;
+}
+
 static void pg_close(fd_probe_client *c)
 {
     drop(c);

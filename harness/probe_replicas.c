@@ -174,6 +174,7 @@ void fd_probe_replicas_read_back(fd_probe_run *pr, const fd_strv *primary, int64
         free(lags);
         fd_strv values = {0};
         char *error = NULL;
+        int64_t t0 = fd_mono_us();
         if (rr->client &&
             fd_probe_read_values(pr->ops_table, rr->client, timeout_us, &values, &error)) {
             fd_metrics_replica(pr->ops, pr->nops, primary ? primary : &none, &values, &rr->fig);
@@ -186,6 +187,7 @@ void fd_probe_replicas_read_back(fd_probe_run *pr, const fd_strv *primary, int64
         }
         free(error);
         fd_strv_free(&values);
+        rr->read_back_s = (double)(fd_mono_us() - t0) / 1e6;
     }
 }
 

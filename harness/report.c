@@ -1,6 +1,7 @@
 /* report.c: report.json, the whole result of a run (the source of every other
  * format). Every string that may hold a secret is redacted on the way in. */
 #include "run.h"
+#include "consistency.h"
 #include "dr.h"
 #include "notify.h"
 #include "render.h"
@@ -70,6 +71,7 @@ static json_t *replicas_json(const fd_run *r, const fd_probe_run *pr)
             "lag_ms", "p50", jnum(rr->lag_p50_ms, 1000), "p99", jnum(rr->lag_p99_ms, 1000), "max",
             jnum(rr->lag_max_ms, 1000), "lag_samples", (json_int_t)rr->nlags, "lag_open",
             rr->lag_open, "lag_series", lag_series(r, rr));
+        json_object_set_new(o, "read_back_s", jnum(rr->read_back_s, 1000));
         if (rr->error)
             json_object_set_new(o, "read_back_error", jstr(r, rr->error));
         json_array_append_new(a, o);
@@ -313,6 +315,43 @@ static json_t *archive_lags_json(const fd_run *r)
     return lags;
 }
 
+/* The consistency steps: each table on each replica against the primary. */
+static json_t *consistency_json(const fd_run *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->nconsistency; i++) {
+        const fd_consistency_record *c = &r->consistency[i];
+        json_t *tables = json_array();
+        for (size_t k = 0; k < c->nrows; k++) {
+            const fd_table_cmp *t = &c->rows[k];
+            json_t *o =
+                json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "table", jstr(r, t->table), "replica",
+                          jstr(r, t->replica), "rows", jcount(t->rows), "primary_rows",
+                          jcount(t->primary_rows), "checksum", jstr(r, t->checksum),
+                          "primary_checksum", jstr(r, t->primary_checksum), "match", t->match);
+            if (t->chunks >= 0) {
+                json_object_set_new(o, "chunks", json_integer(t->chunks));
+                json_object_set_new(o, "diff_chunks", json_integer(t->diff_chunks));
+            }
+            if (t->sample)
+                json_object_set_new(o, "sample", jstr(r, t->sample));
+            if (t->error)
+                json_object_set_new(o, "error", jstr(r, t->error));
+            json_array_append_new(tables, o);
+        }
+        json_t *o =
+            json_pack("{s:o,s:s,s:o,s:o,s:I,s:o}", "id", jstr(r, c->step->id), "tool", c->tool,
+                      "started_s", jtime(c->started_s), "ended_s", jtime(c->ended_s), "mismatched",
+                      (json_int_t)c->mismatched, "tables", tables);
+        if (c->marker)
+            json_object_set_new(o, "marker", jstr(r, c->marker));
+        if (c->error)
+            json_object_set_new(o, "error", jstr(r, c->error));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 /* The backups and copies of a disaster-recovery drill (none: no keys). */
 static void dr_json(const fd_run *r, json_t *root)
 {
@@ -320,6 +359,8 @@ static void dr_json(const fd_run *r, json_t *root)
         json_object_set_new(root, "restores", restores_json(r));
     if (r->narchive_lags)
         json_object_set_new(root, "archive_lags", archive_lags_json(r));
+    if (r->nconsistency)
+        json_object_set_new(root, "consistency", consistency_json(r));
     if (!r->nbackups && !r->ncopies)
         return;
     json_t *backups = json_array(), *copies = json_array();

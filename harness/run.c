@@ -2,6 +2,7 @@
  * the steady state, the timeline (steps.h runs each step), healing on every way out
  * (healer.h), the figures, the verdict (verdict.h) and the reports. */
 #include "run.h"
+#include "consistency.h"
 #include "dr.h"
 #include "healer.h"
 #include "plan.h"
@@ -375,6 +376,7 @@ void fd_run_free(fd_run *r)
     free(r->probes);
     free(r->check_results);
     fd_dr_free(r);
+    fd_consistency_free(r);
     for (size_t i = 0; i < r->nsteps; i++)
         free(r->steps[i].detail);
     free(r->steps);

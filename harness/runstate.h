@@ -106,6 +106,7 @@ struct fd_copy_record;
 struct fd_verify_record;
 struct fd_restore_record;
 struct fd_archive_lag_record;
+struct fd_consistency_record;
 
 typedef struct fd_run {
     const fd_scenario *s;
@@ -146,6 +147,8 @@ typedef struct fd_run {
     size_t nrestores;
     struct fd_archive_lag_record *archive_lags;
     size_t narchive_lags;
+    struct fd_consistency_record *consistency;
+    size_t nconsistency;
     double last_restore_started_s;
     double cpu_user_s, cpu_system_s;
     long max_rss_kb;

@@ -18,9 +18,9 @@ const char *const fd_fault_type_names[] = {"kill",           "pause", "stop_serv
                                            "cut_datacenter", "drop",  "netem",        "fill_disk",
                                            "command",        NULL};
 
-const char *const fd_step_kind_names[] = {"fault",  "heal",        "wait", "wait_for",
-                                          "run",    "backup",      "copy", "restore",
-                                          "verify", "archive_lag", NULL};
+const char *const fd_step_kind_names[] = {"fault",  "heal",        "wait",        "wait_for",
+                                          "run",    "backup",      "copy",        "restore",
+                                          "verify", "archive_lag", "consistency", NULL};
 const char *const fd_probe_type_names[] = {"tcp",  "http",    "redis", "postgres",
                                            "etcd", "command", "mysql", NULL};
 const char *const fd_metric_names[] = {"availability",
@@ -645,6 +645,37 @@ static void fault_free(fd_fault *f)
     free(f->revert);
 }
 
+static void step_free(fd_step *st)
+{
+    free(st->id);
+    fault_free(&st->fault);
+    free(st->heal);
+    free(st->wait_for.probe);
+    free(st->run.command);
+    fd_selector_free(&st->run.target);
+    fd_selector_free(&st->backup.target);
+    free(st->backup.command);
+    free(st->backup.artifact);
+    free(st->backup.catalog);
+    free(st->copy.from.host);
+    free(st->copy.from.path);
+    free(st->copy.to.host);
+    free(st->copy.to.path);
+    fd_selector_free(&st->restore.target);
+    free(st->restore.command);
+    free(st->restore.recovery_before);
+    free(st->verify.probe);
+    free(st->verify.against);
+    free(st->verify.read);
+    fd_selector_free(&st->archive_lag.archive_target);
+    fd_selector_free(&st->archive_lag.primary_target);
+    free(st->archive_lag.archive_command);
+    free(st->archive_lag.primary_command);
+    free(st->consistency.probe);
+    fd_strv_free(&st->consistency.tables);
+    fd_selector_free(&st->consistency.target);
+}
+
 void fd_scenario_free(fd_scenario *s)
 {
     if (!s)
@@ -688,33 +719,8 @@ void fd_scenario_free(fd_scenario *s)
     for (size_t i = 0; i < s->nsteady; i++)
         free(s->steady[i].probe);
     free(s->steady);
-    for (size_t i = 0; i < s->nsteps; i++) {
-        fd_step *st = &s->steps[i];
-        free(st->id);
-        fault_free(&st->fault);
-        free(st->heal);
-        free(st->wait_for.probe);
-        free(st->run.command);
-        fd_selector_free(&st->run.target);
-        fd_selector_free(&st->backup.target);
-        free(st->backup.command);
-        free(st->backup.artifact);
-        free(st->backup.catalog);
-        free(st->copy.from.host);
-        free(st->copy.from.path);
-        free(st->copy.to.host);
-        free(st->copy.to.path);
-        fd_selector_free(&st->restore.target);
-        free(st->restore.command);
-        free(st->restore.recovery_before);
-        free(st->verify.probe);
-        free(st->verify.against);
-        free(st->verify.read);
-        fd_selector_free(&st->archive_lag.archive_target);
-        fd_selector_free(&st->archive_lag.primary_target);
-        free(st->archive_lag.archive_command);
-        free(st->archive_lag.primary_command);
-    }
+    for (size_t i = 0; i < s->nsteps; i++)
+        step_free(&s->steps[i]);
     free(s->steps);
     for (size_t i = 0; i < s->nchecks; i++) {
         free(s->checks[i].probe);

@@ -91,6 +91,7 @@ typedef enum fd_step_kind {
     FD_STEP_RESTORE,
     FD_STEP_VERIFY,
     FD_STEP_ARCHIVE_LAG,
+    FD_STEP_CONSISTENCY,
     FD_STEP_COUNT
 } fd_step_kind;
 extern const char *const fd_step_kind_names[];
@@ -143,6 +144,12 @@ typedef struct fd_step {
         fd_selector archive_target, primary_target;
         char *archive_command, *primary_command;
     } archive_lag;
+    struct {
+        char *probe;        /* a mysql or postgres write probe with replicas */
+        fd_strv tables;     /* the user's tables beside the probe's: [db.]table */
+        fd_selector target; /* mysql: the host pt-table-checksum runs on */
+        int64_t timeout_us;
+    } consistency;
 } fd_step;
 
 typedef enum fd_probe_type {

@@ -156,6 +156,39 @@ static void check_recovery_target(fd_loader *L, const fd_step *st, const fd_ynod
     free(q);
 }
 
+/* consistency: a mysql or postgres write probe with replicas; mysql: a target for
+ * pt-table-checksum, and tables named DATABASE.TABLE. */
+static void check_consistency(fd_loader *L, const fd_step *st, const fd_ynode *b)
+{
+    const fd_probe *p = fd_scenario_probe(L->s, st->consistency.probe);
+    const fd_ynode *pn = fd_ymap_get(b, "probe");
+    if (!p) {
+        unknown_probe(L, pn, st->consistency.probe);
+        return;
+    }
+    if ((p->type != FD_PROBE_MYSQL && p->type != FD_PROBE_POSTGRES) || !p->write ||
+        (!p->replicas_target.set && !p->replicas_read.n)) {
+        fd_yt_err(&L->t, pn,
+                  "consistency compares a mysql or postgres write probe's replicas, and probe "
+                  "'%s' is %s",
+                  p->name,
+                  p->type != FD_PROBE_MYSQL && p->type != FD_PROBE_POSTGRES
+                      ? fd_probe_type_names[p->type]
+                  : !p->write ? "in mode read"
+                              : "without 'replicas'");
+        return;
+    }
+    if (p->type == FD_PROBE_MYSQL && !st->consistency.target.set)
+        fd_yt_missing(&L->t, b, "consistency step (mysql: the host pt-table-checksum runs on)",
+                      "target");
+    fd_scenario_check_selector(L, &st->consistency.target, fd_ymap_get(b, "target"));
+    for (size_t i = 0; p->type == FD_PROBE_MYSQL && i < st->consistency.tables.n; i++)
+        if (!strchr(st->consistency.tables.v[i], '.'))
+            fd_yt_err(&L->t, fd_ymap_get(b, "tables"),
+                      "mysql tables are named DATABASE.TABLE, got '%s'",
+                      st->consistency.tables.v[i]);
+}
+
 static void check_steps(fd_loader *L, const fd_ynode *root)
 {
     fd_scenario *s = L->s;
@@ -192,6 +225,9 @@ static void check_steps(fd_loader *L, const fd_ynode *root)
             break;
         case FD_STEP_VERIFY:
             check_verify(L, i, st, m);
+            break;
+        case FD_STEP_CONSISTENCY:
+            check_consistency(L, st, fd_ymap_get(m, "consistency"));
             break;
         case FD_STEP_ARCHIVE_LAG: {
             const fd_ynode *b = fd_ymap_get(m, "archive_lag");

@@ -243,13 +243,70 @@ static void read_archive_lag(fd_loader *L, const fd_ynode *m, fd_step *st)
     }
 }
 
+/* A table name as consistency takes it: one or two plain SQL names joined by '.'. */
+static bool valid_table(const char *s)
+{
+    int parts = 1;
+    size_t len = 0;
+    for (const char *c = s; *c; c++) {
+        if (*c == '.') {
+            if (!len || ++parts > 2)
+                return false;
+            len = 0;
+        } else if ((isalnum((unsigned char)*c) || *c == '_') && ++len <= 64) {
+            continue;
+        } else {
+            return false;
+        }
+    }
+    return len > 0;
+}
+
+/* consistency: {probe, tables, target, timeout}. */
+static void read_consistency(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    static const char *const keys[] = {"probe", "tables", "target", "timeout", NULL};
+    const fd_ynode *b = step_body(L, m, "consistency", keys);
+    if (!b)
+        return;
+    st->consistency.timeout_us = 5 * 60 * 1000000LL;
+    fd_yt_str(&L->t, b, "probe", true, "consistency step", &st->consistency.probe);
+    if (fd_yt_strlist(&L->t, b, "tables", false, "consistency step", &st->consistency.tables)) {
+        const fd_strv *tv = &st->consistency.tables;
+        if (fd_ymap_get(b, "tables") && !tv->n)
+            fd_yt_err(&L->t, fd_ymap_get(b, "tables"),
+                      "'tables' names no table (leave it out to compare the probe's alone)");
+        for (size_t i = 0; i < tv->n; i++) {
+            if (valid_table(tv->v[i]))
+                continue;
+            char *q = fd_printable(tv->v[i], 60);
+            fd_yt_err(&L->t, fd_ymap_get(b, "tables"),
+                      "'tables' entries must be TABLE or SCHEMA.TABLE (letters, digits, '_'), "
+                      "got '%s'",
+                      q);
+            free(q);
+        }
+    }
+    fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->consistency.target);
+    if (fd_yt_duration(&L->t, b, "timeout", false, "consistency step",
+                       &st->consistency.timeout_us) &&
+        st->consistency.timeout_us == 0)
+        fd_yt_err(&L->t, fd_ymap_get(b, "timeout"), "'timeout' must be longer than 0s");
+}
+
 /* Each step kind's reader, by kind (a fault step's family reads its own keys). */
 static void (*const step_readers[FD_STEP_COUNT])(fd_loader *, const fd_ynode *, fd_step *) = {
-    [FD_STEP_FAULT] = read_fault,   [FD_STEP_HEAL] = read_heal,
-    [FD_STEP_WAIT] = read_wait,     [FD_STEP_WAIT_FOR] = read_wait_for,
-    [FD_STEP_RUN] = read_run,       [FD_STEP_BACKUP] = read_backup,
-    [FD_STEP_COPY] = read_copy,     [FD_STEP_RESTORE] = read_restore,
-    [FD_STEP_VERIFY] = read_verify, [FD_STEP_ARCHIVE_LAG] = read_archive_lag,
+    [FD_STEP_FAULT] = read_fault,
+    [FD_STEP_HEAL] = read_heal,
+    [FD_STEP_WAIT] = read_wait,
+    [FD_STEP_WAIT_FOR] = read_wait_for,
+    [FD_STEP_RUN] = read_run,
+    [FD_STEP_BACKUP] = read_backup,
+    [FD_STEP_COPY] = read_copy,
+    [FD_STEP_RESTORE] = read_restore,
+    [FD_STEP_VERIFY] = read_verify,
+    [FD_STEP_ARCHIVE_LAG] = read_archive_lag,
+    [FD_STEP_CONSISTENCY] = read_consistency,
 };
 
 /* Finds the one key of a step that names its kind. */

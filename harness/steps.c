@@ -2,6 +2,7 @@
  * the engine logs its outcome or the step says its own, and the one function that runs
  * a step and records its outcome. */
 #include "steps.h"
+#include "consistency.h"
 #include "dr.h"
 #include "faultrun.h"
 #include "healer.h"
@@ -163,6 +164,7 @@ static const fd_step_kind_ops kinds[FD_STEP_COUNT] = {
     [FD_STEP_RESTORE] = {FD_STEP_RESTORE, fd_dr_restore, true},
     [FD_STEP_VERIFY] = {FD_STEP_VERIFY, fd_dr_verify, true},
     [FD_STEP_ARCHIVE_LAG] = {FD_STEP_ARCHIVE_LAG, fd_dr_archive_lag, true},
+    [FD_STEP_CONSISTENCY] = {FD_STEP_CONSISTENCY, fd_consistency_step, true},
 };
 
 const fd_step_kind_ops *fd_step_kind_for(fd_step_kind kind)
