@@ -75,6 +75,10 @@ void fd_backup_digest(fd_buf *b, const json_t *backup, void (*esc)(fd_buf *, con
 void fd_restore_target(fd_buf *b, const json_t *restore, void (*esc)(fd_buf *, const char *));
 /* An archive_lag of report.json: "SECONDS (N bytes) behind: archive A, primary P". */
 void fd_archive_lag(fd_buf *b, const json_t *lag, void (*esc)(fd_buf *, const char *));
+/* The replicas section (render_replicas.c): per-replica read-back and lag, read your
+ * writes, consistency steps; nothing when the run had none. */
+void fd_html_replicas(fd_buf *b, const json_t *r);
+void fd_md_replicas(fd_buf *b, const json_t *r);
 /* "HOST:PATH" from two keys of o, written by esc. */
 void fd_host_path(fd_buf *b, const json_t *o, const char *host, const char *path,
                   void (*esc)(fd_buf *, const char *));

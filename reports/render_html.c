@@ -765,6 +765,7 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     html_faults(b, r);
     html_steps(b, r);
     html_dr(b, r);
+    fd_html_replicas(b, r);
     html_errors(b, r);
     fd_buf_puts(b, "</body></html>\n");
 }

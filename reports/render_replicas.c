@@ -13,8 +13,7 @@ static bool any_replicas(const json_t *r)
     const json_t *p;
     json_array_foreach(json_object_get(r, "probes"), i, p)
     {
-        if (json_array_size(json_object_get(p, "replicas")) ||
-            json_object_get(p, "stale_reads"))
+        if (json_array_size(json_object_get(p, "replicas")) || json_object_get(p, "stale_reads"))
             return true;
     }
     return json_array_size(json_object_get(r, "consistency")) > 0;
@@ -271,7 +270,8 @@ void fd_md_replicas(fd_buf *b, const json_t *r)
             count_text(b, json_object_get(t, "rows"));
             fd_buf_puts(b, " | ");
             count_text(b, json_object_get(t, "primary_rows"));
-            fd_buf_puts(b, json_is_true(json_object_get(t, "match")) ? " | same" : " | **differs**");
+            fd_buf_puts(b,
+                        json_is_true(json_object_get(t, "match")) ? " | same" : " | **differs**");
             if (*fd_jstr(t, "sample")) {
                 fd_buf_puts(b, ": keys ");
                 fd_esc_md(b, fd_jstr(t, "sample"));

@@ -518,6 +518,65 @@ static void test_index_dr_trends(void **state)
     json_decref(c);
 }
 
+/* Replicas: a row per replica with its figures and a lag chart, read-your-writes counts,
+ * and each consistency step's tables; names from the report stay inert. */
+static void test_replicas_section(void **state)
+{
+    json_t *r = fixture();
+    json_error_t je;
+    json_t *extra = json_loads(
+        "{\"consistency\":[{\"id\":\"drift\",\"tool\":\"pt-table-checksum\",\"mismatched\":1,"
+        "\"tables\":[{\"table\":\"shop.orders\",\"replica\":\"h2\",\"rows\":99,"
+        "\"primary_rows\":100,\"chunks\":1,\"diff_chunks\":1,\"match\":false,"
+        "\"sample\":\"1..<b>\"},{\"table\":\"shop.orders\",\"replica\":\"h3\",\"rows\":100,"
+        "\"primary_rows\":100,\"chunks\":1,\"diff_chunks\":0,\"match\":true}]}]}",
+        0, &je);
+    assert_non_null(extra);
+    json_object_update(r, extra);
+    json_decref(extra);
+    json_t *p = json_array_get(json_object_get(r, "probes"), 0);
+    json_t *more = json_loads(
+        "{\"replicas\":[{\"name\":\"<h2>\",\"values_read_back\":120,\"lost_writes\":2,"
+        "\"extra_values\":0,\"divergent_values\":1,\"lag_ms\":{\"p50\":3.0,\"p99\":2500.0,"
+        "\"max\":3100.0},\"lag_series\":[[1.0,3.0],[5.0,3100.0],[9.0,2.0]]}],"
+        "\"stale_reads\":40,\"stale_after_bound\":12,\"monotonic_violations\":0,"
+        "\"replica_read_errors\":0,\"read_from\":\"10.77.0.12:3306\",\"bound_s\":1.0}",
+        0, &je);
+    assert_non_null(more);
+    json_object_update(p, more);
+    json_decref(more);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_html_replicas(&b, r);
+    assert_non_null(strstr(b.data, "<h2>Replicas</h2>"));
+    assert_non_null(strstr(b.data, "<td>&lt;h2&gt;</td><td class=\"num\">120</td><td class=\"num "
+                                   "fail\">2</td><td class=\"num\">0</td><td class=\"num "
+                                   "fail\">1</td><td class=\"num\">3 ms</td>"
+                                   "<td class=\"num\">2.50 s</td><td class=\"num\">3.10 s</td>"));
+    assert_non_null(strstr(b.data, "<polyline"));
+    assert_null(strstr(b.data, "<b>")); /* the sample is shown, not obeyed */
+    assert_non_null(strstr(b.data, "differs: keys 1..&lt;b&gt;"));
+    assert_non_null(strstr(b.data, "<td class=\"num fail\">12</td>"));
+    fd_buf_free(&b);
+    fd_buf_init(&b, 0);
+    fd_md_replicas(&b, r);
+    assert_non_null(strstr(b.data, "| 120 | 2 | 0 | 1 | 3 ms | 2.50 s | 3.10 s |"));
+    assert_non_null(
+        strstr(b.data, "| shop.orders | h2 | 99 | 100 | **differs**: keys 1..&lt;b&gt; |"));
+    assert_non_null(strstr(b.data, "| shop.orders | h3 | 100 | 100 | same |"));
+    assert_non_null(strstr(b.data, "stale after the bound 12"));
+    fd_buf_free(&b);
+    /* a run without replicas: no section */
+    json_t *plain = fixture();
+    fd_buf_init(&b, 0);
+    fd_html_replicas(&b, plain);
+    fd_md_replicas(&b, plain);
+    assert_int_equal(b.len, 0);
+    fd_buf_free(&b);
+    json_decref(plain);
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_tiny_and_huge_durations),
         cmocka_unit_test(test_index_inert),
         cmocka_unit_test(test_dr_sections),
+        cmocka_unit_test(test_replicas_section),
         cmocka_unit_test(test_index_dr_trends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
