@@ -79,7 +79,7 @@ typedef struct fd_replica_run {
     struct fd_probe_run *pr;
     pthread_t thread;
     bool started;
-    int64_t *lag_at_us, *lag_us; /* each sample: when the write was acknowledged, its lag */
+    int64_t *lag_at_us, *lag_us; /* each acknowledged write: its acknowledgement, its lag */
     size_t nlags, caplags;       /* under pr->lock */
     bool lag_open;               /* the last sample was still not there when the probe stopped */
     /* after the run */

@@ -1,7 +1,7 @@
 /* probe_replicas.c: a write probe's replicas. During the run, a thread per replica
- * samples replication lag: it takes the newest acknowledged write and asks the replica
- * for the newest of the probe's values until that write shows, so each sample is the
- * time from the write's acknowledgement to its first sight there. After settle, each
+ * measures replication lag: it asks the replica for the newest of the probe's values
+ * every half interval, so each acknowledged write's lag is the time from its
+ * acknowledgement to its first sight there. After settle, each
  * replica's values are read back and compared with the primary's. A read_your_writes
  * probe reads each acknowledged write back from its replica at once, and again `bound`
  * later when it was not there yet, and watches that what it sees never goes back. */
@@ -54,42 +54,47 @@ char *fd_probe_replica_read(const fd_probe *p, const char *address, int64_t port
     return fd_asprintf("%s:%lld", address, (long long)(port ? port : 6379));
 }
 
-/* The newest acknowledged write: its number and the end of its operation (0: none). */
-static uint64_t newest_acked(fd_probe_run *pr, int64_t *ack_us)
-{
-    uint64_t n = 0;
-    pthread_mutex_lock(&pr->lock);
-    for (size_t i = pr->nops; i-- > 0;) {
-        if (pr->ops[i].outcome == FD_OUT_OK) {
-            n = pr->ops[i].n;
-            *ack_us = pr->ops[i].end_us;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&pr->lock);
-    return n;
-}
-
 static void add_lag(fd_replica_run *rr, int64_t ack_us, int64_t lag_us)
 {
-    fd_probe_run *pr = rr->pr;
-    pthread_mutex_lock(&pr->lock);
     if (rr->nlags == rr->caplags) {
-        rr->caplags = rr->caplags ? rr->caplags * 2 : 256;
+        rr->caplags = rr->caplags ? rr->caplags * 2 : 1024;
         rr->lag_at_us = fd_xrealloc(rr->lag_at_us, rr->caplags * sizeof *rr->lag_at_us);
         rr->lag_us = fd_xrealloc(rr->lag_us, rr->caplags * sizeof *rr->lag_us);
     }
     rr->lag_at_us[rr->nlags] = ack_us;
     rr->lag_us[rr->nlags++] = lag_us < 0 ? 0 : lag_us;
-    pthread_mutex_unlock(&pr->lock);
 }
 
-/* One sample: asks the replica every 2 ms until write n shows (the moment it was seen:
- * the middle of the query that saw it), or the probe stops (then the lag so far is
- * kept, as at least that). */
-static void sample(fd_replica_run *rr, uint64_t n, int64_t ack_us)
+/* The replica showed the probe's writes up to `have` at `at_us`: each acknowledged
+ * write after `seen` gets its lag. Writes are numbered in order (operation n is
+ * ops[n - 1]); one not yet recorded as answered waits for a later look. Returns the
+ * newest write accounted for. */
+static uint64_t account(fd_replica_run *rr, uint64_t seen, uint64_t have, int64_t at_us)
 {
     fd_probe_run *pr = rr->pr;
+    pthread_mutex_lock(&pr->lock);
+    if (have > pr->nops)
+        have = pr->nops;
+    for (uint64_t n = seen + 1; n <= have; n++) {
+        const fd_op *op = &pr->ops[n - 1];
+        if (op->n == n && op->outcome == FD_OUT_OK)
+            add_lag(rr, op->end_us, at_us - op->end_us);
+    }
+    pthread_mutex_unlock(&pr->lock);
+    return have > seen ? have : seen;
+}
+
+/* Asks the replica for the newest of the probe's values every half interval (5 ms to
+ * 100 ms): each acknowledged write's lag is the time from its acknowledgement to the
+ * first look that saw it (the middle of that query). When the probe stops, the writes
+ * the replica still lacks keep the lag so far, as at least that (lag_open). */
+static void *replica_main(void *arg)
+{
+    fd_replica_run *rr = arg;
+    fd_probe_run *pr = rr->pr;
+    int64_t gap = pr->p->interval_us / 2;
+    gap = gap < 5000 ? 5000 : gap > 100000 ? 100000 : gap;
+    uint64_t seen = 0;
     while (!atomic_load(&pr->stop)) {
         uint64_t have = 0;
         char *err = NULL;
@@ -97,33 +102,20 @@ static void sample(fd_replica_run *rr, uint64_t n, int64_t ack_us)
         bool ok = pr->ops_table->newest(rr->client, t0 + pr->p->timeout_us, &have, &err);
         int64_t t1 = fd_mono_us();
         free(err);
-        if (ok && have >= n) {
-            add_lag(rr, ack_us, (t0 + t1) / 2 - ack_us);
-            return;
-        }
-        fd_sleep_us(ok ? 2000 : 100000);
+        if (ok && have > seen)
+            seen = account(rr, seen, have, (t0 + t1) / 2);
+        fd_sleep_us(ok ? gap : 100000);
     }
-    add_lag(rr, ack_us, fd_mono_us() - ack_us);
-    rr->lag_open = true;
-}
-
-static void *replica_main(void *arg)
-{
-    fd_replica_run *rr = arg;
-    fd_probe_run *pr = rr->pr;
-    int64_t gap = pr->p->interval_us > 50000 ? pr->p->interval_us : 50000;
-    uint64_t last = 0;
-    while (!atomic_load(&pr->stop)) {
-        int64_t ack_us = 0;
-        uint64_t n = newest_acked(pr, &ack_us);
-        if (n == 0 || n == last) {
-            fd_sleep_us(10000);
-            continue;
+    int64_t now = fd_mono_us();
+    pthread_mutex_lock(&pr->lock);
+    for (uint64_t n = seen + 1; n <= pr->nops; n++) {
+        const fd_op *op = &pr->ops[n - 1];
+        if (op->n == n && op->outcome == FD_OUT_OK) {
+            add_lag(rr, op->end_us, now - op->end_us);
+            rr->lag_open = true;
         }
-        last = n;
-        sample(rr, n, ack_us);
-        fd_sleep_us(gap);
     }
+    pthread_mutex_unlock(&pr->lock);
     return NULL;
 }
 
