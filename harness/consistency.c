@@ -99,7 +99,7 @@ static bool mysql_prepare(const fd_probe_run *pr, const char *primary, const fd_
         }
     }
     fd_buf ins;
-    fd_buf_init(&ins, 256);
+    fd_buf_init(&ins, FD_BUF_UNCAPPED);
     fd_buf_puts(&ins, "INSERT INTO percona.firedrill_dsns (dsn) VALUES ");
     for (size_t i = 0; i < pr->nreplicas; i++) {
         char *dsn = dsn_of(pr->replicas[i].q.endpoints.v[0]);
@@ -119,31 +119,38 @@ static bool mysql_prepare(const fd_probe_run *pr, const char *primary, const fd_
     return ok;
 }
 
-/* The script run on the target: the credentials in an option file only it can read,
- * removed at exit; never on a command line. The version check stays off: a drill talks
- * to the hosts it names, nothing else. */
-static char *checksum_script(const fd_probe *p, const char *primary, const fd_strv *tables)
+/* The start of a script run on the target: the credentials in an option file only it
+ * can read ($f), removed at exit; never on a command line. */
+static void credentials(fd_buf *b, const fd_probe *p)
 {
-    fd_buf b;
-    fd_buf_init(&b, 1024);
-    fd_buf_puts(&b, "umask 077\nf=$(mktemp) || exit 1\ntrap 'rm -f \"$f\"' EXIT\nprintf '%s\\n' "
-                    "'[client]' ");
+    fd_buf_puts(b, "umask 077\nf=$(mktemp) || exit 1\ntrap 'rm -f \"$f\"' EXIT\nprintf '%s\\n' "
+                   "'[client]' ");
     char *user = fd_asprintf("user=%s", p->user);
-    fd_buf_shell_quote(&b, user);
+    fd_buf_shell_quote(b, user);
     free(user);
     if (p->password) {
         fd_buf pw;
-        fd_buf_init(&pw, 64);
+        fd_buf_init(&pw, FD_BUF_UNCAPPED);
         fd_buf_puts(&pw, "password=\"");
         for (const char *c = p->password; *c; c++)
             fd_buf_printf(&pw, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
         fd_buf_puts(&pw, "\"");
-        fd_buf_puts(&b, " ");
-        fd_buf_shell_quote(&b, pw.data);
+        fd_buf_puts(b, " ");
+        fd_buf_shell_quote(b, pw.data);
         fd_buf_free(&pw);
     }
+    fd_buf_puts(b, " >\"$f\" || exit 1\n");
+}
+
+/* pt-table-checksum against the primary, its replicas from the DSN table. The version
+ * check stays off: a drill talks to the hosts it names, nothing else. */
+static char *checksum_script(const fd_probe *p, const char *primary, const fd_strv *tables)
+{
+    fd_buf b;
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    credentials(&b, p);
     char *dsn = dsn_of(primary);
-    fd_buf_puts(&b, " >\"$f\" || exit 1\npt-table-checksum --no-version-check "
+    fd_buf_puts(&b, "pt-table-checksum --no-version-check "
                     "--no-check-binlog-format --replicate=percona.checksums "
                     "--empty-replicate-table --recursion-method=");
     fd_buf_printf(&b, "\"dsn=F=$f,%s,D=percona,t=firedrill_dsns\" --tables ", dsn);
@@ -182,7 +189,9 @@ static bool mysql_results(const fd_probe *p, const fd_replica_run *rr, const fd_
             c->diff_chunks = strtoll(cells.v[i + 4], NULL, 10);
             c->checksum = fd_strdup(cells.v[i + 5]);
             c->primary_checksum = fd_strdup(cells.v[i + 6]);
-            c->sample = cells.v[i + 7][0] ? fd_printable(cells.v[i + 7], 200) : NULL;
+            char *ranges = fd_printable(cells.v[i + 7], 200);
+            c->sample = ranges[0] ? fd_asprintf("chunks %s", ranges) : NULL;
+            free(ranges);
         }
         c->match = c->chunks > 0 && c->diff_chunks == 0 && c->rows == c->primary_rows;
         if (c->chunks < 0)
@@ -190,6 +199,52 @@ static bool mysql_results(const fd_probe *p, const fd_replica_run *rr, const fd_
     }
     fd_strv_free(&cells);
     return ok;
+}
+
+/* The rows that differ on a replica, as pt-table-sync would fix them (--print changes
+ * nothing): up to 3 statements a table, without pt's trailing comment, as its sample. */
+static void rows_sample(fd_run *r, size_t host, const fd_probe_run *pr, const fd_replica_run *rr,
+                        int64_t tmo, fd_consistency_record *rec)
+{
+    fd_buf b;
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    credentials(&b, pr->p);
+    char *dsn = dsn_of(rr->q.endpoints.v[0]);
+    fd_buf_printf(&b,
+                  "pt-table-sync --print --no-version-check --replicate=percona.checksums "
+                  "--sync-to-master \"F=$f,%s\" 2>&1 | head -n 1000\n",
+                  dsn);
+    free(dsn);
+    fd_exec_result er;
+    fd_dr_host_run(r, host, "sh -s", b.data, tmo, &er);
+    fd_buf_free(&b);
+    const char *rest = er.out ? er.out : "";
+    char *line;
+    while ((line = fd_next_line(&rest))) {
+        char *comment = strstr(line, " /*percona-toolkit");
+        if (comment)
+            *comment = '\0';
+        const char *q = strchr(line, '`');
+        for (size_t i = 0; q && comment && i < rec->nrows; i++) {
+            fd_table_cmp *c = &rec->rows[i];
+            const char *dot = strchr(c->table, '.');
+            char *name = fd_asprintf("`%.*s`.`%s`", (int)(dot - c->table), c->table, dot + 1);
+            bool mine = !c->match && strcmp(c->replica, rr->name) == 0 &&
+                        strncmp(q, name, strlen(name)) == 0;
+            free(name);
+            if (!mine || c->nsampled >= 3)
+                continue;
+            char *shown = fd_printable(line, 120);
+            char *joined =
+                c->nsampled ? fd_asprintf("%s | %s", c->sample, shown) : fd_strdup(shown);
+            free(shown);
+            free(c->sample);
+            c->sample = joined;
+            c->nsampled++;
+        }
+        free(line);
+    }
+    fd_exec_result_free(&er);
 }
 
 static fd_run_result mysql_compare(fd_run *r, const fd_step *st, const fd_probe_run *pr,
@@ -224,10 +279,16 @@ static fd_run_result mysql_compare(fd_run *r, const fd_step *st, const fd_probe_
         fd_exec_result_free(&er);
     }
     for (size_t i = 0; res == FD_OUTCOME_NONE && i < pr->nreplicas; i++) {
+        size_t before = rec->nrows;
         if (!mysql_results(p, &pr->replicas[i], &tables, tmo, rec, &err)) {
             *detail = fd_asprintf("reading percona.checksums on %s: %s", pr->replicas[i].name, err);
             res = FD_OUTCOME_FINDING;
         }
+        bool differs = false;
+        for (size_t k = before; k < rec->nrows; k++)
+            differs |= !rec->rows[k].match;
+        if (differs)
+            rows_sample(r, host, pr, &pr->replicas[i], tmo, rec);
     }
     free(err);
     fd_strv_free(&tables);
@@ -240,7 +301,7 @@ static fd_run_result mysql_compare(fd_run *r, const fd_step *st, const fd_probe_
 static char *pg_literal(const char *s)
 {
     fd_buf b;
-    fd_buf_init(&b, strlen(s) + 3);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     fd_buf_puts(&b, "'");
     for (const char *c = s; *c; c++)
         fd_buf_puts(&b, *c == '\'' ? "''" : (char[]){*c, '\0'});
@@ -256,7 +317,7 @@ static char *pg_digest_sql(const fd_probe *p, const char *run_id, const fd_strv 
                            const char *bound)
 {
     fd_buf b;
-    fd_buf_init(&b, 1024);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     char *run = pg_literal(run_id), *name = pg_literal(p->name);
     if (bound)
         fd_buf_printf(&b, "WITH k AS (SELECT %s::bigint AS k) SELECT ", bound);
@@ -418,8 +479,12 @@ static void say_mismatches(const fd_consistency_record *rec, fd_buf *b)
                           (long long)c->chunks);
         else if (c->checksum && c->primary_checksum && strcmp(c->checksum, c->primary_checksum))
             fd_buf_puts(b, ", the rows' digests differ");
-        if (c->sample)
-            fd_buf_printf(b, " (keys %s)", c->sample);
+        if (c->sample) { /* the first of the sample: the report has the rest */
+            int n = (int)strcspn(c->sample, "|");
+            while (n > 0 && c->sample[n - 1] == ' ')
+                n--;
+            fd_buf_printf(b, " (%.*s%s)", n, c->sample, c->sample[n] ? "..." : "");
+        }
         if (c->error)
             fd_buf_printf(b, " (%s)", c->error);
     }
@@ -443,7 +508,7 @@ fd_run_result fd_consistency_step(fd_run *r, size_t index, const fd_step *st, ch
         mismatched += !rec.rows[i].match;
     if (res == FD_OUTCOME_NONE) {
         fd_buf b;
-        fd_buf_init(&b, 256);
+        fd_buf_init(&b, FD_BUF_UNCAPPED);
         if (mismatched) {
             fd_buf_printf(&b, "%zu of %zu table copies differ from the primary: ", mismatched,
                           rec.nrows);

@@ -11,7 +11,9 @@ typedef struct fd_table_cmp {
     int64_t rows, primary_rows;        /* -1: not known */
     int64_t chunks, diff_chunks;       /* pt-table-checksum's chunks; -1: none */
     char *checksum, *primary_checksum; /* digests of the rows (NULL: none) */
-    char *sample;                      /* key ranges of chunks that differ */
+    char *sample; /* the rows that differ (pt-table-sync --print), or the key ranges of
+                   * the chunks that differ */
+    int nsampled; /* rows in sample */
     char *error;
     bool match;
 } fd_table_cmp;

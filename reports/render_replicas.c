@@ -166,7 +166,7 @@ static void html_consistency(fd_buf *b, const json_t *r)
             fd_buf_printf(b, "<td class=\"%s\">%s", match ? "pass" : "fail",
                           match ? "same" : "differs");
             if (*fd_jstr(t, "sample")) {
-                fd_buf_puts(b, ": keys ");
+                fd_buf_puts(b, ": ");
                 fd_esc_html(b, fd_jstr(t, "sample"));
             }
             fd_buf_puts(b, "</td></tr>\n");
@@ -273,7 +273,7 @@ void fd_md_replicas(fd_buf *b, const json_t *r)
             fd_buf_puts(b,
                         json_is_true(json_object_get(t, "match")) ? " | same" : " | **differs**");
             if (*fd_jstr(t, "sample")) {
-                fd_buf_puts(b, ": keys ");
+                fd_buf_puts(b, ": ");
                 fd_esc_md(b, fd_jstr(t, "sample"));
             }
             fd_buf_puts(b, " |\n");
