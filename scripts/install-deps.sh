@@ -13,7 +13,7 @@ PACKAGES=(
     # the lab: hosts, their tools and services
     iproute2 util-linux procps openssh-server openssh-client nftables iptables
     redis-server redis-sentinel redis-tools postgresql postgresql-client pgbackrest
-    mariadb-server mariadb-client
+    mariadb-server mariadb-client percona-toolkit
     etcd-server etcd-client
 )
 
