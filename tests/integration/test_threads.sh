@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A lab drill under ThreadSanitizer: probes, the healer thread (a fault with a duration),
+# A lab drill under ThreadSanitizer: probes (one with a lag sampler per replica, one
+# reading its own writes from a replica), the healer thread (a fault with a duration),
 # a network cut's verifier thread, abort_if checks and a run step, all at once. The
 # test command builds the TSan binary and names it in FIREDRILL_TSAN.
 set -uo pipefail
@@ -14,8 +15,11 @@ lab_up --hosts 3 --services redis,sentinel
 t_begin "a drill with every engine thread at work reports no data race"
 scenario threads <<'EOF2'
 probes:
-  - { name: writes, type: redis, mode: write, endpoints: ["10.77.0.11:6379"], interval: 20ms, timeout: 500ms }
+  - { name: writes, type: redis, mode: write, endpoints: ["10.77.0.11:6379"], interval: 20ms, timeout: 500ms,
+      replicas: { target: { hosts: [h2, h3] } } }
   - { name: reads, type: tcp, address: 10.77.0.12, port: 6379, interval: 50ms, timeout: 500ms }
+  - { name: own, type: redis, mode: read_your_writes, endpoints: ["10.77.0.11:6379"],
+      read_from: "10.77.0.13:6379", bound: 200ms, interval: 50ms, timeout: 500ms }
 steady_state:
   - { probe: reads, availability: ">= 0.9", for: 1s }
 timeline:
