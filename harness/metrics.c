@@ -187,18 +187,32 @@ void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, 
     free(found);
 }
 
+/* Whether v is the decimal number of one of the writes (status non-zero). */
+static bool is_write(const char *v, const uint8_t *status, uint64_t maxn)
+{
+    char *end = NULL;
+    unsigned long long k = strtoull(v, &end, 10);
+    return *v >= '0' && *v <= '9' && end && *end == '\0' && k <= maxn && status[k];
+}
+
 void fd_metrics_replica(const fd_op *ops, size_t n, const fd_strv *primary, const fd_strv *replica,
                         fd_replica_figures *out)
 {
     uint64_t maxn;
     uint8_t *status, *on_primary, *on_replica;
+    memset(out, 0, sizeof *out);
     mark_found(ops, n, primary, &maxn, &status, &on_primary);
     free(status);
     out->divergent = mark_found(ops, n, replica, &maxn, &status, &on_replica);
-    out->lost = out->extra = 0;
+    for (size_t i = 0; i < replica->n && out->ndivergent_sample < 5; i++)
+        if (!is_write(replica->v[i], status, maxn))
+            out->divergent_sample[out->ndivergent_sample++] = i;
     for (uint64_t k = 0; k <= maxn; k++) {
-        if (status[k] == FD_OUT_OK + 1 && !on_replica[k])
+        if (status[k] == FD_OUT_OK + 1 && !on_replica[k]) {
+            if (out->nlost_sample < 5)
+                out->lost_sample[out->nlost_sample++] = k;
             out->lost++;
+        }
         if (on_replica[k] && !on_primary[k])
             out->extra++;
     }

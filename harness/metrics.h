@@ -66,6 +66,10 @@ void fd_metrics_restore_loss(const fd_op *ops, size_t n, const fd_strv *values, 
  * changed there). Values are matched as fd_metrics_data_loss matches them. */
 typedef struct fd_replica_figures {
     int64_t lost, extra, divergent;
+    /* up to 5 of each, for the report: the lost writes' numbers, the divergent values'
+     * indexes in the replica's values */
+    uint64_t lost_sample[5];
+    size_t nlost_sample, divergent_sample[5], ndivergent_sample;
 } fd_replica_figures;
 void fd_metrics_replica(const fd_op *ops, size_t n, const fd_strv *primary, const fd_strv *replica,
                         fd_replica_figures *out);

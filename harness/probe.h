@@ -83,9 +83,10 @@ typedef struct fd_replica_run {
     size_t nlags, caplags;       /* under pr->lock */
     bool lag_open;               /* the last sample was still not there when the probe stopped */
     /* after the run */
-    fd_replica_figures fig; /* -1: not measured */
-    int64_t values;         /* -1: not read back */
-    double read_back_s;     /* how long its read-back and comparison took */
+    fd_replica_figures fig;   /* -1: not measured */
+    int64_t values;           /* -1: not read back */
+    double read_back_s;       /* how long its read-back and comparison took */
+    fd_strv divergent_sample; /* up to 5 values it holds that no write had */
     char *error;
     double lag_p50_ms, lag_p99_ms, lag_max_ms;
 } fd_replica_run;

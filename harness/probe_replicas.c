@@ -170,6 +170,9 @@ void fd_probe_replicas_read_back(fd_probe_run *pr, const fd_strv *primary, int64
         if (rr->client &&
             fd_probe_read_values(pr->ops_table, rr->client, timeout_us, &values, &error)) {
             fd_metrics_replica(pr->ops, pr->nops, primary ? primary : &none, &values, &rr->fig);
+            for (size_t k = 0; k < rr->fig.ndivergent_sample; k++)
+                fd_strv_push_owned(&rr->divergent_sample,
+                                   fd_printable(values.v[rr->fig.divergent_sample[k]], 80));
             if (!primary)
                 rr->fig.extra = -1; /* against nothing: not measured */
             rr->values = (int64_t)values.n;
@@ -255,6 +258,7 @@ void fd_probe_replicas_free(fd_probe_run *pr)
         free(rr->lag_at_us);
         free(rr->lag_us);
         free(rr->error);
+        fd_strv_free(&rr->divergent_sample);
     }
     free(pr->replicas);
     if (pr->ryw_client)

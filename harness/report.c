@@ -72,6 +72,14 @@ static json_t *replicas_json(const fd_run *r, const fd_probe_run *pr)
             jnum(rr->lag_max_ms, 1000), "lag_samples", (json_int_t)rr->nlags, "lag_open",
             rr->lag_open, "lag_series", lag_series(r, rr));
         json_object_set_new(o, "read_back_s", jnum(rr->read_back_s, 1000));
+        json_t *lost = json_array(), *div = json_array();
+        for (size_t k = 0; k < rr->fig.nlost_sample; k++)
+            json_array_append_new(lost,
+                                  json_sprintf("%llu", (unsigned long long)rr->fig.lost_sample[k]));
+        for (size_t k = 0; k < rr->divergent_sample.n; k++)
+            json_array_append_new(div, jstr(r, rr->divergent_sample.v[k]));
+        json_object_set_new(o, "lost_sample", lost);
+        json_object_set_new(o, "divergent_sample", div);
         if (rr->error)
             json_object_set_new(o, "read_back_error", jstr(r, rr->error));
         json_array_append_new(a, o);

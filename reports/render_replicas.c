@@ -42,6 +42,20 @@ static void html_count(fd_buf *b, const json_t *v, bool zero_is_good)
     fd_buf_puts(b, "</td>");
 }
 
+/* A count with a sample of what it counts ("2, e.g. 1042 1043"). */
+static void count_with_sample(fd_buf *b, const json_t *count, const json_t *sample,
+                              void (*esc)(fd_buf *, const char *))
+{
+    count_text(b, count);
+    size_t i;
+    const json_t *v;
+    json_array_foreach(sample, i, v)
+    {
+        fd_buf_puts(b, i ? " " : ", e.g. ");
+        esc(b, json_string_value(v) ? json_string_value(v) : "");
+    }
+}
+
 static void html_ms(fd_buf *b, const json_t *v)
 {
     fd_buf_puts(b, "<td class=\"num\">");
@@ -104,9 +118,16 @@ static void html_probe_replicas(fd_buf *b, const json_t *p, double dur)
             fd_buf_puts(b, "</td>");
         } else {
             html_count(b, json_object_get(rr, "values_read_back"), false);
-            html_count(b, json_object_get(rr, "lost_writes"), true);
-            html_count(b, json_object_get(rr, "extra_values"), true);
-            html_count(b, json_object_get(rr, "divergent_values"), true);
+            const char *keys[] = {"lost_writes", "extra_values", "divergent_values"};
+            const char *samples[] = {"lost_sample", NULL, "divergent_sample"};
+            for (size_t k = 0; k < 3; k++) {
+                const json_t *v = json_object_get(rr, keys[k]);
+                bool bad = json_is_integer(v) && json_integer_value(v) > 0;
+                fd_buf_printf(b, "<td class=\"num%s\">", bad ? " fail" : "");
+                count_with_sample(b, v, samples[k] ? json_object_get(rr, samples[k]) : NULL,
+                                  fd_esc_html);
+                fd_buf_puts(b, "</td>");
+            }
         }
         const json_t *lag = json_object_get(rr, "lag_ms");
         html_ms(b, json_object_get(lag, "p50"));
@@ -221,9 +242,11 @@ void fd_md_replicas(fd_buf *b, const json_t *r)
             fd_esc_md(b, fd_jstr(rr, "name"));
             const char *keys[] = {"values_read_back", "lost_writes", "extra_values",
                                   "divergent_values"};
+            const char *samples[] = {NULL, "lost_sample", NULL, "divergent_sample"};
             for (size_t f = 0; f < 4; f++) {
                 fd_buf_puts(b, " | ");
-                count_text(b, json_object_get(rr, keys[f]));
+                count_with_sample(b, json_object_get(rr, keys[f]),
+                                  samples[f] ? json_object_get(rr, samples[f]) : NULL, fd_esc_md);
             }
             const char *lags[] = {"p50", "p99", "max"};
             for (size_t f = 0; f < 3; f++) {

@@ -103,6 +103,7 @@ probe_h2 = [t for t in c["tables"] if t["table"] == "shop.firedrill_orders" and 
 assert "-edited" not in probe_h2["sample"] and "REPLACE INTO `shop`.`firedrill_orders`" in probe_h2["sample"], probe_h2
 h2, h3 = r["probes"][0]["replicas"]
 assert h2["divergent_values"] == 1 and h2["lost_writes"] == 1, h2   # the edited row
+assert h2["divergent_sample"] == [h2["lost_sample"][0] + "-edited"], h2
 assert h3["divergent_values"] == 0 and h3["lost_writes"] == 0, h3
 assert r["verdict"] == "fail", r["verdict"]
 PY

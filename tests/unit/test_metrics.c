@@ -185,6 +185,11 @@ static void test_replica(void **state)
     assert_int_equal(f.lost, 2);      /* 3 and 7: acknowledged, on the primary, not here */
     assert_int_equal(f.extra, 2);     /* 5 (failed) and 6 (unknown): here, not on the primary */
     assert_int_equal(f.divergent, 2); /* 10x and 99: no write had them */
+    assert_int_equal(f.nlost_sample, 2);
+    assert_true(f.lost_sample[0] == 3 && f.lost_sample[1] == 7);
+    assert_int_equal(f.ndivergent_sample, 2);
+    assert_string_equal(replica.v[f.divergent_sample[0]], "10x");
+    assert_string_equal(replica.v[f.divergent_sample[1]], "99");
     fd_metrics_replica(ops, n, &primary, &primary, &f);
     assert_true(f.lost == 0 && f.extra == 0 && f.divergent == 0);
     fd_strv_free(&primary);

@@ -535,13 +535,14 @@ static void test_replicas_section(void **state)
     json_object_update(r, extra);
     json_decref(extra);
     json_t *p = json_array_get(json_object_get(r, "probes"), 0);
-    json_t *more = json_loads(
-        "{\"replicas\":[{\"name\":\"<h2>\",\"values_read_back\":120,\"lost_writes\":2,"
-        "\"extra_values\":0,\"divergent_values\":1,\"lag_ms\":{\"p50\":3.0,\"p99\":2500.0,"
-        "\"max\":3100.0},\"lag_series\":[[1.0,3.0],[5.0,3100.0],[9.0,2.0]]}],"
-        "\"stale_reads\":40,\"stale_after_bound\":12,\"monotonic_violations\":0,"
-        "\"replica_read_errors\":0,\"read_from\":\"10.77.0.12:3306\",\"bound_s\":1.0}",
-        0, &je);
+    json_t *more =
+        json_loads("{\"replicas\":[{\"name\":\"<h2>\",\"values_read_back\":120,\"lost_writes\":2,"
+                   "\"extra_values\":0,\"divergent_values\":1,\"lost_sample\":[\"7\",\"9\"],"
+                   "\"divergent_sample\":[\"7|x<i>\"],\"lag_ms\":{\"p50\":3.0,\"p99\":2500.0,"
+                   "\"max\":3100.0},\"lag_series\":[[1.0,3.0],[5.0,3100.0],[9.0,2.0]]}],"
+                   "\"stale_reads\":40,\"stale_after_bound\":12,\"monotonic_violations\":0,"
+                   "\"replica_read_errors\":0,\"read_from\":\"10.77.0.12:3306\",\"bound_s\":1.0}",
+                   0, &je);
     assert_non_null(more);
     json_object_update(p, more);
     json_decref(more);
@@ -550,8 +551,8 @@ static void test_replicas_section(void **state)
     fd_html_replicas(&b, r);
     assert_non_null(strstr(b.data, "<h2>Replicas</h2>"));
     assert_non_null(strstr(b.data, "<td>&lt;h2&gt;</td><td class=\"num\">120</td><td class=\"num "
-                                   "fail\">2</td><td class=\"num\">0</td><td class=\"num "
-                                   "fail\">1</td><td class=\"num\">3 ms</td>"
+                                   "fail\">2, e.g. 7 9</td><td class=\"num\">0</td><td class=\"num "
+                                   "fail\">1, e.g. 7|x&lt;i&gt;</td><td class=\"num\">3 ms</td>"
                                    "<td class=\"num\">2.50 s</td><td class=\"num\">3.10 s</td>"));
     assert_non_null(strstr(b.data, "<polyline"));
     assert_null(strstr(b.data, "<b>")); /* the sample is shown, not obeyed */
@@ -560,7 +561,8 @@ static void test_replicas_section(void **state)
     fd_buf_free(&b);
     fd_buf_init(&b, 0);
     fd_md_replicas(&b, r);
-    assert_non_null(strstr(b.data, "| 120 | 2 | 0 | 1 | 3 ms | 2.50 s | 3.10 s |"));
+    assert_non_null(strstr(
+        b.data, "| 120 | 2, e.g. 7 9 | 0 | 1, e.g. 7\\|x&lt;i&gt; | 3 ms | 2.50 s | 3.10 s |"));
     assert_non_null(strstr(b.data, "| shop.orders | h2 | 99 | 100 | **differs**: 1..&lt;b&gt; |"));
     assert_non_null(strstr(b.data, "| shop.orders | h3 | 100 | 100 | same |"));
     assert_non_null(strstr(b.data, "stale after the bound 12"));
