@@ -472,6 +472,8 @@ static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64
     }
     for (size_t i = 0; i < s->nsteps; i++) {
         const fd_step *st = &s->steps[i];
+        if (i == s->ntimeline)
+            fprintf(f, "finally (once every fault is healed, whatever happened before):\n");
         fprintf(f, "step %zu [%s] %s\n", i + 1, st->id, fd_step_kind_names[st->kind]);
         plan_step(f, s, st, run_id, seed);
     }

@@ -235,6 +235,8 @@ static json_t *steps_json(const fd_run *r)
                               "status", st->status ? st->status : "skipped");
         if (st->detail)
             json_object_set_new(o, "detail", jstr(r, st->detail));
+        if (st->index >= r->s->ntimeline)
+            json_object_set_new(o, "phase", json_string("finally"));
         json_array_append_new(steps, o);
     }
     return steps;

@@ -325,6 +325,24 @@ static void after_timeline(fd_run *r)
                r->verdict, r->exit_code, nf, nf == 1 ? "" : "s", healed, r->dir);
 }
 
+/* The finally section: after every fault was healed, whatever the timeline did; not
+ * when a heal failed (a fault may still be in place: nothing more is run then). */
+static void run_finally(fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    if (s->nsteps == s->ntimeline)
+        return;
+    if (fd_run_has(r, FD_OUTCOME_HEAL_FAILED)) {
+        fd_run_error(r, "finally: not run, a fault may still be in place");
+        return;
+    }
+    fd_run_log(r, "finally: %zu step%s", s->nsteps - s->ntimeline,
+               s->nsteps - s->ntimeline == 1 ? "" : "s");
+    for (size_t i = s->ntimeline; i < s->nsteps; i++)
+        fd_step_run(r, i);
+    atomic_store(&r->current_step, s->nsteps);
+}
+
 int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_run_opts *opts)
 {
     memset(r, 0, sizeof *r);
@@ -338,7 +356,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_run_opts *opts)
     bool go = before_timeline(r);
     r->timeline_start_us = fd_mono_us();
     r->steps = fd_xcalloc(s->nsteps ? s->nsteps : 1, sizeof *r->steps);
-    for (size_t i = 0; go && i < s->nsteps; i++)
+    for (size_t i = 0; go && i < s->ntimeline; i++)
         go = fd_step_run(r, i);
     r->timeline_end_us = fd_mono_us();
     atomic_store(&r->current_step, s->nsteps);
@@ -347,6 +365,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_run_opts *opts)
     fd_heal_finish(r, fd_run_has(r, FD_OUTCOME_ABORTED) ? "the run was aborted"
                       : fd_run_has(r, FD_OUTCOME_INFRA) ? "the run failed"
                                                         : "the timeline is over");
+    run_finally(r);
     after_timeline(r);
     return r->exit_code;
 }

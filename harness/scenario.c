@@ -455,7 +455,18 @@ static void read_list(fd_loader *L, const fd_ynode *root, const char *key, size_
     *count = n->n;
 }
 
-/* The scenario's lists: probes, steady_state, timeline, checks. */
+/* A `finally:` step: any kind but a fault or a heal (finally runs once every fault is
+ * healed). */
+static void read_finally_step(fd_loader *L, const fd_ynode *m, size_t index, fd_step *st)
+{
+    fd_scenario_read_step(L, m, index, st);
+    if (st->kind == FD_STEP_FAULT || st->kind == FD_STEP_HEAL)
+        fd_yt_err(&L->t, m,
+                  "a finally step cannot be a %s: finally runs once every fault is healed",
+                  fd_step_kind_names[st->kind]);
+}
+
+/* The scenario's lists: probes, steady_state, timeline (and finally), checks. */
 static void read_lists(fd_loader *L, const fd_ynode *root)
 {
     fd_scenario *s = L->s;
@@ -481,10 +492,17 @@ static void read_lists(fd_loader *L, const fd_ynode *root)
         fd_yt_err(&L->t, tl, "'timeline' must have at least one step");
     } else {
         read_list(L, root, "timeline", FD_MAX_STEPS, "steps", &s->nsteps, &list);
+        const fd_ynode *fin = NULL;
+        size_t nfin = 0;
+        read_list(L, root, "finally", FD_MAX_STEPS, "steps", &nfin, &fin);
         if (list) {
+            s->ntimeline = s->nsteps;
+            s->nsteps += nfin;
             s->steps = fd_xcalloc(s->nsteps, sizeof *s->steps);
-            for (size_t i = 0; i < s->nsteps; i++)
+            for (size_t i = 0; i < s->ntimeline; i++)
                 fd_scenario_read_step(L, list->items[i], i, &s->steps[i]);
+            for (size_t k = 0; k < nfin; k++)
+                read_finally_step(L, fin->items[k], s->ntimeline + k, &s->steps[s->ntimeline + k]);
         }
     }
 
@@ -507,9 +525,9 @@ static fd_err load_doc(fd_ydoc *doc, const fd_load_opts *o, fd_scenario *s, fd_d
     }
     if (!fd_yt_map(t, root, "a scenario"))
         return FD_ERR_INPUT;
-    static const char *const top[] = {"version", "name",   "description",  "inventory",
-                                      "vars",    "probes", "steady_state", "timeline",
-                                      "checks",  "safety", "report",       NULL};
+    static const char *const top[] = {
+        "version",  "name",    "description", "inventory", "vars",   "probes", "steady_state",
+        "timeline", "finally", "checks",      "safety",    "report", NULL};
     if (!fd_yt_file_keys(t, root, "the scenario", "a scenario", top))
         return FD_ERR_INPUT;
 

@@ -260,8 +260,9 @@ typedef struct fd_scenario {
     size_t nprobes;
     fd_condition *steady;
     size_t nsteady;
-    fd_step *steps;
+    fd_step *steps; /* the timeline's, then the finally section's */
     size_t nsteps;
+    size_t ntimeline; /* steps[ntimeline..nsteps) are `finally:` steps */
     fd_check *checks;
     size_t nchecks;
     int64_t max_hosts_affected; /* -1: no limit */

@@ -192,10 +192,10 @@ static void check_consistency(fd_loader *L, const fd_step *st, const fd_ynode *b
 static void check_steps(fd_loader *L, const fd_ynode *root)
 {
     fd_scenario *s = L->s;
-    const fd_ynode *tl = fd_ymap_get(root, "timeline");
+    const fd_ynode *tl = fd_ymap_get(root, "timeline"), *fin = fd_ymap_get(root, "finally");
     for (size_t i = 0; i < s->nsteps; i++) {
         fd_step *st = &s->steps[i];
-        const fd_ynode *m = tl->items[i];
+        const fd_ynode *m = i < s->ntimeline ? tl->items[i] : fin->items[i - s->ntimeline];
         for (size_t j = 0; j < i; j++) {
             if (st->id_given && fd_str_eq(st->id, s->steps[j].id))
                 fd_yt_err(&L->t, fd_ymap_get(m, "id"),

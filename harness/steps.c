@@ -183,7 +183,9 @@ bool fd_step_run(fd_run *r, size_t i)
     rec->index = i;
     rec->step = st;
     rec->started_s = rec->ended_s = fd_run_now_s(r);
-    if (fd_run_stopping(r) || !k) {
+    /* finally steps run whatever happened before them, and never change the verdict */
+    bool finally = i >= r->s->ntimeline;
+    if ((!finally && fd_run_stopping(r)) || !k) {
         rec->status = "skipped";
         return false;
     }
@@ -199,7 +201,9 @@ bool fd_step_run(fd_run *r, size_t i)
     if (k->logged)
         fd_run_log(r, "step %zu [%s] %s: %s%s", i + 1, st->id, kind,
                    o != FD_OUTCOME_NONE ? "FAILED: " : "", detail ? detail : "");
-    if (o != FD_OUTCOME_NONE) {
+    if (o != FD_OUTCOME_NONE && finally) {
+        fd_run_error(r, "finally step [%s] %s failed: %s", st->id, kind, detail ? detail : "");
+    } else if (o != FD_OUTCOME_NONE) {
         fd_run_outcome(r, o, NULL);
         if (k->logged)
             fd_run_error(r, "step %zu [%s] %s failed: %s", i + 1, st->id, kind,

@@ -100,6 +100,7 @@ typedef struct fake_hosts {
     const char *catalog; /* what a pgbackrest command prints */
     int catalog_exit;
     const char *archive_pos, *primary_pos; /* what archive_lag's commands print */
+    const char *fail_cmd;                  /* a command holding this exits 1 */
 } fake_hosts;
 
 static fd_err fake_open(const fd_host *h, void *arg)
@@ -154,7 +155,7 @@ static void fake_exec(const fd_host *h, const char *cmd, const char *input, int6
         r->out = fd_strdup(f->catalog ? f->catalog : "");
     } else {
         entry = fd_asprintf("%s %s", h->name, cmd);
-        r->exit_status = 0;
+        r->exit_status = f->fail_cmd && strstr(cmd, f->fail_cmd) ? 1 : 0;
     }
     r->error = FD_OK;
     pthread_mutex_lock(&f->lock);
@@ -396,6 +397,51 @@ static void test_archive_lag(void **state)
     }
 }
 
+/* The finally section runs once every fault is healed: after a timeline that passed,
+ * after one whose fault could not be applied (the rest of the timeline skipped), and a
+ * finally step that fails is said but leaves the verdict as it was. */
+static void test_finally(void **state)
+{
+    static const struct {
+        int apply_exit;
+        const char *fail_cmd;
+        int want;
+        bool timeline_step_ran;
+    } cases[] = {
+        {0, NULL, FD_EXIT_PASS, true},
+        {1, NULL, FD_EXIT_INFRA, false},
+        {0, "cleanup-one", FD_EXIT_PASS, true},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                        .apply_exit = cases[k].apply_exit,
+                        .fail_cmd = cases[k].fail_cmd};
+        json_t *report;
+        assert_int_equal(run_scenario("engine-finally.yaml", &f, &report), cases[k].want);
+        int revert = index_of(&f.log, "db1 revert k");
+        int one = -1, two = -1;
+        for (size_t i = 0; i < f.log.n; i++) {
+            if (strstr(f.log.v[i], "db2 ") && strstr(f.log.v[i], "cleanup-one"))
+                one = (int)i;
+            if (strstr(f.log.v[i], "db1 ") && strstr(f.log.v[i], "cleanup-two"))
+                two = (int)i;
+        }
+        assert_true(one >= 0 && two > one); /* both, in order */
+        if (cases[k].apply_exit == 0)
+            assert_true(revert >= 0 && one > revert); /* after the heal */
+        assert_int_equal(logged(&f, "timeline-step"), cases[k].timeline_step_ran);
+        const json_t *steps = json_object_get(report, "steps");
+        const json_t *last = json_array_get(steps, json_array_size(steps) - 1);
+        assert_string_equal(json_string_value(json_object_get(last, "id")), "clean-two");
+        assert_string_equal(json_string_value(json_object_get(last, "phase")), "finally");
+        const json_t *first = json_array_get(steps, json_array_size(steps) - 2);
+        assert_string_equal(json_string_value(json_object_get(first, "status")),
+                            cases[k].fail_cmd ? "failed" : "ok");
+        json_decref(report);
+        fd_strv_free(&f.log);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_failed_revert_is_loud),
         cmocka_unit_test(test_catalog_backup_outcomes),
         cmocka_unit_test(test_archive_lag),
+        cmocka_unit_test(test_finally),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
