@@ -283,6 +283,10 @@ static json_t *checks_json(const fd_run *r)
         json_object_set_new(o, c->is_max ? "max" : "min", json_real(c->limit));
         json_object_set_new(o, "value", jnum(cr->value, 1e6));
         json_object_set_new(o, "pass", json_boolean(cr->pass));
+        if (c->expect_fail) {
+            json_object_set_new(o, "expect", json_string("fail"));
+            json_object_set_new(o, "expected_failure", json_boolean(cr->expected_failure));
+        }
         json_array_append_new(checks, o);
     }
     return checks;

@@ -97,8 +97,9 @@ typedef struct fd_step_record {
 
 typedef struct fd_check_result {
     const fd_check *check;
-    double value; /* NAN: not measured */
-    bool pass;
+    double value;          /* NAN: not measured */
+    bool pass;             /* the limit held */
+    bool expected_failure; /* expect: fail, and it failed: not a finding */
 } fd_check_result;
 
 struct fd_backup_record;

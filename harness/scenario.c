@@ -259,8 +259,13 @@ static void read_check(fd_loader *L, const fd_ynode *m, fd_check *c)
     fd_yt *t = &L->t;
     c->line = m->line;
     c->col = m->col;
-    static const char *const keys[] = {"probe", "step", "metric", "max", "min", NULL};
+    static const char *const keys[] = {"probe", "step", "metric", "max", "min", "expect", NULL};
     fd_yt_keys(t, m, "check", keys);
+    const fd_ynode *en = fd_ymap_get(m, "expect");
+    if (en) {
+        static const char *const expects[] = {"pass", "fail", NULL};
+        c->expect_fail = fd_yt_enum(t, en, "expect", expects) == 1;
+    }
     fd_yt_str(t, m, "probe", false, "check", &c->probe);
     fd_yt_str(t, m, "step", false, "check", &c->step);
     if (c->probe && c->step)

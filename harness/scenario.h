@@ -244,8 +244,9 @@ typedef struct fd_check {
     char *probe; /* or */
     char *step;  /* a verify step's id */
     fd_metric metric;
-    bool is_max;  /* max: value <= limit; else min: value >= limit */
-    double limit; /* seconds for times, a ratio, or a count */
+    bool is_max;      /* max: value <= limit; else min: value >= limit */
+    bool expect_fail; /* expect: fail: the drill shows a known weakness */
+    double limit;     /* seconds for times, a ratio, or a count */
     int line, col;
 } fd_check;
 

@@ -457,8 +457,12 @@ static void html_checks(fd_buf *b, const json_t *r)
             fd_fmt_metric(b, metric, json_object_get(c, "value"));
             fd_buf_puts(b, is_max ? "</td><td class=\"num\">≤ " : "</td><td class=\"num\">≥ ");
             fd_fmt_limit(b, metric, fd_jnum(c, is_max ? "max" : "min"));
-            fd_buf_printf(b, "</td><td class=\"%s\">%s</td></tr>\n", pass ? "pass" : "fail",
-                          pass ? "pass" : "FAIL");
+            bool expect_fail = strcmp(fd_jstr(c, "expect"), "fail") == 0;
+            fd_buf_printf(b, "</td><td class=\"%s\">%s</td></tr>\n",
+                          pass != expect_fail ? "pass" : "fail",
+                          expect_fail ? (pass ? "PASS, expected to fail" : "fail, as expected")
+                          : pass      ? "pass"
+                                      : "FAIL");
         }
         fd_buf_puts(b, "</table>\n");
     }

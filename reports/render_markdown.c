@@ -182,8 +182,12 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
             bool is_max = json_object_get(c, "max") != NULL;
             fd_buf_puts(b, is_max ? " | ≤ " : " | ≥ ");
             fd_fmt_limit(b, metric, fd_jnum(c, is_max ? "max" : "min"));
-            fd_buf_puts(b, json_is_true(json_object_get(c, "pass")) ? " | pass |\n"
-                                                                    : " | **FAIL** |\n");
+            bool pass = json_is_true(json_object_get(c, "pass"));
+            bool expect_fail = strcmp(fd_jstr(c, "expect"), "fail") == 0;
+            fd_buf_puts(b, expect_fail ? (pass ? " | **PASS, expected to fail** |\n"
+                                               : " | fail, as expected |\n")
+                           : pass      ? " | pass |\n"
+                                       : " | **FAIL** |\n");
         }
         fd_buf_puts(b, "\n");
     }

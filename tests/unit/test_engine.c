@@ -442,6 +442,33 @@ static void test_finally(void **state)
     }
 }
 
+/* expect: fail: a check that fails as expected leaves the verdict pass (exit 0); one
+ * that passes is news (exit 1). */
+static void test_expected_failure(void **state)
+{
+    double now = (double)time(NULL);
+    char far_behind[64], behind[64], primary[64];
+    snprintf(far_behind, sizeof far_behind, "mysql-bin.000001:900 %.3f", now - 10);
+    snprintf(behind, sizeof behind, "mysql-bin.000002:100 %.3f", now - 1);
+    snprintf(primary, sizeof primary, "mysql-bin.000002:400 %.3f", now);
+    for (int k = 0; k < 2; k++) {
+        fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                        .archive_pos = k == 0 ? far_behind : behind,
+                        .primary_pos = primary};
+        json_t *report;
+        assert_int_equal(run_scenario("engine-expect.yaml", &f, &report),
+                         k == 0 ? FD_EXIT_PASS : FD_EXIT_FAIL);
+        const json_t *c = json_array_get(json_object_get(report, "checks"), 0);
+        assert_string_equal(json_string_value(json_object_get(c, "expect")), "fail");
+        assert_int_equal(json_is_true(json_object_get(c, "pass")), k == 1);
+        assert_int_equal(json_is_true(json_object_get(c, "expected_failure")), k == 0);
+        assert_string_equal(json_string_value(json_object_get(report, "verdict")),
+                            k == 0 ? "pass" : "fail");
+        json_decref(report);
+        fd_strv_free(&f.log);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_catalog_backup_outcomes),
         cmocka_unit_test(test_archive_lag),
         cmocka_unit_test(test_finally),
+        cmocka_unit_test(test_expected_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

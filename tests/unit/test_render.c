@@ -520,6 +520,37 @@ static void test_index_dr_trends(void **state)
 
 /* Replicas: a row per replica with its figures and a lag chart, read-your-writes counts,
  * and each consistency step's tables; names from the report stay inert. */
+/* A check expected to fail: skipped in JUnit when it failed, a failure when it passed;
+ * said so in the HTML and the Markdown. */
+static void test_expected_failure(void **state)
+{
+    json_t *r = fixture();
+    json_error_t je;
+    json_t *checks = json_loads(
+        "[{\"probe\":\"writes\",\"metric\":\"lost_writes\",\"max\":0,\"value\":12,"
+        "\"pass\":false,\"expect\":\"fail\",\"expected_failure\":true},"
+        "{\"probe\":\"writes\",\"metric\":\"outages\",\"max\":0,\"value\":0,\"pass\":true,"
+        "\"expect\":\"fail\",\"expected_failure\":false}]",
+        0, &je);
+    assert_non_null(checks);
+    json_object_set_new(r, "checks", checks);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_junit(r, &b);
+    assert_non_null(strstr(b.data, "<skipped message=\"expected failure: lost_writes was 12, "
+                                   "limit max 0\"/>"));
+    assert_non_null(strstr(b.data, "<failure type=\"check\" message=\"expected to fail, but "
+                                   "passed: outages was 0, limit max 0\">"));
+    assert_non_null(strstr(b.data, "skipped=\"1\""));
+    fd_buf_free(&b);
+    fd_buf_init(&b, 0);
+    fd_render_markdown(r, &b);
+    assert_non_null(strstr(b.data, "| fail, as expected |"));
+    assert_non_null(strstr(b.data, "| **PASS, expected to fail** |"));
+    fd_buf_free(&b);
+    json_decref(r);
+}
+
 static void test_replicas_section(void **state)
 {
     json_t *r = fixture();
@@ -592,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_index_inert),
         cmocka_unit_test(test_dr_sections),
         cmocka_unit_test(test_replicas_section),
+        cmocka_unit_test(test_expected_failure),
         cmocka_unit_test(test_index_dr_trends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
