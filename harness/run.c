@@ -214,20 +214,23 @@ static void finish_probes(fd_run *r)
                           pr->read_back_error ? json_string(pr->read_back_error) : json_null()));
         }
         const fd_probe_metrics *m = &pr->m;
+        char *fo = m->noutages
+                       ? fd_asprintf("failover time %.3fs, %zu outage%s", m->failover_time_s,
+                                     m->noutages, m->noutages == 1 ? "" : "s")
+                       : fd_strdup("no outage observed");
         if (pr->p->write)
             fd_run_log(r,
-                       "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s, "
-                       "lost writes %lld, phantom %lld, corrupt %lld%s%s",
-                       pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
-                       m->noutages, m->noutages == 1 ? "" : "s", (long long)m->lost_writes,
-                       (long long)m->phantom_writes, (long long)m->corrupt_values,
+                       "probe %s: %llu ops, availability %.4f, %s, lost writes %lld, phantom %lld, "
+                       "corrupt %lld%s%s",
+                       pr->p->name, (unsigned long long)m->ops, m->availability, fo,
+                       (long long)m->lost_writes, (long long)m->phantom_writes,
+                       (long long)m->corrupt_values,
                        pr->read_back_error ? "; read-back failed: " : "",
                        pr->read_back_error ? pr->read_back_error : "");
         else
-            fd_run_log(r,
-                       "probe %s: %llu ops, availability %.4f, failover time %.3fs, %zu outage%s",
-                       pr->p->name, (unsigned long long)m->ops, m->availability, m->failover_time_s,
-                       m->noutages, m->noutages == 1 ? "" : "s");
+            fd_run_log(r, "probe %s: %llu ops, availability %.4f, %s", pr->p->name,
+                       (unsigned long long)m->ops, m->availability, fo);
+        free(fo);
     }
 }
 

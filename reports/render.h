@@ -84,6 +84,8 @@ void fd_host_path(fd_buf *b, const json_t *o, const char *host, const char *path
                   void (*esc)(fd_buf *, const char *));
 /* "2.21 s", "12 ms", "-" for null */
 void fd_fmt_seconds(fd_buf *b, const json_t *v);
+/* A probe's failover time: "no outage observed" when it had none, else as seconds. */
+void fd_fmt_failover(fd_buf *b, const json_t *probe);
 const char *fd_jstr(const json_t *o, const char *key); /* "" when absent */
 /* A verdict as a CSS class name: one of the known verdicts, else "unknown". */
 const char *fd_verdict_class(const char *verdict);

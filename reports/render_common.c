@@ -121,6 +121,16 @@ void fd_fmt_seconds(fd_buf *b, const json_t *v)
         fd_buf_printf(b, "%.2f s", s);
 }
 
+void fd_fmt_failover(fd_buf *b, const json_t *probe)
+{
+    const json_t *v = json_object_get(probe, "failover_time_s");
+    const json_t *outages = json_object_get(probe, "outages");
+    if (json_is_number(v) && json_number_value(v) == 0 && json_array_size(outages) == 0)
+        fd_buf_puts(b, "no outage observed");
+    else
+        fd_fmt_seconds(b, v);
+}
+
 static bool is_seconds(const char *metric)
 {
     return strcmp(metric, "failover_time") == 0 || strncmp(metric, "latency_", 8) == 0 ||

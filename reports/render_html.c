@@ -503,7 +503,9 @@ static void html_probes(fd_buf *b, const json_t *r)
                           (long long)json_integer_value(json_object_get(p, "unknown")));
             fd_fmt_metric(b, "availability", json_object_get(p, "availability"));
             fd_buf_puts(b, "</td>");
-            cell_secs(b, json_object_get(p, "failover_time_s"));
+            fd_buf_puts(b, "<td class=\"num\">");
+            fd_fmt_failover(b, p);
+            fd_buf_puts(b, "</td>");
             fd_buf_printf(b, "<td class=\"num\">%zu</td><td class=\"num\">",
                           json_array_size(json_object_get(p, "outages")));
             if (strcmp(fd_jstr(p, "mode"), "write") == 0) {

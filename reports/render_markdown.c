@@ -209,7 +209,7 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
                           (long long)json_integer_value(json_object_get(p, "ops")));
             fd_fmt_metric(b, "availability", json_object_get(p, "availability"));
             fd_buf_puts(b, " | ");
-            fd_fmt_seconds(b, json_object_get(p, "failover_time_s"));
+            fd_fmt_failover(b, p);
             fd_buf_printf(b, " | %zu | ", json_array_size(json_object_get(p, "outages")));
             const json_t *lw = json_object_get(p, "lost_writes");
             if (json_is_integer(lw))

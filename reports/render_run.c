@@ -232,6 +232,15 @@ static void cell_s(fd_buf *out, double v)
         fd_buf_printf(out, "<td class=\"num\">%.2f s</td>", v);
 }
 
+/* The longest failover of a run: "no outage observed" when it had none. */
+static void cell_failover(fd_buf *out, double v)
+{
+    if (v == 0)
+        fd_buf_puts(out, "<td class=\"num\">no outage observed</td>");
+    else
+        cell_s(out, v);
+}
+
 /* One row of a scenario's table: a run, newest first. */
 static void index_row(fd_buf *out, const run_summary *s, bool dr)
 {
@@ -246,7 +255,7 @@ static void index_row(fd_buf *out, const run_summary *s, bool dr)
     fd_buf_printf(out, "</a></td><td>%s</td><td class=\"%s\">", when, pass ? "pass" : "fail");
     fd_esc_html(out, s->verdict);
     fd_buf_puts(out, "</td>");
-    cell_s(out, s->failover_s);
+    cell_failover(out, s->failover_s);
     if (isnan(s->availability))
         fd_buf_puts(out, "<td class=\"num\">-</td>");
     else

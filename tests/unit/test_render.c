@@ -520,6 +520,31 @@ static void test_index_dr_trends(void **state)
 
 /* Replicas: a row per replica with its figures and a lag chart, read-your-writes counts,
  * and each consistency step's tables; names from the report stay inert. */
+/* A probe that saw no outage says so rather than "0.00 s". */
+static void test_no_outage(void **state)
+{
+    json_t *r = fixture();
+    json_t *p = json_array_get(json_object_get(r, "probes"), 0);
+    json_object_set_new(p, "failover_time_s", json_real(0));
+    json_object_set_new(p, "outages", json_array());
+    fd_timeline_data t;
+    FILE *f = fmemopen((void *)"", 1, "r");
+    fd_timeline_read(f, 20.0, r, &t);
+    fclose(f);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_html(r, &t, &b);
+    assert_non_null(strstr(b.data, "<td class=\"num\">no outage observed</td>"));
+    fd_buf_free(&b);
+    fd_buf_init(&b, 0);
+    fd_render_markdown(r, &b);
+    assert_non_null(strstr(b.data, "| no outage observed |"));
+    assert_null(strstr(b.data, "| 0.00 s |"));
+    fd_buf_free(&b);
+    fd_timeline_free(&t);
+    json_decref(r);
+}
+
 /* A check expected to fail: skipped in JUnit when it failed, a failure when it passed;
  * said so in the HTML and the Markdown. */
 static void test_expected_failure(void **state)
@@ -624,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_dr_sections),
         cmocka_unit_test(test_replicas_section),
         cmocka_unit_test(test_expected_failure),
+        cmocka_unit_test(test_no_outage),
         cmocka_unit_test(test_index_dr_trends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
