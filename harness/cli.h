@@ -22,6 +22,8 @@ enum {
     FD_OPT_SELECT = 1 << 11, /* --hosts --role --datacenter --where --pick */
     FD_OPT_INDEX = 1 << 12,
     FD_OPT_REPEAT = 1 << 13,
+    FD_OPT_AUTO_ACK = 1 << 14,
+    FD_OPT_AS = 1 << 15,
 };
 
 typedef struct fd_cli {
@@ -37,6 +39,8 @@ typedef struct fd_cli {
     bool json;
     bool index;
     int repeat;
+    bool auto_ack;
+    const char *as; /* ack, note: who says it */
     const char *run_id;
     const char *format;
     fd_selector select; /* for `select` */
@@ -58,6 +62,8 @@ int fd_cmd_plan(fd_cli *cli);
 int fd_cmd_check_hosts(fd_cli *cli);
 int fd_cmd_select(fd_cli *cli);
 int fd_cmd_run(fd_cli *cli);
+int fd_cmd_ack(fd_cli *cli);
+int fd_cmd_note(fd_cli *cli);
 int fd_cmd_heal(fd_cli *cli);
 int fd_cmd_report(fd_cli *cli);
 int fd_cmd_exec(fd_cli *cli);

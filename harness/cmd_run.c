@@ -101,7 +101,8 @@ int fd_cmd_run(fd_cli *cli)
                      .report_dir = cli->report_dir,
                      .quiet = cli->quiet,
                      .json = cli->json,
-                     .accept_new_host_keys = cli->accept_new_host_keys};
+                     .accept_new_host_keys = cli->accept_new_host_keys,
+                     .auto_ack = cli->auto_ack};
     fd_run r;
     rc = fd_run_execute(&r, &s, &o);
     fd_run_free(&r);

@@ -2,6 +2,7 @@
  * and the healer thread that heals faults when their duration is over and checks
  * safety.abort_if while the timeline goes on. */
 #include "healer.h"
+#include "hold.h"
 #include "fanout.h"
 
 #include <math.h>
@@ -167,6 +168,7 @@ static void *healer_main(void *arg)
     fd_run *r = arg;
     while (!atomic_load(&r->healer_quit)) {
         check_abort_if(r);
+        fd_notes_poll(r);
         fd_active_fault *due = NULL;
         int64_t now = fd_mono_us();
         pthread_mutex_lock(&r->lock);

@@ -14,11 +14,17 @@
 static const fd_command commands[] = {
     {"run",
      "run SCENARIO [--inventory FILE] [--var k=v]... [--seed N] [--report-dir DIR] "
-     "[--accept-new-host-keys] [--yes] [--dry-run] [--quiet] [--json]",
+     "[--accept-new-host-keys] [--yes] [--dry-run] [--quiet] [--json] [--auto-ack]",
      "run a drill: preflight, timeline, heal, report",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_REPORT_DIR | FD_OPT_ACCEPT_NEW |
-         FD_OPT_YES | FD_OPT_DRY_RUN | FD_OPT_QUIET | FD_OPT_JSON,
+         FD_OPT_YES | FD_OPT_DRY_RUN | FD_OPT_QUIET | FD_OPT_JSON | FD_OPT_AUTO_ACK,
      1, 1, fd_cmd_run},
+    {"ack", "ack [RUN] [--as NAME]",
+     "acknowledge the hold a running drill on this machine waits at (the only one, or RUN)",
+     FD_OPT_AS, 0, 1, fd_cmd_ack},
+    {"note", "note [RUN] TEXT [--as NAME]",
+     "add a timestamped observation to a running drill on this machine (the only one, or RUN)",
+     FD_OPT_AS, 1, 2, fd_cmd_note},
     {"validate", "validate SCENARIO...", "parse and check scenarios, touching no host",
      FD_OPT_INVENTORY | FD_OPT_VAR, 1, -1, fd_cmd_validate},
     {"plan", "plan SCENARIO [--inventory FILE] [--var k=v]... [--seed N]",
@@ -184,6 +190,14 @@ static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *ar
         *need = FD_OPT_INDEX;
         cli->index = true;
         break;
+    case 'K':
+        *need = FD_OPT_AUTO_ACK;
+        cli->auto_ack = true;
+        break;
+    case 'a':
+        *need = FD_OPT_AS;
+        cli->as = optarg;
+        break;
     case 'N': {
         *need = FD_OPT_REPEAT;
         int64_t v;
@@ -279,6 +293,8 @@ int main(int argc, char **argv)
                                              {"pick", required_argument, 0, 'p'},
                                              {"index", no_argument, 0, 'X'},
                                              {"repeat", required_argument, 0, 'N'},
+                                             {"auto-ack", no_argument, 0, 'K'},
+                                             {"as", required_argument, 0, 'a'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     fd_cli cli = {.command = c->name};

@@ -3,6 +3,7 @@
 #include "run.h"
 #include "consistency.h"
 #include "dr.h"
+#include "hold.h"
 #include "notify.h"
 #include "render.h"
 
@@ -366,6 +367,32 @@ static json_t *consistency_json(const fd_run *r)
     return a;
 }
 
+/* The holds (who acknowledged, how long it took) and the observers' notes. */
+static void people_json(const fd_run *r, json_t *root)
+{
+    if (r->nholds) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < r->nholds; i++) {
+            const fd_hold_record *h = &r->holds[i];
+            json_array_append_new(
+                a, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "id", jstr(r, h->step->id),
+                             "prompt", jstr(r, h->step->hold.prompt), "started_s",
+                             jtime(h->started_s), "ended_s", jtime(h->ended_s), "time_to_ack_s",
+                             jnum(h->waited_s, 1000), "acked_by", jstr(r, h->acked_by), "how",
+                             h->how ? h->how : "", "timed_out", h->timed_out));
+        }
+        json_object_set_new(root, "holds", a);
+    }
+    if (r->nnotes) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < r->nnotes; i++)
+            json_array_append_new(a, json_pack("{s:o,s:o,s:o}", "at_s", jtime(r->notes[i].at_s),
+                                               "by", jstr(r, r->notes[i].by), "text",
+                                               jstr(r, r->notes[i].text)));
+        json_object_set_new(root, "notes", a);
+    }
+}
+
 /* The backups and copies of a disaster-recovery drill (none: no keys). */
 static void dr_json(const fd_run *r, json_t *root)
 {
@@ -444,6 +471,7 @@ int fd_report_write_json(const fd_run *r)
     json_object_set_new(root, "probes", probes);
     json_object_set_new(root, "verifies", verifies_json(r));
     dr_json(r, root);
+    people_json(r, root);
     json_object_set_new(root, "checks", checks_json(r));
     json_object_set_new(root, "controller",
                         json_pack("{s:o,s:o,s:I}", "cpu_user_s", jnum(r->cpu_user_s, 1000),

@@ -4,7 +4,9 @@
 #include "run.h"
 #include "consistency.h"
 #include "dr.h"
+#include "control.h"
 #include "healer.h"
+#include "hold.h"
 #include "plan.h"
 #include "progress.h"
 #include "steps.h"
@@ -269,6 +271,14 @@ static bool open_run(fd_run *r)
     fd_pool_init(&r->pool, &s->inv, &o);
     fd_run_log(r, "run %s (seed %llu), writing %s", r->run_id, (unsigned long long)r->opts.seed,
                r->dir);
+    /* where `firedrill ack` and `firedrill note` reach this run; a drill runs without */
+    char *err = NULL;
+    r->control_dir = fd_control_open(r->run_id, &err);
+    if (!r->control_dir) {
+        fd_run_log(r, "no control directory (firedrill ack and note cannot reach this run): %s",
+                   err);
+        free(err);
+    }
     return true;
 }
 
@@ -399,6 +409,15 @@ void fd_run_free(fd_run *r)
     free(r->check_results);
     fd_dr_free(r);
     fd_consistency_free(r);
+    for (size_t i = 0; i < r->nholds; i++)
+        free(r->holds[i].acked_by);
+    free(r->holds);
+    for (size_t i = 0; i < r->nnotes; i++) {
+        free(r->notes[i].by);
+        free(r->notes[i].text);
+    }
+    free(r->notes);
+    fd_control_close(r->control_dir);
     for (size_t i = 0; i < r->nsteps; i++)
         free(r->steps[i].detail);
     free(r->steps);

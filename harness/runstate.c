@@ -52,6 +52,17 @@ void fd_run_log(fd_run *r, const char *fmt, ...)
     free(red);
 }
 
+void fd_run_note(fd_run *r, const char *by, const char *text)
+{
+    double at = fd_run_now_s(r);
+    pthread_mutex_lock(&r->lock);
+    r->notes = fd_xrealloc(r->notes, (r->nnotes + 1) * sizeof *r->notes);
+    r->notes[r->nnotes++] = (fd_note){.at_s = at, .by = fd_strdup(by), .text = fd_strdup(text)};
+    pthread_mutex_unlock(&r->lock);
+    fd_run_log(r, "NOTE from %s: %s", *by ? by : "someone", text);
+    fd_history_event(&r->history, "note", json_pack("{s:s,s:s}", "by", by, "text", text));
+}
+
 void fd_run_error(fd_run *r, const char *fmt, ...)
 {
     va_list ap;

@@ -49,6 +49,7 @@ typedef struct fd_run_opts {
     bool quiet;             /* no log lines on stdout */
     bool json;              /* events as JSON lines on stdout instead */
     bool accept_new_host_keys;
+    bool auto_ack; /* every hold acknowledged at once (its auto command run) */
     const struct fd_transport *transport; /* NULL: SSH; the engine's unit tests: a fake */
 } fd_run_opts;
 
@@ -108,6 +109,13 @@ struct fd_verify_record;
 struct fd_restore_record;
 struct fd_archive_lag_record;
 struct fd_consistency_record;
+struct fd_hold_record;
+
+/* An observation `firedrill note` added while the run went on. */
+typedef struct fd_note {
+    double at_s;
+    char *by, *text;
+} fd_note;
 
 typedef struct fd_run {
     const fd_scenario *s;
@@ -150,6 +158,11 @@ typedef struct fd_run {
     size_t narchive_lags;
     struct fd_consistency_record *consistency;
     size_t nconsistency;
+    struct fd_hold_record *holds;
+    size_t nholds;
+    char *control_dir; /* where `firedrill ack` and `firedrill note` reach this run */
+    fd_note *notes;    /* under lock */
+    size_t nnotes;
     double last_restore_started_s;
     double cpu_user_s, cpu_system_s;
     long max_rss_kb;
@@ -173,6 +186,8 @@ double fd_run_now_s(const fd_run *r);
  * and back. unix_s must be finite. */
 int64_t fd_run_us_of_unix(const fd_run *r, double unix_s);
 double fd_run_unix_of_us(const fd_run *r, int64_t us);
+/* Records an observation (any thread): logged, in history.jsonl and the report. */
+void fd_run_note(fd_run *r, const char *by, const char *text);
 /* One line on stdout (unless quiet or json), secrets redacted, control characters
  * escaped. */
 void fd_run_log(fd_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -18,9 +18,9 @@ const char *const fd_fault_type_names[] = {"kill",           "pause", "stop_serv
                                            "cut_datacenter", "drop",  "netem",        "fill_disk",
                                            "command",        NULL};
 
-const char *const fd_step_kind_names[] = {"fault",  "heal",        "wait",        "wait_for",
-                                          "run",    "backup",      "copy",        "restore",
-                                          "verify", "archive_lag", "consistency", NULL};
+const char *const fd_step_kind_names[] = {
+    "fault",   "heal",   "wait",        "wait_for",    "run",  "backup", "copy",
+    "restore", "verify", "archive_lag", "consistency", "hold", NULL};
 const char *const fd_probe_type_names[] = {"tcp",  "http",    "redis", "postgres",
                                            "etcd", "command", "mysql", NULL};
 const char *const fd_metric_names[] = {"availability",
@@ -44,6 +44,7 @@ const char *const fd_metric_names[] = {"availability",
                                        "stale_reads",
                                        "stale_after_bound",
                                        "monotonic_violations",
+                                       "time_to_ack",
                                        NULL};
 
 /* ------------------------------------------------------------------ substitution */
@@ -251,7 +252,7 @@ bool fd_metric_is_duration(fd_metric m)
     return m == FD_METRIC_FAILOVER_TIME || m == FD_METRIC_LATENCY_P50 ||
            m == FD_METRIC_LATENCY_P99 || m == FD_METRIC_LATENCY_MAX || m == FD_METRIC_RPO ||
            m == FD_METRIC_RTO || m == FD_METRIC_BACKUP_AGE || m == FD_METRIC_ARCHIVE_LAG ||
-           m == FD_METRIC_REPLICA_LAG;
+           m == FD_METRIC_REPLICA_LAG || m == FD_METRIC_TIME_TO_ACK;
 }
 
 static void read_check(fd_loader *L, const fd_ynode *m, fd_check *c)
@@ -697,6 +698,10 @@ static void step_free(fd_step *st)
     free(st->consistency.probe);
     fd_strv_free(&st->consistency.tables);
     fd_selector_free(&st->consistency.target);
+    free(st->hold.prompt);
+    free(st->hold.runbook);
+    free(st->hold.auto_command);
+    fd_selector_free(&st->hold.target);
 }
 
 void fd_scenario_free(fd_scenario *s)

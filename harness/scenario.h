@@ -92,6 +92,7 @@ typedef enum fd_step_kind {
     FD_STEP_VERIFY,
     FD_STEP_ARCHIVE_LAG,
     FD_STEP_CONSISTENCY,
+    FD_STEP_HOLD,
     FD_STEP_COUNT
 } fd_step_kind;
 extern const char *const fd_step_kind_names[];
@@ -150,6 +151,13 @@ typedef struct fd_step {
         fd_selector target; /* mysql: the host pt-table-checksum runs on */
         int64_t timeout_us;
     } consistency;
+    struct {
+        char *prompt, *runbook;
+        int64_t timeout_us;
+        bool on_timeout_continue;
+        char *auto_command; /* run instead of waiting, with --auto-ack */
+        fd_selector target; /* where auto runs (unset: the controller) */
+    } hold;
 } fd_step;
 
 typedef enum fd_probe_type {
@@ -236,6 +244,7 @@ typedef enum fd_metric {
     FD_METRIC_STALE_READS,
     FD_METRIC_STALE_AFTER_BOUND,
     FD_METRIC_MONOTONIC_VIOLATIONS,
+    FD_METRIC_TIME_TO_ACK,
     FD_METRIC_COUNT
 } fd_metric;
 extern const char *const fd_metric_names[];

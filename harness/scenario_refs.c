@@ -216,6 +216,9 @@ static void check_steps(fd_loader *L, const fd_ynode *root)
         case FD_STEP_RUN:
             fd_scenario_check_selector(L, &st->run.target, step_node(m, "run", "target"));
             break;
+        case FD_STEP_HOLD:
+            fd_scenario_check_selector(L, &st->hold.target, step_node(m, "hold", "target"));
+            break;
         case FD_STEP_BACKUP:
             fd_scenario_check_selector(L, &st->backup.target, step_node(m, "backup", "target"));
             break;
@@ -266,23 +269,26 @@ static void check_check(fd_loader *L, const fd_check *c, const fd_ynode *m)
                       fd_metric_names[c->metric], p->name);
         if (c->metric == FD_METRIC_RPO || c->metric == FD_METRIC_RTO ||
             c->metric == FD_METRIC_BACKUP_AGE || c->metric == FD_METRIC_LATE_WRITES ||
-            c->metric == FD_METRIC_ARCHIVE_LAG)
+            c->metric == FD_METRIC_ARCHIVE_LAG || c->metric == FD_METRIC_TIME_TO_ACK)
             fd_yt_err(t, fd_ymap_get(m, "metric"),
                       "metric '%s' belongs to %s step: use 'step: ID' instead of 'probe'",
                       fd_metric_names[c->metric],
                       c->metric == FD_METRIC_BACKUP_AGE    ? "a backup"
                       : c->metric == FD_METRIC_ARCHIVE_LAG ? "an archive_lag"
+                      : c->metric == FD_METRIC_TIME_TO_ACK ? "a hold"
                                                            : "a verify");
     } else if (c->step &&
-               (c->metric == FD_METRIC_BACKUP_AGE || c->metric == FD_METRIC_ARCHIVE_LAG)) {
+               (c->metric == FD_METRIC_BACKUP_AGE || c->metric == FD_METRIC_ARCHIVE_LAG ||
+                c->metric == FD_METRIC_TIME_TO_ACK)) {
         const fd_step *st = fd_scenario_step(L->s, c->step);
-        fd_step_kind want =
-            c->metric == FD_METRIC_BACKUP_AGE ? FD_STEP_BACKUP : FD_STEP_ARCHIVE_LAG;
+        fd_step_kind want = c->metric == FD_METRIC_BACKUP_AGE    ? FD_STEP_BACKUP
+                            : c->metric == FD_METRIC_ARCHIVE_LAG ? FD_STEP_ARCHIVE_LAG
+                                                                 : FD_STEP_HOLD;
         if (!st || st->kind != want) {
             char *q = fd_printable(c->step, 60);
             fd_yt_err(t, fd_ymap_get(m, "step"),
                       "metric '%s' belongs to %s %s step, and '%s' is not one",
-                      fd_metric_names[c->metric], want == FD_STEP_BACKUP ? "a" : "an",
+                      fd_metric_names[c->metric], want == FD_STEP_ARCHIVE_LAG ? "an" : "a",
                       fd_step_kind_names[want], q);
             free(q);
         }

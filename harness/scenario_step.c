@@ -294,6 +294,31 @@ static void read_consistency(fd_loader *L, const fd_ynode *m, fd_step *st)
         fd_yt_err(&L->t, fd_ymap_get(b, "timeout"), "'timeout' must be longer than 0s");
 }
 
+/* hold: {prompt, runbook, timeout, on_timeout, auto, target}. */
+static void read_hold(fd_loader *L, const fd_ynode *m, fd_step *st)
+{
+    static const char *const keys[] = {"prompt", "runbook", "timeout", "on_timeout",
+                                       "auto",   "target",  NULL};
+    const fd_ynode *b = step_body(L, m, "hold", keys);
+    if (!b)
+        return;
+    st->hold.timeout_us = 30 * 60 * 1000000LL;
+    fd_yt_str(&L->t, b, "prompt", true, "hold step", &st->hold.prompt);
+    fd_yt_str(&L->t, b, "runbook", false, "hold step", &st->hold.runbook);
+    fd_yt_str(&L->t, b, "auto", false, "hold step", &st->hold.auto_command);
+    if (fd_yt_duration(&L->t, b, "timeout", false, "hold step", &st->hold.timeout_us) &&
+        st->hold.timeout_us == 0)
+        fd_yt_err(&L->t, fd_ymap_get(b, "timeout"), "'timeout' must be longer than 0s");
+    const fd_ynode *ot = fd_ymap_get(b, "on_timeout");
+    if (ot) {
+        static const char *const choices[] = {"abort", "continue", NULL};
+        st->hold.on_timeout_continue = fd_yt_enum(&L->t, ot, "on_timeout", choices) == 1;
+    }
+    fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->hold.target);
+    if (st->hold.target.set && !st->hold.auto_command)
+        fd_yt_err(&L->t, fd_ymap_key(b, "target"), "'target' says where 'auto' runs: give 'auto'");
+}
+
 /* Each step kind's reader, by kind (a fault step's family reads its own keys). */
 static void (*const step_readers[FD_STEP_COUNT])(fd_loader *, const fd_ynode *, fd_step *) = {
     [FD_STEP_FAULT] = read_fault,
@@ -307,6 +332,7 @@ static void (*const step_readers[FD_STEP_COUNT])(fd_loader *, const fd_ynode *, 
     [FD_STEP_VERIFY] = read_verify,
     [FD_STEP_ARCHIVE_LAG] = read_archive_lag,
     [FD_STEP_CONSISTENCY] = read_consistency,
+    [FD_STEP_HOLD] = read_hold,
 };
 
 /* Finds the one key of a step that names its kind. */

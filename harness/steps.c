@@ -6,6 +6,7 @@
 #include "dr.h"
 #include "faultrun.h"
 #include "healer.h"
+#include "hold.h"
 #include "localexec.h"
 
 #include <stdlib.h>
@@ -165,6 +166,7 @@ static const fd_step_kind_ops kinds[FD_STEP_COUNT] = {
     [FD_STEP_VERIFY] = {FD_STEP_VERIFY, fd_dr_verify, true},
     [FD_STEP_ARCHIVE_LAG] = {FD_STEP_ARCHIVE_LAG, fd_dr_archive_lag, true},
     [FD_STEP_CONSISTENCY] = {FD_STEP_CONSISTENCY, fd_consistency_step, true},
+    [FD_STEP_HOLD] = {FD_STEP_HOLD, fd_hold_step, true},
 };
 
 const fd_step_kind_ops *fd_step_kind_for(fd_step_kind kind)

@@ -1,5 +1,6 @@
 /* verdict.c: the checks, and the verdict and exit code a run's outcome gives. */
 #include "verdict.h"
+#include "hold.h"
 #include "dr.h"
 
 #include <math.h>
@@ -72,6 +73,12 @@ static double step_value(const fd_run *r, const fd_check *c)
         for (size_t b = 0; b < r->nbackups; b++)
             if (fd_str_eq(r->backups[b].step->id, c->step))
                 value = r->backups[b].age_s;
+        return value;
+    }
+    if (c->metric == FD_METRIC_TIME_TO_ACK) {
+        for (size_t h = 0; h < r->nholds; h++)
+            if (fd_str_eq(r->holds[h].step->id, c->step))
+                value = r->holds[h].waited_s;
         return value;
     }
     if (c->metric == FD_METRIC_ARCHIVE_LAG) {

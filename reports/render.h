@@ -79,6 +79,10 @@ void fd_archive_lag(fd_buf *b, const json_t *lag, void (*esc)(fd_buf *, const ch
  * writes, consistency steps; nothing when the run had none. */
 void fd_html_replicas(fd_buf *b, const json_t *r);
 void fd_md_replicas(fd_buf *b, const json_t *r);
+/* The holds (who acknowledged, how long it took) and the observers' notes
+ * (render_people.c): "Holds and observations" in HTML, "Observations" in Markdown. */
+void fd_html_people(fd_buf *b, const json_t *r);
+void fd_md_people(fd_buf *b, const json_t *r);
 /* "HOST:PATH" from two keys of o, written by esc. */
 void fd_host_path(fd_buf *b, const json_t *o, const char *host, const char *path,
                   void (*esc)(fd_buf *, const char *));

@@ -120,6 +120,42 @@ static void svg_faults(fd_buf *b, const json_t *faults, double dur, double botto
 }
 
 /* Steps as ticks on the top line. */
+/* Observers' notes and the holds' acknowledgements: dashed markers across the probes. */
+static void svg_people(fd_buf *b, const json_t *r, double dur, double top, double bottom)
+{
+    size_t i;
+    const json_t *o;
+    json_array_foreach(json_object_get(r, "notes"), i, o)
+    {
+        double x = xat(fd_jnum(o, "at_s"), dur);
+        fd_buf_printf(b,
+                      "<g class=\"note\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                      "stroke=\"#6a1b9a\" stroke-dasharray=\"3 3\"/><title>note from ",
+                      x, top, x, bottom);
+        fd_esc_html(b, fd_jstr(o, "by"));
+        fd_buf_puts(b, ": ");
+        fd_esc_html(b, fd_jstr(o, "text"));
+        fd_buf_puts(b, "</title></g>");
+    }
+    json_array_foreach(json_object_get(r, "holds"), i, o)
+    {
+        double x0 = xat(fd_jnum(o, "started_s"), dur), x1 = xat(fd_jnum(o, "ended_s"), dur);
+        fd_buf_printf(b,
+                      "<g class=\"hold\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                      "height=\"%.1f\" fill=\"#6a1b9a\" opacity=\"0.08\"/><title>hold ",
+                      x0, top, x1 > x0 ? x1 - x0 : 1, bottom - top);
+        fd_esc_html(b, fd_jstr(o, "id"));
+        fd_buf_puts(b, ": ");
+        fd_esc_html(b, fd_jstr(o, "how"));
+        if (*fd_jstr(o, "acked_by")) {
+            fd_buf_puts(b, " by ");
+            fd_esc_html(b, fd_jstr(o, "acked_by"));
+        }
+        fd_buf_puts(b, "</title></g>");
+    }
+    fd_buf_puts(b, "\n");
+}
+
 static void svg_steps(fd_buf *b, const json_t *steps, double dur, double top)
 {
     size_t i;
@@ -370,6 +406,7 @@ void fd_render_svg(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     svg_axis(b, dur, top, bottom);
     svg_faults(b, faults, dur, bottom);
     svg_steps(b, json_object_get(r, "steps"), dur, top);
+    svg_people(b, r, dur, top, bottom);
     if (dr)
         svg_dr(b, r, dur, 14 + 15.0 * (double)nf + 6);
     for (size_t p = 0; p < np; p++)
@@ -772,6 +809,7 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     html_steps(b, r);
     html_dr(b, r);
     fd_html_replicas(b, r);
+    fd_html_people(b, r);
     html_errors(b, r);
     fd_buf_puts(b, "</body></html>\n");
 }

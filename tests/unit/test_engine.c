@@ -4,6 +4,7 @@
  * is sent to which host in which order, and the verdict when a host fails. */
 #include "fdtest.h"
 #include "run.h"
+#include "control.h"
 #include "ssh.h"
 #include "steps.h"
 #include "verdict.h"
@@ -166,6 +167,8 @@ static void fake_exec(const fd_host *h, const char *cmd, const char *input, int6
 
 /* Runs a scenario of tests/scenarios/valid against the fake hosts; returns the exit
  * code, the report in *report. */
+static bool auto_ack; /* run_scenario's --auto-ack */
+
 static int run_scenario(const char *file, fake_hosts *f, json_t **report)
 {
     char dir[] = "/tmp/fd-engine.XXXXXX";
@@ -176,7 +179,8 @@ static int run_scenario(const char *file, fake_hosts *f, json_t **report)
     assert_int_equal(fd_scenario_load(path, NULL, &s, &d), FD_OK);
     fd_diag_clear(&d);
     fd_transport t = {.open = fake_open, .exec = fake_exec, .arg = f};
-    fd_run_opts o = {.seed = 1, .report_dir = dir, .quiet = true, .transport = &t};
+    fd_run_opts o = {
+        .seed = 1, .report_dir = dir, .quiet = true, .auto_ack = auto_ack, .transport = &t};
     fd_run r;
     /* the run says its errors on stderr, as it should: not in the test's output */
     fflush(stderr);
@@ -469,6 +473,73 @@ static void test_expected_failure(void **state)
     }
 }
 
+/* Another terminal: acknowledges each hold it finds waiting, as `firedrill ack` does. */
+static void *acker(void *arg)
+{
+    int *acked = arg;
+    for (int i = 0; i < 300 && *acked < 2; i++) {
+        fd_strv runs = {0};
+        fd_control_runs("hold", &runs);
+        char *err = NULL;
+        char *dir = runs.n == 1 ? fd_control_find(runs.v[0], &err) : NULL;
+        if (dir && fd_control_put(dir, "ack", "tester", &err)) {
+            (*acked)++;
+            fd_sleep_us(300000); /* until the drill took it and moved on */
+        }
+        free(err);
+        free(dir);
+        fd_strv_free(&runs);
+        fd_sleep_us(20000);
+    }
+    return NULL;
+}
+
+/* Holds: --auto-ack runs the auto command (on its target) and acknowledges the other;
+ * a person's `firedrill ack` from another terminal is recorded with who and how long;
+ * nobody at all: the first times out and the drill goes on, the second aborts it. */
+static void test_holds(void **state)
+{
+    char dir[] = "/tmp/fd-control.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("FIREDRILL_CONTROL_DIR", dir, 1);
+    for (int k = 0; k < 3; k++) {
+        fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER};
+        auto_ack = k == 0;
+        int acked = 0;
+        pthread_t t;
+        if (k == 1)
+            assert_int_equal(pthread_create(&t, NULL, acker, &acked), 0);
+        json_t *report;
+        int code = run_scenario("engine-hold.yaml", &f, &report);
+        if (k == 1)
+            pthread_join(t, NULL);
+        assert_int_equal(code, k == 2 ? FD_EXIT_ABORTED : FD_EXIT_PASS);
+        const json_t *holds = json_object_get(report, "holds");
+        const json_t *h0 = json_array_get(holds, 0), *h1 = json_array_get(holds, 1);
+        const char *how0 = json_string_value(json_object_get(h0, "how"));
+        const char *how1 = json_string_value(json_object_get(h1, "how"));
+        assert_int_equal(logged(&f, "promote-db2"), k == 0);
+        assert_int_equal(logged(&f, "after-the-holds"), k != 2);
+        if (k == 0) {
+            assert_string_equal(how0, "auto");
+            assert_string_equal(how1, "auto-ack");
+        } else if (k == 1) {
+            assert_string_equal(how0, "firedrill ack");
+            assert_string_equal(json_string_value(json_object_get(h1, "acked_by")), "tester");
+            assert_true(json_real_value(json_object_get(h0, "time_to_ack_s")) < 2.0);
+        } else {
+            assert_string_equal(how0, "timed out");
+            assert_true(json_is_true(json_object_get(h1, "timed_out")));
+            assert_true(json_is_null(json_object_get(h0, "time_to_ack_s")));
+        }
+        json_decref(report);
+        fd_strv_free(&f.log);
+    }
+    auto_ack = false;
+    unsetenv("FIREDRILL_CONTROL_DIR");
+    assert_int_equal(rmdir(dir), 0); /* each run removed its own directory */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_archive_lag),
         cmocka_unit_test(test_finally),
         cmocka_unit_test(test_expected_failure),
+        cmocka_unit_test(test_holds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

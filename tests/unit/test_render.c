@@ -520,6 +520,45 @@ static void test_index_dr_trends(void **state)
 
 /* Replicas: a row per replica with its figures and a lag chart, read-your-writes counts,
  * and each consistency step's tables; names from the report stay inert. */
+/* Holds and notes: a row each in HTML (and a marker on the timeline), a line each in
+ * the Markdown's Observations; what people typed stays inert. */
+static void test_people(void **state)
+{
+    json_t *r = fixture();
+    json_error_t je;
+    json_t *extra = json_loads(
+        "{\"holds\":[{\"id\":\"promote\",\"prompt\":\"Promote <h2>\",\"started_s\":5.0,"
+        "\"ended_s\":47.5,\"time_to_ack_s\":42.5,\"acked_by\":\"alice\",\"how\":\"terminal\","
+        "\"timed_out\":false}],\"notes\":[{\"at_s\":12.0,\"by\":\"bob\",\"text\":\"pager "
+        "fired <script>\"}]}",
+        0, &je);
+    assert_non_null(extra);
+    json_object_update(r, extra);
+    json_decref(extra);
+    fd_timeline_data t;
+    FILE *f = fmemopen((void *)"", 1, "r");
+    fd_timeline_read(f, 60.0, r, &t);
+    fclose(f);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_html(r, &t, &b);
+    assert_non_null(strstr(b.data, "<h2>Holds and observations</h2>"));
+    assert_non_null(strstr(b.data, "hold promote: Promote &lt;h2&gt;</td><td>alice</td><td "
+                                   "class=\"pass\">terminal after 42.50 s</td>"));
+    assert_non_null(strstr(b.data, "<title>note from bob: pager fired &lt;script&gt;</title>"));
+    assert_null(strstr(b.data, "<script>"));
+    fd_buf_free(&b);
+    fd_buf_init(&b, 0);
+    fd_render_markdown(r, &b);
+    assert_non_null(strstr(b.data, "## Observations\n"));
+    assert_non_null(strstr(b.data, "- at 5.00 s, hold promote (Promote &lt;h2&gt;): terminal by "
+                                   "alice after 42.50 s\n"));
+    assert_non_null(strstr(b.data, "- at 12.00 s, bob: pager fired &lt;script&gt;\n"));
+    fd_buf_free(&b);
+    fd_timeline_free(&t);
+    json_decref(r);
+}
+
 /* A probe that saw no outage says so rather than "0.00 s". */
 static void test_no_outage(void **state)
 {
@@ -650,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_replicas_section),
         cmocka_unit_test(test_expected_failure),
         cmocka_unit_test(test_no_outage),
+        cmocka_unit_test(test_people),
         cmocka_unit_test(test_index_dr_trends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
