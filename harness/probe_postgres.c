@@ -17,6 +17,11 @@ struct fd_probe_client {
     PGconn *conn;
     char *run_id;
     bool table_ready;
+    /* a multi-host conninfo, tried one host at a time as blocking libpq does: each for
+     * at most connect_timeout (libpq leaves timeouts to the caller in async mode) */
+    fd_strv hosts, ports;
+    int64_t host_timeout_us;
+    size_t preferred; /* the host that answered last */
 };
 
 static void drop(fd_probe_client *c)
@@ -41,12 +46,49 @@ static void quiet_notices(void *arg, const char *msg)
     (void)msg;
 }
 
-static bool connect_db(fd_probe_client *c, int64_t deadline_us, char **error)
+/* s split at sep into out (empty parts kept: libpq's "default" for that host). */
+static void split(const char *s, char sep, fd_strv *out)
 {
-    if (c->conn && PQstatus(c->conn) == CONNECTION_OK)
-        return true;
-    drop(c);
-    c->conn = PQconnectStart(c->p->conninfo);
+    for (;;) {
+        const char *e = strchr(s, sep);
+        fd_strv_push_owned(out, fd_strndup(s, e ? (size_t)(e - s) : strlen(s)));
+        if (!e)
+            return;
+        s = e + 1;
+    }
+}
+
+/* The hosts and ports of a multi-host conninfo, and its connect_timeout (0: none). */
+static void split_hosts(fd_probe_client *c)
+{
+    PQconninfoOption *opts = PQconninfoParse(c->p->conninfo, NULL);
+    const char *host = NULL, *port = NULL, *hostaddr = NULL, *timeout = NULL;
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (!o->val)
+            continue;
+        if (strcmp(o->keyword, "host") == 0)
+            host = o->val;
+        else if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+        else if (strcmp(o->keyword, "hostaddr") == 0)
+            hostaddr = o->val;
+        else if (strcmp(o->keyword, "connect_timeout") == 0)
+            timeout = o->val;
+    }
+    if (host && !hostaddr && strchr(host, ',')) {
+        split(host, ',', &c->hosts);
+        if (port)
+            split(port, ',', &c->ports);
+        long t = timeout ? atol(timeout) : 0;
+        c->host_timeout_us = (t > 0 && t < 2 ? 2 : t) * 1000000LL;
+    }
+    PQconninfoFree(opts);
+}
+
+/* One connection attempt with conninfo until deadline_us. */
+static bool connect_one(fd_probe_client *c, const char *conninfo, int64_t deadline_us, char **error)
+{
+    c->conn = PQconnectStart(conninfo);
     if (!c->conn || PQstatus(c->conn) == CONNECTION_BAD) {
         *error = fd_asprintf("connect: %s", c->conn ? PQerrorMessage(c->conn) : "out of memory");
         drop(c);
@@ -70,6 +112,37 @@ static bool connect_db(fd_probe_client *c, int64_t deadline_us, char **error)
     PQsetnonblocking(c->conn, 1);
     PQsetNoticeProcessor(c->conn, quiet_notices, NULL);
     return true;
+}
+
+static bool connect_db(fd_probe_client *c, int64_t deadline_us, char **error)
+{
+    if (c->conn && PQstatus(c->conn) == CONNECTION_OK)
+        return true;
+    drop(c);
+    if (c->hosts.n < 2)
+        return connect_one(c, c->p->conninfo, deadline_us, error);
+    /* each host in turn (the last that answered first), each for connect_timeout */
+    for (size_t k = 0; k < c->hosts.n && fd_mono_us() < deadline_us; k++) {
+        size_t i = (c->preferred + k) % c->hosts.n;
+        const char *port = c->ports.n == c->hosts.n ? c->ports.v[i]
+                           : c->ports.n             ? c->ports.v[0]
+                                                    : "5432";
+        char *one = fd_asprintf("%s host=%s port=%s", c->p->conninfo, c->hosts.v[i], port);
+        int64_t until = deadline_us;
+        if (c->host_timeout_us && fd_mono_us() + c->host_timeout_us < until)
+            until = fd_mono_us() + c->host_timeout_us;
+        free(*error);
+        *error = NULL;
+        bool ok = connect_one(c, one, until, error);
+        free(one);
+        if (ok) {
+            c->preferred = i;
+            return true;
+        }
+    }
+    if (!*error)
+        *error = fd_strdup("connect timed out");
+    return false;
 }
 
 /* Sends a query and waits for its result. unknown when it was sent and no answer came. */
@@ -145,6 +218,7 @@ static fd_probe_client *pg_open(const fd_probe *p, const fd_probe_env *env)
     fd_probe_client *c = fd_xcalloc(1, sizeof *c);
     c->p = p;
     c->run_id = fd_strdup(env->run_id);
+    split_hosts(c);
     return c;
 }
 
@@ -279,6 +353,8 @@ bool fd_pg_run(const char *conninfo, const char *const *sql, size_t nsql, int64_
 static void pg_close(fd_probe_client *c)
 {
     drop(c);
+    fd_strv_free(&c->hosts);
+    fd_strv_free(&c->ports);
     free(c->run_id);
     free(c);
 }
