@@ -4,6 +4,7 @@
  * never outlives its deadline. Reads run SELECT 1; writes INSERT a unique value into
  * `table` (created if missing) tagged with the run and probe. */
 #include "probe.h"
+#include "value.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -79,7 +80,9 @@ static void split_hosts(fd_probe_client *c)
         split(host, ',', &c->hosts);
         if (port)
             split(port, ',', &c->ports);
-        long t = timeout ? atol(timeout) : 0;
+        int64_t t = 0;
+        if (!timeout || !fd_parse_uint(timeout, 1000000, &t))
+            t = 0;
         c->host_timeout_us = (t > 0 && t < 2 ? 2 : t) * 1000000LL;
     }
     PQconninfoFree(opts);
