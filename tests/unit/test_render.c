@@ -518,8 +518,6 @@ static void test_index_dr_trends(void **state)
     json_decref(c);
 }
 
-/* Replicas: a row per replica with its figures and a lag chart, read-your-writes counts,
- * and each consistency step's tables; names from the report stay inert. */
 /* Holds and notes: a row each in HTML (and a marker on the timeline), a line each in
  * the Markdown's Observations; what people typed stays inert. */
 static void test_people(void **state)
@@ -615,6 +613,8 @@ static void test_expected_failure(void **state)
     json_decref(r);
 }
 
+/* Replicas: a row per replica with its figures and a lag chart, read-your-writes counts,
+ * and each consistency step's tables; names from the report stay inert. */
 static void test_replicas_section(void **state)
 {
     json_t *r = fixture();
