@@ -2,6 +2,7 @@
  * check, applying it through the agents on every target host at once, and observing
  * a network cut from the hosts while the timeline goes on. */
 #include "faultrun.h"
+#include "notify.h"
 #include "agent.h"
 #include "fanout.h"
 #include "plan.h"
@@ -334,6 +335,8 @@ fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **d
     char *dur = st->fault.duration_us ? fd_format_duration(st->fault.duration_us) : NULL;
     fd_run_log(r, "fault %s (%s) applied%s%s: %s", st->id, fd_fault_type_names[st->fault.type],
                dur ? ", heals in " : "", dur ? dur : "", verification);
+    fd_run_notify(r, FD_NOTIFY_FAULT, "fault %s (%s) applied%s%s", st->id,
+                  fd_fault_type_names[st->fault.type], dur ? ", heals in " : "", dur ? dur : "");
     free(dur);
     return FD_OUTCOME_NONE;
 }

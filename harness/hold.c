@@ -4,6 +4,7 @@
  * it does not wait: its `auto` command, when it has one, does what the person would,
  * as a `run` step does. Also the notes observers add with `firedrill note`. */
 #include "hold.h"
+#include "notify.h"
 
 #include "control.h"
 #include "steps.h"
@@ -82,6 +83,7 @@ fd_run_result fd_hold_step(fd_run *r, size_t index, const fd_step *st, char **de
     if (st->hold.runbook)
         fd_run_log(r, "HOLD [%s]: runbook %s", st->id, st->hold.runbook);
     fd_history_event(&r->history, "hold_waiting", json_pack("{s:s}", "step", st->id));
+    fd_run_notify(r, FD_NOTIFY_HOLD, "hold %s waits for a person: %s", st->id, st->hold.prompt);
     fd_run_result res = FD_OUTCOME_NONE;
     if (r->opts.auto_ack) {
         res = auto_ack(r, index, st, &h, detail);

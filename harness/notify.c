@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *fd_notify_summary(const json_t *r, const char *run_dir)
+const char *const fd_notify_event_names[] = {"start", "fault", "hold", "abort", "end", NULL};
+
+json_t *fd_notify_summary(const json_t *r, const char *run_dir, const char *link)
 {
     const char *scenario =
         json_string_value(json_object_get(json_object_get(r, "scenario"), "name"));
@@ -44,10 +46,11 @@ json_t *fd_notify_summary(const json_t *r, const char *run_dir)
         fd_buf_printf(&text, ", lost writes %lld", (long long)lost);
     if (failed)
         fd_buf_printf(&text, ", %zu check%s failed", failed, failed == 1 ? "" : "s");
-    fd_buf_printf(&text, ". Report: %s/report.html", run_dir);
-    json_t *j = json_pack("{s:s,s:s?,s:O?,s:s?,s:O?,s:o,s:o,s:o,s:I,s:s}", "text", text.data,
-                          "scenario", scenario, "run_id", json_object_get(r, "run_id"), "verdict",
-                          verdict, "exit_code", json_object_get(r, "exit_code"), "failover_time_s",
+    fd_buf_printf(&text, ". Report: %s", link);
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s?,s:O?,s:s?,s:O?,s:o,s:o,s:o,s:I,s:s}", "text",
+                          text.data, "event", "end", "report", link, "scenario", scenario, "run_id",
+                          json_object_get(r, "run_id"), "verdict", verdict, "exit_code",
+                          json_object_get(r, "exit_code"), "failover_time_s",
                           isnan(failover) ? json_null() : json_real(failover), "availability",
                           isnan(availability) ? json_null() : json_real(availability),
                           "lost_writes", lost < 0 ? json_null() : json_integer(lost),
@@ -56,12 +59,10 @@ json_t *fd_notify_summary(const json_t *r, const char *run_dir)
     return j;
 }
 
-bool fd_notify_webhook(const char *url, const json_t *report, const char *run_dir, char **err)
+/* POSTs text (JSON) with a 10 s timeout, trying 3 times. */
+static bool post(const char *url, const char *text, char **err)
 {
     *err = NULL;
-    json_t *body = fd_notify_summary(report, run_dir);
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
     CURL *h = curl_easy_init();
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
     bool ok = false;
@@ -93,6 +94,116 @@ bool fd_notify_webhook(const char *url, const json_t *report, const char *run_di
     }
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
+    return ok;
+}
+
+bool fd_notify_webhook(const char *url, const json_t *report, const char *run_dir, const char *link,
+                       char **err)
+{
+    json_t *body = fd_notify_summary(report, run_dir, link);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    bool ok = post(url, text, err);
     free(text);
     return ok;
+}
+
+static void *notifier_main(void *arg)
+{
+    fd_notifier *nt = arg;
+    pthread_mutex_lock(&nt->lock);
+    for (;;) {
+        while (!nt->n && !nt->quit)
+            pthread_cond_wait(&nt->cond, &nt->lock);
+        if (!nt->n)
+            break;
+        char *text = nt->queue[0];
+        memmove(nt->queue, nt->queue + 1, --nt->n * sizeof *nt->queue);
+        pthread_mutex_unlock(&nt->lock);
+        char *err = NULL;
+        bool ok = post(nt->url, text, &err);
+        free(text);
+        pthread_mutex_lock(&nt->lock);
+        if (!ok) {
+            nt->failed++;
+            free(nt->last_error);
+            nt->last_error = err;
+            err = NULL;
+        }
+        free(err);
+        pthread_cond_broadcast(&nt->cond);
+    }
+    pthread_mutex_unlock(&nt->lock);
+    return NULL;
+}
+
+bool fd_notifier_start(fd_notifier *nt, const char *url)
+{
+    memset(nt, 0, sizeof *nt);
+    nt->url = fd_strdup(url);
+    pthread_mutex_init(&nt->lock, NULL);
+    pthread_cond_init(&nt->cond, NULL);
+    nt->started = pthread_create(&nt->thread, NULL, notifier_main, nt) == 0;
+    return nt->started;
+}
+
+void fd_notifier_post(fd_notifier *nt, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text || !nt->started) {
+        free(text);
+        return;
+    }
+    pthread_mutex_lock(&nt->lock);
+    if (nt->n == nt->cap) {
+        nt->cap = nt->cap ? nt->cap * 2 : 8;
+        nt->queue = fd_xrealloc(nt->queue, nt->cap * sizeof *nt->queue);
+    }
+    nt->queue[nt->n++] = text;
+    pthread_cond_broadcast(&nt->cond);
+    pthread_mutex_unlock(&nt->lock);
+}
+
+static void stop(fd_notifier *nt, int64_t drain_us, size_t *failed, char **last)
+{
+    if (nt->started) {
+        int64_t deadline = fd_mono_us() + drain_us;
+        pthread_mutex_lock(&nt->lock);
+        while (nt->n && fd_mono_us() < deadline) {
+            pthread_mutex_unlock(&nt->lock);
+            fd_sleep_us(20000);
+            pthread_mutex_lock(&nt->lock);
+        }
+        nt->failed += nt->n; /* not sent in time: dropped */
+        for (size_t i = 0; i < nt->n; i++)
+            free(nt->queue[i]);
+        nt->n = 0;
+        nt->quit = true;
+        pthread_cond_broadcast(&nt->cond);
+        pthread_mutex_unlock(&nt->lock);
+        pthread_join(nt->thread, NULL);
+        pthread_mutex_destroy(&nt->lock);
+        pthread_cond_destroy(&nt->cond);
+    }
+    if (failed)
+        *failed = nt->failed;
+    if (last) {
+        *last = nt->last_error;
+        nt->last_error = NULL;
+    }
+    free(nt->queue);
+    free(nt->url);
+    free(nt->last_error);
+    memset(nt, 0, sizeof *nt);
+}
+
+void fd_notifier_stop(fd_notifier *nt, int64_t drain_us)
+{
+    stop(nt, drain_us, NULL, NULL);
+}
+
+void fd_notifier_stop_keep(fd_notifier *nt, int64_t drain_us, size_t *failed, char **last)
+{
+    stop(nt, drain_us, failed, last);
 }

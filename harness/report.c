@@ -512,12 +512,15 @@ void fd_report_write_others(fd_run *r)
         free(err);
         err = NULL;
     }
-    if (s->webhook) {
+    if (s->webhook && (s->notify_events & FD_NOTIFY_END)) {
         char *path = fd_asprintf("%s/report.json", r->dir);
         json_t *rep = json_load_file(path, 0, NULL);
         free(path);
         char *url_shown = fd_redact(&s->vars, s->webhook);
-        if (rep && fd_notify_webhook(s->webhook, rep, r->dir, &err)) {
+        char *link = fd_run_report_link(r);
+        bool sent = rep && fd_notify_webhook(s->webhook, rep, r->dir, link, &err);
+        free(link);
+        if (sent) {
             fd_run_log(r, "notified %s", url_shown);
         } else {
             char *e = err ? fd_redact(&s->vars, err) : fd_strdup("no report to send");

@@ -7,6 +7,7 @@
 #include "control.h"
 #include "healer.h"
 #include "hold.h"
+#include "notify.h"
 #include "plan.h"
 #include "progress.h"
 #include "steps.h"
@@ -279,6 +280,13 @@ static bool open_run(fd_run *r)
                    err);
         free(err);
     }
+    if (s->webhook && (s->notify_events & ~(unsigned)FD_NOTIFY_END)) {
+        r->notifier = fd_xcalloc(1, sizeof *r->notifier);
+        if (!fd_notifier_start(r->notifier, s->webhook)) {
+            free(r->notifier);
+            r->notifier = NULL;
+        }
+    }
     return true;
 }
 
@@ -287,6 +295,9 @@ static bool open_run(fd_run *r)
 static bool before_timeline(fd_run *r)
 {
     bool ok = preflight(r);
+    if (ok)
+        fd_run_notify(r, FD_NOTIFY_START, "drill started (%zu hosts, %zu steps)", r->s->inv.n,
+                      r->s->nsteps);
     if (ok && !fd_healer_start(r)) {
         fd_run_error(r, "cannot start the healer thread");
         ok = false;
@@ -311,6 +322,26 @@ static void note_signal(fd_run *r)
 }
 
 /* After the timeline: the figures, the checks, the verdict, the reports. */
+/* Sends what is queued (15 s at most) and stops the notifier; says what was not sent. */
+static void stop_notifier(fd_run *r)
+{
+    if (!r->notifier)
+        return;
+    fd_notifier *nt = r->notifier;
+    size_t failed = 0;
+    char *last = NULL;
+    fd_notifier_stop_keep(nt, 15000000, &failed, &last);
+    if (failed) {
+        char *url = fd_redact(&r->s->vars, r->s->webhook);
+        fd_run_error(r, "%zu stage message%s to %s not delivered: %s (the verdict stands)", failed,
+                     failed == 1 ? "" : "s", url, last ? last : "not sent in time");
+        free(url);
+    }
+    free(last);
+    free(nt);
+    r->notifier = NULL;
+}
+
 static void after_timeline(fd_run *r)
 {
     finish_probes(r);
@@ -327,6 +358,7 @@ static void after_timeline(fd_run *r)
     fd_history_event(
         &r->history, "run_ended",
         json_pack("{s:s,s:i}", "verdict", r->verdict, "exit_code", (json_int_t)r->exit_code));
+    stop_notifier(r); /* the stage messages before the end's */
     if (fd_report_write_json(r) != 0)
         fd_run_error(r, "cannot write %s/report.json", r->dir);
     else
@@ -418,6 +450,10 @@ void fd_run_free(fd_run *r)
     }
     free(r->notes);
     fd_control_close(r->control_dir);
+    if (r->notifier) {
+        fd_notifier_stop(r->notifier, 0);
+        free(r->notifier);
+    }
     for (size_t i = 0; i < r->nsteps; i++)
         free(r->steps[i].detail);
     free(r->steps);

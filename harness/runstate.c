@@ -1,10 +1,12 @@
 /* runstate.c: a run's clock, its log lines and errors, and its outcome. */
 #include "runstate.h"
+#include "notify.h"
 #include "selector.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 volatile sig_atomic_t fd_run_signal = 0;
 
@@ -52,6 +54,38 @@ void fd_run_log(fd_run *r, const char *fmt, ...)
     free(red);
 }
 
+char *fd_run_report_link(const fd_run *r)
+{
+    if (!r->s->url_base)
+        return fd_asprintf("%s/report.html", r->dir);
+    size_t n = strlen(r->s->url_base);
+    while (n && r->s->url_base[n - 1] == '/')
+        n--;
+    return fd_asprintf("%.*s/%s/report.html", (int)n, r->s->url_base, r->run_id);
+}
+
+void fd_run_notify(fd_run *r, unsigned event, const char *fmt, ...)
+{
+    if (!r->notifier || !(r->s->notify_events & event))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *what = redacted(r, fmt, ap);
+    va_end(ap);
+    const char *name = "?";
+    for (int k = 0; fd_notify_event_names[k]; k++)
+        if (event == 1u << k)
+            name = fd_notify_event_names[k];
+    char *link = fd_run_report_link(r);
+    char *text = fd_asprintf("firedrill: %s: %s. Report: %s", r->s->name, what, link);
+    fd_notifier_post(r->notifier,
+                     json_pack("{s:s,s:s,s:s,s:s,s:s}", "text", text, "event", name, "scenario",
+                               r->s->name, "run_id", r->run_id, "report", link));
+    free(text);
+    free(link);
+    free(what);
+}
+
 void fd_run_note(fd_run *r, const char *by, const char *text)
 {
     double at = fd_run_now_s(r);
@@ -96,6 +130,7 @@ void fd_run_outcome(fd_run *r, fd_run_result o, const char *reason)
     pthread_mutex_unlock(&r->lock);
     if (why) {
         fd_history_event(&r->history, "abort", json_pack("{s:s}", "reason", why));
+        fd_run_notify(r, FD_NOTIFY_ABORT, "aborted: %s; healing everything", why);
         free(why);
     }
 }

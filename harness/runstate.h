@@ -110,6 +110,7 @@ struct fd_restore_record;
 struct fd_archive_lag_record;
 struct fd_consistency_record;
 struct fd_hold_record;
+struct fd_notifier;
 
 /* An observation `firedrill note` added while the run went on. */
 typedef struct fd_note {
@@ -160,8 +161,9 @@ typedef struct fd_run {
     size_t nconsistency;
     struct fd_hold_record *holds;
     size_t nholds;
-    char *control_dir; /* where `firedrill ack` and `firedrill note` reach this run */
-    fd_note *notes;    /* under lock */
+    char *control_dir;            /* where `firedrill ack` and `firedrill note` reach this run */
+    struct fd_notifier *notifier; /* report.notify.events other than the end; NULL: none */
+    fd_note *notes;               /* under lock */
     size_t nnotes;
     double last_restore_started_s;
     double cpu_user_s, cpu_system_s;
@@ -186,6 +188,13 @@ double fd_run_now_s(const fd_run *r);
  * and back. unix_s must be finite. */
 int64_t fd_run_us_of_unix(const fd_run *r, double unix_s);
 double fd_run_unix_of_us(const fd_run *r, int64_t us);
+/* A stage message to the webhook when the scenario asks for event (FD_NOTIFY_*): queued,
+ * sent by the notifier's thread (any thread may call it). */
+void fd_run_notify(fd_run *r, unsigned event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The report's link for messages: report.url_base/RUN/report.html, else the path.
+ * Caller frees. */
+char *fd_run_report_link(const fd_run *r);
 /* Records an observation (any thread): logged, in history.jsonl and the report. */
 void fd_run_note(fd_run *r, const char *by, const char *text);
 /* One line on stdout (unless quiet or json), secrets redacted, control characters

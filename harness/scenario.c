@@ -5,6 +5,7 @@
  * structures, then check the cross-references between them. Every problem is
  * collected, so `validate` prints them all at once. */
 #include "scenario.h"
+#include "notify.h"
 #include "faults.h"
 #include "selector.h"
 #include "scenario_load.h"
@@ -340,7 +341,7 @@ static void read_report(fd_loader *L, const fd_ynode *m)
     fd_scenario *s = L->s;
     if (!m || !fd_yt_map(t, m, "'report'"))
         return;
-    static const char *const keys[] = {"dir", "formats", "notify", NULL};
+    static const char *const keys[] = {"dir", "formats", "notify", "url_base", NULL};
     fd_yt_keys(t, m, "'report'", keys);
     fd_yt_str(t, m, "dir", false, "'report'", &s->report_dir);
     fd_strv formats = {0};
@@ -362,12 +363,33 @@ static void read_report(fd_loader *L, const fd_ynode *m)
     fd_strv_free(&formats);
     const fd_ynode *n = fd_ymap_get(m, "notify");
     if (n && fd_yt_map(t, n, "'notify'")) {
-        static const char *const nkeys[] = {"webhook", NULL};
+        static const char *const nkeys[] = {"webhook", "events", NULL};
         fd_yt_keys(t, n, "'notify'", nkeys);
         if (fd_yt_str(t, n, "webhook", true, "'notify'", &s->webhook) && s->webhook &&
             !fd_str_starts(s->webhook, "http://") && !fd_str_starts(s->webhook, "https://"))
             fd_yt_err(t, fd_ymap_get(n, "webhook"), "'webhook' must be an http:// or https:// URL");
+        fd_strv ev = {0};
+        s->notify_events = FD_NOTIFY_END;
+        if (fd_ymap_get(n, "events") && fd_yt_strlist(t, n, "events", false, "'notify'", &ev)) {
+            s->notify_events = 0;
+            for (size_t i = 0; i < ev.n; i++) {
+                int k = fd_yt_name_index(fd_notify_event_names, ev.v[i]);
+                if (k < 0) {
+                    char *q = fd_printable(ev.v[i], 60);
+                    fd_yt_err(t, fd_ymap_get(n, "events"),
+                              "'events' entries must be start, fault, hold, abort or end, got '%s'",
+                              q);
+                    free(q);
+                } else {
+                    s->notify_events |= 1u << k;
+                }
+            }
+        }
+        fd_strv_free(&ev);
     }
+    if (fd_yt_str(t, m, "url_base", false, "'report'", &s->url_base) && s->url_base &&
+        !fd_str_starts(s->url_base, "http://") && !fd_str_starts(s->url_base, "https://"))
+        fd_yt_err(t, fd_ymap_get(m, "url_base"), "'url_base' must be an http:// or https:// URL");
 }
 
 static bool valid_scenario_name(const char *s)
@@ -758,5 +780,6 @@ void fd_scenario_free(fd_scenario *s)
     free(s->abort_if.probe);
     free(s->report_dir);
     free(s->webhook);
+    free(s->url_base);
     memset(s, 0, sizeof *s);
 }

@@ -282,6 +282,8 @@ typedef struct fd_scenario {
     char *report_dir;
     unsigned formats;
     char *webhook;
+    unsigned notify_events; /* FD_NOTIFY_* bits (notify.h); the end alone unless given */
+    char *url_base;         /* where the reports folder is served: links in messages */
 } fd_scenario;
 
 typedef struct fd_load_opts {

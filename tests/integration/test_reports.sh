@@ -45,7 +45,8 @@ checks:
 safety: { ttl: 1m }
 report:
   formats: [json, html, junit, markdown]
-  notify: { webhook: "http://127.0.0.1:$port/hook?token=\${env:FD_TEST_TOKEN}" }
+  notify: { webhook: "http://127.0.0.1:$port/hook?token=\${env:FD_TEST_TOKEN}", events: [start, fault, hold, abort, end] }
+  url_base: https://drills.example/reports/
 EOF2
 
 t_begin "a run writes every file of the run directory, and the index"
@@ -83,13 +84,20 @@ assert cases[-1].find("error") is not None
 PY
 t_end
 
-t_begin "the webhook receives a JSON summary that works as a Slack message"
-for _ in $(seq 1 50); do [ -s "$T_DIR/hook.json" ] && break; sleep 0.1; done
+t_begin "the webhook receives each stage in order, then a JSON summary that works as a Slack message, linked under url_base"
+for _ in $(seq 1 50); do [ "$(wc -l <"$T_DIR/hook.json" 2>/dev/null)" -ge 3 ] && break; sleep 0.1; done
 python3 - "$T_DIR/hook.json" "$D" <<'PY' || t_fail "webhook body: $(cat "$T_DIR/hook.json")"
-import json, sys
-body = json.loads(open(sys.argv[1]).read().splitlines()[0])
+import json, os, sys
+bodies = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+assert [b["event"] for b in bodies] == ["start", "fault", "end"], bodies
+run_id = os.path.basename(sys.argv[2].rstrip("/"))
+link = "https://drills.example/reports/%s/report.html" % run_id
+assert bodies[1]["text"] == "firedrill: report-check: fault p (pause) applied, heals in 1s. Report: " + link, bodies[1]
+assert all(b["report"] == link and b["run_id"] == run_id for b in bodies), bodies
+body = bodies[-1]
 assert body["scenario"] == "report-check" and body["verdict"] == "error", body
 assert body["text"].startswith("firedrill: report-check error (exit 4)"), body["text"]
+assert body["text"].endswith("Report: " + link), body["text"]
 assert body["run_dir"].rstrip("/") == sys.argv[2].rstrip("/"), body["run_dir"]
 assert "failover_time_s" in body and "lost_writes" in body
 PY
@@ -100,6 +108,7 @@ t_begin "a webhook that cannot be reached is reported and does not change the ve
 sed "s|http://127.0.0.1:$port/hook|http://127.0.0.1:9/hook|" "$T_DIR/rep.yaml" >"$T_DIR/rep2.yaml"
 expect_exit 4 $FD run "$T_DIR/rep2.yaml" --report-dir "$T_DIR/reports2"
 grep -q "the webhook notification to http://127.0.0.1:9/hook?token=\*\*\* failed: .*(the verdict stands)" "$T_ERR" || t_fail "$(cat "$T_ERR")"
+grep -q "2 stage messages to http://127.0.0.1:9/hook?token=\*\*\* not delivered: .*(the verdict stands)" "$T_ERR" || t_fail "$(cat "$T_ERR")"
 t_end
 
 t_begin "report.html in headless Chromium: the timeline SVG is there, no console errors"
