@@ -45,7 +45,9 @@ assert rs["recovery_target"] == "before" and rs["before"] == "mistake" and rs["o
 # the target is the mistake's start, on the run's clock
 assert abs(rs["target_unix"] - (r["started_at_unix"] + f["started_s"])) < 0.01, (rs, f)
 assert v["lost_writes"] == 0 and v["late_writes"] == 0 and v["acknowledged_before_backup"] > 50, v
-assert v["reached_unix"] <= rs["target_unix"], v
+# the newest write restored was sent before the target; one in flight at it (committed
+# before it, answered after) is legitimately there, acknowledged up to its 1 s timeout later
+assert v["reached_unix"] <= rs["target_unix"] + 1.0, v
 # the mistake emptied the primary's table: the live probe lost its writes
 assert r["probes"][0]["lost_writes"] > 0, r["probes"][0]
 assert r["verdict"] == "pass", r["verdict"]
