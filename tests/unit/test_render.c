@@ -518,6 +518,21 @@ static void test_index_dr_trends(void **state)
     json_decref(c);
 }
 
+/* r rendered as HTML (with an empty history over dur seconds) and as Markdown. Callers
+ * free both. */
+static void render_both(json_t *r, double dur, fd_buf *html, fd_buf *md)
+{
+    fd_timeline_data t;
+    FILE *f = fmemopen((void *)"", 1, "r");
+    fd_timeline_read(f, dur, r, &t);
+    fclose(f);
+    fd_buf_init(html, 0);
+    fd_render_html(r, &t, html);
+    fd_timeline_free(&t);
+    fd_buf_init(md, 0);
+    fd_render_markdown(r, md);
+}
+
 /* Holds and notes: a row each in HTML (and a marker on the timeline), a line each in
  * the Markdown's Observations; what people typed stays inert. */
 static void test_people(void **state)
@@ -533,27 +548,19 @@ static void test_people(void **state)
     assert_non_null(extra);
     json_object_update(r, extra);
     json_decref(extra);
-    fd_timeline_data t;
-    FILE *f = fmemopen((void *)"", 1, "r");
-    fd_timeline_read(f, 60.0, r, &t);
-    fclose(f);
-    fd_buf b;
-    fd_buf_init(&b, 0);
-    fd_render_html(r, &t, &b);
-    assert_non_null(strstr(b.data, "<h2>Holds and observations</h2>"));
-    assert_non_null(strstr(b.data, "hold promote: Promote &lt;h2&gt;</td><td>alice</td><td "
-                                   "class=\"pass\">terminal after 42.50 s</td>"));
-    assert_non_null(strstr(b.data, "<title>note from bob: pager fired &lt;script&gt;</title>"));
-    assert_null(strstr(b.data, "<script>"));
-    fd_buf_free(&b);
-    fd_buf_init(&b, 0);
-    fd_render_markdown(r, &b);
-    assert_non_null(strstr(b.data, "## Observations\n"));
-    assert_non_null(strstr(b.data, "- at 5.00 s, hold promote (Promote &lt;h2&gt;): terminal by "
-                                   "alice after 42.50 s\n"));
-    assert_non_null(strstr(b.data, "- at 12.00 s, bob: pager fired &lt;script&gt;\n"));
-    fd_buf_free(&b);
-    fd_timeline_free(&t);
+    fd_buf html, md;
+    render_both(r, 60.0, &html, &md);
+    assert_non_null(strstr(html.data, "<h2>Holds and observations</h2>"));
+    assert_non_null(strstr(html.data, "hold promote: Promote &lt;h2&gt;</td><td>alice</td><td "
+                                      "class=\"pass\">terminal after 42.50 s</td>"));
+    assert_non_null(strstr(html.data, "<title>note from bob: pager fired &lt;script&gt;</title>"));
+    assert_null(strstr(html.data, "<script>"));
+    assert_non_null(strstr(md.data, "## Observations\n"));
+    assert_non_null(strstr(md.data, "- at 5.00 s, hold promote (Promote &lt;h2&gt;): terminal by "
+                                    "alice after 42.50 s\n"));
+    assert_non_null(strstr(md.data, "- at 12.00 s, bob: pager fired &lt;script&gt;\n"));
+    fd_buf_free(&html);
+    fd_buf_free(&md);
     json_decref(r);
 }
 
@@ -564,21 +571,13 @@ static void test_no_outage(void **state)
     json_t *p = json_array_get(json_object_get(r, "probes"), 0);
     json_object_set_new(p, "failover_time_s", json_real(0));
     json_object_set_new(p, "outages", json_array());
-    fd_timeline_data t;
-    FILE *f = fmemopen((void *)"", 1, "r");
-    fd_timeline_read(f, 20.0, r, &t);
-    fclose(f);
-    fd_buf b;
-    fd_buf_init(&b, 0);
-    fd_render_html(r, &t, &b);
-    assert_non_null(strstr(b.data, "<td class=\"num\">no outage observed</td>"));
-    fd_buf_free(&b);
-    fd_buf_init(&b, 0);
-    fd_render_markdown(r, &b);
-    assert_non_null(strstr(b.data, "| no outage observed |"));
-    assert_null(strstr(b.data, "| 0.00 s |"));
-    fd_buf_free(&b);
-    fd_timeline_free(&t);
+    fd_buf html, md;
+    render_both(r, 20.0, &html, &md);
+    assert_non_null(strstr(html.data, "<td class=\"num\">no outage observed</td>"));
+    assert_non_null(strstr(md.data, "| no outage observed |"));
+    assert_null(strstr(md.data, "| 0.00 s |"));
+    fd_buf_free(&html);
+    fd_buf_free(&md);
     json_decref(r);
 }
 
