@@ -8,16 +8,9 @@
 # lab, and the version check of pt-table-checksum is off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FD=${FIREDRILL:-build/firedrill}
-RUNS=${RUNS:-3}
-ROWS=${ROWS:-1000000}
-[ -x "$FD" ] || scripts/build.sh build
-export FIREDRILL_LAB_DIR=${FIREDRILL_LAB_DIR:-/tmp/firedrill-lab}
-tests/lab/lab up --hosts 3 --datacenters 3 --services mariadb >/dev/null
-. "$FIREDRILL_LAB_DIR/lab.env"
+. bench/lib.sh
+bench_lab --hosts 3 --datacenters 3 --services mariadb
 MY="mariadb --defaults-extra-file=$FD_MYSQL_CLIENT_CONFIG"
-work=$(mktemp -d /tmp/fd-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
 $MY -h 10.77.0.11 -e "CREATE DATABASE IF NOT EXISTS bench; USE bench; DROP TABLE IF EXISTS bench.big;
 CREATE TABLE bench.big (id INT PRIMARY KEY, qty INT NOT NULL, note VARCHAR(40) NOT NULL);
 INSERT INTO bench.big SELECT seq, seq % 97, CONCAT('order ', seq) FROM seq_1_to_$ROWS"

@@ -8,15 +8,8 @@
 # /dev/null, the floor any client pays. Needs root (the lab); traffic stays in the lab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FD=${FIREDRILL:-build/firedrill}
-RUNS=${RUNS:-3}
-ROWS=${ROWS:-1000000}
-[ -x "$FD" ] || scripts/build.sh build
-export FIREDRILL_LAB_DIR=${FIREDRILL_LAB_DIR:-/tmp/firedrill-lab}
-tests/lab/lab up --hosts 3 --datacenters 2 --services postgres >/dev/null
-. "$FIREDRILL_LAB_DIR/lab.env"
-work=$(mktemp -d /tmp/fd-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+. bench/lib.sh
+bench_lab --hosts 3 --datacenters 2 --services postgres
 pg="host=10.77.0.11 port=5432 user=postgres dbname=postgres"
 cat >"$work/verify.yaml" <<EOF2
 version: 1
