@@ -8,10 +8,6 @@
  * that position; the probe's own rows are bounded by the newest id in the snapshot. */
 #include "consistency.h"
 
-#include "agent.h"
-#include "subst.h"
-
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,13 +34,19 @@ static void tables_of(const fd_probe *p, const fd_step *st, fd_strv *out)
 
 /* ------------------------------------------------------------------ mysql */
 
-/* "db.t" as information_schema's two strings ('db', 't'). Names are plain (checked). */
-static char *exists_sql(const char *table)
+/* The query naming which of tables ("db.t") exist. Names are plain (checked). */
+static char *exists_sql(const fd_strv *tables)
 {
-    const char *dot = strchr(table, '.');
-    return fd_asprintf("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-                       "'%.*s' AND table_name = '%s'",
-                       (int)(dot - table), table, dot + 1);
+    fd_buf b;
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    fd_buf_puts(&b, "SELECT CONCAT(table_schema, '.', table_name) FROM information_schema.tables "
+                    "WHERE (table_schema, table_name) IN (");
+    for (size_t i = 0; i < tables->n; i++) {
+        const char *t = tables->v[i], *dot = strchr(t, '.');
+        fd_buf_printf(&b, "%s('%.*s', '%s')", i ? ", " : "", (int)(dot - t), t, dot + 1);
+    }
+    fd_buf_puts(&b, ")");
+    return fd_buf_steal(&b);
 }
 
 /* The writable endpoint of the probe (the primary), or NULL with *err. */
@@ -82,22 +84,21 @@ static bool mysql_prepare(const fd_probe_run *pr, const char *primary, const fd_
                           int64_t timeout_us, char **err)
 {
     const fd_probe *p = pr->p;
-    for (size_t i = 0; i < tables->n; i++) {
-        char *q = exists_sql(tables->v[i]);
-        const char *sql[] = {q};
-        fd_strv cells = {0};
-        size_t ncols;
-        bool ok = fd_mysql_run(p, primary, sql, 1, timeout_us, &cells, &ncols, err);
-        bool there = ok && cells.n == 1 && strcmp(cells.v[0], "1") == 0;
-        fd_strv_free(&cells);
-        free(q);
-        if (!ok)
-            return false;
-        if (!there) {
+    char *q = exists_sql(tables);
+    const char *check[] = {q};
+    fd_strv there = {0};
+    size_t ncols;
+    bool ok = fd_mysql_run(p, primary, check, 1, timeout_us, &there, &ncols, err);
+    free(q);
+    for (size_t i = 0; ok && i < tables->n; i++) {
+        if (!fd_strv_contains(&there, tables->v[i])) {
             *err = fd_asprintf("table %s does not exist on the primary", tables->v[i]);
-            return false;
+            ok = false;
         }
     }
+    fd_strv_free(&there);
+    if (!ok)
+        return false;
     fd_buf ins;
     fd_buf_init(&ins, FD_BUF_UNCAPPED);
     fd_buf_puts(&ins, "INSERT INTO percona.firedrill_dsns (dsn) VALUES ");
@@ -112,8 +113,7 @@ static bool mysql_prepare(const fd_probe_run *pr, const char *primary, const fd_
                          "NOT NULL)",
                          "DELETE FROM percona.firedrill_dsns", ins.data};
     fd_strv cells = {0};
-    size_t ncols;
-    bool ok = fd_mysql_run(p, primary, sql, 4, timeout_us, &cells, &ncols, err);
+    ok = fd_mysql_run(p, primary, sql, 4, timeout_us, &cells, &ncols, err);
     fd_strv_free(&cells);
     fd_buf_free(&ins);
     return ok;
@@ -344,31 +344,32 @@ static char *pg_digest_sql(const fd_probe *p, const char *run_id, const fd_strv 
 
 static bool pg_tables_exist(const fd_probe *p, const fd_strv *tables, int64_t tmo, char **err)
 {
+    fd_buf b; /* one statement: whether each table exists */
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    fd_buf_puts(&b, "SELECT ");
     for (size_t i = 0; i < tables->n; i++) {
         char *lit = pg_literal(tables->v[i]);
-        char *q = fd_asprintf("SELECT to_regclass(%s) IS NOT NULL", lit);
-        const char *sql[] = {q};
-        fd_strv cells = {0};
-        size_t ncols;
-        bool ok = fd_pg_run(p->conninfo, sql, 1, tmo, &cells, &ncols, err);
-        bool there = ok && cells.n == 1 && strcmp(cells.v[0], "t") == 0;
-        fd_strv_free(&cells);
-        free(q);
+        fd_buf_printf(&b, "%sto_regclass(%s) IS NOT NULL", i ? ", " : "", lit);
         free(lit);
-        if (!ok)
-            return false;
-        if (!there && i > 0) {
-            *err = fd_asprintf("table %s does not exist on the primary", tables->v[i]);
-            return false;
-        }
-        if (!there) {
-            *err = fd_asprintf("probe %s's table %s does not exist on the primary (it has not "
+    }
+    const char *sql[] = {b.data};
+    fd_strv cells = {0};
+    size_t ncols;
+    bool ok = fd_pg_run(p->conninfo, sql, 1, tmo, &cells, &ncols, err) && cells.n == tables->n;
+    for (size_t i = 0; ok && i < tables->n; i++) {
+        if (strcmp(cells.v[i], "t") == 0)
+            continue;
+        *err = i ? fd_asprintf("table %s does not exist on the primary", tables->v[i])
+                 : fd_asprintf("probe %s's table %s does not exist on the primary (it has not "
                                "written yet)",
                                p->name, tables->v[i]);
-            return false;
-        }
+        ok = false;
     }
-    return true;
+    if (!ok && !*err)
+        *err = fd_strdup("no answer on which tables exist");
+    fd_strv_free(&cells);
+    fd_buf_free(&b);
+    return ok;
 }
 
 /* Waits (within tmo) until a replica has replayed up to lsn. */

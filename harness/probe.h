@@ -143,8 +143,7 @@ void fd_probe_free(fd_probe_run *pr);
 /* SQL for steps that compare servers (blocking; each wait bounded by timeout_us): runs
  * statements in order in one session and gives every cell of the last one's rows, row by
  * row (NULL as ""), with *ncols cells a row. False with *err (caller frees). */
-/* mysql: at endpoint (host:port), or with NULL the first of p's endpoints that is
- * writable; p's user and password. */
+/* mysql: at endpoint (host:port), with p's user and password. */
 bool fd_mysql_run(const fd_probe *p, const char *endpoint, const char *const *sql, size_t nsql,
                   int64_t timeout_us, fd_strv *cells, size_t *ncols, char **err);
 /* postgres: with a conninfo. */

@@ -78,18 +78,22 @@ static int wait_db(MYSQL *db, int status, int64_t deadline_us)
         }                                                                                          \
     } while (0)
 
-static bool connect_one(fd_probe_client *c, const char *endpoint, int64_t deadline_us, char **error)
+/* host:port into host (cut to its size) and the port (3306 when none is given). */
+static unsigned split_endpoint(const char *endpoint, char *host, size_t size)
 {
-    char host[256];
     int64_t port = 3306; /* the reader checked host:port */
     const char *colon = strrchr(endpoint, ':');
     size_t hl = colon ? (size_t)(colon - endpoint) : strlen(endpoint);
-    if (hl >= sizeof host)
-        hl = sizeof host - 1;
-    memcpy(host, endpoint, hl);
-    host[hl] = '\0';
+    snprintf(host, size, "%.*s", (int)(hl < size ? hl : size - 1), endpoint);
     if (colon && !fd_parse_uint(colon + 1, 65535, &port))
         port = 3306;
+    return (unsigned)port;
+}
+
+static bool connect_one(fd_probe_client *c, const char *endpoint, int64_t deadline_us, char **error)
+{
+    char host[256];
+    unsigned port = split_endpoint(endpoint, host, sizeof host);
     c->db = mysql_init(NULL);
     if (!c->db) {
         *error = fd_strdup("out of memory");
@@ -101,8 +105,8 @@ static bool connect_one(fd_probe_client *c, const char *endpoint, int64_t deadli
     MYSQL *ret = NULL;
     int status;
     FD_MY_RUN(c, deadline_us, status,
-              mysql_real_connect_start(&ret, c->db, host, c->p->user, c->p->password, NULL,
-                                       (unsigned)port, NULL, 0),
+              mysql_real_connect_start(&ret, c->db, host, c->p->user, c->p->password, NULL, port,
+                                       NULL, 0),
               mysql_real_connect_cont(&ret, c->db, ev_));
     if (status) {
         *error = fd_asprintf("%s: connect timed out", endpoint);
@@ -319,12 +323,7 @@ static bool my_newest(fd_probe_client *c, int64_t deadline_us, uint64_t *n, char
 static MYSQL *run_connect(const fd_probe *p, const char *endpoint, unsigned secs, char **err)
 {
     char host[256];
-    int64_t port = 3306;
-    const char *colon = strrchr(endpoint, ':');
-    size_t hl = colon ? (size_t)(colon - endpoint) : strlen(endpoint);
-    snprintf(host, sizeof host, "%.*s", (int)(hl < 255 ? hl : 255), endpoint);
-    if (colon && !fd_parse_uint(colon + 1, 65535, &port))
-        port = 3306;
+    unsigned port = split_endpoint(endpoint, host, sizeof host);
     MYSQL *db = mysql_init(NULL);
     if (!db) {
         *err = fd_strdup("out of memory");
@@ -333,7 +332,7 @@ static MYSQL *run_connect(const fd_probe *p, const char *endpoint, unsigned secs
     mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
     mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &secs);
     mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &secs);
-    if (!mysql_real_connect(db, host, p->user, p->password, NULL, (unsigned)port, NULL, 0)) {
+    if (!mysql_real_connect(db, host, p->user, p->password, NULL, port, NULL, 0)) {
         *err = fd_asprintf("%s: %s", endpoint, mysql_error(db));
         mysql_close(db);
         return NULL;
@@ -369,35 +368,11 @@ bool fd_mysql_run(const fd_probe *p, const char *endpoint, const char *const *sq
                   int64_t timeout_us, fd_strv *cells, size_t *ncols, char **err)
 {
     unsigned secs = (unsigned)(timeout_us / 1000000 > 0 ? timeout_us / 1000000 : 1);
-    MYSQL *db = NULL;
     *ncols = 0;
     *err = NULL;
-    for (size_t i = 0; !endpoint && !db && i < p->endpoints.n; i++) {
-        free(*err);
-        *err = NULL;
-        db = run_connect(p, p->endpoints.v[i], secs, err);
-        MYSQL_RES *res =
-            db && !mysql_query(db, "SELECT @@global.read_only") ? mysql_store_result(db) : NULL;
-        MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
-        bool writable = row && row[0] && strcmp(row[0], "0") == 0;
-        if (res)
-            mysql_free_result(res);
-        if (db && !writable) {
-            mysql_close(db);
-            db = NULL;
-            if (!*err)
-                *err = fd_asprintf("%s is read-only", p->endpoints.v[i]);
-        }
-    }
-    if (endpoint)
-        db = run_connect(p, endpoint, secs, err);
-    if (!db) {
-        if (!*err)
-            *err = fd_strdup("no writable server among the endpoints");
+    MYSQL *db = run_connect(p, endpoint, secs, err);
+    if (!db)
         return false;
-    }
-    free(*err);
-    *err = NULL;
     bool ok = run_statements(db, sql, nsql, cells, ncols, err);
     mysql_close(db);
     return ok;

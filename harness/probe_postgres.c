@@ -148,6 +148,16 @@ static bool connect_db(fd_probe_client *c, int64_t deadline_us, char **error)
     return false;
 }
 
+/* A result's error message without libpq's trailing newlines. Caller frees. */
+static char *result_error(const PGresult *r)
+{
+    char *e = fd_strdup(PQresultErrorMessage(r));
+    size_t n = strlen(e);
+    while (n && e[n - 1] == '\n')
+        e[--n] = '\0';
+    return e;
+}
+
 /* Sends a query and waits for its result. unknown when it was sent and no answer came. */
 static fd_outcome query(fd_probe_client *c, const char *sql, int nparams, const char *const *params,
                         int64_t deadline_us, PGresult **out, char **error)
@@ -200,10 +210,7 @@ static fd_outcome query(fd_probe_client *c, const char *sql, int nparams, const 
     }
     ExecStatusType st = PQresultStatus(last);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        *error = fd_asprintf("%s", PQresultErrorMessage(last));
-        size_t n = strlen(*error);
-        while (n && ((*error)[n - 1] == '\n'))
-            (*error)[--n] = '\0';
+        *error = result_error(last);
         /* an error reply means the statement did not commit */
         PQclear(last);
         if (PQstatus(c->conn) != CONNECTION_OK)
@@ -337,10 +344,7 @@ bool fd_pg_run(const char *conninfo, const char *const *sql, size_t nsql, int64_
         PGresult *r = PQexec(conn, sql[i]);
         ExecStatusType s = PQresultStatus(r);
         if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-            *err = fd_asprintf("%s", PQresultErrorMessage(r));
-            size_t n = strlen(*err);
-            while (n && (*err)[n - 1] == '\n')
-                (*err)[--n] = '\0';
+            *err = result_error(r);
         } else if (i + 1 == nsql) {
             *ncols = (size_t)PQnfields(r);
             for (int row = 0; row < PQntuples(r); row++)
