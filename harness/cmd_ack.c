@@ -3,26 +3,11 @@
 #include "cli.h"
 #include "control.h"
 
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static char *who(const fd_cli *cli)
-{
-    const char *u = cli->as;
-    if (!u || !*u)
-        u = getenv("SUDO_USER");
-    if (!u || !*u)
-        u = getenv("USER");
-    if (!u || !*u) {
-        struct passwd *pw = getpwuid(getuid());
-        u = pw ? pw->pw_name : "unknown";
-    }
-    return fd_printable(u, 64);
-}
 
 /* The run's control directory: RUN's, or the only one running (with the file `must`, for
  * ack: the one holding). NULL when there is not exactly one (said). */
@@ -62,7 +47,7 @@ int fd_cmd_ack(fd_cli *cli)
     char *dir = pick_run("ack", cli->nargs ? cli->args[0] : NULL, "hold");
     if (!dir)
         return FD_EXIT_USAGE;
-    char *by = who(cli), *err = NULL;
+    char *by = fd_control_user(cli->as), *err = NULL;
     bool ok = fd_control_put(dir, "ack", by, &err);
     if (ok)
         printf("acknowledged as %s\n", by);
@@ -83,7 +68,7 @@ int fd_cmd_note(fd_cli *cli)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     char *name = fd_asprintf("note-%lld%09ld-%d", (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
-    char *by = who(cli), *err = NULL;
+    char *by = fd_control_user(cli->as), *err = NULL;
     char *content = fd_asprintf("%s\n%s", by, text);
     bool ok = fd_control_put(dir, name, content, &err);
     if (!ok)

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,20 @@ static bool plain_name(const char *s)
         if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.'))
             return false;
     return true;
+}
+
+char *fd_control_user(const char *as)
+{
+    const char *u = as;
+    if (!u || !*u)
+        u = getenv("SUDO_USER");
+    if (!u || !*u)
+        u = getenv("USER");
+    if (!u || !*u) {
+        struct passwd *pw = getpwuid(getuid());
+        u = pw ? pw->pw_name : "unknown";
+    }
+    return fd_printable(u, 64);
 }
 
 char *fd_control_open(const char *run_id, char **err)

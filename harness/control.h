@@ -12,6 +12,9 @@
 
 #include <stdbool.h>
 
+/* Who is at this terminal: `as` when given, else the user sudo was run by, else the
+ * login user. Caller frees. */
+char *fd_control_user(const char *as);
 /* The run's directory, created (mode 700, the control directory too, checked to be the
  * user's own and no link). NULL with *err (caller frees) when it cannot be. */
 char *fd_control_open(const char *run_id, char **err);

@@ -11,23 +11,9 @@
 
 #include <math.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* Who is at this terminal: the user sudo was run by, else the login user. */
-static char *terminal_user(void)
-{
-    const char *u = getenv("SUDO_USER");
-    if (!u || !*u)
-        u = getenv("USER");
-    if (!u || !*u) {
-        struct passwd *pw = getpwuid(getuid());
-        u = pw ? pw->pw_name : "unknown";
-    }
-    return fd_printable(u, 64);
-}
 
 /* Enter pressed on the controller's terminal (stdin a terminal): a line read. */
 static bool enter_pressed(void)
@@ -101,7 +87,7 @@ fd_run_result fd_hold_step(fd_run *r, size_t index, const fd_step *st, char **de
         char *by = NULL;
         while (!by && !fd_run_stopping(r) && fd_mono_us() < deadline) {
             if (enter_pressed()) {
-                by = terminal_user();
+                by = fd_control_user(NULL);
                 h.how = "terminal";
             } else if (r->control_dir && (by = fd_control_take(r->control_dir, "ack"))) {
                 h.how = "firedrill ack";
