@@ -165,7 +165,7 @@ void fd_notifier_post(fd_notifier *nt, json_t *body)
     pthread_mutex_unlock(&nt->lock);
 }
 
-static void stop(fd_notifier *nt, int64_t drain_us, size_t *failed, char **last)
+void fd_notifier_stop(fd_notifier *nt, int64_t drain_us, size_t *failed, char **last)
 {
     if (nt->started) {
         int64_t deadline = fd_mono_us() + drain_us;
@@ -196,14 +196,4 @@ static void stop(fd_notifier *nt, int64_t drain_us, size_t *failed, char **last)
     free(nt->url);
     free(nt->last_error);
     memset(nt, 0, sizeof *nt);
-}
-
-void fd_notifier_stop(fd_notifier *nt, int64_t drain_us)
-{
-    stop(nt, drain_us, NULL, NULL);
-}
-
-void fd_notifier_stop_keep(fd_notifier *nt, int64_t drain_us, size_t *failed, char **last)
-{
-    stop(nt, drain_us, failed, last);
 }

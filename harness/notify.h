@@ -35,10 +35,9 @@ bool fd_notifier_start(fd_notifier *nt, const char *url);
 /* Queues a body (caller keeps nothing: it is sent as text, then freed). */
 void fd_notifier_post(fd_notifier *nt, json_t *body);
 /* Waits up to drain_us for what is queued to be sent, then stops; what is left is
- * dropped and counted in failed. */
-void fd_notifier_stop(fd_notifier *nt, int64_t drain_us);
-/* The same, giving how many were not sent and the last error (caller frees). */
-void fd_notifier_stop_keep(fd_notifier *nt, int64_t drain_us, size_t *failed, char **last);
+ * dropped. *failed (when given): how many were not sent; *last (when given): the last
+ * error (caller frees). */
+void fd_notifier_stop(fd_notifier *nt, int64_t drain_us, size_t *failed, char **last);
 
 /* The summary body: scenario, verdict, key figures, run directory, the report's link
  * (link: report.url_base's, else the run directory's report.html), and a `text` field so

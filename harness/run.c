@@ -330,7 +330,7 @@ static void stop_notifier(fd_run *r)
     fd_notifier *nt = r->notifier;
     size_t failed = 0;
     char *last = NULL;
-    fd_notifier_stop_keep(nt, 15000000, &failed, &last);
+    fd_notifier_stop(nt, 15000000, &failed, &last);
     if (failed) {
         char *url = fd_redact(&r->s->vars, r->s->webhook);
         fd_run_error(r, "%zu stage message%s to %s not delivered: %s (the verdict stands)", failed,
@@ -451,7 +451,7 @@ void fd_run_free(fd_run *r)
     free(r->notes);
     fd_control_close(r->control_dir);
     if (r->notifier) {
-        fd_notifier_stop(r->notifier, 0);
+        fd_notifier_stop(r->notifier, 0, NULL, NULL);
         free(r->notifier);
     }
     for (size_t i = 0; i < r->nsteps; i++)
