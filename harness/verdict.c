@@ -5,20 +5,26 @@
 
 #include <math.h>
 
-/* The worst replica's figure (NAN when none measured it). */
+/* One replica's figure for a replica metric (NAN: not measured). */
+static double replica_value(const fd_replica_run *rr, fd_metric metric)
+{
+    if (metric == FD_METRIC_REPLICA_LAG)
+        return rr->lag_p99_ms / 1000.0;
+    int64_t count = metric == FD_METRIC_REPLICA_LOST_WRITES ? rr->fig.lost
+                    : metric == FD_METRIC_EXTRA_VALUES      ? rr->fig.extra
+                                                            : rr->fig.divergent;
+    return count < 0 ? NAN : (double)count;
+}
+
+/* The worst replica's figure: NAN when none measured it, or when a replica was not read
+ * back (its loss is not known); a replica with no lag sample does not count. */
 static double worst_replica(const fd_probe_run *pr, fd_metric metric)
 {
     double worst = NAN;
     for (size_t i = 0; i < pr->nreplicas; i++) {
-        const fd_replica_run *rr = &pr->replicas[i];
-        int64_t count = metric == FD_METRIC_REPLICA_LOST_WRITES ? rr->fig.lost
-                        : metric == FD_METRIC_EXTRA_VALUES      ? rr->fig.extra
-                                                                : rr->fig.divergent;
-        double v = metric == FD_METRIC_REPLICA_LAG ? rr->lag_p99_ms / 1000.0
-                   : count < 0                     ? NAN
-                                                   : (double)count;
-        if (metric != FD_METRIC_REPLICA_LAG && count < 0)
-            return NAN; /* a replica not read back: the figure is not known */
+        double v = replica_value(&pr->replicas[i], metric);
+        if (isnan(v) && metric != FD_METRIC_REPLICA_LAG)
+            return NAN;
         if (!isnan(v) && (isnan(worst) || v > worst))
             worst = v;
     }

@@ -56,16 +56,18 @@ static void count_with_sample(fd_buf *b, const json_t *count, const json_t *samp
     }
 }
 
+/* A lag in ms as fd_fmt_seconds writes it ("3 ms", "2.50 s", "-"). */
+static void lag_text(fd_buf *b, const json_t *ms)
+{
+    json_t *s = json_is_number(ms) ? json_real(json_number_value(ms) / 1000.0) : json_null();
+    fd_fmt_seconds(b, s);
+    json_decref(s);
+}
+
 static void html_ms(fd_buf *b, const json_t *v)
 {
     fd_buf_puts(b, "<td class=\"num\">");
-    if (json_is_number(v)) {
-        json_t *s = json_real(json_number_value(v) / 1000.0);
-        fd_fmt_seconds(b, s);
-        json_decref(s);
-    } else {
-        fd_buf_puts(b, "-");
-    }
+    lag_text(b, v);
     fd_buf_puts(b, "</td>");
 }
 
@@ -212,17 +214,6 @@ void fd_html_replicas(fd_buf *b, const json_t *r)
     html_consistency(b, r);
 }
 
-static void md_lag(fd_buf *b, const json_t *v)
-{
-    if (!json_is_number(v)) {
-        fd_buf_puts(b, "-");
-        return;
-    }
-    json_t *s = json_real(json_number_value(v) / 1000.0);
-    fd_fmt_seconds(b, s);
-    json_decref(s);
-}
-
 void fd_md_replicas(fd_buf *b, const json_t *r)
 {
     if (!any_replicas(r))
@@ -251,7 +242,7 @@ void fd_md_replicas(fd_buf *b, const json_t *r)
             const char *lags[] = {"p50", "p99", "max"};
             for (size_t f = 0; f < 3; f++) {
                 fd_buf_puts(b, " | ");
-                md_lag(b, json_object_get(lag, lags[f]));
+                lag_text(b, json_object_get(lag, lags[f]));
             }
             fd_buf_puts(b, " |\n");
         }
