@@ -1,9 +1,9 @@
 # agents/lib.sh: shared by every firedrill agent. firedrill sends, on stdin to `sh -s`
 # over the host's SSH session, a first line that sets the arguments
 #     FD_CONTROLLER='user@host'; set -- ACTION RUN_ID FAULT_ID TTL_SECONDS key=value...
-# then this file, then one fault family's script. The arguments travel on stdin, not
-# on the command line, so that no value (a secret among them) shows in `ps`. ACTION
-# is apply or heal. An applied fault is recorded in /run/firedrill/RUN_ID/ as
+# then this file, then one fault family's script (or guard.sh). The arguments travel on
+# stdin, not on the command line, so that no value (a secret among them) shows in `ps`.
+# ACTION is apply or heal, or one of guard.sh's (lease, watch, release, halt, unhalt). An applied fault is recorded in /run/firedrill/RUN_ID/ as
 # FAULT_ID.revert (a standalone script that undoes it), FAULT_ID.info and
 # FAULT_ID.watchdog, BEFORE it takes effect, and a detached watchdog runs the revert
 # script after TTL_SECONDS unless it has been run first. Reverting is idempotent.
@@ -21,12 +21,19 @@ FD_EXIT_USAGE=2      # bad arguments: nothing was touched
 FD_EXIT_NOT_APPLIED=3 # could not apply, and whatever was started was undone
 FD_EXIT_UNVERIFIED=4 # applied but not observed to take effect (recorded: heal it)
 FD_EXIT_UNDO_FAILED=5 # could not apply, and the undo failed too (recorded: heal it)
+FD_EXIT_HALTED=9     # the host is halted (firedrill halt): nothing was touched
+FD_EXIT_LEASED=10    # lease: another run holds the host (guard.sh)
 
 # User commands run with the umask the session had; the records are private.
 FD_UMASK=$(umask)
 case "$FD_UMASK" in '' | *[!0-7]*) FD_UMASK=022 ;; esac
 umask 077
 FD_ROOT=/run/firedrill
+# A run's lease on the host: FD_LEASES/RUN_ID (guard.sh). The halt marker lives where a
+# reboot does not clear it: a host halted during an incident stays halted until cleared.
+FD_LEASES=$FD_ROOT/leases
+FD_HALT_DIR=/var/lib/firedrill
+FD_HALT=$FD_HALT_DIR/halt
 FD_START=$(date +%s)
 
 fd_die() { # fd_die CODE MESSAGE
@@ -53,8 +60,12 @@ fd_log() {
         </dev/null >/dev/null 2>&1 || :
 }
 
-[ $# -ge 2 ] || fd_die 2 "usage: ACTION RUN_ID [FAULT_ID TTL_SECONDS key=value...]"
+[ $# -ge 1 ] || fd_die 2 "usage: ACTION RUN_ID [FAULT_ID TTL_SECONDS key=value...]"
 FD_ACTION=$1
+case "$FD_ACTION" in
+halt | unhalt) set -- "$1" - "$@" ;; # a halt belongs to no run
+esac
+[ $# -ge 2 ] || fd_die 2 "usage: ACTION RUN_ID [FAULT_ID TTL_SECONDS key=value...]"
 FD_RUN=$2
 fd_safe_name "$FD_RUN" || fd_die 2 "invalid run id"
 FD_DIR=$FD_ROOT/$FD_RUN
@@ -64,13 +75,23 @@ FD_CONTROLLER=${FD_CONTROLLER:-unknown}
 export FD_RUN_ID="$FD_RUN" FD_HOST_NAME="${FD_HOST_NAME:-}" FD_HOST_ADDRESS="${FD_HOST_ADDRESS:-}" \
     FD_HOST_DATACENTER="${FD_HOST_DATACENTER:-}"
 shift 2
-if [ "$FD_ACTION" = apply ]; then
+FD_TTL=0
+case "$FD_ACTION" in
+apply)
     [ $# -ge 2 ] || fd_die 2 "apply needs FAULT_ID and TTL_SECONDS"
     FD_FAULT=$1
     FD_TTL=$2
     shift 2
     fd_safe_name "$FD_FAULT" || fd_die 2 "invalid fault id"
-    case "$FD_TTL" in '' | *[!0-9]*) fd_die 2 "invalid ttl" ;; esac
+    ;;
+lease | watch)
+    [ $# -ge 1 ] || fd_die 2 "$FD_ACTION needs TTL_SECONDS"
+    FD_TTL=$1
+    shift
+    ;;
+esac
+case "$FD_TTL" in '' | *[!0-9]*) fd_die 2 "invalid ttl" ;; esac
+if [ $# -gt 0 ]; then
     # key=value arguments become A_key; values are never evaluated by the shell.
     for kv in "$@"; do
         k=${kv%%=*}
@@ -291,6 +312,7 @@ fd_heal_all() {
     healed=0
     failed=0
     for f in $FD_ROOT/$1/*.revert; do
+        case "$f" in "$FD_LEASES"/*) continue ;; esac
         [ -f "$f" ] || continue
         name=${f#"$FD_ROOT"/}
         name=${name%.revert}
@@ -306,8 +328,238 @@ fd_heal_all() {
     [ "$failed" = 0 ]
 }
 
-if [ "$FD_ACTION" = heal ]; then
-    if [ "$FD_RUN" = all ]; then fd_heal_all '*'; else fd_heal_all "$FD_RUN"; fi
-    exit $?
-fi
-[ "$FD_ACTION" = apply ] || fd_die 2 "unknown action '$FD_ACTION'"
+# fd_line TEXT: one printable line of at most 300 characters (for data from files and
+# from the controller's arguments, printed back).
+fd_line() {
+    printf '%s' "$1" | tr -c '[:print:]' ' ' | cut -c1-300
+}
+
+# fd_field FILE KEY: KEY's value in a key=value file of firedrill's own (a regular file,
+# not a link), else empty.
+fd_field() {
+    [ -f "$1" ] && [ ! -L "$1" ] || return 0
+    head -c 4096 -- "$1" 2>/dev/null | sed -n "s/^$2=//p" | head -n 1
+}
+
+# The halt's reason when the host is halted (firedrill halt, or the marker made by
+# hand: its first line is then the reason); fails when it is not.
+fd_halt_reason() {
+    [ -e "$FD_HALT" ] || [ -L "$FD_HALT" ] || return 1
+    r=$(fd_field "$FD_HALT" reason)
+    if [ -z "$r" ] && [ -f "$FD_HALT" ] && [ ! -L "$FD_HALT" ]; then
+        r=$(head -c 4096 -- "$FD_HALT" 2>/dev/null | head -n 1)
+    fi
+    fd_line "${r:-no reason given}"
+}
+
+# fd_lease_write EXPIRES: writes this run's lease, lasting until EXPIRES or the later
+# expiry it had (replaced whole, never through a link: a new private file renamed over
+# it).
+fd_lease_write() {
+    l=$FD_LEASES/$FD_RUN
+    drill=$(fd_arg drill)
+    [ -n "$drill" ] || drill=$(fd_field "$l" drill)
+    e=$(fd_field "$l" expires)
+    case "$e" in '' | *[!0-9]*) e=0 ;; esac
+    [ "$e" -le "$1" ] || set -- "$e"
+    # a reaper may remove the folder when it empties: made again once
+    t=$(mkdir -p "$FD_LEASES" && mktemp "$FD_LEASES/.$FD_RUN.XXXXXX" 2>/dev/null) ||
+        t=$(mkdir -p "$FD_LEASES" && mktemp "$FD_LEASES/.$FD_RUN.XXXXXX") || return 1
+    if printf '%s\n' "run=$FD_RUN" "controller=$(fd_line "$FD_CONTROLLER")" \
+        "drill=$(fd_line "$drill")" "expires=$1" >"$t" && mv -f -- "$t" "$l"; then
+        return 0
+    fi
+    rm -f -- "$t"
+    return 1
+}
+
+# Removes the run's lease file once it has expired (a controller that died renews it no
+# more), and ends when the file is gone. It records its pid in .RUN.reaper; after setsid
+# it leads its own process group, so that fd_lease_drop ends it and its sleep together.
+fd_lease_reaper() {
+    rp='printf "%s\n" "$$" >"$2"
+while [ -f "$1" ]; do
+    e=$(sed -n "s/^expires=//p" "$1" 2>/dev/null | head -n 1)
+    n=$(date +%s)
+    case "$e" in "" | *[!0-9]*) e=0 ;; esac
+    [ "$e" -gt "$n" ] || break
+    w=$((e - n)); [ "$w" -le 5 ] || w=5
+    sleep "$w"
+done
+rm -f -- "$1" "$2"
+rmdir -- "${1%/*}" 2>/dev/null'
+    if command -v setsid >/dev/null 2>&1; then
+        setsid sh -c "$rp" fd-lease-reaper "$FD_LEASES/$FD_RUN" "$FD_LEASES/.$FD_RUN.reaper" \
+            </dev/null >/dev/null 2>&1 &
+    else
+        nohup sh -c "$rp" fd-lease-reaper "$FD_LEASES/$FD_RUN" "$FD_LEASES/.$FD_RUN.reaper" \
+            </dev/null >/dev/null 2>&1 &
+    fi
+}
+
+# fd_lease_drop RUN: removes a run's lease and ends its reaper (only the process whose
+# command line names that lease: a pid reused since is left alone).
+fd_lease_drop() {
+    l=$FD_LEASES/$1
+    p=$FD_LEASES/.$1.reaper
+    rp=$(head -c 32 "$p" 2>/dev/null | tr -d ' \n')
+    case "$rp" in '' | *[!0-9]*) ;; *)
+        if tr '\0' '\n' <"/proc/$rp/cmdline" 2>/dev/null | grep -qxF fd-lease-reaper &&
+            tr '\0' '\n' <"/proc/$rp/cmdline" 2>/dev/null | grep -qxF -- "$l"; then
+            kill -TERM "-$rp" 2>/dev/null || kill -TERM "$rp" 2>/dev/null
+        fi ;;
+    esac
+    rm -f -- "$l" "$p"
+    rmdir -- "$FD_LEASES" 2>/dev/null
+    return 0
+}
+
+# Prints a `PREFIX RUN ...` line for every other run that holds the host: a lease in
+# force, or faults of its own recorded here. Sets fd_held to their count.
+fd_holders() {
+    fd_held=0
+    now=$(date +%s)
+    for f in "$FD_LEASES"/*; do
+        [ -f "$f" ] && [ ! -L "$f" ] || continue
+        [ "${f##*/}" = "$FD_RUN" ] && continue
+        e=$(fd_field "$f" expires)
+        case "$e" in '' | *[!0-9]*) continue ;; esac
+        [ "$e" -gt "$now" ] || continue
+        printf '%s %s expires_in=%s controller=%s drill=%s\n' "$1" "$(fd_line "${f##*/}")" \
+            $((e - now)) "$(fd_line "$(fd_field "$f" controller)")" "$(fd_line "$(fd_field "$f" drill)")"
+        fd_held=$((fd_held + 1))
+    done
+    for d in "$FD_ROOT"/*; do
+        [ -d "$d" ] && [ ! -L "$d" ] || continue
+        case "${d##*/}" in "$FD_RUN" | leases) continue ;; esac
+        n=0
+        for f in "$d"/*.revert; do [ -f "$f" ] && n=$((n + 1)); done
+        [ $n -gt 0 ] || continue
+        printf '%s %s faults=%s\n' "$1" "$(fd_line "${d##*/}")" $n
+        fd_held=$((fd_held + 1))
+    done
+}
+
+# lease TTL [overlap=1] [drill=NAME]: this run's lease on the host, for TTL seconds. Another run
+# holding the host (a lease in force or faults in place) refuses it (exit 10, `held:`
+# lines), unless overlap=1 (then `overlap:` lines). Two runs asking at once may both be
+# refused: each writes its lease before it looks.
+fd_lease() {
+    if reason=$(fd_halt_reason); then
+        printf 'halted: %s\n' "$reason"
+        exit "$FD_EXIT_HALTED"
+    fi
+    fd_lease_write $(($(date +%s) + FD_TTL)) || fd_die 3 "cannot write the lease in $FD_LEASES"
+    if [ "$(fd_arg overlap)" = 1 ]; then
+        fd_holders overlap:
+    else
+        fd_holders held:
+        if [ "$fd_held" -gt 0 ]; then
+            fd_lease_drop "$FD_RUN"
+            exit "$FD_EXIT_LEASED"
+        fi
+    fi
+    fd_lease_reaper
+    fd_log "run $FD_RUN of $FD_CONTROLLER leases this host for ${FD_TTL}s (renewed while it runs)"
+    exit 0
+}
+
+# watch TTL [wait=S]: renews the run's lease to TTL seconds from now, then watches the
+# halt marker for S seconds (default 10): `halted: REASON` and `halted_by: WHO` as soon
+# as it is there, else `renewed` at the end. The controller runs it again and again.
+fd_watch() {
+    fresh=
+    [ -f "$FD_LEASES/$FD_RUN" ] || fresh=1
+    if fd_lease_write $(($(date +%s) + FD_TTL)); then
+        [ -z "$fresh" ] || fd_lease_reaper
+    else
+        printf 'note: cannot renew the lease in %s\n' "$FD_LEASES"
+    fi
+    w=$(fd_arg wait)
+    case "$w" in '' | *[!0-9]*) w=10 ;; esac
+    i=$((w * 4))
+    while :; do
+        if reason=$(fd_halt_reason); then
+            printf 'halted: %s\n' "$reason"
+            printf 'halted_by: %s\n' "$(fd_line "$(fd_field "$FD_HALT" by) $(fd_field "$FD_HALT" at)")"
+            exit 0
+        fi
+        [ $i -gt 0 ] || break
+        i=$((i - 1))
+        sleep 0.25
+    done
+    printf '%s\n' renewed
+    exit 0
+}
+
+# halt reason=TEXT by=WHO: the halt marker (replaced whole, never through a link);
+# prints the runs holding the host, which the halt stops.
+fd_halt() {
+    reason=$(fd_line "$(fd_arg reason)")
+    [ -n "$reason" ] || fd_die 2 "a halt needs a reason"
+    if [ -L "$FD_HALT_DIR" ] || { [ -e "$FD_HALT_DIR" ] && [ ! -d "$FD_HALT_DIR" ]; }; then
+        fd_die 3 "$FD_HALT_DIR is not a directory"
+    fi
+    mkdir -p "$FD_HALT_DIR" || fd_die 3 "cannot create $FD_HALT_DIR"
+    t=$(mktemp "$FD_HALT_DIR/.halt.XXXXXX") || fd_die 3 "cannot write in $FD_HALT_DIR"
+    if ! { printf '%s\n' "reason=$reason" "by=$(fd_line "$(fd_arg by)")" \
+        "at=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$t" && chmod 644 "$t" && mv -f -- "$t" "$FD_HALT"; }; then
+        rm -f -- "$t"
+        fd_die 3 "cannot write $FD_HALT"
+    fi
+    fd_log "halted by $(fd_arg by): $reason (firedrill refuses new faults here until cleared)"
+    printf 'halted: %s\n' "$reason"
+    FD_RUN=-
+    fd_holders run:
+    exit 0
+}
+
+fd_unhalt() {
+    if ! reason=$(fd_halt_reason); then
+        printf '%s\n' "not halted"
+        exit 0
+    fi
+    rm -f -- "$FD_HALT" || fd_die 3 "cannot remove $FD_HALT"
+    fd_log "halt cleared by $(fd_arg by) (it said: $reason)"
+    printf 'cleared: %s\n' "$reason"
+    exit 0
+}
+
+# fd_lease_extend: an applied fault keeps the run's lease (when it has one) in force
+# until the fault's own watchdog has reverted it, so that a lease never lapses before a
+# fault of its run is undone.
+fd_lease_extend() {
+    [ -f "$FD_LEASES/$FD_RUN" ] && [ ! -L "$FD_LEASES/$FD_RUN" ] || return 0
+    fd_lease_write $(($(date +%s) + FD_TTL + 1)) || :
+}
+
+case "$FD_ACTION" in
+heal)
+    if [ "$FD_RUN" = all ]; then set -- '*'; else set -- "$FD_RUN"; fi
+    fd_heal_all "$1"
+    rc=$?
+    # a dead run's lease goes with its faults (a live run's controller renews its own)
+    for f in $FD_LEASES/$1; do
+        [ -f "$f" ] || [ -L "$f" ] || continue
+        fd_lease_drop "${f##*/}"
+        printf 'lease cleared: %s\n' "$(fd_line "${f##*/}")"
+    done
+    exit $rc
+    ;;
+lease) fd_lease ;;
+watch) fd_watch ;;
+release)
+    fd_lease_drop "$FD_RUN"
+    exit 0
+    ;;
+halt) fd_halt ;;
+unhalt) fd_unhalt ;;
+apply)
+    if reason=$(fd_halt_reason); then
+        fd_log "refused fault $FD_FAULT of run $FD_RUN: the host is halted ($reason)"
+        fd_die "$FD_EXIT_HALTED" "halted: $reason"
+    fi
+    fd_lease_extend
+    ;;
+*) fd_die 2 "unknown action '$FD_ACTION'" ;;
+esac

@@ -143,6 +143,34 @@ char *fd_agent_input(const fd_agent_call *call, const char *action, const char *
     return in;
 }
 
+char *fd_agent_guard_command(const fd_host *h, const char *action)
+{
+    return fd_asprintf("%ssh -s # firedrill %s", h->sudo ? "sudo -n " : "", action);
+}
+
+char *fd_agent_guard_input(const char *action, const char *run_id, int64_t ttl_s,
+                           const char *const *kv, size_t nkv, const char *controller)
+{
+    fd_buf b;
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    fd_buf_puts(&b, "FD_CONTROLLER=");
+    fd_buf_shell_quote(&b, controller ? controller : "unknown");
+    fd_buf_puts(&b, "; set -- ");
+    fd_buf_shell_quote(&b, action);
+    if (run_id) {
+        fd_buf_puts(&b, " ");
+        fd_buf_shell_quote(&b, run_id);
+    }
+    if (ttl_s >= 0)
+        fd_buf_printf(&b, " %lld", (long long)ttl_s);
+    for (size_t i = 0; i < nkv; i++) {
+        fd_buf_puts(&b, " ");
+        fd_buf_shell_quote(&b, kv[i]);
+    }
+    fd_buf_printf(&b, "\n%s\n", fd_agent_text("lib"));
+    return fd_buf_steal(&b);
+}
+
 char *fd_agent_heal_command(const fd_host *h, const char *run_id)
 {
     char *dir = run_id ? fd_shell_quote(run_id) : fd_strdup("*");

@@ -52,6 +52,8 @@ enum fd_agent_exit {
     FD_AGENT_UNREACHABLE = 6, /* check reach: no answer in time (packets dropped) */
     FD_AGENT_CANNOT_TELL = 7, /* check reach: no bash or nc on the host to test with */
     FD_AGENT_NO_FILE = 8,     /* check digest: missing, not a regular file, unreadable */
+    FD_AGENT_HALTED = 9,      /* apply, lease: the host is halted; nothing was touched */
+    FD_AGENT_LEASED = 10,     /* lease: another run holds the host */
 };
 
 /* The stdin of the read-only check agent (agents/check.sh) for `sh -s`: the line
@@ -70,6 +72,14 @@ char *fd_agent_args(const fd_agent_call *call, const char *action, const char *r
  * Caller frees. */
 char *fd_agent_input(const fd_agent_call *call, const char *action, const char *run_id,
                      const char *fault_id, int64_t ttl_us, const char *controller);
+
+/* The run's guard on a host (lib.sh's lease, watch, release, halt and unhalt actions):
+ * the command line (sudo -n where the host asks for it; the action named in a comment)
+ * and its stdin: `FD_CONTROLLER=..; set -- ACTION RUN [TTL] key=value...`, then lib.sh.
+ * run_id NULL for halt and unhalt; ttl_s < 0 for the actions without one. Caller frees. */
+char *fd_agent_guard_command(const fd_host *h, const char *action);
+char *fd_agent_guard_input(const char *action, const char *run_id, int64_t ttl_s,
+                           const char *const *kv, size_t nkv, const char *controller);
 
 /* The by-hand command that reverts everything firedrill recorded for a run (or all
  * runs when run_id is NULL) on a host. Caller frees. */

@@ -24,6 +24,9 @@ enum {
     FD_OPT_REPEAT = 1 << 13,
     FD_OPT_AUTO_ACK = 1 << 14,
     FD_OPT_AS = 1 << 15,
+    FD_OPT_ALLOW_OVERLAP = 1 << 16,
+    FD_OPT_REASON = 1 << 17,
+    FD_OPT_CLEAR = 1 << 18,
 };
 
 typedef struct fd_cli {
@@ -41,6 +44,9 @@ typedef struct fd_cli {
     int repeat;
     bool auto_ack;
     const char *as; /* ack, note: who says it */
+    bool allow_overlap;
+    const char *reason; /* halt */
+    bool clear;         /* halt --clear */
     const char *run_id;
     const char *format;
     fd_selector select; /* for `select` */
@@ -65,6 +71,7 @@ int fd_cmd_run(fd_cli *cli);
 int fd_cmd_ack(fd_cli *cli);
 int fd_cmd_note(fd_cli *cli);
 int fd_cmd_heal(fd_cli *cli);
+int fd_cmd_halt(fd_cli *cli);
 int fd_cmd_report(fd_cli *cli);
 int fd_cmd_exec(fd_cli *cli);
 

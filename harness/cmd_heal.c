@@ -1,5 +1,6 @@
 /* cmd_heal.c: `firedrill heal SCENARIO_OR_INVENTORY [--run ID]`: revert every fault
- * firedrill recorded on the hosts, even those of a run whose controller died. */
+ * firedrill recorded on the hosts, even those of a run whose controller died, and clear
+ * those runs' leases (lease.h). */
 #include "agent.h"
 #include "cli.h"
 #include "ssh.h"
@@ -28,6 +29,10 @@ static void report_host(const fd_host *h, const fd_exec_result *er, const char *
             printf("%s: healed %s\n", h->name, q);
             free(q);
             host_healed++;
+        } else if (fd_str_starts(line, "lease cleared: ")) {
+            char *q = fd_printable(line + 15, 300);
+            printf("%s: cleared the lease of run %s\n", h->name, q);
+            free(q);
         } else if (fd_str_starts(line, "failed: ")) {
             char *q = fd_printable(line + 8, 400);
             char *manual = fd_agent_heal_command(h, run_id);

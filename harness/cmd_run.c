@@ -102,7 +102,8 @@ int fd_cmd_run(fd_cli *cli)
                      .quiet = cli->quiet,
                      .json = cli->json,
                      .accept_new_host_keys = cli->accept_new_host_keys,
-                     .auto_ack = cli->auto_ack};
+                     .auto_ack = cli->auto_ack,
+                     .allow_overlap = cli->allow_overlap};
     fd_run r;
     rc = fd_run_execute(&r, &s, &o);
     fd_run_free(&r);

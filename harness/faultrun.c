@@ -71,8 +71,9 @@ static void apply_host(size_t i, void *arg)
     } else {
         fh->apply_exit = er.exit_status;
         fh->apply_detail = agent_lines(er.out, er.err);
-        if (er.exit_status == FD_AGENT_NOT_APPLIED || er.exit_status == FD_AGENT_USAGE)
-            fh->needs_revert = false; /* the agent undid what it started */
+        if (er.exit_status == FD_AGENT_NOT_APPLIED || er.exit_status == FD_AGENT_USAGE ||
+            er.exit_status == FD_AGENT_HALTED)
+            fh->needs_revert = false; /* the agent undid what it started, or touched nothing */
         if (er.exit_status != 0 && !fh->apply_detail[0]) {
             free(fh->apply_detail);
             fh->apply_detail = fd_asprintf("error: the agent exited %d: %s", er.exit_status,
@@ -287,6 +288,24 @@ static fd_active_fault *publish(fd_run *r, size_t index, const fd_step *st, fd_f
     return f;
 }
 
+/* A fault that did not take effect: an infrastructure error, but when a host refused it
+ * because it is halted (firedrill halt), an abort with the halt's reason. */
+static fd_run_result halted_hosts(fd_run *r, const fd_active_fault *f)
+{
+    for (size_t i = 0; i < f->nhosts; i++) {
+        const fd_fault_host *fh = &f->hosts[i];
+        const char *said = fh->apply_detail ? strstr(fh->apply_detail, "error: halted: ") : NULL;
+        if (fh->apply_exit != FD_AGENT_HALTED || !said)
+            continue;
+        said += strlen("error: ");
+        char *why = fd_strndup(said, strcspn(said, ";"));
+        fd_run_outcome(r, FD_OUTCOME_ABORTED, why);
+        free(why);
+        return FD_OUTCOME_ABORTED;
+    }
+    return FD_OUTCOME_INFRA;
+}
+
 fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **detail)
 {
     fd_fault_expansion e;
@@ -330,7 +349,7 @@ fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **d
                                verification));
     if (!took) {
         fd_run_error(r, "fault %s did not take effect: %s", st->id, verification);
-        return FD_OUTCOME_INFRA;
+        return halted_hosts(r, f);
     }
     char *dur = st->fault.duration_us ? fd_format_duration(st->fault.duration_us) : NULL;
     fd_run_log(r, "fault %s (%s) applied%s%s: %s", st->id, fd_fault_type_names[st->fault.type],

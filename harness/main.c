@@ -5,6 +5,7 @@
 #include "value.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +15,12 @@
 static const fd_command commands[] = {
     {"run",
      "run SCENARIO [--inventory FILE] [--var k=v]... [--seed N] [--report-dir DIR] "
-     "[--accept-new-host-keys] [--yes] [--dry-run] [--quiet] [--json] [--auto-ack]",
+     "[--accept-new-host-keys] [--yes] [--dry-run] [--quiet] [--json] [--auto-ack] "
+     "[--allow-overlap]",
      "run a drill: preflight, timeline, heal, report",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_REPORT_DIR | FD_OPT_ACCEPT_NEW |
-         FD_OPT_YES | FD_OPT_DRY_RUN | FD_OPT_QUIET | FD_OPT_JSON | FD_OPT_AUTO_ACK,
+         FD_OPT_YES | FD_OPT_DRY_RUN | FD_OPT_QUIET | FD_OPT_JSON | FD_OPT_AUTO_ACK |
+         FD_OPT_ALLOW_OVERLAP,
      1, 1, fd_cmd_run},
     {"ack", "ack [RUN] [--as NAME]",
      "acknowledge the hold a running drill on this machine waits at (the only one, or RUN)",
@@ -36,6 +39,11 @@ static const fd_command commands[] = {
     {"heal", "heal SCENARIO_OR_INVENTORY [--run ID] [--accept-new-host-keys]",
      "revert every fault firedrill recorded on the hosts (all runs, or one)",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_RUN | FD_OPT_ACCEPT_NEW, 1, 1, fd_cmd_heal},
+    {"halt", "halt SCENARIO_OR_INVENTORY --reason TEXT | --clear [--accept-new-host-keys]",
+     "stop every drill on these hosts: a marker each refuses new faults with, and every running "
+     "drill there aborts and heals within a second (--clear lifts it)",
+     FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_ACCEPT_NEW | FD_OPT_REASON | FD_OPT_CLEAR, 1, 1,
+     fd_cmd_halt},
     {"report", "report RUN_DIR [--format html|markdown|junit|json] | report --index REPORTS_DIR",
      "render a run's reports again from report.json and history.jsonl, or the index of runs",
      FD_OPT_FORMAT | FD_OPT_INDEX, 1, 1, fd_cmd_report},
@@ -123,12 +131,37 @@ static int parse_select_option(fd_cli *cli, const fd_command *c, int ch)
     }
 }
 
+/* The options that only set a flag: the option's letter, the command flag it needs, the
+ * field it sets. */
+static const struct {
+    int ch;
+    unsigned need;
+    size_t field;
+} flag_options[] = {
+    {'A', FD_OPT_ACCEPT_NEW, offsetof(fd_cli, accept_new_host_keys)},
+    {'y', FD_OPT_YES, offsetof(fd_cli, yes)},
+    {'n', FD_OPT_DRY_RUN, offsetof(fd_cli, dry_run)},
+    {'q', FD_OPT_QUIET, offsetof(fd_cli, quiet)},
+    {'j', FD_OPT_JSON, offsetof(fd_cli, json)},
+    {'X', FD_OPT_INDEX, offsetof(fd_cli, index)},
+    {'K', FD_OPT_AUTO_ACK, offsetof(fd_cli, auto_ack)},
+    {'O', FD_OPT_ALLOW_OVERLAP, offsetof(fd_cli, allow_overlap)},
+    {'C', FD_OPT_CLEAR, offsetof(fd_cli, clear)},
+};
+
 /* Applies option ch (its argument in optarg) to cli, with *need the command flag it
  * needs. Returns -1 when it applied, else the exit code to stop with (said).
  * long: one short case per option, in the order of the option table. */
 static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *arg_seen,
                         unsigned *need)
 {
+    for (size_t i = 0; i < sizeof flag_options / sizeof *flag_options; i++) {
+        if (flag_options[i].ch == ch) {
+            *need = flag_options[i].need;
+            *(bool *)((char *)cli + flag_options[i].field) = true;
+            return -1;
+        }
+    }
     switch (ch) {
     case 'i':
         *need = FD_OPT_INVENTORY;
@@ -158,18 +191,6 @@ static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *ar
         *need = FD_OPT_REPORT_DIR;
         cli->report_dir = optarg;
         break;
-    case 'A':
-        *need = FD_OPT_ACCEPT_NEW;
-        cli->accept_new_host_keys = true;
-        break;
-    case 'y':
-        *need = FD_OPT_YES;
-        cli->yes = true;
-        break;
-    case 'n':
-        *need = FD_OPT_DRY_RUN;
-        cli->dry_run = true;
-        break;
     case 'R':
         *need = FD_OPT_RUN;
         cli->run_id = optarg;
@@ -178,25 +199,13 @@ static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *ar
         *need = FD_OPT_FORMAT;
         cli->format = optarg;
         break;
-    case 'q':
-        *need = FD_OPT_QUIET;
-        cli->quiet = true;
-        break;
-    case 'j':
-        *need = FD_OPT_JSON;
-        cli->json = true;
-        break;
-    case 'X':
-        *need = FD_OPT_INDEX;
-        cli->index = true;
-        break;
-    case 'K':
-        *need = FD_OPT_AUTO_ACK;
-        cli->auto_ack = true;
-        break;
     case 'a':
         *need = FD_OPT_AS;
         cli->as = optarg;
+        break;
+    case 'e':
+        *need = FD_OPT_REASON;
+        cli->reason = optarg;
         break;
     case 'N': {
         *need = FD_OPT_REPEAT;
@@ -295,6 +304,9 @@ int main(int argc, char **argv)
                                              {"repeat", required_argument, 0, 'N'},
                                              {"auto-ack", no_argument, 0, 'K'},
                                              {"as", required_argument, 0, 'a'},
+                                             {"allow-overlap", no_argument, 0, 'O'},
+                                             {"reason", required_argument, 0, 'e'},
+                                             {"clear", no_argument, 0, 'C'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     fd_cli cli = {.command = c->name};

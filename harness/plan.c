@@ -1,5 +1,6 @@
 /* plan.c: fault expansion and plan printing. */
 #include "plan.h"
+#include "lease.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -470,6 +471,19 @@ static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64
                 s->steady[i].availability.value, d);
         free(d);
     }
+    size_t *leased = fd_xcalloc(s->inv.n + 1, sizeof *leased);
+    size_t nleased = fd_lease_hosts(s, seed, leased);
+    if (nleased) {
+        char *ttl = fd_format_duration(fd_lease_ttl_us(s));
+        fprintf(f,
+                "leases (the hosts its faults may touch; another drill cannot fault them "
+                "meanwhile; lapsing %s after the last renewal): ",
+                ttl);
+        print_hosts(f, s, leased, nleased);
+        fputc('\n', f);
+        free(ttl);
+    }
+    free(leased);
     for (size_t i = 0; i < s->nsteps; i++) {
         const fd_step *st = &s->steps[i];
         if (i == s->ntimeline)

@@ -367,7 +367,7 @@ static json_t *consistency_json(const fd_run *r)
     return a;
 }
 
-/* The holds (who acknowledged, how long it took) and the observers' notes. */
+/* The holds (who acknowledged, how long it took), the leases and the observers' notes. */
 static void people_json(const fd_run *r, json_t *root)
 {
     if (r->nholds) {
@@ -382,6 +382,17 @@ static void people_json(const fd_run *r, json_t *root)
                              h->how ? h->how : "", "timed_out", h->timed_out));
         }
         json_object_set_new(root, "holds", a);
+    }
+    if (r->nleased) {
+        json_t *hosts = json_array(), *over = json_array();
+        for (size_t i = 0; i < r->nleased; i++)
+            json_array_append_new(hosts, json_string(r->s->inv.hosts[r->leased[i]].name));
+        for (size_t i = 0; i < r->overlaps.n; i++)
+            json_array_append_new(over, jstr(r, r->overlaps.v[i]));
+        json_object_set_new(root, "leases",
+                            json_pack("{s:o,s:I,s:o}", "hosts", hosts, "ttl_s",
+                                      (json_int_t)fd_us_to_s_ceil(r->lease_ttl_us), "overlapping",
+                                      over));
     }
     if (r->nnotes) {
         json_t *a = json_array();

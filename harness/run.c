@@ -7,6 +7,7 @@
 #include "control.h"
 #include "healer.h"
 #include "hold.h"
+#include "lease.h"
 #include "notify.h"
 #include "plan.h"
 #include "progress.h"
@@ -295,15 +296,19 @@ static bool open_run(fd_run *r)
 static bool before_timeline(fd_run *r)
 {
     bool ok = preflight(r);
+    if (!ok)
+        fd_run_outcome(r, FD_OUTCOME_INFRA, NULL);
+    ok = ok && fd_lease_acquire(r); /* records its own outcome */
     if (ok)
         fd_run_notify(r, FD_NOTIFY_START, "drill started (%zu hosts, %zu steps)", r->s->inv.n,
                       r->s->nsteps);
     if (ok && !fd_healer_start(r)) {
         fd_run_error(r, "cannot start the healer thread");
+        fd_run_outcome(r, FD_OUTCOME_INFRA, NULL);
         ok = false;
     }
-    if (!ok)
-        fd_run_outcome(r, FD_OUTCOME_INFRA, NULL);
+    if (ok)
+        fd_lease_watch_start(r);
     fd_progress_start(r);
     return ok && start_probes(r) && steady_state(r);
 }
@@ -411,6 +416,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_run_opts *opts)
                       : fd_run_has(r, FD_OUTCOME_INFRA) ? "the run failed"
                                                         : "the timeline is over");
     run_finally(r);
+    fd_lease_finish(r);
     after_timeline(r);
     return r->exit_code;
 }
@@ -450,6 +456,8 @@ void fd_run_free(fd_run *r)
     }
     free(r->notes);
     fd_control_close(r->control_dir);
+    free(r->leased);
+    fd_strv_free(&r->overlaps);
     if (r->notifier) {
         fd_notifier_stop(r->notifier, 0, NULL, NULL);
         free(r->notifier);

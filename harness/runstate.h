@@ -7,14 +7,15 @@
  *   - the healer thread heals faults on schedule and checks abort_if (healer.h);
  *   - one verifier thread per network cut observes it (faultrun.c);
  *   - the progress thread draws the status line on a terminal (progress.h);
- *   - one thread per probe, each with its own lock (probe.h).
+ *   - one thread per probe, each with its own lock (probe.h);
+ *   - one watch thread per leased host, each with its own connection (lease.h).
  * They share state only in these ways:
  *   - `lock` guards `faults`/`nfaults` (the array, and each fault's state, healed_s,
  *     took_effect and verification), `errors`, `abort_reason`, and stdout;
  *   - `outcomes` is a C11 atomic set of FD_OUTCOME_* bits, set only through
  *     fd_run_outcome (which takes the lock for the abort reason);
  *   - `current_step`, `step_started_us`, `timeline_start_us`, `timeline_end_us`,
- *     `healer_quit` and `progress_quit` are C11 atomics;
+ *     `healer_quit`, `progress_quit`, `watch_quit` and `halted` are C11 atomics;
  *   - fd_run_signal is written by the signal handler alone;
  *   - every other field is written by the main thread alone, before the other
  *     threads start or after they are joined. */
@@ -49,7 +50,8 @@ typedef struct fd_run_opts {
     bool quiet;             /* no log lines on stdout */
     bool json;              /* events as JSON lines on stdout instead */
     bool accept_new_host_keys;
-    bool auto_ack; /* every hold acknowledged at once (its auto command run) */
+    bool auto_ack;      /* every hold acknowledged at once (its auto command run) */
+    bool allow_overlap; /* lease hosts another run holds (lease.h) */
     const struct fd_transport *transport; /* NULL: SSH; the engine's unit tests: a fake */
 } fd_run_opts;
 
@@ -111,6 +113,7 @@ struct fd_archive_lag_record;
 struct fd_consistency_record;
 struct fd_hold_record;
 struct fd_notifier;
+struct fd_lease_watch;
 
 /* An observation `firedrill note` added while the run went on. */
 typedef struct fd_note {
@@ -161,9 +164,17 @@ typedef struct fd_run {
     size_t nconsistency;
     struct fd_hold_record *holds;
     size_t nholds;
-    char *control_dir;            /* where `firedrill ack` and `firedrill note` reach this run */
-    struct fd_notifier *notifier; /* report.notify.events other than the end; NULL: none */
-    fd_note *notes;               /* under lock */
+    size_t *leased; /* the hosts its faults may touch, leased at preflight (lease.h) */
+    size_t nleased;
+    int64_t lease_ttl_us;
+    bool leases_released;
+    fd_strv overlaps; /* "host: run ..." held by another run too (--allow-overlap) */
+    struct fd_lease_watch *watches;
+    size_t nwatches;
+    atomic_bool watch_quit, halted; /* halted: a watch saw a halt (said once) */
+    char *control_dir;              /* where `firedrill ack` and `firedrill note` reach this run */
+    struct fd_notifier *notifier;   /* report.notify.events other than the end; NULL: none */
+    fd_note *notes;                 /* under lock */
     size_t nnotes;
     double last_restore_started_s;
     double cpu_user_s, cpu_system_s;

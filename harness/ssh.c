@@ -309,6 +309,12 @@ static fd_err transport_exec(fd_conn *c, const char *cmd, const char *input, int
 fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
                     fd_exec_result *r)
 {
+    return fd_conn_exec_stoppable(c, cmd, input, timeout_us, NULL, r);
+}
+
+fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
+                              const atomic_bool *stop, fd_exec_result *r)
+{
     memset(r, 0, sizeof *r);
     r->exit_status = -1;
     int64_t t0 = fd_mono_us(), deadline = t0 + timeout_us;
@@ -357,7 +363,7 @@ fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t time
     char buf[16384];
     while (!ssh_channel_is_eof(ch)) {
         int64_t left = deadline - fd_mono_us();
-        if (left <= 0) {
+        if (left <= 0 || (stop && atomic_load(stop))) {
             r->timed_out = true;
             break;
         }
@@ -379,7 +385,10 @@ fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t time
         /* Ask the server to kill it; the channel is closed either way. */
         ssh_channel_request_send_signal(ch, "KILL");
         r->error = FD_ERR_TIMEOUT;
-        r->error_msg = fd_asprintf("command did not finish within %.1fs", (double)timeout_us / 1e6);
+        r->error_msg =
+            stop && atomic_load(stop)
+                ? fd_strdup("stopped before the command finished")
+                : fd_asprintf("command did not finish within %.1fs", (double)timeout_us / 1e6);
         drain(ch, &out, &err);
         goto out;
     }

@@ -12,6 +12,7 @@
 #include "inventory.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -70,6 +71,10 @@ fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o);
  * Always fills r (free with fd_exec_result_free); returns r->error. */
 fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
                     fd_exec_result *r);
+/* fd_conn_exec that also ends (the remote command sent SIGKILL, error FD_ERR_TIMEOUT)
+ * within 0.2 s of *stop becoming true. */
+fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
+                              const atomic_bool *stop, fd_exec_result *r);
 void fd_conn_close(fd_conn *c);
 void fd_exec_result_free(fd_exec_result *r);
 

@@ -105,7 +105,7 @@ reach() { in_host "$1" timeout 1 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 
 # Firewall rules and fault records on a host, for "nothing left behind" checks.
 host_leftovers() {
-    in_host "$1" sh -c 'nft list tables 2>/dev/null | grep firedrill; ls /run/firedrill 2>/dev/null; pgrep -af "[f]d-watchdog"; tc qdisc show dev eth0 | grep -v "noqueue 0: root"' || true
+    in_host "$1" sh -c 'nft list tables 2>/dev/null | grep firedrill; ls /run/firedrill 2>/dev/null; pgrep -af "[f]d-watchdog|[f]d-lease-reaper"; tc qdisc show dev eth0 | grep -v "noqueue 0: root"' || true
 }
 
 lab_ip() { echo "10.77.0.$((10 + ${1#h}))"; }

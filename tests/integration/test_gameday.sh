@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Game days with people in them, over real SSH: a hold acknowledged from another
 # terminal with `firedrill ack` while an observer adds a `firedrill note`; the finally
-# section after a failed step and after an interrupted hold; and the shipped manual
-# switchover drill run unattended (--auto-ack runs the hold's promotion). The lab is
+# section after a failed step and after an interrupted hold; `firedrill halt` reaching
+# running drills; leases keeping two drills off one host, and a killed controller's
+# lease lapsing; and the shipped manual switchover drill run unattended (--auto-ack
+# runs the hold's promotion). The lab is
 # taken down at the end: the switchover leaves h2 as PostgreSQL's primary.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -97,6 +99,164 @@ rc=$?
 "$LAB" exec h2 test -e /tmp/fd-finally-mark || t_fail "finally did not run after the interrupt"
 "$LAB" exec h2 test -e /tmp/fd-finally-mark.never && t_fail "the timeline went on after the interrupt"
 "$LAB" exec h2 rm -f /tmp/fd-finally-mark
+t_end
+
+# halt_seen_after RUN_DIR T: seconds from wall time T to the run's halt event.
+halt_seen_after() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+d, t = sys.argv[1], float(sys.argv[2])
+r = json.load(open(d + "/report.json"))
+ev = [json.loads(l) for l in open(d + "/history.jsonl")]
+h = [e for e in ev if e.get("event") == "halt"]
+print("%.3f" % (r["started_at_unix"] + h[0]["at_s"] - t) if h else "none")
+PY
+}
+
+t_begin "firedrill halt: a running drill aborts within a second and heals; halted hosts refuse drills; --clear"
+scenario halted <<'EOF'
+safety: { ttl: 2m }
+timeline:
+  - { id: cut, fault: partition, target: { hosts: [h2] } }
+  - { id: pause, fault: pause, process: postgres, target: { hosts: [h3] } }
+  - { id: look, hold: { prompt: "watch the dashboards", timeout: 60s } }
+  - run: { target: { hosts: [h1] }, command: "touch /tmp/fd-halt-never" }
+EOF
+"$LAB" exec h1 rm -f /tmp/fd-halt-never
+fd_run_bg "$T_DIR/halted.yaml"
+wait_event hold_waiting 30 || t_fail "the drill never reached its hold: $(tail -3 "$T_DIR/run.err")"
+started=$EPOCHREALTIME
+expect_exit 0 $FD halt "$INV" --reason "INC-4711: real outage in dc-b"
+grep -q "^h2: halted; drills holding it, which stop now: .*drill=halted" "$T_OUT" ||
+    t_fail "the halt did not name the drill holding h2: $(cat "$T_OUT")"
+fd_run_wait
+[ "$RUN_RC" = 3 ] || t_fail "exit $RUN_RC, expected 3: $(tail -5 "$T_DIR/run.err")"
+D=$(run_dir)
+[ "$(report_value "$D" 'r["abort_reason"]')" = "halted: INC-4711: real outage in dc-b" ] ||
+    t_fail "abort reason: $(report_value "$D" 'r.get("abort_reason")')"
+[ "$(report_value "$D" '[f["heal"] for f in r["faults"]]')" = "['ok', 'ok']" ] || t_fail "not healed"
+echo "  the drill saw the halt $(halt_seen_after "$D" "$started")s after firedrill halt started (connecting included)"
+"$LAB" exec h1 test -e /tmp/fd-halt-never && t_fail "the timeline went on after the halt"
+for h in h2 h3; do
+    left=$(host_leftovers $h)
+    [ -z "$left" ] || t_fail "$h: left behind: $left"
+done
+# a halted host refuses a new drill at preflight, touching nothing
+expect_exit 3 $FD run "$T_DIR/halted.yaml" --auto-ack --report-dir "$T_DIR/r-halted2"
+grep -q "host h2 is halted: INC-4711" "$T_ERR" || t_fail "preflight: $(cat "$T_ERR")"
+# ... and the agent itself refuses a fault, whoever sends it, touching nothing
+{
+    printf '%s\n' "FD_CONTROLLER=test; set -- apply run-halt-1 f1 60 'apply=touch /tmp/fd-halt-agent' revert=true"
+    cat "$SRC/agents/lib.sh" "$SRC/agents/cmd.sh"
+} >"$T_DIR/apply-input"
+lab_ssh h2 sh -s <"$T_DIR/apply-input" >"$T_OUT" 2>"$T_ERR"
+rc=$?
+[ "$rc" = 9 ] && grep -q "^error: halted: INC-4711" "$T_ERR" || t_fail "agent: exit $rc: $(cat "$T_ERR")"
+"$LAB" exec h2 test -e /tmp/fd-halt-agent && t_fail "the halted agent ran the fault"
+"$LAB" exec h2 test -e /run/firedrill/run-halt-1 && t_fail "the halted agent recorded the fault"
+expect_exit 0 $FD halt "$INV" --clear
+grep -q "^h2: cleared" "$T_OUT" || t_fail "clear: $(cat "$T_OUT")"
+expect_exit 0 $FD run "$T_DIR/halted.yaml" --auto-ack --report-dir "$T_DIR/r-halted3"
+"$LAB" exec h1 rm -f /tmp/fd-halt-never
+t_end
+
+t_begin "a halt marker made by hand on one host reaches the running drill within a second"
+fd_run_bg "$T_DIR/halted.yaml"
+wait_event hold_waiting 30 || t_fail "the drill never reached its hold: $(tail -3 "$T_DIR/run.err")"
+started=$EPOCHREALTIME
+"$LAB" exec h3 sh -c 'printf "%s\n" "maintenance window" >/var/lib/firedrill/halt'
+fd_run_wait
+[ "$RUN_RC" = 3 ] || t_fail "exit $RUN_RC, expected 3: $(tail -5 "$T_DIR/run.err")"
+D=$(run_dir)
+[ "$(report_value "$D" 'r["abort_reason"]')" = "halted: maintenance window" ] ||
+    t_fail "abort reason: $(report_value "$D" 'r.get("abort_reason")')"
+seen=$(halt_seen_after "$D" "$started")
+echo "  the drill saw the marker ${seen}s after it was written"
+python3 -c "import sys; sys.exit(0 if float('$seen') <= 1.0 else 1)" 2>/dev/null ||
+    t_fail "the drill saw the halt ${seen}s after the marker was written"
+"$LAB" exec h3 rm -f /var/lib/firedrill/halt
+t_end
+
+t_begin "firedrill halt with a host unreachable: the others are halted, the missing one named (exit 4)"
+python3 - "$INV" "$T_DIR/inv-down.yaml" <<'PY'
+import sys
+s = open(sys.argv[1]).read().rstrip("\n")
+s += "\n  - { name: h9, address: 10.77.0.99, datacenter: dc-c, connect_timeout: 1s }\n"
+open(sys.argv[2], "w").write(s)
+PY
+expect_exit 4 $FD halt "$T_DIR/inv-down.yaml" --reason "drill freeze"
+grep -q "^h9: UNREACHABLE" "$T_OUT" && grep -q "halted 3 of 4 hosts; NOT on: h9" "$T_OUT" ||
+    t_fail "$(cat "$T_OUT")"
+"$LAB" exec h1 cat /var/lib/firedrill/halt | grep -qx "reason=drill freeze" || t_fail "no marker on h1"
+expect_exit 4 $FD halt "$T_DIR/inv-down.yaml" --clear
+"$LAB" exec h1 test -e /var/lib/firedrill/halt && t_fail "the marker stayed on h1"
+t_end
+
+t_begin "leases: a second drill on a leased host is refused (exit 4) naming the first; --allow-overlap runs"
+scenario leased <<'EOF'
+safety: { ttl: 2m }
+timeline:
+  - { id: cut, fault: partition, target: { role: postgres, where: "test $FD_HOST_NAME = h2", pick: one } }
+  - { id: look, hold: { prompt: "hold the lease", timeout: 60s } }
+EOF
+scenario other <<'EOF'
+probes:
+  - { name: ssh2, type: tcp, address: 10.77.0.12, port: 22, interval: 200ms }
+timeline:
+  - { id: kill-it, fault: pause, process: postgres, target: { hosts: [h3] }, duration: 1s }
+EOF
+fd_run_bg "$T_DIR/leased.yaml"
+wait_event hold_waiting 30 || t_fail "the drill never reached its hold: $(tail -3 "$T_DIR/run.err")"
+first=$(basename "$(run_dir)")
+# every candidate of the where selector is leased, h1 and h3 too
+expect_exit 4 $FD run "$T_DIR/other.yaml" --report-dir "$T_DIR/r-other"
+grep -q "host h3 is held by another drill (run $first (drill leased from" "$T_ERR" ||
+    t_fail "not named: $(cat "$T_ERR")"
+[ "$(in_host h3 ls /run/firedrill)" = leases ] || t_fail "the refused drill touched h3"
+expect_exit 0 $FD run "$T_DIR/other.yaml" --allow-overlap --report-dir "$T_DIR/r-other2"
+grep -q "host h3 is also held by run $first" "$T_OUT" || t_fail "overlap not said: $(head -5 "$T_OUT")"
+$FD ack "$first" >/dev/null
+fd_run_wait
+[ "$RUN_RC" = 0 ] || t_fail "the first drill exited $RUN_RC: $(tail -3 "$T_DIR/run.err")"
+for h in h1 h2 h3; do
+    left=$(host_leftovers $h)
+    [ -z "$left" ] || t_fail "$h: left behind: $left"
+done
+t_end
+
+t_begin "a controller killed during a hold: its lease holds others off, then nothing is left after ttl"
+scenario killed <<'EOF'
+safety: { ttl: 6s }
+timeline:
+  - { id: cut, fault: partition, target: { hosts: [h2] } }
+  - { id: look, hold: { prompt: "nobody answers", timeout: 60s } }
+EOF
+fd_run_bg "$T_DIR/killed.yaml"
+wait_event hold_waiting 30 || t_fail "the drill never reached its hold: $(tail -3 "$T_DIR/run.err")"
+dead=$(basename "$(run_dir)")
+kill -KILL "$RUN_PID"
+fd_run_wait
+expect_exit 4 $FD run "$T_DIR/killed.yaml" --auto-ack --report-dir "$T_DIR/r-killed2"
+grep -q "held by another drill (run $dead" "$T_ERR" || t_fail "the dead run's lease: $(cat "$T_ERR")"
+sleep 9 # the ttl (6 s from the apply) and the revert; the lease lapses with it
+left=$(host_leftovers h2)
+[ -z "$left" ] || t_fail "h2: left behind after the ttl: $left"
+reach h2 10.77.0.11 22 || t_fail "the partition is still in place"
+expect_exit 0 $FD run "$T_DIR/killed.yaml" --auto-ack --report-dir "$T_DIR/r-killed3"
+t_end
+
+t_begin "firedrill heal clears a dead run's lease (and its faults): the next drill runs at once"
+sed -e 's/ttl: 6s/ttl: 5m/' "$T_DIR/killed.yaml" >"$T_DIR/killed-long.yaml"
+fd_run_bg "$T_DIR/killed-long.yaml"
+wait_event hold_waiting 30 || t_fail "the drill never reached its hold: $(tail -3 "$T_DIR/run.err")"
+dead=$(basename "$(run_dir)")
+kill -KILL "$RUN_PID"
+fd_run_wait
+expect_exit 0 $FD heal "$INV" --run "$dead"
+grep -q "^h2: cleared the lease of run $dead" "$T_OUT" || t_fail "heal: $(cat "$T_OUT")"
+left=$(host_leftovers h2)
+[ -z "$left" ] || t_fail "h2: left behind after the heal: $left"
+expect_exit 0 $FD run "$T_DIR/killed-long.yaml" --auto-ack --report-dir "$T_DIR/r-healed"
 t_end
 
 # last: it promotes h2

@@ -102,7 +102,40 @@ typedef struct fake_hosts {
     int catalog_exit;
     const char *archive_pos, *primary_pos; /* what archive_lag's commands print */
     const char *fail_cmd;                  /* a command holding this exits 1 */
+    int lease_exit;                        /* lease: the agent's exit status */
+    const char *lease_out;                 /* and what it prints */
+    const char *halt_after; /* watches say the host is halted once this fault was applied */
 } fake_hosts;
+
+static bool logged_entry(fake_hosts *f, const char *suffix)
+{
+    bool found = false;
+    pthread_mutex_lock(&f->lock);
+    for (size_t i = 0; i < f->log.n && !found; i++) {
+        size_t n = strlen(f->log.v[i]), m = strlen(suffix);
+        found = n >= m && strcmp(f->log.v[i] + n - m, suffix) == 0;
+    }
+    pthread_mutex_unlock(&f->lock);
+    return found;
+}
+
+/* The guard actions (lease, watch, release): logged as "HOST lease" and so on, except
+ * watches, which come every second. */
+static char *fake_guard(fake_hosts *f, const fd_host *h, const char *action, fd_exec_result *r)
+{
+    r->exit_status = 0;
+    if (strcmp(action, "lease") == 0) {
+        r->exit_status = f->lease_exit;
+        r->out = fd_strdup(f->lease_out ? f->lease_out : "");
+    } else if (strcmp(action, "watch") == 0) {
+        char *applied = f->halt_after ? fd_asprintf(" apply %s", f->halt_after) : NULL;
+        bool halt = applied && logged_entry(f, applied);
+        free(applied);
+        r->out = fd_strdup(halt ? "halted: game day over\nhalted_by: alice\n" : "renewed\n");
+        return halt ? fd_asprintf("%s watch: halted", h->name) : NULL;
+    }
+    return fd_asprintf("%s %s", h->name, action);
+}
 
 static fd_err fake_open(const fd_host *h, void *arg)
 {
@@ -131,11 +164,19 @@ static void fake_exec(const fd_host *h, const char *cmd, const char *input, int6
     (void)timeout_us;
     char *fault = input ? applied_fault(input) : NULL;
     const char *rv = strstr(cmd, ".revert");
+    const char *guard = strstr(cmd, "# firedrill ");
     char *entry;
-    if (fault) {
+    if (guard) {
+        entry = fake_guard(f, h, guard + strlen("# firedrill "), r);
+        r->error = FD_OK;
+        if (!entry)
+            return;
+    } else if (fault) {
         entry = fd_asprintf("%s apply %s", h->name, fault);
         r->exit_status = f->apply_exit;
-        r->out = fd_strdup(f->apply_exit == 0 ? "verified: stopped\n" : "error: no such process\n");
+        r->out = fd_strdup(f->apply_exit == 0                 ? "verified: stopped\n"
+                           : f->apply_exit == FD_AGENT_HALTED ? "error: halted: incident 7\n"
+                                                              : "error: no such process\n");
     } else if (rv) {
         /* /run/firedrill/RUN/FAULT.revert: the id before .revert */
         const char *slash = rv;
@@ -540,6 +581,61 @@ static void test_holds(void **state)
     assert_int_equal(rmdir(dir), 0); /* each run removed its own directory */
 }
 
+/* Another drill holds a host: the run stops at preflight (exit 4) naming it, touching
+ * nothing, and the leases it did get are released. */
+static void test_lease_refused(void **state)
+{
+    fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                    .lease_exit = FD_AGENT_LEASED,
+                    .lease_out = "held: other-run-1 expires_in=30 controller=bob@ops drill=x y\n"};
+    json_t *report;
+    assert_int_equal(run_fake(&f, &report), FD_EXIT_INFRA);
+    for (size_t i = 0; i < f.log.n; i++)
+        assert_null(strstr(f.log.v[i], " apply "));
+    assert_true(index_of(&f.log, "db1 lease") >= 0 && index_of(&f.log, "db3 lease") >= 0);
+    assert_int_equal(index_of(&f.log, "db2 lease"), -1); /* no fault touches db2 */
+    const char *err = json_string_value(json_array_get(json_object_get(report, "errors"), 0));
+    assert_non_null(strstr(err, "run other-run-1 (drill x y from bob@ops, leased for 30s more)"));
+    json_decref(report);
+    fd_strv_free(&f.log);
+}
+
+/* A halt seen by a watch while a fault is in place: the run aborts with the halt's
+ * reason (exit 3), every fault is reverted, and the leases are released after that. */
+static void test_halt_heals_and_releases(void **state)
+{
+    fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER, .halt_after = "p"};
+    json_t *report;
+    assert_int_equal(run_scenario("engine-halt.yaml", &f, &report), FD_EXIT_ABORTED);
+    assert_string_equal(json_string_value(json_object_get(report, "abort_reason")),
+                        "halted: game day over");
+    int halted = -1, reverted = index_of(&f.log, "db3 revert p");
+    for (size_t i = 0; i < f.log.n && halted < 0; i++)
+        if (strstr(f.log.v[i], " watch: halted"))
+            halted = (int)i;
+    assert_true(halted >= 0 && reverted > halted);
+    assert_true(index_of(&f.log, "db3 release") > reverted);
+    assert_int_equal(index_of(&f.log, "db1 apply after"), -1); /* the timeline stopped */
+    const json_t *leases = json_object_get(report, "leases");
+    assert_int_equal(json_array_size(json_object_get(leases, "hosts")), 2);
+    json_decref(report);
+    fd_strv_free(&f.log);
+}
+
+/* An agent that refuses a fault because its host is halted aborts the run with the
+ * halt's reason, touching nothing more. */
+static void test_apply_refused_by_halt(void **state)
+{
+    fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER, .apply_exit = FD_AGENT_HALTED};
+    json_t *report;
+    assert_int_equal(run_fake(&f, &report), FD_EXIT_ABORTED);
+    assert_string_equal(json_string_value(json_object_get(report, "abort_reason")),
+                        "halted: incident 7");
+    assert_int_equal(index_of(&f.log, "db3 apply p"), -1);
+    json_decref(report);
+    fd_strv_free(&f.log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -555,6 +651,9 @@ int main(void)
         cmocka_unit_test(test_finally),
         cmocka_unit_test(test_expected_failure),
         cmocka_unit_test(test_holds),
+        cmocka_unit_test(test_lease_refused),
+        cmocka_unit_test(test_halt_heals_and_releases),
+        cmocka_unit_test(test_apply_refused_by_halt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include "fdtest.h"
 #include "history.h"
 #include "plan.h"
+#include "lease.h"
 #include "subst.h"
 
 #include <jansson.h>
@@ -63,6 +64,49 @@ static char *expand(const char *id, char **err)
     char *d = describe(&e);
     fd_fault_expansion_free(&e);
     return d;
+}
+
+/* The hosts a run leases: every candidate a fault step's selector may pick (a `where`
+ * selector's all, since where runs only at step time), never a host only probed or
+ * only used by a run step; and how long a lease lasts and how often it is renewed. */
+static void test_lease_hosts(void **state)
+{
+    static const char *const texts[] = {
+        "version: 1\nname: l1\ninventory: inventory.yaml\ntimeline:\n"
+        "  - { id: k, fault: kill, process: redis-server, ttl: 20m,\n"
+        "      target: { role: redis, where: 'true', pick: one } }\n",
+        "version: 1\nname: l2\ninventory: inventory.yaml\n"
+        "probes: [ { name: p, type: tcp, address: 10.77.0.12, port: 6379 } ]\n"
+        "timeline:\n"
+        "  - { id: k, fault: kill, process: redis-server, target: { hosts: [db1] }, ttl: 30s }\n"
+        "  - run: { target: { hosts: [db2] }, command: 'true' }\n",
+        "version: 1\nname: l3\ninventory: inventory.yaml\n"
+        "timeline:\n  - run: { target: { hosts: [db2] }, command: 'true' }\n",
+    };
+    static const char *const want[] = {"db1 db2 db3", "db1", ""};
+    static const int64_t ttl_s[] = {20 * 60, 30, 10 * 60}; /* the faults' longest, else safety's */
+    char *label = fd_asprintf("%s/scenarios/valid/leases.yaml", fd_test_data());
+    for (size_t k = 0; k < 3; k++) {
+        fd_scenario s;
+        fd_diags d = {0};
+        assert_int_equal(fd_scenario_load_text(label, texts[k], strlen(texts[k]), NULL, &s, &d),
+                         FD_OK);
+        fd_diag_clear(&d);
+        size_t idx[8];
+        size_t n = fd_lease_hosts(&s, 7, idx);
+        fd_buf b;
+        fd_buf_init(&b, 0);
+        for (size_t i = 0; i < n; i++)
+            fd_buf_printf(&b, "%s%s", i ? " " : "", s.inv.hosts[idx[i]].name);
+        assert_string_equal(b.len ? b.data : "", want[k]);
+        fd_buf_free(&b);
+        assert_int_equal(fd_lease_ttl_us(&s), ttl_s[k] * 1000000);
+        fd_scenario_free(&s);
+    }
+    free(label);
+    assert_int_equal(fd_lease_renew_us((int64_t)600 * 1000000), 10000000);
+    assert_int_equal(fd_lease_renew_us(6000000), 2000000);
+    assert_int_equal(fd_lease_renew_us(1000000), 1000000);
 }
 
 static void test_expand_hosts_and_peers(void **state)
@@ -211,9 +255,8 @@ static void test_history_lines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_expand_hosts_and_peers),
-        cmocka_unit_test(test_expand_agent_calls),
-        cmocka_unit_test(test_expand_errors),
+        cmocka_unit_test(test_lease_hosts),        cmocka_unit_test(test_expand_hosts_and_peers),
+        cmocka_unit_test(test_expand_agent_calls), cmocka_unit_test(test_expand_errors),
         cmocka_unit_test(test_history_lines),
     };
     return cmocka_run_group_tests(tests, load, unload);
