@@ -5,7 +5,8 @@
 #     tools               which fault tools the host has, one key=value line each:
 #                         tool=NAME, sudo=yes|no (when FD_SUDO=1), uid=N, netem=yes|no,
 #                         prio=yes|no (both tried in a private network namespace, so
-#                         the host's own interfaces are untouched), run=yes|no
+#                         the host's own interfaces are untouched), run=yes|no,
+#                         halted=REASON when firedrill halt's marker is there
 #     reach ADDRESS PORT  whether a TCP connection to ADDRESS:PORT gets an answer
 #                         (connected or refused) within 2 seconds
 #     digest PATH         prints "SIZE SHA256" of the regular file PATH
@@ -44,6 +45,13 @@ fd_check_tools() {
     fi
     if [ -n "$S" ] || [ -w /run/firedrill ] || { [ ! -e /run/firedrill ] && [ -w /run ]; }
     then printf 'run=yes\n'; else printf 'run=no\n'; fi
+    # firedrill halt's marker (its reason only from a regular file, never through a link)
+    h=/var/lib/firedrill/halt
+    if [ -e "$h" ] || [ -L "$h" ]; then
+        r=
+        [ -f "$h" ] && [ ! -L "$h" ] && r=$(head -c 4096 -- "$h" 2>/dev/null | sed -n 's/^reason=//p')
+        printf 'halted=%s\n' "$(printf '%s' "${r:-no reason given}" | head -n 1 | tr -c '[:print:]' ' ' | cut -c1-200)"
+    fi
     return "$FD_EXIT_OK"
 }
 

@@ -13,6 +13,7 @@ typedef struct host_check {
     bool ok;
     fd_strv tools;
     bool netem, prio, sudo_ok, run_ok;
+    char *halted; /* firedrill halt's reason, when the host is halted */
     char *error;
 } host_check;
 
@@ -36,6 +37,8 @@ static void parse_check(const fd_exec_result *er, host_check *r)
             r->sudo_ok = true;
         else if (strcmp(line, "run=yes") == 0)
             r->run_ok = true;
+        else if (fd_str_starts(line, "halted=") && !r->halted)
+            r->halted = fd_printable(line + 7, 200);
         free(line);
     }
     r->ok = true;
@@ -101,6 +104,10 @@ static int print_host(const fd_host *h, const fd_conn *c, bool ran, const host_c
         fd_buf_puts(&problems, "; sudo -n is refused (sudo: true needs passwordless sudo)");
     if (!r->run_ok)
         fd_buf_puts(&problems, "; cannot write /run/firedrill (fault records live there)");
+    if (r->halted)
+        fd_buf_printf(&problems,
+                      "; halted (%s): no fault is applied here until firedrill halt --clear",
+                      r->halted);
     printf("%s: reachable, host key verified (%s), authenticated as %s (%s); tools:",
            problems.len ? "FAILED" : "ok", c->hostkey, c->user ? c->user : "?",
            c->auth_method ? c->auth_method : "?");
@@ -166,6 +173,7 @@ int fd_cmd_check_hosts(fd_cli *cli)
     for (size_t i = 0; i < s.inv.n; i++) {
         fd_strv_free(&res[i].tools);
         free(res[i].error);
+        free(res[i].halted);
     }
     free(res);
     free(ran);

@@ -339,7 +339,7 @@ void fd_lease_watch_start(fd_run *r)
     r->watches = fd_xcalloc(r->nleased, sizeof *r->watches);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, (size_t)256 << 10);
+    pthread_attr_setstacksize(&attr, (size_t)1 << 20); /* libssh and its crypto, with room */
     for (size_t i = 0; i < r->nleased; i++) {
         fd_lease_watch *w = &r->watches[i];
         w->r = r;

@@ -154,6 +154,8 @@ rc=$?
 [ "$rc" = 9 ] && grep -q "^error: halted: INC-4711" "$T_ERR" || t_fail "agent: exit $rc: $(cat "$T_ERR")"
 "$LAB" exec h2 test -e /tmp/fd-halt-agent && t_fail "the halted agent ran the fault"
 "$LAB" exec h2 test -e /run/firedrill/run-halt-1 && t_fail "the halted agent recorded the fault"
+expect_exit 4 $FD check-hosts "$INV"
+grep -q "^h2 .*problem: halted (INC-4711: real outage in dc-b)" "$T_OUT" || t_fail "check-hosts: $(cat "$T_OUT")"
 expect_exit 0 $FD halt "$INV" --clear
 grep -q "^h2: cleared" "$T_OUT" || t_fail "clear: $(cat "$T_OUT")"
 expect_exit 0 $FD run "$T_DIR/halted.yaml" --auto-ack --report-dir "$T_DIR/r-halted3"
