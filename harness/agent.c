@@ -111,17 +111,25 @@ char *fd_agent_command(const fd_agent_call *call, const fd_host *h, const char *
     return fd_buf_steal(&b);
 }
 
+/* Starts an agent's arguments' line: `FD_CONTROLLER=..; set -- ACTION [RUN]`. */
+static void args_start(fd_buf *b, const char *controller, const char *action, const char *run_id)
+{
+    fd_buf_init(b, FD_BUF_UNCAPPED);
+    fd_buf_puts(b, "FD_CONTROLLER=");
+    fd_buf_shell_quote(b, controller ? controller : "unknown");
+    fd_buf_puts(b, "; set -- ");
+    fd_buf_shell_quote(b, action);
+    if (run_id) {
+        fd_buf_puts(b, " ");
+        fd_buf_shell_quote(b, run_id);
+    }
+}
+
 char *fd_agent_args(const fd_agent_call *call, const char *action, const char *run_id,
                     const char *fault_id, int64_t ttl_us, const char *controller)
 {
     fd_buf b;
-    fd_buf_init(&b, FD_BUF_UNCAPPED);
-    fd_buf_puts(&b, "FD_CONTROLLER=");
-    fd_buf_shell_quote(&b, controller ? controller : "unknown");
-    fd_buf_puts(&b, "; set -- ");
-    fd_buf_shell_quote(&b, action);
-    fd_buf_puts(&b, " ");
-    fd_buf_shell_quote(&b, run_id);
+    args_start(&b, controller, action, run_id);
     fd_buf_puts(&b, " ");
     fd_buf_shell_quote(&b, fault_id);
     fd_buf_printf(&b, " %lld", (long long)fd_us_to_s_ceil(ttl_us));
@@ -152,15 +160,7 @@ char *fd_agent_guard_input(const char *action, const char *run_id, int64_t ttl_s
                            const char *const *kv, size_t nkv, const char *controller)
 {
     fd_buf b;
-    fd_buf_init(&b, FD_BUF_UNCAPPED);
-    fd_buf_puts(&b, "FD_CONTROLLER=");
-    fd_buf_shell_quote(&b, controller ? controller : "unknown");
-    fd_buf_puts(&b, "; set -- ");
-    fd_buf_shell_quote(&b, action);
-    if (run_id) {
-        fd_buf_puts(&b, " ");
-        fd_buf_shell_quote(&b, run_id);
-    }
+    args_start(&b, controller, action, run_id);
     if (ttl_s >= 0)
         fd_buf_printf(&b, " %lld", (long long)ttl_s);
     for (size_t i = 0; i < nkv; i++) {

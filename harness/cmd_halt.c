@@ -44,13 +44,19 @@ static bool report_host(const fd_host *h, const fd_exec_result *er, bool clear)
     return true;
 }
 
+/* One of --reason TEXT and --clear, not both. */
+static bool usage_ok(const fd_cli *cli)
+{
+    if (!cli->clear != !(cli->reason && *cli->reason))
+        return true;
+    fprintf(stderr, "firedrill halt: give --reason TEXT (why every drill must stop) or --clear\n");
+    return false;
+}
+
 int fd_cmd_halt(fd_cli *cli)
 {
-    if (!cli->clear == !(cli->reason && *cli->reason)) {
-        fprintf(stderr, "firedrill halt: give --reason TEXT (why every drill must stop) or "
-                        "--clear\n");
+    if (!usage_ok(cli))
         return FD_EXIT_USAGE;
-    }
     fd_scenario s;
     bool is_scenario;
     int rc = fd_cli_load(cli, cli->args[0], &s, &is_scenario);
