@@ -3,13 +3,13 @@
 # signal= (kill), restart= (kill: a command run at revert), stop= start= (stop_service).
 
 # True for firedrill's own processes, which a fault never signals: this agent and
-# everything in its session, and every watchdog with what it runs.
+# everything in its session, and every watchdog and lease reaper with what it runs.
 FD_MY_SID=
 fd_stat $$ && FD_MY_SID=$st_sid
 fd_ours() { # fd_ours PID (after fd_stat PID)
     [ "$1" = $$ ] && return 0
     [ -n "$FD_MY_SID" ] && [ "$st_sid" = "$FD_MY_SID" ] && return 0
-    tr '\0' '\n' <"/proc/$st_sid/cmdline" 2>/dev/null | grep -qxF fd-watchdog
+    tr '\0' '\n' <"/proc/$st_sid/cmdline" 2>/dev/null | grep -qxE 'fd-watchdog|fd-lease-reaper'
 }
 
 # fd_named NAME: pids whose process name is NAME, compared as a string (never as a

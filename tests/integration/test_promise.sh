@@ -70,9 +70,10 @@ timeline:
   - { id: f, fault: command, apply: "touch /tmp/fd-twin-$FD_RUN_ID", revert: "rm /tmp/fd-twin-$FD_RUN_ID", target: { hosts: [h2] }, duration: 2s }
   - wait: 3s
 EOF2
-$FD run "$T_DIR/twin.yaml" --report-dir "$T_DIR/r-twin" >"$T_DIR/t1.out" 2>&1 &
+# each leases h2, so the second would be refused: --allow-overlap lets both run
+$FD run "$T_DIR/twin.yaml" --allow-overlap --report-dir "$T_DIR/r-twin" >"$T_DIR/t1.out" 2>&1 &
 p1=$!
-$FD run "$T_DIR/twin.yaml" --report-dir "$T_DIR/r-twin" >"$T_DIR/t2.out" 2>&1 &
+$FD run "$T_DIR/twin.yaml" --allow-overlap --report-dir "$T_DIR/r-twin" >"$T_DIR/t2.out" 2>&1 &
 p2=$!
 wait "$p1"; rc1=$?
 wait "$p2"; rc2=$?
@@ -105,9 +106,12 @@ wait_events fault_applied 2 || t_fail "not two faults applied"
 sleep 0.5
 wd=$(lab_ssh h1 pgrep -c -f '[f]d-watchdog')
 [ "$wd" = 2 ] || t_fail "watchdogs running after kill sleep: $wd, expected 2"
-lab_ssh h1 pgrep -f 'sleep 301' >/dev/null && t_fail "the user's sleep was not killed"
+lab_ssh h1 "pgrep -f '[s]leep 301'" >/dev/null && t_fail "the user's sleep was not killed"
 fd_run_wait
 [ "$RUN_RC" = 0 ] || t_fail "exit $RUN_RC: $(cat "$T_DIR/run.err")"
+# the run's lease reaper sleeps in its own session on h1: its sleep is firedrill's own
+killed=$(report_value "$(run_dir)" '[f["verification"] for f in r["faults"] if f["id"] == "k"][0]')
+echo "$killed" | grep -Eq "is gone \(pids [0-9]+\)" || t_fail "more than the user's sleep was killed: $killed"
 lab_ssh h1 'kill $(pgrep -x fdvictimA) $(pgrep -x fdvictimB)'
 [ -z "$(host_leftovers h1)" ] || t_fail "left: $(host_leftovers h1)"
 t_end
