@@ -22,17 +22,25 @@ FD_EXIT_UNREACHABLE=6
 FD_EXIT_CANNOT_TELL=7
 FD_EXIT_NO_FILE=8
 
+# The fault tools on PATH, one tool=NAME line each.
+FD_TOOLS_LOOP='for t in nft iptables tc pkill pgrep systemctl unshare; do
+    command -v "$t" >/dev/null 2>&1 && printf "tool=%s\n" "$t"
+done; :'
+
 fd_check_tools() {
-    for t in nft iptables tc pkill pgrep systemctl unshare; do
-        command -v "$t" >/dev/null 2>&1 && printf 'tool=%s\n' "$t"
-    done
     S=
     if [ "${FD_SUDO:-0}" = 1 ]; then
         S='sudo -n'
-        if sudo -n true >/dev/null 2>&1; then printf 'sudo=yes\n'; else printf 'sudo=no\n'; fi
+        if sudo -n true >/dev/null 2>&1; then printf 'sudo=yes\n'; else printf 'sudo=no\n'; S=; fi
     fi
+    # The tools as the agents will find them: under sudo, sudo's own PATH (its
+    # secure_path has the sbin folders a user's PATH often lacks).
+    tools=$(if [ -n "$S" ]; then $S sh -c "$FD_TOOLS_LOOP"; else eval "$FD_TOOLS_LOOP"; fi)
+    [ -z "$tools" ] || printf '%s\n' "$tools"
     printf 'uid=%s\n' "$(id -u)"
-    if command -v tc >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1; then
+    case "$tools" in *tool=tc*) has_tc=1 ;; *) has_tc= ;; esac
+    case "$tools" in *tool=unshare*) has_unshare=1 ;; *) has_unshare= ;; esac
+    if [ -n "$has_tc" ] && [ -n "$has_unshare" ]; then
         if $S unshare --net sh -c 'tc qdisc add dev lo root netem delay 1ms' >/dev/null 2>&1
         then printf 'netem=yes\n'; else printf 'netem=no\n'; fi
         if $S unshare --net sh -c 'tc qdisc add dev lo root handle 1: prio bands 4' \
