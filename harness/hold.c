@@ -49,6 +49,7 @@ static fd_run_result auto_ack(fd_run *r, size_t index, const fd_step *st, fd_hol
         run.run.command = st->hold.auto_command;
         run.run.target = st->hold.target;
         run.run.timeout_us = st->hold.timeout_us;
+        run.run.sudo = st->hold.sudo;
         char *d = NULL;
         res = fd_step_kind_for(FD_STEP_RUN)->exec(r, index, &run, &d);
         *detail = fd_asprintf("acknowledged by its auto command (%s)", d ? d : "");

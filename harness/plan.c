@@ -432,7 +432,7 @@ static void plan_step(FILE *f, const fd_scenario *s, const fd_step *st, const ch
             free(q);
         } else {
             print_selector_line(f, s, "target", &st->run.target, seed);
-            print_host_command(f, s, run_id, &st->run.target, st->run.command, false, seed);
+            print_host_command(f, s, run_id, &st->run.target, st->run.command, st->run.sudo, seed);
         }
         break;
     }

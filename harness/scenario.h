@@ -119,6 +119,7 @@ typedef struct fd_step {
         fd_selector target; /* unset: runs on the controller */
         int64_t timeout_us;
         int64_t expect_exit;
+        bool sudo; /* under sudo -n on hosts with the inventory's sudo: true */
     } run;
     struct {
         fd_selector target;
@@ -156,6 +157,7 @@ typedef struct fd_step {
         int64_t timeout_us;
         bool on_timeout_continue;
         char *auto_command; /* run instead of waiting, with --auto-ack */
+        bool sudo;          /* auto under sudo -n, as a run step's sudo */
         fd_selector target; /* where auto runs (unset: the controller) */
     } hold;
 } fd_step;

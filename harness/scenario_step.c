@@ -114,9 +114,20 @@ static void read_wait_for(fd_loader *L, const fd_ynode *m, fd_step *st)
     fd_yt_duration(&L->t, b, "timeout", true, "wait_for step", &st->wait_for.timeout_us);
 }
 
+/* `sudo: true` of a command on hosts: under sudo -n where the inventory says sudo. */
+static void read_sudo(fd_loader *L, const fd_ynode *b, const char *what, const fd_selector *target,
+                      bool *out)
+{
+    fd_yt_bool(&L->t, b, "sudo", what, out);
+    if (*out && !target->set)
+        fd_yt_err(&L->t, fd_ymap_get(b, "sudo"),
+                  "'sudo' is for a command on hosts (with a 'target'); on the controller, "
+                  "write sudo in the command");
+}
+
 static void read_run(fd_loader *L, const fd_ynode *m, fd_step *st)
 {
-    static const char *const keys[] = {"command", "target", "timeout", "expect_exit", NULL};
+    static const char *const keys[] = {"command", "target", "timeout", "expect_exit", "sudo", NULL};
     const fd_ynode *b = step_body(L, m, "run", keys);
     if (!b)
         return;
@@ -125,6 +136,7 @@ static void read_run(fd_loader *L, const fd_ynode *m, fd_step *st)
     fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->run.target);
     fd_yt_duration(&L->t, b, "timeout", false, "run step", &st->run.timeout_us);
     fd_yt_uint(&L->t, b, "expect_exit", false, "run step", 255, &st->run.expect_exit);
+    read_sudo(L, b, "run step", &st->run.target, &st->run.sudo);
 }
 
 /* The target a backup or restore step must have. */
@@ -298,7 +310,7 @@ static void read_consistency(fd_loader *L, const fd_ynode *m, fd_step *st)
 static void read_hold(fd_loader *L, const fd_ynode *m, fd_step *st)
 {
     static const char *const keys[] = {"prompt", "runbook", "timeout", "on_timeout",
-                                       "auto",   "target",  NULL};
+                                       "auto",   "target",  "sudo",    NULL};
     const fd_ynode *b = step_body(L, m, "hold", keys);
     if (!b)
         return;
@@ -317,6 +329,7 @@ static void read_hold(fd_loader *L, const fd_ynode *m, fd_step *st)
     fd_scenario_read_selector(&L->t, fd_ymap_get(b, "target"), "target", &st->hold.target);
     if (st->hold.target.set && !st->hold.auto_command)
         fd_yt_err(&L->t, fd_ymap_key(b, "target"), "'target' says where 'auto' runs: give 'auto'");
+    read_sudo(L, b, "hold step", &st->hold.target, &st->hold.sudo);
 }
 
 /* Each step kind's reader, by kind (a fault step's family reads its own keys). */

@@ -65,7 +65,7 @@ static fd_run_result run_step(fd_run *r, size_t index, const fd_step *st, char *
     fd_buf_init(&b, 65536);
     for (size_t i = 0; i < n && ok; i++) {
         const fd_host *h = &s->inv.hosts[hosts[i]];
-        char *cmd = fd_host_command(h, r->run_id, st->run.command, false);
+        char *cmd = fd_host_command(h, r->run_id, st->run.command, st->run.sudo);
         fd_exec_result er;
         fd_conn_exec(&r->pool.conns[hosts[i]], cmd, NULL, st->run.timeout_us, &er);
         free(cmd);

@@ -76,7 +76,7 @@ grep -q "db1 stdin: .* process=valkey-server" "$T_OUT" || t_fail "--var not appl
 grep -q "1 hosts" "$T_OUT" || t_fail "--inventory not applied"
 t_end
 
-t_begin "plan: host commands as sent, plain ones without sh -c, sudo for recovery steps"
+t_begin "plan: host commands as sent, plain ones without sh -c, sudo for recovery steps and run steps that ask"
 expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/dr-drill.yaml"
 grep -q "^    h2: FD_HOST_NAME=h2 FD_HOST_ADDRESS=10.77.0.12 FD_HOST_DATACENTER=dc-b FD_RUN_ID=dr-drill-[0-9TZ]*-[0-9a-f]* pg_isready$" "$T_OUT" ||
     t_fail "plain run command: $(grep 'pg_isready' "$T_OUT")"
@@ -92,6 +92,8 @@ grep -q "^    h1: sudo -n env FD_HOST_NAME=h1 .* pg_dump -Fc -f /tmp/db.dump pos
 grep -q "^    h2: sudo -n env FD_HOST_NAME=h2 .* pg_restore -d postgres /tmp/db.dump$" "$T_OUT" ||
     t_fail "restore under sudo: $(grep pg_restore "$T_OUT")"
 grep -q "^    h2: FD_HOST_NAME=h2 .* pg_isready$" "$T_OUT" || t_fail "a run step is not privileged"
+grep -q "^    h1: sudo -n env FD_HOST_NAME=h1 .* chown postgres /tmp/db.dump$" "$T_OUT" ||
+    t_fail "a run step with sudo: true: $(grep chown "$T_OUT")"
 t_end
 
 t_begin "report --index: runs grouped by scenario, and how failover time moved"

@@ -71,13 +71,14 @@ t_begin "a binlog missing from the middle of the archive: the restore has a hole
 python3 - "$SRC/scenarios/mariadb-binlog-pitr-restore.yaml" "$T_DIR/gap.yaml" <<'PY'
 import sys
 s = open(sys.argv[1]).read()
-rotate = '''  - { id: rotate-1, run: { target: { hosts: [h1] }, command: "${client_h1} -e 'flush binary logs'" } }
+rotate = '''  - { id: rotate-1, run: { target: { hosts: [h1] }, sudo: true, command: "${client_h1} -e 'flush binary logs'" } }
   - wait: 1s
-  - { id: rotate-2, run: { target: { hosts: [h1] }, command: "${client_h1} -e 'flush binary logs'" } }
+  - { id: rotate-2, run: { target: { hosts: [h1] }, sudo: true, command: "${client_h1} -e 'flush binary logs'" } }
 '''
 lose = '''  - id: lose-a-binlog
     run:
       target: { hosts: [h3] }
+      sudo: true
       command: "cd ${archive}/binlogs && f=$(ls mysql-bin.[0-9]* | sort | tail -n 2 | head -n 1) && rm -- $f"
   - id: pack
 '''

@@ -18,6 +18,7 @@ timeline:
   - run:
       target: { hosts: [h2] }
       timeout: 60s
+      sudo: true
       command: >
         redis-cli -h \$FD_HOST_ADDRESS shutdown nosave >/dev/null 2>&1;
         while redis-cli -h \$FD_HOST_ADDRESS ping >/dev/null 2>&1; do :; done;
