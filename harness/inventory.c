@@ -1,5 +1,6 @@
 /* inventory.c: reading the inventory (defaults + hosts). */
 #include "inventory.h"
+#include "value.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -12,13 +13,14 @@ typedef struct host_opts {
     char *known_hosts;
     bool sudo;
     int64_t connect_timeout_us;
+    char *jump;
 } host_opts;
 
 static const char *const default_keys[] = {
-    "user", "port", "identity", "known_hosts", "sudo", "connect_timeout", NULL};
+    "user", "port", "identity", "known_hosts", "sudo", "connect_timeout", "jump", NULL};
 static const char *const host_keys[] = {
     "name",     "address",     "datacenter", "roles",           "user", "port",
-    "identity", "known_hosts", "sudo",       "connect_timeout", NULL};
+    "identity", "known_hosts", "sudo",       "connect_timeout", "jump", NULL};
 
 /* Reads the per-host overridable keys into o (keeping what is absent). */
 static bool read_opts(fd_yt *t, const fd_ynode *m, const char *what, host_opts *o)
@@ -34,6 +36,7 @@ static bool read_opts(fd_yt *t, const fd_ynode *m, const char *what, host_opts *
     ok &= fd_yt_str(t, m, "known_hosts", false, what, &o->known_hosts);
     ok &= fd_yt_bool(t, m, "sudo", what, &o->sudo);
     ok &= fd_yt_duration(t, m, "connect_timeout", false, what, &o->connect_timeout_us);
+    ok &= fd_yt_str(t, m, "jump", false, what, &o->jump);
     return ok;
 }
 
@@ -57,6 +60,34 @@ static bool valid_address(const char *s)
         if (!(isalnum((unsigned char)*p) || strchr("-_.:%", *p)))
             return false;
     return true;
+}
+
+/* A jump host, `[user@]host[:port]` (as ssh -J writes it; an IPv6 host in brackets):
+ * split into h's jump fields. False when it is not one. */
+static bool parse_jump(const char *s, fd_host *h)
+{
+    const char *at = strchr(s, '@'), *host = at ? at + 1 : s;
+    const char *end = *host == '[' ? strchr(host, ']') : NULL;
+    const char *colon = strrchr(end ? end : host, ':');
+    if (end && colon && colon != end + 1)
+        return false;
+    if (!end && colon && strchr(host, ':') != colon)
+        colon = NULL; /* a bare IPv6 address: no port */
+    char *user = at ? fd_strndup(s, (size_t)(at - s)) : NULL;
+    char *name = end ? fd_strndup(host + 1, (size_t)(end - host - 1))
+                     : fd_strndup(host, colon ? (size_t)(colon - host) : strlen(host));
+    int64_t port = 22;
+    bool ok = valid_address(name) && (!user || valid_host_name(user)) && (!user || *user != '-') &&
+              (!colon || (fd_parse_uint(colon + 1, 65535, &port) && port > 0));
+    if (ok) {
+        h->jump_user = user;
+        h->jump_host = name;
+        h->jump_port = (int)port;
+    } else {
+        free(user);
+        free(name);
+    }
+    return ok;
 }
 
 #define WORD_RULE "must be 1 to 64 letters, digits, '-', '_' or '.'"
@@ -110,8 +141,19 @@ static void read_host(fd_yt *t, const fd_ynode *h, const char *base_dir, const h
                    .identity = fd_strdup(defs->identity),
                    .known_hosts = fd_strdup(defs->known_hosts),
                    .sudo = defs->sudo,
-                   .connect_timeout_us = defs->connect_timeout_us};
+                   .connect_timeout_us = defs->connect_timeout_us,
+                   .jump = fd_strdup(defs->jump)};
     read_opts(t, h, "a host", &o);
+    if (o.jump && !parse_jump(o.jump, host)) {
+        const fd_ynode *jn = fd_ymap_get(h, "jump");
+        char *q = fd_printable(o.jump, 60);
+        fd_yt_err(t, jn ? jn : h,
+                  "'jump' must be [user@]host[:port] (a safe user name, a host "
+                  "name or an IP address, [IPv6] in brackets), got '%s'",
+                  q);
+        free(q);
+    }
+    free(o.jump);
     host->user = o.user;
     host->port = (int)o.port;
     host->identity = o.identity ? fd_path_resolve(o.identity, base_dir) : NULL;
@@ -163,6 +205,7 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file, co
     free(defs.user);
     free(defs.identity);
     free(defs.known_hosts);
+    free(defs.jump);
     return t->errors == before;
 }
 
@@ -179,6 +222,8 @@ void fd_inventory_free(fd_inventory *inv)
         free(h->user);
         free(h->identity);
         free(h->known_hosts);
+        free(h->jump_user);
+        free(h->jump_host);
     }
     free(inv->hosts);
     free(inv->file);

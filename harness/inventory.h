@@ -19,6 +19,10 @@ typedef struct fd_host {
     char *known_hosts; /* resolved path */
     bool sudo;
     int64_t connect_timeout_us;
+    /* `jump: [user@]host[:port]`: reached through that SSH server (ssh -W). NULL host:
+     * directly (or as ~/.ssh/config's ProxyJump says). */
+    char *jump_user, *jump_host;
+    int jump_port;
     int line, col;
 } fd_host;
 

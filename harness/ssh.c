@@ -188,6 +188,92 @@ static fd_err transport_open(fd_conn *c, const fd_host *h, const fd_transport *t
     return conn_ready(c, t0);
 }
 
+char *fd_jump_command(const fd_host *h, const char *err_path)
+{
+    fd_buf b;
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
+    /* OpenSSH's client carries the connection to the jump host, as libssh itself does for
+     * ProxyJump; the jump host's key is checked strictly against the inventory's
+     * known_hosts, like every host's. */
+    fd_buf_printf(&b,
+                  "exec ssh -W %%h:%%p -o BatchMode=yes -o StrictHostKeyChecking=yes "
+                  "-o LogLevel=ERROR -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=%lld "
+                  "-o UserKnownHostsFile=",
+                  (long long)(h->connect_timeout_us + 999999) / 1000000);
+    fd_buf_shell_quote(&b, h->known_hosts);
+    if (h->identity) {
+        fd_buf_puts(&b, " -o IdentitiesOnly=yes -i ");
+        fd_buf_shell_quote(&b, h->identity);
+    }
+    const char *user = h->jump_user ? h->jump_user : h->user;
+    if (user) {
+        fd_buf_puts(&b, " -l ");
+        fd_buf_shell_quote(&b, user);
+    }
+    fd_buf_printf(&b, " -p %d -- ", h->jump_port ? h->jump_port : 22);
+    fd_buf_shell_quote(&b, h->jump_host);
+    if (err_path) {
+        fd_buf_puts(&b, " 2>>");
+        fd_buf_shell_quote(&b, err_path);
+    }
+    return fd_buf_steal(&b);
+}
+
+/* A file of our own (made exclusively, mode 0600) for the jump's ssh to say why it
+ * failed; -1 when none can be made (its complaints then go to the terminal). */
+static int jump_err_open(char *path, size_t size)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, size, "%s/firedrill-jump-XXXXXX", dir && *dir == '/' ? dir : "/tmp");
+    return mkstemp(path);
+}
+
+/* What the jump's ssh said, or NULL; the file is removed. Its last line says why
+ * ("Host key verification failed.", "Permission denied", "Connection timed out"); a
+ * changed key's banner above it is summed up. */
+static char *jump_err_take(int fd, const char *path)
+{
+    if (fd < 0)
+        return NULL;
+    char buf[8192];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    unlink(path);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    char *last = strrchr(buf, '\n');
+    last = last ? last + 1 : buf;
+    if (!*last)
+        return NULL;
+    char *p = fd_printable(last, 300);
+    if (!strstr(buf, "IDENTIFICATION HAS CHANGED"))
+        return p;
+    char *s = fd_asprintf("the jump host's key has CHANGED; %s", p);
+    free(p);
+    return s;
+}
+
+/* ssh_connect failed: why, with the jump host and what its ssh said when there is one. */
+static void connect_failed(fd_conn *c, const fd_host *h, const char *jump_said)
+{
+    const char *msg = ssh_get_error(c->session);
+    bool timeout = strstr(msg, "imeout") || strstr(msg, "timed out");
+    char *via = h->jump_host
+                    ? fd_asprintf(" through the jump host %s%s%s:%d%s%s%s",
+                                  h->jump_user ? h->jump_user : "", h->jump_user ? "@" : "",
+                                  h->jump_host, h->jump_port, jump_said ? " (its ssh says: " : "",
+                                  jump_said ? jump_said : "", jump_said ? ")" : "")
+                    : fd_strdup("");
+    conn_fail(c, FD_ERR_CONNECT,
+              timeout ? fd_asprintf("unreachable%s: no answer within %.1fs (%s)", via,
+                                    (double)h->connect_timeout_us / 1e6, msg)
+                      : fd_asprintf("unreachable%s: %s", via, msg));
+    free(via);
+}
+
 fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
 {
     int64_t t0 = fd_mono_us();
@@ -220,6 +306,14 @@ fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
         ssh_options_set(s, SSH_OPTIONS_PORT, &port);
     }
     ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, h->known_hosts);
+    char err_path[4096];
+    int err_fd = -1;
+    if (h->jump_host) {
+        err_fd = jump_err_open(err_path, sizeof err_path);
+        char *pc = fd_jump_command(h, err_fd >= 0 ? err_path : NULL);
+        ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, pc);
+        free(pc);
+    }
     ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout_s);
     ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &timeout_us);
     ssh_options_set(s, SSH_OPTIONS_NODELAY, &nodelay);
@@ -228,15 +322,14 @@ fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
         c->user = fd_strdup(user);
         ssh_string_free_char(user);
     }
-    if (ssh_connect(s) != SSH_OK) {
-        const char *msg = ssh_get_error(s);
-        bool timeout = strstr(msg, "imeout") || strstr(msg, "timed out");
-        conn_fail(c, FD_ERR_CONNECT,
-                  timeout ? fd_asprintf("unreachable: no answer within %.1fs (%s)",
-                                        (double)h->connect_timeout_us / 1e6, msg)
-                          : fd_asprintf("unreachable: %s", msg));
+    int rc = ssh_connect(s);
+    char *jump_said = jump_err_take(err_fd, err_path);
+    if (rc != SSH_OK) {
+        connect_failed(c, h, jump_said);
+        free(jump_said);
         return c->status;
     }
+    free(jump_said);
     if (verify_host_key(c, o) != FD_OK)
         return c->status;
     if (authenticate(c) != FD_OK)

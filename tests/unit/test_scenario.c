@@ -5,6 +5,7 @@
 #include "fdtest.h"
 #include "probe.h"
 #include "scenario.h"
+#include "ssh.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -233,6 +234,43 @@ static void test_scenario_or_inventory(void **state)
     free(path);
 }
 
+/* `jump:` from the defaults or the host, split as ssh -J writes it, and the ProxyCommand
+ * that carries a host's connection through it: every value a single shell word, the
+ * jump host's key checked against the inventory's known_hosts. */
+static void test_jump_hosts(void **state)
+{
+    static const char text[] =
+        "version: 1\nname: j\ninventory:\n"
+        "  defaults: { jump: 'ops@bastion.example:2222', known_hosts: '/k h', identity: /id }\n"
+        "  hosts:\n"
+        "    - { name: h1, address: 10.0.0.1, user: deploy }\n"
+        "    - { name: h2, address: 10.0.0.2, user: deploy, jump: '10.1.0.1' }\n"
+        "    - { name: h3, address: 10.0.0.3, jump: '[fd00::1]:22' }\n"
+        "timeline:\n  - wait: 1s\n";
+    fd_scenario s;
+    fd_diags d = {0};
+    assert_int_equal(fd_scenario_load_text("/tmp/j.yaml", text, strlen(text), NULL, &s, &d), FD_OK);
+    fd_diag_clear(&d);
+    const fd_host *h = s.inv.hosts;
+    assert_string_equal(h[0].jump_user, "ops");
+    assert_string_equal(h[0].jump_host, "bastion.example");
+    assert_int_equal(h[0].jump_port, 2222);
+    assert_null(h[1].jump_user);
+    assert_string_equal(h[1].jump_host, "10.1.0.1");
+    assert_int_equal(h[1].jump_port, 22);
+    assert_string_equal(h[2].jump_host, "fd00::1");
+    char *pc = fd_jump_command(&h[0], NULL);
+    assert_string_equal(pc, "exec ssh -W %h:%p -o BatchMode=yes -o StrictHostKeyChecking=yes "
+                            "-o LogLevel=ERROR -o GlobalKnownHostsFile=/dev/null "
+                            "-o ConnectTimeout=5 -o UserKnownHostsFile='/k h' "
+                            "-o IdentitiesOnly=yes -i /id -l ops -p 2222 -- bastion.example");
+    free(pc);
+    pc = fd_jump_command(&h[1], "/tmp/e r"); /* no user of its own: the host's */
+    assert_non_null(strstr(pc, " -l deploy -p 22 -- 10.1.0.1 2>>'/tmp/e r'"));
+    free(pc);
+    fd_scenario_free(&s);
+}
+
 /* Every probe type registers its reader, its keys and whether it writes; tcp and
  * command are the ones without a write mode. */
 static void test_probe_types(void **state)
@@ -257,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_invalid_corpus),
         cmocka_unit_test(test_valid_corpus),
         cmocka_unit_test(test_spec_example_typed),
+        cmocka_unit_test(test_jump_hosts),
         cmocka_unit_test(test_probe_types),
         cmocka_unit_test(test_every_fault_typed),
         cmocka_unit_test(test_vars_override_and_inventory_override),
