@@ -192,8 +192,14 @@ static fd_run_result lease_answer(fd_run *r, size_t i, bool ran, const fd_exec_r
     }
     if (er->exit_status != 0) {
         char *e = fd_printable(er->err[0] ? er->err : er->out, 300);
-        fd_run_error(r, "preflight: cannot lease host %s: the agent exited %d: %s", h->name,
-                     er->exit_status, e);
+        if (h->sudo && strstr(e, "sudo"))
+            fd_run_error(r,
+                         "preflight: host %s refuses sudo -n (%s): its faults need root there; "
+                         "nothing was injected (sudo: true needs passwordless sudo)",
+                         h->name, e);
+        else
+            fd_run_error(r, "preflight: cannot lease host %s: the agent exited %d: %s", h->name,
+                         er->exit_status, e);
         free(e);
         return FD_OUTCOME_INFRA;
     }

@@ -6,8 +6,11 @@ export FIREDRILL_LAB_DIR=${FIREDRILL_LAB_DIR:-/tmp/firedrill-lab}
 . "$SRC/tests/testlib.sh"
 
 # lab_up ARGS...: bring the lab up as asked (a no-op when it already is) and load lab.env.
+# FD_LAB_MODE adds options of `lab up` to every test's own (e.g. "--user deploy": the
+# whole suite as a sudo user; see CONTRIBUTING.md).
 lab_up() {
-    LAB_QUIET=1 "$LAB" up "$@" || { echo "lab up $* failed"; exit 1; }
+    # shellcheck disable=SC2086 # FD_LAB_MODE is a list of options
+    LAB_QUIET=1 "$LAB" up "$@" ${FD_LAB_MODE:-} || { echo "lab up $* ${FD_LAB_MODE:-} failed"; exit 1; }
     . "$FIREDRILL_LAB_DIR/lab.env"
     INV=$FIREDRILL_LAB_DIR/inventory.yaml
 }
@@ -30,11 +33,20 @@ report_value() {
     python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1/report.json"
 }
 
-lab_ssh() { # lab_ssh HOST COMMAND
-    local h=$1
+# lab_ssh HOST COMMAND: as root (through the lab's sudo user in --user mode, through
+# the bastion in --bastion mode)
+lab_ssh() {
+    local h=$1 cmd jump=()
     shift
+    cmd="$*"
+    if [ "${FD_LAB_USER:-root}" != root ]; then
+        cmd="sudo -n sh -c '${cmd//\'/\'\\\'\'}'"
+    fi
+    if [ -n "${FD_LAB_JUMP:-}" ]; then
+        jump=(-o "ProxyCommand=ssh -q -i $FD_LAB_KEY -o UserKnownHostsFile=$FD_LAB_KNOWN_HOSTS -o BatchMode=yes -W %h:%p ${FD_LAB_USER:-root}@$FD_LAB_JUMP")
+    fi
     ssh -q -i "$FD_LAB_KEY" -o UserKnownHostsFile="$FD_LAB_KNOWN_HOSTS" -o StrictHostKeyChecking=yes \
-        -o BatchMode=yes "root@10.77.0.$((10 + ${h#h}))" "$@"
+        -o BatchMode=yes "${jump[@]}" "${FD_LAB_USER:-root}@10.77.0.$((10 + ${h#h}))" "$cmd"
 }
 
 # Waits (at most 30 s) until exactly one lab Redis answers ROLE with master and the

@@ -137,7 +137,12 @@ timeline:
 safety: { ttl: 1m }
 EOF2
 expect_exit 5 $FD run "$T_DIR/badheal.yaml" --report-dir "$T_DIR/r-bh"
-grep -q "HEAL FAILED: fault 'sticky' (command) on host h2: revert exited 1: .*Revert it by hand: ssh root@10.77.0.12 'for f in /run/firedrill/bad-heal-[0-9TZ]*-[0-9a-f]*/\*.revert; do" "$T_ERR" ||
+# as root: the loop itself; as a sudo user (FD_LAB_MODE=--user): the loop under sudo -n
+by_hand="ssh root@10.77.0.12 'for f in"
+[ "${FD_LAB_USER:-root}" = root ] || by_hand="ssh $FD_LAB_USER@10.77.0.12 'sudo -n sh -c '\\''for f in"
+grep -qF "HEAL FAILED: fault 'sticky' (command) on host h2: revert exited 1: " "$T_ERR" &&
+    grep -qF "Revert it by hand: $by_hand /run/firedrill/bad-heal-" "$T_ERR" &&
+    grep -q "/run/firedrill/bad-heal-[0-9TZ]*-[0-9a-f]*/\*.revert; do" "$T_ERR" ||
     t_fail "$(cat "$T_ERR")"
 grep -q '"verdict": "heal_failed"' "$T_DIR"/r-bh/*/report.json || t_fail "verdict"
 [ -e /tmp/fd-flag ] || t_fail "the flag should still be there"

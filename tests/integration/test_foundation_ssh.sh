@@ -10,7 +10,7 @@ t_begin "check-hosts passes on 3 hosts over real SSH"
 expect_exit 0 $FD check-hosts "$INV"
 [ "$(grep -c ': ok: reachable, host key verified (ssh-ed25519 SHA256:' "$T_OUT")" = 3 ] || t_fail "$(cat "$T_OUT")"
 grep -q "^3 of 3 hosts ready" "$T_OUT" || t_fail "summary line"
-grep -q "authenticated as root (publickey $FD_LAB_KEY)" "$T_OUT" || t_fail "auth method"
+grep -q "authenticated as ${FD_LAB_USER:-root} (publickey $FD_LAB_KEY)" "$T_OUT" || t_fail "auth method"
 # the lab kernel has no netem: a warning, not a failure
 [ "$(grep -c 'warning: tc has no netem' "$T_OUT")" = 3 ] || t_fail "netem warning missing"
 # the same through the shipped scenario

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Hosts behind a bastion (lab up --bastion, as a deploy user with sudo): the machine
+# reaches SSH on h0 only, enforced by the lab's network. firedrill reaches the others
+# through it with the inventory's `jump:` and with ProxyJump from ~/.ssh/config, the
+# host keys of the bastion and of each host verified; a bastion that is down or whose
+# key changed is a clear error naming the host, and nothing is left behind.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+lab_up --hosts 3 --services redis,sentinel --user fddeploy --bastion
+trap '"$LAB" down >/dev/null 2>&1' EXIT
+
+t_begin "the machine reaches SSH on the bastion h0 only; the hosts' services stay reachable"
+timeout 5 bash -c "exec 3<>/dev/tcp/$FD_LAB_JUMP/22" || t_fail "the bastion's SSH is not reachable"
+timeout 5 bash -c "exec 3<>/dev/tcp/10.77.0.11/22" 2>/dev/null && t_fail "h1's SSH is reachable directly"
+redis-cli -h 10.77.0.11 ping | grep -q PONG || t_fail "h1's redis is not reachable"
+grep -q "^  jump: $FD_LAB_JUMP$" "$INV" || t_fail "inventory: $(head -10 "$INV")"
+grep -q "name: h0" "$INV" && t_fail "the bastion is in the inventory"
+t_end
+
+t_begin "check-hosts and exec through the inventory's jump:, every host key verified"
+expect_exit 0 $FD check-hosts "$INV"
+[ "$(grep -c ': ok: reachable, host key verified (ssh-ed25519 SHA256:' "$T_OUT")" = 3 ] || t_fail "$(cat "$T_OUT")"
+expect_exit 0 $FD exec "$INV" -- hostname
+for h in h1 h2 h3; do grep -q "^$h: $h$" "$T_OUT" || t_fail "exec: $(cat "$T_OUT")"; done
+t_end
+
+t_begin "a drill through the bastion: kill, pause and partition applied through sudo and healed"
+before=$(in_host h2 pgrep -x redis-server)
+scenario through <<EOF2
+safety: { ttl: 1m }
+timeline:
+  - id: k
+    fault: kill
+    process: redis-server
+    restart: "redis-server $FIREDRILL_LAB_DIR/hosts/\$FD_HOST_NAME/redis/redis.conf"
+    target: { hosts: [h2] }
+  - { id: p, fault: pause, process: redis-sentinel, target: { hosts: [h3] } }
+  - { id: cut, fault: partition, target: { hosts: [h1] } }
+  - wait: 1s
+EOF2
+expect_exit 0 $FD run "$T_DIR/through.yaml" --report-dir "$T_DIR/r-through"
+D=$(ls -d "$T_DIR"/r-through/*/ | head -n 1)
+[ "$(report_value "$D" '[f["heal"] for f in r["faults"]]')" = "['ok', 'ok', 'ok']" ] ||
+    t_fail "$(report_value "$D" 'r["faults"]')"
+after=$(in_host h2 pgrep -x redis-server)
+[ -n "$after" ] && [ "$after" != "$before" ] || t_fail "redis on h2 not restarted ($before, $after)"
+for h in h1 h2 h3; do
+    left=$(host_leftovers $h)
+    [ -z "$left" ] || t_fail "$h: left behind: $left"
+done
+t_end
+
+t_begin "ProxyJump from ~/.ssh/config (an inventory without jump:): check-hosts and a drill"
+# The controller's home is a folder of the test's own, mounted over /root in a private
+# mount namespace: the machine's own ~/.ssh is neither read nor touched.
+home=$T_DIR/home
+mkdir -p "$home/.ssh"
+cp "$FD_LAB_KEY" "$home/.ssh/id_ed25519"
+cp "$FD_LAB_KNOWN_HOSTS" "$home/.ssh/known_hosts"
+cat >"$home/.ssh/config" <<EOF2
+Host 10.77.0.1? !$FD_LAB_JUMP
+    ProxyJump $FD_LAB_USER@$FD_LAB_JUMP
+Host 10.77.0.*
+    User $FD_LAB_USER
+    IdentityFile $home/.ssh/id_ed25519
+    UserKnownHostsFile $home/.ssh/known_hosts
+    StrictHostKeyChecking yes
+    BatchMode yes
+EOF2
+chmod 700 "$home/.ssh"
+chmod 600 "$home/.ssh/"*
+grep -v "^  jump: " "$INV" >"$T_DIR/nojump.yaml"
+as_home() { unshare --mount --propagation private sh -c 'mount --bind "$0" /root && exec "$@"' "$home" "$@"; }
+expect_exit 0 as_home $FD check-hosts "$T_DIR/nojump.yaml"
+[ "$(grep -c ': ok: reachable, host key verified' "$T_OUT")" = 3 ] || t_fail "$(cat "$T_OUT")"
+sed "s|^inventory: .*|inventory: $T_DIR/nojump.yaml|" "$T_DIR/through.yaml" >"$T_DIR/config-jump.yaml"
+expect_exit 0 as_home $FD run "$T_DIR/config-jump.yaml" --yes --report-dir "$T_DIR/r-config"
+D=$(ls -d "$T_DIR"/r-config/*/ | head -n 1)
+[ "$(report_value "$D" '[f["heal"] for f in r["faults"]]')" = "['ok', 'ok', 'ok']" ] ||
+    t_fail "$(report_value "$D" 'r["faults"]')"
+# without the jump (no config, no jump:), the hosts are out of reach: the bastion is the way
+expect_exit 4 $FD check-hosts "$T_DIR/nojump.yaml"
+t_end
+
+t_begin "a changed bastion key: refused, naming the host and the jump host; nothing touched"
+sed "s|^$FD_LAB_JUMP ssh-ed25519 .*|$FD_LAB_JUMP $(ssh-keygen -q -t ed25519 -N '' -f "$T_DIR/other" >/dev/null && cut -d' ' -f1-2 "$T_DIR/other.pub")|" \
+    "$FD_LAB_KNOWN_HOSTS" >"$T_DIR/changed_known_hosts"
+sed "s|^  known_hosts: .*|  known_hosts: $T_DIR/changed_known_hosts|" "$INV" >"$T_DIR/changed.yaml"
+sed "s|^inventory: .*|inventory: $T_DIR/changed.yaml|" "$T_DIR/through.yaml" >"$T_DIR/changed-run.yaml"
+expect_exit 4 $FD run "$T_DIR/changed-run.yaml" --yes --report-dir "$T_DIR/r-changed"
+grep -q "h1.*unreachable through the jump host $FD_LAB_JUMP:22 (its ssh says: the jump host.s key has CHANGED; Host key verification failed.)" "$T_ERR" ||
+    t_fail "$(cat "$T_ERR")"
+ls "$T_DIR"/r-changed/*/history.jsonl >/dev/null 2>&1 &&
+    grep -q '"event":"fault_applied"' "$T_DIR"/r-changed/*/history.jsonl && t_fail "a fault was applied"
+for h in h1 h2 h3; do [ -z "$(host_leftovers $h)" ] || t_fail "$h: left behind: $(host_leftovers $h)"; done
+t_end
+
+t_begin "the bastion down: every host named unreachable through it, within the connect timeout"
+"$LAB" link h0 down
+start=$(date +%s.%N)
+expect_exit 4 $FD check-hosts "$INV"
+took=$(python3 -c "print(round($(date +%s.%N) - $start, 2))")
+[ "$(grep -c "unreachable through the jump host $FD_LAB_JUMP:22" "$T_OUT")" = 3 ] || t_fail "$(cat "$T_OUT")"
+python3 -c "import sys; sys.exit(0 if $took < 8 else 1)" || t_fail "took ${took}s"
+echo "  check-hosts with the bastion down answered in ${took}s (connect_timeout 3s)"
+expect_exit 4 $FD run "$T_DIR/through.yaml" --report-dir "$T_DIR/r-down"
+grep -q "unreachable through the jump host" "$T_ERR" || t_fail "$(cat "$T_ERR")"
+"$LAB" link h0 up
+for h in h1 h2 h3; do [ -z "$(host_leftovers $h)" ] || t_fail "$h: left behind: $(host_leftovers $h)"; done
+t_end
+
+t_done

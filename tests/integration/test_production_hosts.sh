@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Hosts as they are in production: the lab's hosts take SSH only as a deploy user with
+# sudo (lab up --user), one of them with a sudo that asks for a password. A drill runs
+# its faults through sudo and heals; check-hosts names the host whose sudo cannot be
+# used; a drill that would fault it stops at preflight touching nothing; heal and halt
+# work through sudo. (The whole suite runs in this mode by hand: CONTRIBUTING.md.)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+lab_up --hosts 3 --services redis,sentinel --user fddeploy --sudo-password h3
+trap '"$LAB" down >/dev/null 2>&1' EXIT
+
+t_begin "the hosts refuse root over SSH and take the deploy user, whose sudo works on h1 and h2"
+ssh -q -i "$FD_LAB_KEY" -o UserKnownHostsFile="$FD_LAB_KNOWN_HOSTS" -o BatchMode=yes \
+    root@10.77.0.11 true && t_fail "root logged in"
+[ "$(lab_ssh h1 id -u)" = 0 ] || t_fail "no sudo on h1"
+grep -q "user: fddeploy" "$INV" && grep -q "sudo: true" "$INV" || t_fail "inventory: $(head -8 "$INV")"
+t_end
+
+t_begin "check-hosts: the tools sudo finds; h3's sudo asks for a password: named, exit 4"
+expect_exit 4 $FD check-hosts "$INV"
+grep -q "^h1 .*ok: .*authenticated as fddeploy.*sudo -n ok" "$T_OUT" || t_fail "h1: $(grep ^h1 "$T_OUT")"
+# the tools as sudo finds them (/usr/sbin is on sudo's PATH, not on the user's)
+grep -q "^h1 .*tools: nft, iptables, tc, " "$T_OUT" || t_fail "h1's tools: $(grep ^h1 "$T_OUT")"
+grep -q "^h3 .*FAILED: .*sudo -n is refused" "$T_OUT" || t_fail "h3: $(grep ^h3 "$T_OUT")"
+t_end
+
+t_begin "a drill as the deploy user: kill, pause and partition through sudo, healed, nothing left; run steps as the user, or root with sudo: true"
+before=$(in_host h2 pgrep -x redis-server)
+scenario deploy <<EOF2
+safety: { ttl: 1m }
+timeline:
+  - id: k
+    fault: kill
+    process: redis-server
+    restart: "redis-server $FIREDRILL_LAB_DIR/hosts/\$FD_HOST_NAME/redis/redis.conf"
+    target: { hosts: [h2] }
+  - { id: p, fault: pause, process: redis-sentinel, target: { hosts: [h1] } }
+  - { id: cut, fault: partition, target: { hosts: [h1] } }
+  - { id: look, run: { target: { hosts: [h2] }, command: "id -un > /tmp/fd-deploy-whoami" } }
+  - { id: look-root, run: { target: { hosts: [h2] }, sudo: true, command: "id -un > /tmp/fd-deploy-whoami-sudo" } }
+  - wait: 1s
+EOF2
+expect_exit 0 $FD run "$T_DIR/deploy.yaml" --report-dir "$T_DIR/r-deploy"
+D=$(ls -d "$T_DIR"/r-deploy/*/ | head -n 1)
+[ "$(report_value "$D" '[f["heal"] for f in r["faults"]]')" = "['ok', 'ok', 'ok']" ] ||
+    t_fail "$(report_value "$D" 'r["faults"]')"
+after=$(in_host h2 pgrep -x redis-server)
+[ -n "$after" ] && [ "$after" != "$before" ] || t_fail "redis on h2 not restarted ($before, $after)"
+# a run step is the user's command, run as the login user, not through sudo
+[ "$(in_host h2 cat /tmp/fd-deploy-whoami)" = fddeploy ] || t_fail "the run step ran as $(in_host h2 cat /tmp/fd-deploy-whoami)"
+# one that says sudo: true runs under sudo -n
+[ "$(in_host h2 cat /tmp/fd-deploy-whoami-sudo)" = root ] || t_fail "the sudo run step ran as $(in_host h2 cat /tmp/fd-deploy-whoami-sudo)"
+in_host h2 rm -f /tmp/fd-deploy-whoami /tmp/fd-deploy-whoami-sudo
+for h in h1 h2; do
+    left=$(host_leftovers $h)
+    [ -z "$left" ] || t_fail "$h: left behind: $left"
+done
+reach h2 10.77.0.11 6379 || t_fail "h2 cannot reach h1's redis after the heal"
+t_end
+
+t_begin "a drill that would fault h3 stops at preflight naming its sudo; nothing is touched"
+scenario needs-h3 <<'EOF2'
+timeline:
+  - { id: p1, fault: pause, process: redis-sentinel, target: { hosts: [h1] } }
+  - { id: p3, fault: pause, process: redis-sentinel, target: { hosts: [h3] } }
+EOF2
+expect_exit 4 $FD run "$T_DIR/needs-h3.yaml" --report-dir "$T_DIR/r-h3"
+grep -q "host h3 refuses sudo -n (.*password.*): its faults need root there; nothing was injected" "$T_ERR" ||
+    t_fail "$(cat "$T_ERR")"
+grep -q '"event":"fault_applied"' "$(ls -d "$T_DIR"/r-h3/*/)/history.jsonl" && t_fail "a fault was applied"
+[ -z "$(host_leftovers h1)" ] || t_fail "h1: left behind: $(host_leftovers h1)"
+t_end
+
+t_begin "halt and heal through sudo; h3, whose sudo asks for a password, is said not to be done"
+expect_exit 4 $FD halt "$T_DIR/deploy.yaml" --reason "freeze"
+grep -q "^h3: FAILED: .*password" "$T_OUT" && grep -q "halted 2 of 3 hosts; NOT on: h3" "$T_OUT" ||
+    t_fail "$(cat "$T_OUT")"
+[ "$(in_host h1 stat -c %U /var/lib/firedrill/halt)" = root ] || t_fail "the marker is not root's"
+expect_exit 3 $FD run "$T_DIR/deploy.yaml" --report-dir "$T_DIR/r-halted"
+expect_exit 4 $FD halt "$T_DIR/deploy.yaml" --clear
+in_host h1 test -e /var/lib/firedrill/halt && t_fail "the halt stayed on h1"
+expect_exit 5 $FD heal "$T_DIR/deploy.yaml"
+grep -q "^h1: nothing recorded" "$T_OUT" && grep -q "^h3: FAILED: the heal agent exited 1: .*password" "$T_OUT" ||
+    t_fail "$(cat "$T_OUT")"
+t_end
+
+t_done
