@@ -121,3 +121,41 @@ host_leftovers() {
 }
 
 lab_ip() { echo "10.77.0.$((10 + ${1#h}))"; }
+
+# no_leftovers HOST...: fails the test for every host with firedrill's rules or records left.
+no_leftovers() {
+    local h left
+    for h in "$@"; do
+        left=$(host_leftovers "$h")
+        [ -z "$left" ] || t_fail "$h: left behind: $left"
+    done
+}
+
+# kill_pause_cut NAME PAUSE_HOST CUT_HOST [INVENTORY]: a drill that kills h2's Redis
+# (restarting it), pauses Sentinel on PAUSE_HOST and partitions CUT_HOST, with the steps
+# on stdin after those; it must pass with every fault healed and Redis on h2 restarted.
+# Its run folder is D.
+kill_pause_cut() {
+    local name=$1 before after
+    before=$(in_host h2 pgrep -x redis-server)
+    scenario "$name" <<EOF2
+safety: { ttl: 1m }
+timeline:
+  - id: k
+    fault: kill
+    process: redis-server
+    restart: "redis-server $FIREDRILL_LAB_DIR/hosts/\$FD_HOST_NAME/redis/redis.conf"
+    target: { hosts: [h2] }
+  - { id: p, fault: pause, process: redis-sentinel, target: { hosts: [$2] } }
+  - { id: cut, fault: partition, target: { hosts: [$3] } }
+$(cat)
+  - wait: 1s
+EOF2
+    [ -z "${4:-}" ] || sed -i "s|^inventory: .*|inventory: $4|" "$T_DIR/$name.yaml"
+    expect_exit 0 $FD run "$T_DIR/$name.yaml" --yes --report-dir "$T_DIR/r-$name"
+    D=$(ls -d "$T_DIR/r-$name"/*/ | head -n 1)
+    [ "$(report_value "$D" '[f["heal"] for f in r["faults"]]')" = "['ok', 'ok', 'ok']" ] ||
+        t_fail "$(report_value "$D" 'r["faults"]')"
+    after=$(in_host h2 pgrep -x redis-server)
+    [ -n "$after" ] && [ "$after" != "$before" ] || t_fail "redis on h2 not restarted ($before, $after)"
+}

@@ -137,10 +137,7 @@ D=$(run_dir)
 [ "$(report_value "$D" '[f["heal"] for f in r["faults"]]')" = "['ok', 'ok']" ] || t_fail "not healed"
 echo "  the drill saw the halt $(halt_seen_after "$D" "$started")s after firedrill halt started (connecting included)"
 "$LAB" exec h1 test -e /tmp/fd-halt-never && t_fail "the timeline went on after the halt"
-for h in h2 h3; do
-    left=$(host_leftovers $h)
-    [ -z "$left" ] || t_fail "$h: left behind: $left"
-done
+no_leftovers h2 h3
 # a halted host refuses a new drill at preflight, touching nothing
 expect_exit 3 $FD run "$T_DIR/halted.yaml" --auto-ack --report-dir "$T_DIR/r-halted2"
 grep -q "host h2 is halted: INC-4711" "$T_ERR" || t_fail "preflight: $(cat "$T_ERR")"
@@ -220,10 +217,7 @@ grep -q "host h3 is also held by run $first" "$T_OUT" || t_fail "overlap not sai
 $FD ack "$first" >/dev/null
 fd_run_wait
 [ "$RUN_RC" = 0 ] || t_fail "the first drill exited $RUN_RC: $(tail -3 "$T_DIR/run.err")"
-for h in h1 h2 h3; do
-    left=$(host_leftovers $h)
-    [ -z "$left" ] || t_fail "$h: left behind: $left"
-done
+no_leftovers h1 h2 h3
 t_end
 
 t_begin "a controller killed during a hold: its lease holds others off, then nothing is left after ttl"

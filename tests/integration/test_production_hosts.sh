@@ -25,36 +25,16 @@ grep -q "^h3 .*FAILED: .*sudo -n is refused" "$T_OUT" || t_fail "h3: $(grep ^h3 
 t_end
 
 t_begin "a drill as the deploy user: kill, pause and partition through sudo, healed, nothing left; run steps as the user, or root with sudo: true"
-before=$(in_host h2 pgrep -x redis-server)
-scenario deploy <<EOF2
-safety: { ttl: 1m }
-timeline:
-  - id: k
-    fault: kill
-    process: redis-server
-    restart: "redis-server $FIREDRILL_LAB_DIR/hosts/\$FD_HOST_NAME/redis/redis.conf"
-    target: { hosts: [h2] }
-  - { id: p, fault: pause, process: redis-sentinel, target: { hosts: [h1] } }
-  - { id: cut, fault: partition, target: { hosts: [h1] } }
+kill_pause_cut deploy h1 h1 <<'EOF2'
   - { id: look, run: { target: { hosts: [h2] }, command: "id -un > /tmp/fd-deploy-whoami" } }
   - { id: look-root, run: { target: { hosts: [h2] }, sudo: true, command: "id -un > /tmp/fd-deploy-whoami-sudo" } }
-  - wait: 1s
 EOF2
-expect_exit 0 $FD run "$T_DIR/deploy.yaml" --report-dir "$T_DIR/r-deploy"
-D=$(ls -d "$T_DIR"/r-deploy/*/ | head -n 1)
-[ "$(report_value "$D" '[f["heal"] for f in r["faults"]]')" = "['ok', 'ok', 'ok']" ] ||
-    t_fail "$(report_value "$D" 'r["faults"]')"
-after=$(in_host h2 pgrep -x redis-server)
-[ -n "$after" ] && [ "$after" != "$before" ] || t_fail "redis on h2 not restarted ($before, $after)"
 # a run step is the user's command, run as the login user, not through sudo
 [ "$(in_host h2 cat /tmp/fd-deploy-whoami)" = fddeploy ] || t_fail "the run step ran as $(in_host h2 cat /tmp/fd-deploy-whoami)"
 # one that says sudo: true runs under sudo -n
 [ "$(in_host h2 cat /tmp/fd-deploy-whoami-sudo)" = root ] || t_fail "the sudo run step ran as $(in_host h2 cat /tmp/fd-deploy-whoami-sudo)"
 in_host h2 rm -f /tmp/fd-deploy-whoami /tmp/fd-deploy-whoami-sudo
-for h in h1 h2; do
-    left=$(host_leftovers $h)
-    [ -z "$left" ] || t_fail "$h: left behind: $left"
-done
+no_leftovers h1 h2
 reach h2 10.77.0.11 6379 || t_fail "h2 cannot reach h1's redis after the heal"
 t_end
 
