@@ -15,5 +15,6 @@ elif [ $rc != 0 ]; then
     fd_bounded_notes
     fd_undo_and_exit 3 "the apply command failed (exit $rc)"
 fi
+fd_effect
 printf '%s\n' "unverified: the apply command exited 0"
 exit 0

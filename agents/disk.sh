@@ -25,6 +25,7 @@ fd_record <<REVERT
 REVERT
 fd_watchdog
 if [ "$bytes" = 0 ]; then
+    fd_effect
     printf '%s\n' "verified: $path is already at least $(fd_arg percent)% used; nothing to fill"
     exit 0
 fi
@@ -33,6 +34,7 @@ fd_bounded sh -c 'fallocate -l "$1" -- "$2" 2>/dev/null && exit 0
 dd if=/dev/zero of="$2" bs=1048576 count=$((($1 + 1048575) / 1048576)) 2>/dev/null
 truncate -s "$1" -- "$2"' fd-fill "$bytes" "$file"
 [ $? = 124 ] && fd_undo_and_exit 3 "filling $file did not finish within ${FD_DEADLINE}s; it was stopped and removed"
+fd_effect
 size=$(stat -c %s -- "$file" 2>/dev/null || printf '0')
 if [ "$size" -ge "$bytes" ]; then
     printf '%s\n' "verified: $file holds $size bytes"

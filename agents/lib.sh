@@ -200,6 +200,9 @@ HEAD
 :
 }
 fd_revert || exit $?
+t=$(date +%s.%N 2>/dev/null)
+case "$t" in '' | *[!0-9.]* | *.*.*) t=$(date +%s) ;; esac
+printf 'effect: %s\n' "$t"
 if [ -z "${FD_FROM_WATCHDOG:-}" ] && [ -f "$f.watchdog" ]; then
     wd=$(head -c 32 "$f.watchdog" 2>/dev/null | tr -d ' \n')
     # only the watchdog this fault started (its command line names the record): a pid
@@ -220,6 +223,15 @@ TAIL
     printf '%s\n' "fault=$FD_FAULT" "run=$FD_RUN" "applied_at=$(date +%s)" "ttl=$FD_TTL" \
         "controller=$FD_CONTROLLER" >"$f.info"
     fd_log "applying fault $FD_FAULT of run $FD_RUN from $FD_CONTROLLER (reverts itself in ${FD_TTL}s; by hand: sh $f.revert)"
+}
+
+# fd_effect: says when the fault took effect (or was reverted) on this host, by its own
+# clock, for the apply skew across hosts: `effect: UNIX` with nanoseconds where date has
+# %N (GNU), whole seconds elsewhere (BusyBox; the controller then uses its own clock).
+fd_effect() {
+    t=$(date +%s.%N 2>/dev/null)
+    case "$t" in '' | *[!0-9.]* | *.*.*) t=$(date +%s) ;; esac
+    printf 'effect: %s\n' "$t"
 }
 
 # Starts the dead-man switch: after TTL seconds the revert script runs, whether or not

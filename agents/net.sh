@@ -104,6 +104,7 @@ REVERT
     if ! err=$(printf '%s\n' "$rules" | nft -f - 2>&1); then
         fd_undo_and_exit 3 "nft refused the rules: $(printf '%s' "$err" | head -n 3 | tr '\n' ' ')"
     fi
+    fd_effect
     # a listing that races with another nft transaction can fail for a moment: retry
     i=0
     until nft list table inet "$T" </dev/null >/dev/null 2>&1; do
@@ -154,6 +155,7 @@ REVERT
         iptables -w -I INPUT 1 -j "${C}I" && iptables -w -I OUTPUT 1 -j "${C}O"
     }
     fd_ipt_apply </dev/null >/dev/null 2>&1 || fd_undo_and_exit 3 "iptables refused the rules"
+    fd_effect
     printf '%s\n' "verified: rules loaded in iptables chains ${C}I and ${C}O"
 else
     fd_die 3 "neither nft nor iptables is installed"

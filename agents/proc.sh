@@ -110,6 +110,7 @@ REVERT
     fi
     fd_watchdog
     fd_signal "${sig:-KILL}" $pids || fd_undo_and_exit 3 "could not signal $(fd_what) (pids $pids)"
+    fd_effect
     [ "$fd_sent" = "$pids" ] && printf '%s\n' "note: pids $pids" ||
         printf '%s\n' "note: pids $pids found, $fd_sent still there to signal (the others had exited)"
     pids=$fd_sent
@@ -135,6 +136,7 @@ pause)
 REVERT
     fd_watchdog
     fd_signal STOP $pids || fd_undo_and_exit 3 "could not stop $(fd_what) (pids $pids)"
+    fd_effect
     [ "$fd_sent" = "$pids" ] ||
         printf '%s\n' "note: pids $pids found, $fd_sent still there to stop (the others had exited)"
     pids=$fd_sent
@@ -156,6 +158,7 @@ REVERT
         fd_bounded systemctl stop -- "$unit"
         rc=$?
         [ $rc = 0 ] || { fd_bounded_notes; fd_undo_and_exit 3 "systemctl stop $unit failed (exit $rc)"; }
+        fd_effect
         if [ "$(systemctl is-active -- "$unit" </dev/null 2>/dev/null)" != active ]; then
             printf '%s\n' "verified: unit $unit is not active"
         else
@@ -169,6 +172,7 @@ REVERT
         fd_bounded_sh "$(fd_arg stop)"
         rc=$?
         [ $rc = 0 ] || { fd_bounded_notes; fd_undo_and_exit 3 "the stop command failed (exit $rc)"; }
+        fd_effect
         printf '%s\n' "unverified: the stop command exited 0 (a stop command's effect cannot be observed by firedrill)"
     fi
     ;;

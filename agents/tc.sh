@@ -65,6 +65,7 @@ else
     done
     IFS=$old_ifs
 fi
+fd_effect
 if tc qdisc show dev "$dev" </dev/null | grep -q netem; then
     printf '%s\n' "verified: netem ($opts ) on $dev${peers:+ for traffic to $peers}"
 else

@@ -7,6 +7,7 @@
 #include "fanout.h"
 #include "plan.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,8 +63,10 @@ static void apply_host(size_t i, void *arg)
                                  j->r->controller);
     fh->needs_revert = true; /* from here on something may be in place */
     fd_exec_result er;
+    fh->apply_t.sent_s = fd_run_now_s(j->r);
     /* the agent ends what it runs at the fault's timeout; the controller waits longer */
     fd_conn_exec(c, fh->apply_cmd, input, st->fault.timeout_us + APPLY_GRACE_US, &er);
+    double ack_s = fd_run_now_s(j->r);
     free(input);
     if (er.error != FD_OK) {
         fh->apply_exit = -1;
@@ -71,6 +74,10 @@ static void apply_host(size_t i, void *arg)
     } else {
         fh->apply_exit = er.exit_status;
         fh->apply_detail = agent_lines(er.out, er.err);
+        if (er.exit_status == 0) {
+            fh->apply_t.ack_s = ack_s;
+            fh->apply_t.effect_s = fd_effect_unix(er.out) - j->r->started_unix;
+        }
         if (er.exit_status == FD_AGENT_NOT_APPLIED || er.exit_status == FD_AGENT_USAGE ||
             er.exit_status == FD_AGENT_HALTED)
             fh->needs_revert = false; /* the agent undid what it started, or touched nothing */
@@ -273,6 +280,7 @@ static fd_active_fault *publish(fd_run *r, size_t index, const fd_step *st, fd_f
         fh->npeers = e->t[i].npeers;
         e->t[i].peers = NULL;
         fh->apply_exit = -1;
+        fh->apply_t = fh->revert_t = (fd_host_timing){NAN, NAN, NAN};
         fh->apply_cmd = fd_agent_command(&fh->call, h, "apply", r->run_id, st->id);
         fh->revert_cmd = fd_agent_command(&fh->call, h, "revert", r->run_id, st->id);
         if (!in_list(r->touched, r->ntouched, fh->host)) {
@@ -304,6 +312,15 @@ static fd_run_result halted_hosts(fd_run *r, const fd_active_fault *f)
         return FD_OUTCOME_ABORTED;
     }
     return FD_OUTCOME_INFRA;
+}
+
+void fd_fault_skew(const fd_active_fault *f, bool heal, fd_skew *out)
+{
+    fd_host_timing *t = fd_xcalloc(f->nhosts + 1, sizeof *t);
+    for (size_t i = 0; i < f->nhosts; i++)
+        t[i] = heal ? f->hosts[i].revert_t : f->hosts[i].apply_t;
+    fd_skew_of(t, f->nhosts, out);
+    free(t);
 }
 
 fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **detail)
@@ -352,8 +369,12 @@ fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **d
         return halted_hosts(r, f);
     }
     char *dur = st->fault.duration_us ? fd_format_duration(st->fault.duration_us) : NULL;
-    fd_run_log(r, "fault %s (%s) applied%s%s: %s", st->id, fd_fault_type_names[st->fault.type],
-               dur ? ", heals in " : "", dur ? dur : "", verification);
+    fd_skew sk;
+    fd_fault_skew(f, false, &sk);
+    char *skew = fd_skew_text(&sk);
+    fd_run_log(r, "fault %s (%s) applied%s%s%s: %s", st->id, fd_fault_type_names[st->fault.type],
+               skew, dur ? ", heals in " : "", dur ? dur : "", verification);
+    free(skew);
     fd_run_notify(r, FD_NOTIFY_FAULT, "fault %s (%s) applied%s%s", st->id,
                   fd_fault_type_names[st->fault.type], dur ? ", heals in " : "", dur ? dur : "");
     free(dur);

@@ -13,4 +13,7 @@
  * fault did not take effect), every error said. */
 fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **detail);
 
+/* How simultaneously fault f took effect on its hosts (heal: was healed). */
+void fd_fault_skew(const fd_active_fault *f, bool heal, fd_skew *out);
+
 #endif

@@ -4,6 +4,7 @@
 #include "healer.h"
 #include "hold.h"
 #include "fanout.h"
+#include "faultrun.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -33,8 +34,11 @@ static void heal_host(size_t i, void *arg)
             fh->heal_error = fd_strdup(c->error ? c->error : "cannot reconnect");
         } else {
             fd_exec_result er;
+            double sent_s = fd_run_now_s(j->r);
             fd_conn_exec(c, fh->revert_cmd, NULL, HEAL_TIMEOUT_US, &er);
             if (er.error == FD_OK && er.exit_status == 0) {
+                fh->revert_t = (fd_host_timing){sent_s, fd_effect_unix(er.out) - j->r->started_unix,
+                                                fd_run_now_s(j->r)};
                 fh->reverted = true;
                 free(fh->heal_error);
                 fh->heal_error = NULL;
@@ -108,8 +112,13 @@ bool fd_heal_fault(fd_run *r, fd_active_fault *f, const char *why)
         fd_run_outcome(r, FD_OUTCOME_HEAL_FAILED, NULL);
     fd_history_event(&r->history, ok ? "fault_healed" : "fault_heal_failed",
                      json_pack("{s:s,s:o,s:s}", "fault", f->step->id, "hosts", hosts, "why", why));
-    if (ok)
-        fd_run_log(r, "fault %s healed (%s)", f->step->id, why);
+    if (ok) {
+        fd_skew sk;
+        fd_fault_skew(f, true, &sk);
+        char *skew = fd_skew_text(&sk);
+        fd_run_log(r, "fault %s healed%s (%s)", f->step->id, skew, why);
+        free(skew);
+    }
     return ok;
 }
 

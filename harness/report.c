@@ -3,6 +3,7 @@
 #include "run.h"
 #include "consistency.h"
 #include "dr.h"
+#include "faultrun.h"
 #include "hold.h"
 #include "notify.h"
 #include "render.h"
@@ -193,6 +194,29 @@ static json_t *hosts_json(const fd_run *r)
     return hosts;
 }
 
+/* A host's times of an apply or a revert: sent, took effect by its own clock, acked. */
+static void timing_json(json_t *c, const char *what, const char *at, const fd_host_timing *t)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%s_sent_s", what);
+    json_object_set_new(c, key, jnum(t->sent_s, 1e4));
+    json_object_set_new(c, at, jnum(t->effect_s, 1e4));
+    snprintf(key, sizeof key, "%s_ack_s", what);
+    json_object_set_new(c, key, jnum(t->ack_s, 1e4));
+}
+
+/* A fault's apply or heal skew across its hosts; null when no host acknowledged. */
+static json_t *skew_json(const fd_active_fault *f, bool heal)
+{
+    fd_skew s;
+    fd_fault_skew(f, heal, &s);
+    if (!s.hosts)
+        return json_null();
+    return json_pack("{s:o,s:s,s:o,s:o,s:I}", "skew_s", jnum(s.skew_s, 1e4), "clock",
+                     s.hosts_clock ? "hosts" : "controller", "hosts_s", jnum(s.hosts_s, 1e4),
+                     "controller_s", jnum(s.controller_s, 1e4), "hosts", (json_int_t)s.hosts);
+}
+
 /* Each fault: its hosts, times, heal and the exact commands. */
 static json_t *faults_json(const fd_run *r)
 {
@@ -211,6 +235,8 @@ static json_t *faults_json(const fd_run *r)
                           json_integer(fh->apply_exit), "agent", jstr(r, fh->apply_detail));
             if (fh->heal_error)
                 json_object_set_new(c, "heal_error", jstr(r, fh->heal_error));
+            timing_json(c, "apply", "applied_at_s", &fh->apply_t);
+            timing_json(c, "heal", "healed_at_s", &fh->revert_t);
             json_array_append_new(cmds, c);
         }
         json_array_append_new(
@@ -220,6 +246,9 @@ static json_t *faults_json(const fd_run *r)
                       "started_s", jtime(f->started_s), "applied_s", jtime(f->applied_s),
                       "healed_s", jtime(f->healed_s), "heal", heal_status(f), "took_effect",
                       f->took_effect, "verification", jstr(r, f->verification), "commands", cmds));
+        json_t *fo = json_array_get(faults, json_array_size(faults) - 1);
+        json_object_set_new(fo, "apply_skew", skew_json(f, false));
+        json_object_set_new(fo, "heal_skew", skew_json(f, true));
     }
     return faults;
 }

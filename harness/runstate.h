@@ -26,6 +26,7 @@
 #include "history.h"
 #include "probe.h"
 #include "scenario.h"
+#include "skew.h"
 #include "ssh.h"
 
 #include <pthread.h>
@@ -66,6 +67,7 @@ typedef struct fd_fault_host {
     bool needs_revert;  /* the apply ran: something may be in place */
     bool reverted;
     char *heal_error;
+    fd_host_timing apply_t, revert_t; /* when sent, took effect (the host's clock), acked */
 } fd_fault_host;
 
 typedef enum fd_fault_state {

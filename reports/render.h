@@ -65,6 +65,9 @@ void fd_esc_md(fd_buf *b, const char *s);   /* one table cell or line of Markdow
 /* The strings of a JSON array, each written by esc (fd_esc_html, fd_esc_md), joined by sep. */
 void fd_join_strings(fd_buf *b, const json_t *strings, const char *sep,
                      void (*esc)(fd_buf *, const char *));
+/* A fault's skew across its hosts: "apply 12 ms, heal 8 ms" (with "by the controller's
+ * clock" when the hosts' clocks could not be used), or "-" for a fault on one host. */
+void fd_fault_skew_words(fd_buf *b, const json_t *fault);
 /* What a backup of report.json is, written by esc: its artifact, or for one read from a
  * catalog, its tool and label. */
 void fd_backup_source(fd_buf *b, const json_t *backup, void (*esc)(fd_buf *, const char *));

@@ -61,6 +61,26 @@ void fd_join_strings(fd_buf *b, const json_t *strings, const char *sep,
     }
 }
 
+void fd_fault_skew_words(fd_buf *b, const json_t *fault)
+{
+    static const char *const keys[] = {"apply_skew", "heal_skew"};
+    size_t before = b->len;
+    bool controller = false;
+    for (int k = 0; k < 2; k++) {
+        const json_t *s = json_object_get(fault, keys[k]);
+        double v = fd_jnum(s, "skew_s");
+        if (json_integer_value(json_object_get(s, "hosts")) < 2 || isnan(v))
+            continue;
+        fd_buf_printf(b, "%s%s %.0f ms", b->len > before ? ", " : "", k ? "heal" : "apply",
+                      v * 1000.0);
+        controller |= fd_str_eq(fd_jstr(s, "clock"), "controller");
+    }
+    if (b->len == before)
+        fd_buf_puts(b, "-");
+    else if (controller)
+        fd_buf_puts(b, " (by the controller's clock)");
+}
+
 void fd_esc_html(fd_buf *b, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

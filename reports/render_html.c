@@ -113,6 +113,10 @@ static void svg_faults(fd_buf *b, const json_t *faults, double dur, double botto
         }
         if (isnan(h))
             fd_buf_puts(&label, " (not healed)");
+        double skew = fd_jnum(json_object_get(f, "apply_skew"), "skew_s");
+        if (json_integer_value(json_object_get(json_object_get(f, "apply_skew"), "hosts")) > 1 &&
+            !isnan(skew))
+            fd_buf_printf(&label, " · skew %.0f ms", skew * 1000.0);
         text(b, x0 + 3, ly, "start", NULL, label.data, 90);
         fd_buf_free(&label);
         fd_buf_puts(b, "</g>\n");
@@ -584,7 +588,7 @@ static void html_faults(fd_buf *b, const json_t *r)
     if (json_array_size(faults)) {
         fd_buf_puts(b, "<h2>Faults</h2>\n<table "
                        "class=\"faults\"><tr><th>fault</th><th>targets</th><th>applied</th>"
-                       "<th>healed</th><th>heal</th><th>verification</th></tr>\n");
+                       "<th>healed</th><th>skew</th><th>heal</th><th>verification</th></tr>\n");
         const json_t *f;
         json_array_foreach(faults, i, f)
         {
@@ -597,6 +601,9 @@ static void html_faults(fd_buf *b, const json_t *r)
             fd_buf_puts(b, "</td>");
             cell_secs(b, json_object_get(f, "applied_s"));
             cell_secs(b, json_object_get(f, "healed_s"));
+            fd_buf_puts(b, "<td>");
+            fd_fault_skew_words(b, f);
+            fd_buf_puts(b, "</td>");
             result_cells(b, fd_jstr(f, "heal"), fd_jstr(f, "verification"));
         }
         fd_buf_puts(b, "</table>\n");

@@ -227,8 +227,8 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
     }
     const json_t *faults = json_object_get(r, "faults");
     if (json_array_size(faults)) {
-        fd_buf_puts(
-            b, "## Faults\n\n| fault | hosts | applied | healed | heal |\n|---|---|---|---|---|\n");
+        fd_buf_puts(b, "## Faults\n\n| fault | hosts | applied | healed | heal | skew |\n"
+                       "|---|---|---|---|---|---|\n");
         size_t i;
         const json_t *f;
         json_array_foreach(faults, i, f)
@@ -247,6 +247,8 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
                 fd_buf_printf(b, "%.2f s", healed);
             fd_buf_puts(b, " | ");
             md_word(b, fd_jstr(f, "heal"));
+            fd_buf_puts(b, " | ");
+            fd_fault_skew_words(b, f);
             fd_buf_puts(b, " |\n");
         }
         fd_buf_puts(b, "\n");

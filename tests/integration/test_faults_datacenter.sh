@@ -37,6 +37,16 @@ f = r["faults"][0]
 assert f["type"] == "cut_datacenter", f
 assert f["targets"] == ["h1", "h3"], f["targets"]
 assert f["heal"] == "ok" and f["took_effect"] is True, f
+# when the cut took effect on each host (the hosts share the machine's clock here, so
+# the agents' own timestamps are used) and how far apart: the apply and the heal
+for what, at in (("apply", "applied_at_s"), ("heal", "healed_at_s")):
+    sk = f[what + "_skew"]
+    assert sk["hosts"] == 2 and sk["clock"] == "hosts" and sk["skew_s"] == sk["hosts_s"], sk
+    assert 0 <= sk["skew_s"] < 0.25 and 0 <= sk["controller_s"] < 0.5, sk
+    for c in f["commands"]:
+        assert c[what + "_sent_s"] - 0.002 <= c[at] <= c[what + "_ack_s"] + 0.002, c
+print("  apply skew %.1f ms (hosts' clocks; %.1f ms by the acknowledgements), heal skew %.1f ms" %
+      (f["apply_skew"]["skew_s"] * 1000, f["apply_skew"]["controller_s"] * 1000, f["heal_skew"]["skew_s"] * 1000))
 PY
 reach h1 10.77.0.12 22 || t_fail "h1 cannot reach h2 after the heal"
 for h in h1 h3; do [ -z "$(host_leftovers $h)" ] || t_fail "left behind on $h: $(host_leftovers $h)"; done

@@ -105,7 +105,15 @@ typedef struct fake_hosts {
     int lease_exit;                        /* lease: the agent's exit status */
     const char *lease_out;                 /* and what it prints */
     const char *halt_after; /* watches say the host is halted once this fault was applied */
+    double db2_clock_s;     /* how far db2's clock is ahead of the others' */
 } fake_hosts;
+
+/* An agent's "effect:" line by the host's clock (db2's may be off). */
+static char *fake_effect(const fake_hosts *f, const fd_host *h, const char *rest)
+{
+    double off = strcmp(h->name, "db2") == 0 ? f->db2_clock_s : 0;
+    return fd_asprintf("effect: %.6f\n%s", fd_unix_now() + off, rest);
+}
 
 static bool logged_entry(fake_hosts *f, const char *suffix)
 {
@@ -174,9 +182,10 @@ static void fake_exec(const fd_host *h, const char *cmd, const char *input, int6
     } else if (fault) {
         entry = fd_asprintf("%s apply %s", h->name, fault);
         r->exit_status = f->apply_exit;
-        r->out = fd_strdup(f->apply_exit == 0                 ? "verified: stopped\n"
-                           : f->apply_exit == FD_AGENT_HALTED ? "error: halted: incident 7\n"
-                                                              : "error: no such process\n");
+        r->out = f->apply_exit == 0
+                     ? fake_effect(f, h, "verified: stopped\n")
+                     : fd_strdup(f->apply_exit == FD_AGENT_HALTED ? "error: halted: incident 7\n"
+                                                                  : "error: no such process\n");
     } else if (rv) {
         /* /run/firedrill/RUN/FAULT.revert: the id before .revert */
         const char *slash = rv;
@@ -186,6 +195,8 @@ static void fake_exec(const fd_host *h, const char *cmd, const char *input, int6
         r->exit_status = f->revert_exit;
         if (f->revert_exit)
             r->err = fd_strdup("kill: permission denied\n");
+        else
+            r->out = fake_effect(f, h, "");
     } else if (strstr(cmd, "-position")) {
         bool archive = strstr(cmd, "archive-position") != NULL;
         entry = fd_asprintf("%s %s", h->name, archive ? "archive-position" : "primary-position");
@@ -636,6 +647,73 @@ static void test_apply_refused_by_halt(void **state)
     fd_strv_free(&f.log);
 }
 
+/* A fault on three hosts: when it took effect on each (by the host's clock, and when
+ * the controller saw the answer) and the skew across them; the hosts' clocks are used
+ * while they agree with the controller's, the controller's when one is off. */
+static void test_apply_skew(void **state)
+{
+    for (int off = 0; off < 2; off++) {
+        fake_hosts f = {.lock = PTHREAD_MUTEX_INITIALIZER, .db2_clock_s = off ? 30.0 : 0};
+        json_t *report;
+        assert_int_equal(run_scenario("engine-skew.yaml", &f, &report), FD_EXIT_PASS);
+        const json_t *fault = json_array_get(json_object_get(report, "faults"), 0);
+        const json_t *cmds = json_object_get(fault, "commands");
+        assert_int_equal(json_array_size(cmds), 3);
+        for (size_t i = 0; i < 3; i++) {
+            const json_t *c = json_array_get(cmds, i);
+            double sent = json_number_value(json_object_get(c, "apply_sent_s"));
+            double at = json_number_value(json_object_get(c, "applied_at_s"));
+            double ack = json_number_value(json_object_get(c, "apply_ack_s"));
+            assert_true(sent >= 0 && ack >= sent);
+            if (!off || strcmp(json_string_value(json_object_get(c, "host")), "db2") != 0)
+                assert_true(at >= sent - 0.001 && at <= ack + 0.001);
+            assert_true(json_number_value(json_object_get(c, "heal_ack_s")) >= ack);
+            assert_true(json_is_number(json_object_get(c, "healed_at_s")));
+        }
+        for (int heal = 0; heal < 2; heal++) {
+            const json_t *sk = json_object_get(fault, heal ? "heal_skew" : "apply_skew");
+            assert_int_equal(json_integer_value(json_object_get(sk, "hosts")), 3);
+            const char *clock = json_string_value(json_object_get(sk, "clock"));
+            double skew = json_number_value(json_object_get(sk, "skew_s"));
+            double hosts = json_number_value(json_object_get(sk, "hosts_s"));
+            double ctl = json_number_value(json_object_get(sk, "controller_s"));
+            assert_string_equal(clock, off ? "controller" : "hosts");
+            assert_true(skew == (off ? ctl : hosts));
+            assert_true(off ? hosts > 29.0 && ctl < 5.0 : hosts < 5.0);
+        }
+        json_decref(report);
+        fd_strv_free(&f.log);
+    }
+}
+
+/* The skew rule on its own: a host without a timestamp, or one whose clock disagrees,
+ * makes the controller's acknowledgements the measure; a host that did not answer is
+ * left out. */
+static void test_skew_rule(void **state)
+{
+    fd_host_timing t[3] = {{1.0, 1.010, 1.020}, {1.0, 1.050, 1.060}, {1.0, NAN, NAN}};
+    fd_skew s;
+    fd_skew_of(t, 3, &s);
+    assert_int_equal(s.hosts, 2);
+    assert_true(s.hosts_clock);
+    assert_true(fabs(s.skew_s - 0.040) < 1e-9 && fabs(s.controller_s - 0.040) < 1e-9);
+    t[1].effect_s = 1.2; /* after its own acknowledgement: the clocks disagree */
+    fd_skew_of(t, 3, &s);
+    assert_false(s.hosts_clock);
+    assert_true(fabs(s.skew_s - 0.040) < 1e-9 && fabs(s.hosts_s - 0.19) < 1e-9);
+    t[1].effect_s = NAN; /* acknowledged, no timestamp (a BusyBox date: whole seconds) */
+    fd_skew_of(t, 3, &s);
+    assert_false(s.hosts_clock);
+    assert_true(isnan(s.hosts_s));
+    assert_true(isnan(fd_effect_unix("verified: x\neffect: nan\n")));
+    assert_true(isnan(fd_effect_unix("effect: 12abc\n")));
+    assert_true(fabs(fd_effect_unix("note: y\neffect: 1796210946.123456\nverified: x") -
+                     1796210946.123456) < 1e-6);
+    char *txt = fd_skew_text(&(fd_skew){.hosts = 3, .skew_s = 0.0123, .hosts_clock = true});
+    assert_string_equal(txt, " on 3 hosts within 12 ms (the hosts' clocks)");
+    free(txt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -654,6 +732,8 @@ int main(void)
         cmocka_unit_test(test_lease_refused),
         cmocka_unit_test(test_halt_heals_and_releases),
         cmocka_unit_test(test_apply_refused_by_halt),
+        cmocka_unit_test(test_apply_skew),
+        cmocka_unit_test(test_skew_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

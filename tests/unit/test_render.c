@@ -195,7 +195,19 @@ static void test_fault_targets_joined(void **state)
     fd_buf b;
     fd_buf_init(&b, 0);
     fd_render_markdown(r, &b);
-    assert_non_null(strstr(b.data, "| k (kill) | h2, db\\|&lt;3&gt; | 8.10 s | 9.00 s | ok |"));
+    assert_non_null(strstr(b.data, "| k (kill) | h2, db\\|&lt;3&gt; | 8.10 s | 9.00 s | ok | - |"));
+    fd_buf_free(&b);
+    /* its skew across the two hosts: in the faults tables and on the timeline */
+    json_t *k = json_array_get(json_object_get(r, "faults"), 1);
+    json_object_set_new(k, "apply_skew",
+                        json_pack("{s:f,s:s,s:i}", "skew_s", 0.0123, "clock", "hosts", "hosts", 2));
+    json_object_set_new(
+        k, "heal_skew",
+        json_pack("{s:f,s:s,s:i}", "skew_s", 0.2, "clock", "controller", "hosts", 2));
+    fd_buf_init(&b, 0);
+    fd_render_markdown(r, &b);
+    assert_non_null(
+        strstr(b.data, "| ok | apply 12 ms, heal 200 ms (by the controller's clock) |"));
     fd_buf_free(&b);
     char *hist = write_history(100);
     fd_timeline_data t;
@@ -204,6 +216,9 @@ static void test_fault_targets_joined(void **state)
     fd_buf_init(&b, 0);
     fd_render_html(r, &t, &b);
     assert_non_null(strstr(b.data, "</span></td><td>h2, db|&lt;3&gt;</td>"));
+    assert_non_null(
+        strstr(b.data, "<td>apply 12 ms, heal 200 ms (by the controller's clock)</td>"));
+    assert_non_null(strstr(b.data, "k · kill on h2,db|&lt;3&gt; · skew 12 ms"));
     fd_buf_free(&b);
     fd_timeline_free(&t);
     unlink(hist);
