@@ -55,6 +55,15 @@ fd_targets() {
     printf '%s' "${out# }"
 }
 
+# A unit named by unit= needs systemctl, and must exist: said before anything is done.
+fd_check_unit() {
+    [ -n "$(fd_arg unit)" ] || return 0
+    command -v systemctl >/dev/null 2>&1 ||
+        fd_die 3 "systemctl is not installed on this host (no systemd?): name the process, or give stop and start commands"
+    [ "$(systemctl show -p LoadState --value -- "$(fd_arg unit)" </dev/null 2>/dev/null)" != not-found ] ||
+        fd_die 3 "unit $(fd_arg unit) does not exist on this host"
+}
+
 fd_what() {
     if [ -n "$(fd_arg process)" ]; then printf '%s' "process '$(fd_arg process)'"
     elif [ -n "$(fd_arg pidfile)" ]; then printf '%s' "the process in $(fd_arg pidfile)"
@@ -89,6 +98,7 @@ fd_all_stopped() {
 }
 
 kind=$(fd_arg kind)
+fd_check_unit
 case "$kind" in
 kill)
     sig=$(fd_arg signal)
