@@ -256,6 +256,54 @@ static char *jump_err_take(int fd, const char *path)
     return s;
 }
 
+/* Logins to one jump host at once. A bastion's sshd drops connections that have not
+ * logged in yet past its MaxStartups (10 by default, then 30% of new ones): firedrill
+ * stays under it. A slot is held until ssh_connect returns, by which time the jump's
+ * ssh has logged in to the bastion (or failed). */
+#define JUMP_LOGINS 8
+#define JUMP_HOSTS 32
+
+typedef struct jump_slot {
+    char key[300];
+    int busy;
+} jump_slot;
+
+static pthread_mutex_t jump_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jump_freed = PTHREAD_COND_INITIALIZER;
+static jump_slot jump_slots[JUMP_HOSTS];
+
+/* Waits for a login slot of h's jump host; NULL when the table is full (no wait). */
+static jump_slot *jump_enter(const fd_host *h)
+{
+    char key[300];
+    snprintf(key, sizeof key, "%s@%s:%d", h->jump_user ? h->jump_user : "", h->jump_host,
+             h->jump_port);
+    pthread_mutex_lock(&jump_lock);
+    jump_slot *s = NULL;
+    for (size_t i = 0; i < JUMP_HOSTS && !s; i++)
+        if (strcmp(jump_slots[i].key, key) == 0 || !jump_slots[i].key[0])
+            s = &jump_slots[i];
+    if (s) {
+        if (!s->key[0])
+            snprintf(s->key, sizeof s->key, "%s", key);
+        while (s->busy >= JUMP_LOGINS)
+            pthread_cond_wait(&jump_freed, &jump_lock);
+        s->busy++;
+    }
+    pthread_mutex_unlock(&jump_lock);
+    return s;
+}
+
+static void jump_leave(jump_slot *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&jump_lock);
+    s->busy--;
+    pthread_cond_broadcast(&jump_freed);
+    pthread_mutex_unlock(&jump_lock);
+}
+
 /* ssh_connect failed: why, with the jump host and what its ssh said when there is one. */
 static void connect_failed(fd_conn *c, const fd_host *h, const char *jump_said)
 {
@@ -322,7 +370,9 @@ fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
         c->user = fd_strdup(user);
         ssh_string_free_char(user);
     }
+    jump_slot *slot = h->jump_host ? jump_enter(h) : NULL;
     int rc = ssh_connect(s);
+    jump_leave(slot);
     char *jump_said = jump_err_take(err_fd, err_path);
     if (rc != SSH_OK) {
         connect_failed(c, h, jump_said);
