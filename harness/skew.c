@@ -49,10 +49,15 @@ double fd_effect_unix(const char *out)
     for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
         if (strncmp(p, "effect: ", 8) != 0)
             continue;
-        char *end;
-        double v = strtod(p + 8, &end);
-        if (end != p + 8 && (*end == '\n' || *end == '\0') && isfinite(v) && v > 0)
-            return v;
+        /* digits, a point and at least milliseconds: whole seconds (a date without %N)
+         * cannot place the moment within a round trip */
+        const char *q = p + 8, *dot;
+        size_t whole = strspn(q, "0123456789");
+        dot = q + whole;
+        size_t frac = *dot == '.' ? strspn(dot + 1, "0123456789") : 0;
+        const char *end = dot + (frac ? frac + 1 : 0);
+        if (whole && frac >= 3 && (*end == '\n' || *end == '\0'))
+            return strtod(q, NULL);
     }
     return NAN;
 }

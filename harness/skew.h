@@ -19,11 +19,11 @@ typedef struct fd_host_timing {
 } fd_host_timing;
 
 typedef struct fd_skew {
-    size_t hosts;         /* hosts with an acknowledgement */
-    double controller_s;  /* last acknowledgement minus first */
-    double hosts_s;       /* last agent timestamp minus first; NAN unless every host gave one */
-    bool hosts_clock;     /* the skew is hosts_s (the clocks agree), else controller_s */
-    double skew_s;        /* the one the report leads with */
+    size_t hosts;        /* hosts with an acknowledgement */
+    double controller_s; /* last acknowledgement minus first */
+    double hosts_s;      /* last agent timestamp minus first; NAN unless every host gave one */
+    bool hosts_clock;    /* the skew is hosts_s (the clocks agree), else controller_s */
+    double skew_s;       /* the one the report leads with */
 } fd_skew;
 
 /* How far apart the clocks may read and still agree: the granularity of the times. */
@@ -37,7 +37,8 @@ void fd_skew_of(const fd_host_timing *t, size_t n, fd_skew *out);
  * Caller frees. */
 char *fd_skew_text(const fd_skew *s);
 
-/* The Unix time on an "effect: UNIX" line of an agent's output, or NAN. */
+/* The Unix time on an "effect: UNIX" line of an agent's output (with at least
+ * milliseconds), or NAN. */
 double fd_effect_unix(const char *out);
 
 #endif

@@ -707,6 +707,9 @@ static void test_skew_rule(void **state)
     assert_true(isnan(s.hosts_s));
     assert_true(isnan(fd_effect_unix("verified: x\neffect: nan\n")));
     assert_true(isnan(fd_effect_unix("effect: 12abc\n")));
+    assert_true(isnan(fd_effect_unix("effect: 1796210946\n"))); /* whole seconds */
+    assert_true(isnan(fd_effect_unix("effect: 1796210946.1\n")));
+    assert_true(isnan(fd_effect_unix("effect: -1796210946.123\n")));
     assert_true(fabs(fd_effect_unix("note: y\neffect: 1796210946.123456\nverified: x") -
                      1796210946.123456) < 1e-6);
     char *txt = fd_skew_text(&(fd_skew){.hosts = 3, .skew_s = 0.0123, .hosts_clock = true});
