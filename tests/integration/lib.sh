@@ -154,7 +154,7 @@ EOF2
     [ -z "${4:-}" ] || sed -i "s|^inventory: .*|inventory: $4|" "$T_DIR/$name.yaml"
     expect_exit 0 $FD run "$T_DIR/$name.yaml" --yes --report-dir "$T_DIR/r-$name"
     D=$(ls -d "$T_DIR/r-$name"/*/ | head -n 1)
-    [ "$(report_value "$D" '[f["heal"] for f in r["faults"]]')" = "['ok', 'ok', 'ok']" ] ||
+    [ "$(report_value "$D" 'set(f["heal"] for f in r["faults"]) == {"ok"} and len(r["faults"]) >= 3')" = True ] ||
         t_fail "$(report_value "$D" 'r["faults"]')"
     after=$(in_host h2 pgrep -x redis-server)
     [ -n "$after" ] && [ "$after" != "$before" ] || t_fail "redis on h2 not restarted ($before, $after)"

@@ -51,6 +51,26 @@ grep -q '"event":"fault_applied"' "$(ls -d "$T_DIR"/r-h3/*/)/history.jsonl" && t
 [ -z "$(host_leftovers h1)" ] || t_fail "h1: left behind: $(host_leftovers h1)"
 t_end
 
+t_begin "sudo asks for a password mid-drill: the heal fails loudly, naming the host and sudo; the host's watchdog still reverts at ttl"
+scenario midpw <<'EOF2'
+timeline:
+  - { id: cut, fault: partition, target: { hosts: [h1] }, ttl: 6s }
+  - wait: 2s
+EOF2
+fd_run_bg "$T_DIR/midpw.yaml"
+wait_event fault_applied || t_fail "no fault_applied: $(cat "$T_DIR/run.err")"
+cp /etc/sudoers.d/firedrill-lab "$T_DIR/sudoers.saved"
+sed -i 's/^fddeploy h1 = (ALL) NOPASSWD: ALL$/fddeploy h1 = (ALL) ALL/' /etc/sudoers.d/firedrill-lab
+fd_run_wait
+cat "$T_DIR/sudoers.saved" >/etc/sudoers.d/firedrill-lab
+[ "$RUN_RC" = 5 ] || t_fail "exit $RUN_RC: $(tail -3 "$T_DIR/run.err")"
+grep -q "HEAL FAILED: fault 'cut' (partition) on host h1: .*password.*Revert it by hand: ssh fddeploy@10.77.0.11 'sudo -n sh -c" "$T_DIR/run.err" ||
+    t_fail "$(cat "$T_DIR/run.err")"
+for _ in $(seq 1 100); do [ -z "$(host_leftovers h1)" ] && break; sleep 0.1; done
+no_leftovers h1
+reach h2 10.77.0.11 22 || t_fail "h2 cannot reach h1 after the watchdog"
+t_end
+
 t_begin "halt and heal through sudo; h3, whose sudo asks for a password, is said not to be done"
 expect_exit 4 $FD halt "$T_DIR/deploy.yaml" --reason "freeze"
 grep -q "^h3: FAILED: .*password" "$T_OUT" && grep -q "halted 2 of 3 hosts; NOT on: h3" "$T_OUT" ||
