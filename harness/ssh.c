@@ -224,7 +224,9 @@ char *fd_jump_command(const fd_host *h, const char *err_path)
 static int jump_err_open(char *path, size_t size)
 {
     const char *dir = getenv("TMPDIR");
-    snprintf(path, size, "%s/firedrill-jump-XXXXXX", dir && *dir == '/' ? dir : "/tmp");
+    if (!dir || *dir != '/' || strlen(dir) + 32 > size)
+        dir = "/tmp";
+    snprintf(path, size, "%s/firedrill-jump-XXXXXX", dir);
     return mkstemp(path);
 }
 
@@ -235,25 +237,28 @@ static char *jump_err_take(int fd, const char *path)
 {
     if (fd < 0)
         return NULL;
-    char buf[8192];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    enum { CAP = 8192 };
+    char *buf = fd_xmalloc(CAP); /* off the stack: connections open on small-stack threads */
+    ssize_t n = pread(fd, buf, CAP - 1, 0);
     close(fd);
     unlink(path);
-    if (n <= 0)
+    if (n <= 0) {
+        free(buf);
         return NULL;
+    }
     buf[n] = '\0';
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
         buf[--n] = '\0';
     char *last = strrchr(buf, '\n');
     last = last ? last + 1 : buf;
-    if (!*last)
-        return NULL;
-    char *p = fd_printable(last, 300);
-    if (!strstr(buf, "IDENTIFICATION HAS CHANGED"))
-        return p;
-    char *s = fd_asprintf("the jump host's key has CHANGED; %s", p);
-    free(p);
-    return s;
+    char *p = *last ? fd_printable(last, 300) : NULL;
+    if (p && strstr(buf, "IDENTIFICATION HAS CHANGED")) {
+        char *s = fd_asprintf("the jump host's key has CHANGED; %s", p);
+        free(p);
+        p = s;
+    }
+    free(buf);
+    return p;
 }
 
 /* Logins to one jump host at once. A bastion's sshd drops connections that have not
@@ -354,7 +359,7 @@ fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o)
         ssh_options_set(s, SSH_OPTIONS_PORT, &port);
     }
     ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, h->known_hosts);
-    char err_path[4096];
+    char err_path[512];
     int err_fd = -1;
     if (h->jump_host) {
         err_fd = jump_err_open(err_path, sizeof err_path);
@@ -478,6 +483,7 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
     struct ssh_channel_callbacks_struct cb = {.userdata = r,
                                               .channel_exit_signal_function = on_exit_signal};
     ssh_callbacks_init(&cb);
+    bool cb_set = false;
     ssh_channel ch = ssh_channel_new(s);
     if (!ch || ssh_channel_open_session(ch) != SSH_OK) {
         r->error = FD_ERR_SSH;
@@ -485,6 +491,7 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
         goto out;
     }
     ssh_set_channel_callbacks(ch, &cb);
+    cb_set = true;
     if (ssh_channel_request_exec(ch, cmd) != SSH_OK) {
         r->error = FD_ERR_SSH;
         r->error_msg = fd_asprintf("cannot start the command: %s", ssh_get_error(s));
@@ -542,6 +549,11 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
     r->error = FD_OK;
 out:
     if (ch) {
+        /* A channel the server has not closed yet (a command that timed out) outlives
+         * ssh_channel_free inside the session, until its close arrives while another
+         * command runs: its callbacks, on this stack, must go with it. */
+        if (cb_set)
+            ssh_remove_channel_callbacks(ch, &cb);
         ssh_channel_close(ch);
         ssh_channel_free(ch);
     }

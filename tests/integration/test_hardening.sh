@@ -112,4 +112,21 @@ echo "  validate + plan of 5000 hosts: ${ms} ms"
 [ "$(grep -c ' apply: ' "$T_OUT")" = 3 ] || t_fail "random:3 should touch 3 hosts"
 t_end
 
+t_begin "a command that timed out leaves nothing of its own in the session: the next command there reads no freed stack (valgrind)"
+# The where command outlives its 30 s timeout (sh is killed, its sleep keeps the channel
+# open), so its channel closes while the finally step runs on the same connection from
+# another thread: libssh then looks up the callbacks the timed-out command registered,
+# which must have been removed with it.
+scenario stale-channel <<'EOF2'
+timeline:
+  - { id: pick, run: { target: { hosts: [h1, h2], where: "sleep 34; true" }, command: "true" } }
+finally:
+  - { id: after, run: { target: { hosts: [h1] }, command: "sleep 6; true" } }
+EOF2
+expect_exit 4 valgrind -q --error-exitcode=99 $FD run "$T_DIR/stale-channel.yaml" --report-dir "$T_DIR/r-stale"
+grep -q "the where command could not run on h[12]: command did not finish within 30.0s" "$T_ERR" ||
+    t_fail "$(grep -v '^==' "$T_ERR" | tail -3)"
+grep -q "Invalid read" "$T_ERR" && t_fail "$(grep -A8 'Invalid read' "$T_ERR" | head -12)"
+t_end
+
 t_done
