@@ -58,7 +58,7 @@ int64_t fd_lease_renew_us(int64_t ttl_us)
     int64_t every = ttl_us / 3;
     if (every < 1000000)
         every = 1000000;
-    return every > 10000000 ? 10000000 : every;
+    return every > 30000000 ? 30000000 : every;
 }
 
 /* Runs a guard action on every leased host at once (input built per action). */

@@ -11,7 +11,7 @@ PACKAGES=(
     # checks: memory errors, the HTML report in a real browser, the code's format
     valgrind chromium python3 clang-format
     # the lab: hosts, their tools and services
-    iproute2 util-linux procps openssh-server openssh-client nftables iptables sudo busybox
+    iproute2 util-linux procps openssh-server openssh-client nftables iptables sudo busybox inotify-tools
     redis-server redis-sentinel redis-tools postgresql postgresql-client pgbackrest
     mariadb-server mariadb-client percona-toolkit
     etcd-server etcd-client

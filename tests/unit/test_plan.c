@@ -104,7 +104,8 @@ static void test_lease_hosts(void **state)
         fd_scenario_free(&s);
     }
     free(label);
-    assert_int_equal(fd_lease_renew_us((int64_t)600 * 1000000), 10000000);
+    assert_int_equal(fd_lease_renew_us((int64_t)600 * 1000000), 30000000);
+    assert_int_equal(fd_lease_renew_us((int64_t)60 * 1000000), 20000000);
     assert_int_equal(fd_lease_renew_us(6000000), 2000000);
     assert_int_equal(fd_lease_renew_us(1000000), 1000000);
 }
