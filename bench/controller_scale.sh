@@ -1,35 +1,61 @@
 #!/usr/bin/env bash
 # bench/controller_scale.sh: the controller's own cost at fleet scale: a 20 s drill on
-# a 64-host lab (64 SSH sessions open for the whole run) with 4 redis probes at 1 ms.
-# Prints the controller's CPU use and peak memory (report.json "controller") and each
-# probe's rate and missed slots. Needs root; the lab is taken down at the end.
+# a lab of HOSTS hosts (default 200; an SSH session to each open for the whole run)
+# with PROBES redis probes at 1 ms (default 8, each on its own host), and a partition
+# of the two datacenters (every host) for 5 s in the middle. Prints the controller's
+# CPU use and peak memory (report.json "controller"), its threads and file
+# descriptors at the peak, and each probe's rate and missed slots. Needs root; the lab
+# is taken down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FD=${FIREDRILL:-build/firedrill}
 SECS=${SECS:-20}
+HOSTS=${HOSTS:-200}
+PROBES=${PROBES:-8}
 [ -x "$FD" ] || scripts/build.sh build
 export FIREDRILL_LAB_DIR=${FIREDRILL_LAB_DIR:-/tmp/firedrill-lab}
 work=$(mktemp -d /tmp/fd-bench.XXXXXX)
 trap 'rm -rf "$work"; tests/lab/lab down >/dev/null 2>&1 || true' EXIT
-tests/lab/lab up --hosts 64 --datacenters 2 --services redis >/dev/null
-cat >"$work/scale.yaml" <<EOF2
-version: 1
-name: controller-scale
-inventory: $FIREDRILL_LAB_DIR/inventory.yaml
-probes:
-  - { name: r1, type: redis, endpoints: ["10.77.0.11:6379"], interval: 1ms, timeout: 500ms }
-  - { name: r2, type: redis, endpoints: ["10.77.0.12:6379"], interval: 1ms, timeout: 500ms }
-  - { name: r3, type: redis, endpoints: ["10.77.0.13:6379"], interval: 1ms, timeout: 500ms }
-  - { name: r4, type: redis, endpoints: ["10.77.0.14:6379"], interval: 1ms, timeout: 500ms }
-timeline:
-  - wait: ${SECS}s
-EOF2
-"$FD" run "$work/scale.yaml" --quiet --report-dir "$work/r" >/dev/null
-python3 - "$work"/r/*/report.json <<'PY'
+tests/lab/lab up --hosts "$HOSTS" --datacenters 2 --services none >/dev/null
+# a Redis of its own on each probed host (the lab's redis service would make every
+# host a replica of h1)
+for i in $(seq 1 "$PROBES"); do
+    tests/lab/lab exec "h$i" redis-server --bind "10.77.0.$((10 + i))" --port 6379 --save '' \
+        --appendonly no --daemonize yes --dir /tmp --pidfile "/run/fd-bench-redis.pid" >/dev/null
+done
+{
+    printf '%s\n' "version: 1" "name: controller-scale" "inventory: $FIREDRILL_LAB_DIR/inventory.yaml" "probes:"
+    for i in $(seq 1 "$PROBES"); do
+        printf '  - { name: r%s, type: redis, endpoints: ["10.77.0.%s:6379"], interval: 1ms, timeout: 500ms }\n' \
+            "$i" "$((10 + i))"
+    done
+    half=$((SECS / 2 - 3))
+    printf '%s\n' "timeline:" "  - wait: ${half}s" \
+        "  - { id: cut, fault: partition, mode: split, groups: [ { datacenter: dc-a }, { datacenter: dc-b } ], duration: 5s }" \
+        "  - wait: $((SECS - half))s" "safety: { ttl: 2m }"
+} >"$work/scale.yaml"
+"$FD" run "$work/scale.yaml" --quiet --report-dir "$work/r" >/dev/null &
+pid=$!
+threads=0 fds=0
+while kill -0 "$pid" 2>/dev/null; do
+    t=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+    f=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+    [ "${t:-0}" -le "$threads" ] || threads=$t
+    [ "$f" -le "$fds" ] || fds=$f
+    sleep 0.2
+done
+wait "$pid"
+python3 - "$work"/r/*/report.json "$HOSTS" "$PROBES" "$threads" "$fds" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 c, d = r["controller"], r["duration_s"]
-print("64 SSH sessions open, 4 redis probes at 1 ms, %.1f s:" % d)
+f = r["faults"][0]
+print("%s SSH sessions open, %s redis probes at 1 ms, %.1f s, a partition of %d hosts for 5 s:"
+      % (sys.argv[2], sys.argv[3], d, len(f["targets"])))
+print("  the partition: applied %.3f s after its step began, apply skew %.1f ms, heal skew %.1f ms (%s clocks)"
+      % (f["applied_s"] - f["started_s"], f["apply_skew"]["skew_s"] * 1e3, f["heal_skew"]["skew_s"] * 1e3,
+         f["apply_skew"]["clock"]))
+print("  controller at its peak: %s threads, %s file descriptors" % (sys.argv[4], sys.argv[5]))
 print("  controller CPU %.2f s user + %.2f s system = %.1f%% of one core; peak memory %d MiB"
       % (c["cpu_user_s"], c["cpu_system_s"], 100 * (c["cpu_user_s"] + c["cpu_system_s"]) / d,
          c["max_rss_kb"] // 1024))
