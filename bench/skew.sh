@@ -15,16 +15,15 @@
 # Needs root; traffic goes only to the lab's addresses. The lab is taken down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FD=${FIREDRILL:-build/firedrill}
-RUNS=${RUNS:-3}
+. bench/lib.sh # FD, RUNS
 SIZES=${SIZES:-"64 200"}
-[ -x "$FD" ] || scripts/build.sh build
 dpkg-query -W -f='${Status}' ansible-core 2>/dev/null | grep -q 'install ok installed' ||
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ansible-core >/dev/null
-export FIREDRILL_LAB_DIR=${FIREDRILL_LAB_DIR:-/tmp/firedrill-lab}
-work=$(mktemp -d /tmp/fd-bench.XXXXXX)
-chmod 755 "$work"
+# the first lab as bench_lab brings it up (the binary, $work, and its removal at exit);
+# the lab is taken down at the end too
+bench_lab --hosts "${SIZES%% *}" --datacenters 2 --services none
 trap 'rm -rf "$work"; tests/lab/lab down >/dev/null 2>&1 || true' EXIT
+chmod 755 "$work"
 # the victim: a sleep of its own name, so that nothing else is killed
 cp "$(command -v sleep)" "$work/fdvictim"
 

@@ -64,12 +64,6 @@ typedef struct fd_transport {
 
 void fd_ssh_global_init(void);
 
-/* The ProxyCommand that reaches host h through its jump host (`jump:`): OpenSSH's
- * `ssh -W`, the jump host's key verified strictly against h's known_hosts, with h's
- * identity, as the jump's user (else h's); its stderr appended to err_path unless NULL.
- * Caller frees. */
-char *fd_jump_command(const fd_host *h, const char *err_path);
-
 /* Connects, verifies the host key and authenticates. On failure, c->status and
  * c->error say why and the connection is closed. */
 fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o);

@@ -5,7 +5,7 @@
 #include "fdtest.h"
 #include "probe.h"
 #include "scenario.h"
-#include "ssh.h"
+#include "jump.h"
 #include "util.h"
 
 #include <dirent.h>
