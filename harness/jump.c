@@ -128,4 +128,3 @@ void fd_jump_leave(fd_jump_slot *s)
     pthread_cond_broadcast(&jump_freed);
     pthread_mutex_unlock(&jump_lock);
 }
-
