@@ -348,6 +348,9 @@ fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **d
     char *vt = fd_buf_steal(&v);
     char *verification = fd_redact(&r->s->vars, vt);
     free(vt);
+    /* the fault's verification belongs to the verifier thread once it runs (it replaces
+     * it with what it observed): what is said here is a copy */
+    char *said = fd_strdup(verification);
     /* A cut is observed from the hosts (a dropped connect takes its timeout to show),
      * while the timeline goes on; a heal waits for the observation. */
     bool cuts = fd_fault_cuts_network(st->fault.type);
@@ -363,9 +366,10 @@ fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **d
     fd_history_event(&r->history, took ? "fault_applied" : "fault_failed",
                      json_pack("{s:s,s:s,s:o,s:s}", "fault", st->id, "type",
                                fd_fault_type_names[st->fault.type], "hosts", hosts, "verification",
-                               verification));
+                               said));
     if (!took) {
-        fd_run_error(r, "fault %s did not take effect: %s", st->id, verification);
+        fd_run_error(r, "fault %s did not take effect: %s", st->id, said);
+        free(said);
         return halted_hosts(r, f);
     }
     char *dur = st->fault.duration_us ? fd_format_duration(st->fault.duration_us) : NULL;
@@ -373,8 +377,9 @@ fd_run_result fd_fault_step(fd_run *r, size_t index, const fd_step *st, char **d
     fd_fault_skew(f, false, &sk);
     char *skew = fd_skew_text(&sk);
     fd_run_log(r, "fault %s (%s) applied%s%s%s: %s", st->id, fd_fault_type_names[st->fault.type],
-               skew, dur ? ", heals in " : "", dur ? dur : "", verification);
+               skew, dur ? ", heals in " : "", dur ? dur : "", said);
     free(skew);
+    free(said);
     fd_run_notify(r, FD_NOTIFY_FAULT, "fault %s (%s) applied%s%s", st->id,
                   fd_fault_type_names[st->fault.type], dur ? ", heals in " : "", dur ? dur : "");
     free(dur);
