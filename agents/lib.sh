@@ -43,7 +43,16 @@ fd_die() { # fd_die CODE MESSAGE
 
 # Single-quotes a value for a shell script written to disk.
 fd_q() {
-    printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+    case "$1" in
+    *"'"*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+    *) printf "'%s'" "$1" ;; # nothing to escape: no program started
+    esac
+}
+
+# fd_copy: stdin to stdout, line by line, with the shell's own builtins (what cat would
+# do, without starting it: agents run on hosts where each program started counts)
+fd_copy() {
+    while IFS= read -r fd_cl || [ -n "$fd_cl" ]; do printf '%s\n' "$fd_cl"; done
 }
 
 fd_safe_name() { # run and fault ids: no path tricks
@@ -131,7 +140,7 @@ fd_alive() { # true when any of the pids still exists (and is not a zombie)
 # ending an apply: these functions are also copied into every revert script, which
 # must stand alone.
 fd_group_functions() {
-    cat <<'FUNCS'
+    fd_copy <<'FUNCS'
 # fd_stat PID: sets st_state, st_pgrp and st_sid from /proc/PID/stat (the name field,
 # which may hold spaces and parentheses, is skipped). Fails when the pid is gone.
 fd_stat() {
@@ -180,11 +189,11 @@ fd_record() {
             "umask $FD_UMASK" \
             "export FD_HOST_NAME=$(fd_q "$FD_HOST_NAME") FD_HOST_ADDRESS=$(fd_q "$FD_HOST_ADDRESS") FD_HOST_DATACENTER=$(fd_q "$FD_HOST_DATACENTER") FD_RUN_ID=$(fd_q "$FD_RUN")" \
             "f=$(fd_q "$f")"
-        cat <<'HEAD'
+        fd_copy <<'HEAD'
 # an apply still running: kill its process group and wait until it has ended
 HEAD
         fd_group_functions
-        cat <<'HEAD'
+        fd_copy <<'HEAD'
 if [ -f "$f.applying" ]; then
     pg=$(head -c 32 "$f.applying" 2>/dev/null | tr -d ' \n')
     case "$pg" in '' | *[!0-9]*) pg= ;; esac
@@ -195,8 +204,8 @@ if [ -f "$f.applying" ]; then
 fi
 fd_revert() {
 HEAD
-        cat
-        cat <<'TAIL'
+        fd_copy
+        fd_copy <<'TAIL'
 :
 }
 fd_revert || exit $?
