@@ -137,8 +137,8 @@ fd_alive() { # true when any of the pids still exists (and is not a zombie)
 }
 
 # Processes and their groups (fd_stat is also what proc.sh reads processes with), for
-# ending an apply: these functions are also copied into every revert script, which
-# must stand alone.
+# ending an apply, and fd_effect: these functions are also copied into every revert
+# script, which must stand alone.
 fd_group_functions() {
     fd_copy <<'FUNCS'
 # fd_stat PID: sets st_state, st_pgrp and st_sid from /proc/PID/stat (the name field,
@@ -169,6 +169,14 @@ fd_group_kill() {
         sleep 0.1
     done
     return 0
+}
+# fd_effect: says when the fault took effect (or was reverted) on this host, by its own
+# clock, for the apply skew across hosts: `effect: UNIX` with nanoseconds where date has
+# %N (GNU), whole seconds elsewhere (BusyBox; the controller then uses its own clock).
+fd_effect() {
+    t=$(date +%s.%N 2>/dev/null)
+    case "$t" in '' | *[!0-9.]* | *.*.*) t=$(date +%s) ;; esac
+    printf 'effect: %s\n' "$t"
 }
 FUNCS
 }
@@ -209,9 +217,7 @@ HEAD
 :
 }
 fd_revert || exit $?
-t=$(date +%s.%N 2>/dev/null)
-case "$t" in '' | *[!0-9.]* | *.*.*) t=$(date +%s) ;; esac
-printf 'effect: %s\n' "$t"
+fd_effect
 if [ -z "${FD_FROM_WATCHDOG:-}" ] && [ -f "$f.watchdog" ]; then
     wd=$(head -c 32 "$f.watchdog" 2>/dev/null | tr -d ' \n')
     # only the watchdog this fault started (its command line names the record): a pid
@@ -232,15 +238,6 @@ TAIL
     printf '%s\n' "fault=$FD_FAULT" "run=$FD_RUN" "applied_at=$(date +%s)" "ttl=$FD_TTL" \
         "controller=$FD_CONTROLLER" >"$f.info"
     fd_log "applying fault $FD_FAULT of run $FD_RUN from $FD_CONTROLLER (reverts itself in ${FD_TTL}s; by hand: sh $f.revert)"
-}
-
-# fd_effect: says when the fault took effect (or was reverted) on this host, by its own
-# clock, for the apply skew across hosts: `effect: UNIX` with nanoseconds where date has
-# %N (GNU), whole seconds elsewhere (BusyBox; the controller then uses its own clock).
-fd_effect() {
-    t=$(date +%s.%N 2>/dev/null)
-    case "$t" in '' | *[!0-9.]* | *.*.*) t=$(date +%s) ;; esac
-    printf 'effect: %s\n' "$t"
 }
 
 # Starts the dead-man switch: after TTL seconds the revert script runs, whether or not
