@@ -46,7 +46,8 @@ char *fd_skew_text(const fd_skew *s)
 
 double fd_effect_unix(const char *out)
 {
-    for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+    for (const char *p = out, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+        nl = strchr(p, '\n');
         if (strncmp(p, "effect: ", 8) != 0)
             continue;
         /* digits, a point and at least milliseconds: whole seconds (a date without %N)
