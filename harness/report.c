@@ -241,14 +241,13 @@ static json_t *faults_json(const fd_run *r)
         }
         json_array_append_new(
             faults,
-            json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:b,s:o,s:o}", "id", jstr(r, f->step->id),
-                      "type", fd_fault_type_names[f->step->fault.type], "targets", targets,
-                      "started_s", jtime(f->started_s), "applied_s", jtime(f->applied_s),
-                      "healed_s", jtime(f->healed_s), "heal", heal_status(f), "took_effect",
-                      f->took_effect, "verification", jstr(r, f->verification), "commands", cmds));
-        json_t *fo = json_array_get(faults, json_array_size(faults) - 1);
-        json_object_set_new(fo, "apply_skew", skew_json(f, false));
-        json_object_set_new(fo, "heal_skew", skew_json(f, true));
+            json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:s,s:b,s:o,s:o,s:o,s:o}", "id",
+                      jstr(r, f->step->id), "type", fd_fault_type_names[f->step->fault.type],
+                      "targets", targets, "started_s", jtime(f->started_s), "applied_s",
+                      jtime(f->applied_s), "healed_s", jtime(f->healed_s), "heal", heal_status(f),
+                      "took_effect", f->took_effect, "verification", jstr(r, f->verification),
+                      "commands", cmds, "apply_skew", skew_json(f, false), "heal_skew",
+                      skew_json(f, true)));
     }
     return faults;
 }
