@@ -6,6 +6,7 @@
 #                         tool=NAME, sudo=yes|no (when FD_SUDO=1), uid=N, netem=yes|no,
 #                         prio=yes|no (both tried in a private network namespace, so
 #                         the host's own interfaces are untouched), run=yes|no,
+#                         systemd=yes|no (systemd is the init),
 #                         halted=REASON when firedrill halt's marker is there
 #     reach ADDRESS PORT  whether a TCP connection to ADDRESS:PORT gets an answer
 #                         (connected or refused) within 2 seconds
@@ -51,6 +52,8 @@ fd_check_tools() {
     else
         printf 'netem=no\n'
     fi
+    # systemd is the init when this directory exists (sd_booted(3))
+    if [ -d /run/systemd/system ]; then printf 'systemd=yes\n'; else printf 'systemd=no\n'; fi
     if [ -n "$S" ] || [ -w /run/firedrill ] || { [ ! -e /run/firedrill ] && [ -w /run ]; }
     then printf 'run=yes\n'; else printf 'run=no\n'; fi
     # firedrill halt's marker (its reason only from a regular file, never through a link)

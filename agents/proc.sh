@@ -1,6 +1,7 @@
 # agents/proc.sh: kill, pause and stop_service faults (after lib.sh).
 # Arguments: kind=kill|pause|stop_service, and process= | pidfile= | unit=,
-# signal= (kill), restart= (kill: a command run at revert), stop= start= (stop_service).
+# signal= (kill), restart= (kill: a command run at revert; by unit, the unit is started
+# again without one), stop= start= (stop_service).
 
 # True for firedrill's own processes, which a fault never signals: this agent and
 # everything in its session, and every watchdog and lease reaper with what it runs.
@@ -55,11 +56,14 @@ fd_targets() {
     printf '%s' "${out# }"
 }
 
-# A unit named by unit= needs systemctl, and must exist: said before anything is done.
+# A unit named by unit= needs systemctl and a running systemd (sd_booted(3)), and must
+# exist: said before anything is done.
 fd_check_unit() {
     [ -n "$(fd_arg unit)" ] || return 0
     command -v systemctl >/dev/null 2>&1 ||
         fd_die 3 "systemctl is not installed on this host (no systemd?): name the process, or give stop and start commands"
+    [ -d /run/systemd/system ] ||
+        fd_die 3 "systemd is not running on this host (its init is not systemd): name the process, or give stop and start commands"
     [ "$(systemctl show -p LoadState --value -- "$(fd_arg unit)" </dev/null 2>/dev/null)" != not-found ] ||
         fd_die 3 "unit $(fd_arg unit) does not exist on this host"
 }
@@ -112,6 +116,13 @@ kill)
     if [ -n "$restart" ]; then
         fd_record <<REVERT
     $(fd_q_sh "$restart") </dev/null >/dev/null 2>&1 || { printf '%s\n' "the restart command failed" >&2; return 1; }
+REVERT
+    elif [ -n "$(fd_arg unit)" ]; then
+        # A unit killed is a unit started again at heal: a no-op when systemd has already
+        # restarted it (Restart=), and its start limit, hit by the fault, forgotten first.
+        fd_record <<REVERT
+    systemctl reset-failed -- $(fd_q "$(fd_arg unit)") </dev/null >/dev/null 2>&1
+    systemctl start -- $(fd_q "$(fd_arg unit)") </dev/null || return 1
 REVERT
     else
         fd_record <<REVERT

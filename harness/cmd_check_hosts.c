@@ -12,7 +12,7 @@
 typedef struct host_check {
     bool ok;
     fd_strv tools;
-    bool netem, prio, sudo_ok, run_ok;
+    bool netem, prio, sudo_ok, run_ok, systemd;
     char *halted; /* firedrill halt's reason, when the host is halted */
     char *error;
 } host_check;
@@ -37,6 +37,8 @@ static void parse_check(const fd_exec_result *er, host_check *r)
             r->sudo_ok = true;
         else if (strcmp(line, "run=yes") == 0)
             r->run_ok = true;
+        else if (strcmp(line, "systemd=yes") == 0)
+            r->systemd = true;
         else if (fd_str_starts(line, "halted=") && !r->halted)
             r->halted = fd_printable(line + 7, 200);
         free(line);
@@ -46,7 +48,7 @@ static void parse_check(const fd_exec_result *er, host_check *r)
 
 /* Which tools the scenario's faults need (all of them for a bare inventory). */
 typedef struct needs {
-    bool firewall, netem, proc;
+    bool firewall, netem, proc, unit;
 } needs;
 
 static needs scenario_needs(const fd_scenario *s, bool is_scenario)
@@ -61,6 +63,7 @@ static needs scenario_needs(const fd_scenario *s, bool is_scenario)
         n.firewall |= (fam & FD_NEEDS_FIREWALL) != 0;
         n.netem |= (fam & FD_NEEDS_NETEM) != 0;
         n.proc |= (fam & FD_NEEDS_PROC) != 0;
+        n.unit |= s->steps[i].fault.unit != NULL;
     }
     return n;
 }
@@ -100,6 +103,11 @@ static int print_host(const fd_host *h, const fd_conn *c, bool ran, const host_c
     if (!fd_strv_contains(&r->tools, "pkill") || !fd_strv_contains(&r->tools, "pgrep"))
         fd_buf_puts(need.proc ? &problems : &warns,
                     "; no pgrep/pkill (kill and pause by process name need them)");
+    if (!r->systemd)
+        fd_buf_puts(need.unit ? &problems : &warns,
+                    fd_strv_contains(&r->tools, "systemctl")
+                        ? "; systemd is not running here (faults by unit will fail on this host)"
+                        : "; no systemctl (faults by unit will fail on this host)");
     if (h->sudo && !r->sudo_ok)
         fd_buf_puts(&problems, "; sudo -n is refused (sudo: true needs passwordless sudo)");
     if (!r->run_ok)

@@ -12,6 +12,7 @@ PACKAGES=(
     valgrind chromium python3 clang-format
     # the lab: hosts, their tools and services
     iproute2 util-linux procps openssh-server openssh-client nftables iptables sudo busybox inotify-tools
+    debootstrap systemd-container
     redis-server redis-sentinel redis-tools postgresql postgresql-client pgbackrest
     mariadb-server mariadb-client percona-toolkit
     etcd-server etcd-client
