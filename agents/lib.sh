@@ -65,8 +65,12 @@ fd_safe_name() { # run and fault ids: no path tricks
 # fd_log TEXT: one line in the host's log (syslog or the journal), when it has one.
 fd_log() {
     command -v logger >/dev/null 2>&1 || return 0
-    logger -t firedrill -- "$(printf '%s' "$1" | tr -c '[:print:]' ' ' | cut -c1-900)" \
-        </dev/null >/dev/null 2>&1 || :
+    case "$1" in
+    *[![:print:]]*) fd_lt=$(printf '%s' "$1" | tr -c '[:print:]' ' ' | cut -c1-900) ;;
+    *) fd_lt=$1 ;; # printable already: no program to clean it
+    esac
+    [ ${#fd_lt} -le 900 ] || fd_lt=$(printf '%s' "$fd_lt" | cut -c1-900)
+    logger -t firedrill -- "$fd_lt" </dev/null >/dev/null 2>&1 || :
 }
 
 [ $# -ge 1 ] || fd_die 2 "usage: ACTION RUN_ID [FAULT_ID TTL_SECONDS key=value...]"
@@ -188,9 +192,9 @@ eval "$(fd_group_functions)"
 # ends an apply still running (FAULT.applying names its process group), so that
 # nothing takes effect after the fault was reported healed.
 fd_record() {
-    mkdir -p "$FD_DIR" || fd_die 3 "cannot create $FD_DIR"
+    [ -d "$FD_DIR" ] || mkdir -p "$FD_DIR" || fd_die 3 "cannot create $FD_DIR"
     f=$FD_DIR/$FD_FAULT
-    rm -f -- "$f.revert.tmp"
+    if [ -e "$f.revert.tmp" ] || [ -L "$f.revert.tmp" ]; then rm -f -- "$f.revert.tmp"; fi
     {
         printf '%s\n' "#!/bin/sh" \
             "# firedrill: revert fault $FD_FAULT of run $FD_RUN" \
@@ -253,9 +257,13 @@ fd_watchdog() {
     else
         nohup sh -c "$wd" fd-watchdog "$FD_TTL" "$f" </dev/null >/dev/null 2>&1 &
     fi
-    i=0
-    while [ ! -s "$f.watchdog" ] && [ $i -lt 50 ]; do sleep 0.02; i=$((i + 1)); done
-    [ -s "$f.watchdog" ] || fd_undo_and_exit 3 "the watchdog did not start"
+    # The watchdog is the process just started: setsid, started in the background by a
+    # shell without job control, is not a group leader and so execs without forking (as
+    # nohup does). Its pid is recorded now, without waiting for it to run; it writes the
+    # same pid itself.
+    fd_wd=$!
+    [ ! -s "$f.watchdog" ] && printf '%s\n' "$fd_wd" >"$f.watchdog"
+    kill -0 "$fd_wd" 2>/dev/null || [ -s "$f.watchdog" ] || fd_undo_and_exit 3 "the watchdog did not start"
 }
 
 # fd_bounded CMD...: runs a command of the user's (or a slow tool) in a process group
@@ -349,7 +357,10 @@ fd_heal_all() {
 # fd_line TEXT: one printable line of at most 300 characters (for data from files and
 # from the controller's arguments, printed back).
 fd_line() {
-    printf '%s' "$1" | tr -c '[:print:]' ' ' | cut -c1-300
+    case "$1" in
+    *[![:print:]]*) printf '%s' "$1" | tr -c '[:print:]' ' ' | cut -c1-300 ;;
+    *) if [ ${#1} -le 300 ]; then printf '%s' "$1"; else printf '%s' "$1" | cut -c1-300; fi ;;
+    esac
 }
 
 # fd_field FILE KEY: KEY's value in a key=value file of firedrill's own (a regular file,
@@ -357,6 +368,23 @@ fd_line() {
 fd_field() {
     [ -f "$1" ] && [ ! -L "$1" ] || return 0
     head -c 4096 -- "$1" 2>/dev/null | sed -n "s/^$2=//p" | head -n 1
+}
+
+# fd_lease_field FILE KEY: the same for a lease file, which only fd_lease_write writes
+# (four short lines, in a folder only root can write to): read with the shell's own
+# builtins, as every apply reads its lease's expiry.
+fd_lease_field() {
+    [ -f "$1" ] && [ ! -L "$1" ] || return 0
+    fd_n=0
+    while [ $fd_n -lt 8 ] && IFS= read -r fd_fl; do
+        case "$fd_fl" in "$2="*)
+            printf '%s' "${fd_fl#"$2="}"
+            return 0
+            ;;
+        esac
+        fd_n=$((fd_n + 1))
+    done <"$1" 2>/dev/null
+    return 0
 }
 
 # The halt's reason when the host is halted (firedrill halt, or the marker made by
@@ -376,12 +404,13 @@ fd_halt_reason() {
 fd_lease_write() {
     l=$FD_LEASES/$FD_RUN
     drill=$(fd_arg drill)
-    [ -n "$drill" ] || drill=$(fd_field "$l" drill)
-    e=$(fd_field "$l" expires)
+    [ -n "$drill" ] || drill=$(fd_lease_field "$l" drill)
+    e=$(fd_lease_field "$l" expires)
     case "$e" in '' | *[!0-9]*) e=0 ;; esac
     [ "$e" -le "$1" ] || set -- "$e"
     # a reaper may remove the folder when it empties: made again once
-    t=$(mkdir -p "$FD_LEASES" && mktemp "$FD_LEASES/.$FD_RUN.XXXXXX" 2>/dev/null) ||
+    [ -d "$FD_LEASES" ] || mkdir -p "$FD_LEASES" || return 1
+    t=$(mktemp "$FD_LEASES/.$FD_RUN.XXXXXX" 2>/dev/null) ||
         t=$(mkdir -p "$FD_LEASES" && mktemp "$FD_LEASES/.$FD_RUN.XXXXXX") || return 1
     if printf '%s\n' "run=$FD_RUN" "controller=$(fd_line "$FD_CONTROLLER")" \
         "drill=$(fd_line "$drill")" "expires=$1" >"$t" && mv -f -- "$t" "$l"; then
@@ -570,7 +599,11 @@ fd_unhalt() {
 # fault of its run is undone.
 fd_lease_extend() {
     [ -f "$FD_LEASES/$FD_RUN" ] && [ ! -L "$FD_LEASES/$FD_RUN" ] || return 0
-    fd_lease_write $(($(date +%s) + FD_TTL + 1)) || :
+    fd_need=$(($(date +%s) + FD_TTL + 1))
+    fd_has=$(fd_lease_field "$FD_LEASES/$FD_RUN" expires)
+    case "$fd_has" in '' | *[!0-9]*) fd_has=0 ;; esac
+    [ "$fd_has" -ge "$fd_need" ] && return 0 # already lasts that long: nothing to write
+    fd_lease_write "$fd_need" || :
 }
 
 case "$FD_ACTION" in

@@ -6,9 +6,19 @@
 # Arguments: kind=partition|drop, peers=ADDR,ADDR, direction=both|in|out (partition),
 # clients=reach|cut (partition), loss=N% (drop).
 
-h=$(printf '%s' "$FD_RUN" | cksum | cut -d' ' -f1)
-# the fault id in hex: ids that differ only in '.' and '-' get tables of their own
-T=firedrill_${h}_$(printf '%s' "$FD_FAULT" | od -An -tx1 | tr -d ' \n')
+# the run id's CRC (cksum's first field) and the fault id in hex (with printf's
+# character code, a builtin): ids that differ only in '.' and '-' get tables of their own
+h=$(printf '%s' "$FD_RUN" | cksum)
+h=${h%% *}
+fd_hex() {
+    x=$1
+    while [ -n "$x" ]; do
+        r=${x#?}
+        printf '%02x' "'${x%"$r"}"
+        x=$r
+    done
+}
+T=firedrill_${h}_$(fd_hex "$FD_FAULT")
 kind=$(fd_arg kind)
 direction=$(fd_arg direction)
 [ -n "$direction" ] || direction=both
@@ -43,7 +53,8 @@ IFS=$old_ifs
 loss=$(fd_arg loss)
 loss=${loss%\%}
 # loss as basis points for numgen: 30% -> 3000, 0.5% -> 50
-bp=$(awk -v l="${loss:-0}" 'BEGIN { printf "%d", l * 100 + 0.5 }')
+bp=0
+[ -z "$loss" ] || bp=$(awk -v l="$loss" 'BEGIN { printf "%d", l * 100 + 0.5 }')
 
 case "$FD_CTRL_IP" in
 *:*) ctrl_family=ip6 ;;

@@ -18,7 +18,11 @@ fd_ours() { # fd_ours PID (after fd_stat PID)
 # program's own name (argv[0] without its directory).
 fd_named() {
     name=$1
-    short=$(printf '%s' "$name" | head -c 15)
+    short=$name
+    # ${#name} counts bytes only for plain ASCII in every shell: else head cuts
+    case "$name" in *[!A-Za-z0-9._+:@-]*) short=$(printf '%s' "$name" | head -c 15) ;;
+    *) [ ${#name} -le 15 ] || short=$(printf '%s' "$name" | head -c 15) ;;
+    esac
     for d in /proc/[0-9]*; do
         IFS= read -r comm <"$d/comm" 2>/dev/null || continue
         [ "$comm" = "$short" ] || continue
