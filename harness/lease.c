@@ -1,6 +1,7 @@
 /* lease.c: leasing the hosts a run's faults may touch, and watching them for a halt
  * (see lease.h; the host's side is lib.sh's lease, watch and release). */
 #include "lease.h"
+#include "fanout.h"
 #include "plan.h"
 
 #include <stdlib.h>
@@ -14,6 +15,7 @@ typedef struct fd_lease_watch {
     fd_conn conn;
     pthread_t thread;
     bool started;
+    atomic_bool tried; /* its first connection was tried (made or failed) */
 } fd_lease_watch;
 
 /* A guard command waits this much longer than what it is asked to do on the host. */
@@ -303,7 +305,9 @@ static void *watch_main(void *arg)
     while (!atomic_load(&r->watch_quit)) {
         int64_t t0 = fd_mono_us();
         fd_exec_result er = {0};
-        if (w->conn.connected || fd_conn_open(&w->conn, h, &r->pool.opts) == FD_OK)
+        bool up = w->conn.connected || fd_conn_open(&w->conn, h, &r->pool.opts) == FD_OK;
+        atomic_store(&w->tried, true);
+        if (up)
             fd_conn_exec_stoppable(&w->conn, cmd, input, every + GUARD_GRACE_US, &r->watch_quit,
                                    &er);
         else
@@ -338,6 +342,27 @@ static void *watch_main(void *arg)
     return NULL;
 }
 
+static void open_heal_conn(size_t i, void *arg)
+{
+    fd_run *r = arg;
+    fd_pool_ensure_heal(&r->pool, r->leased[i]);
+}
+
+/* Waits until every watch has tried its first connection, at most the longest connect
+ * timeout and a second. */
+static void wait_watches_tried(fd_run *r)
+{
+    int64_t longest = 0;
+    for (size_t i = 0; i < r->nwatches; i++) {
+        int64_t t = r->s->inv.hosts[r->watches[i].host].connect_timeout_us;
+        longest = t > longest ? t : longest;
+    }
+    int64_t until = fd_mono_us() + longest + 1000000;
+    for (size_t i = 0; i < r->nwatches; i++)
+        while (r->watches[i].started && !atomic_load(&r->watches[i].tried) && fd_mono_us() < until)
+            fd_sleep_us(5000);
+}
+
 void fd_lease_watch_start(fd_run *r)
 {
     if (!r->nleased)
@@ -360,6 +385,12 @@ void fd_lease_watch_start(fd_run *r)
     }
     pthread_attr_destroy(&attr);
     r->nwatches = r->nleased;
+    /* Every connection a fault's apply or heal uses is made now, before the first step:
+     * their handshakes (the hosts' sshd and the controller, a few tens of ms of CPU
+     * each) then do not compete with the first fault's agents, and a halt is watched
+     * from the first fault on. */
+    fd_fanout(r->nleased, 0, open_heal_conn, r);
+    wait_watches_tried(r);
 }
 
 void fd_lease_finish(fd_run *r)
