@@ -99,7 +99,10 @@ static int reach(fd_run *r, size_t from, size_t to)
     const char *args[] = {t->address, port};
     char *input = fd_agent_check_input("reach", args, 2);
     fd_exec_result er;
-    fd_conn_exec(&r->pool.conns[from], "sh -s", input, 10000000, &er);
+    /* its own connection (the host's main one when that cannot be made): a cut host
+     * answers only at the timeout, and the next step's apply there must not wait */
+    fd_conn *c = fd_pool_ensure_verify(&r->pool, from);
+    fd_conn_exec(c->connected ? c : &r->pool.conns[from], "sh -s", input, 10000000, &er);
     int res = -1;
     if (er.error == FD_OK && er.exit_status == FD_AGENT_APPLIED)
         res = 1;

@@ -460,12 +460,16 @@ void fd_pool_init(fd_pool *p, const fd_inventory *inv, const fd_ssh_opts *o)
     p->opts = *o;
     p->conns = fd_xcalloc(inv->n ? inv->n : 1, sizeof *p->conns);
     p->heal_conns = fd_xcalloc(inv->n ? inv->n : 1, sizeof *p->heal_conns);
+    p->verify_conns = fd_xcalloc(inv->n ? inv->n : 1, sizeof *p->verify_conns);
     for (size_t i = 0; i < inv->n; i++) {
         pthread_mutex_init(&p->conns[i].lock, NULL);
         p->conns[i].host = &inv->hosts[i];
-        pthread_mutex_init(&p->heal_conns[i].lock, NULL);
-        pthread_mutex_init(&p->heal_conns[i].open_lock, NULL);
-        p->heal_conns[i].host = &inv->hosts[i];
+        fd_conn *extra[] = {&p->heal_conns[i], &p->verify_conns[i]};
+        for (size_t k = 0; k < 2; k++) {
+            pthread_mutex_init(&extra[k]->lock, NULL);
+            pthread_mutex_init(&extra[k]->open_lock, NULL);
+            extra[k]->host = &inv->hosts[i];
+        }
     }
 }
 
@@ -533,9 +537,8 @@ void fd_pool_exec_each(fd_pool *p, const size_t *hosts, size_t n, char *const *c
     fd_fanout(n, 0, exec_each_one, &j);
 }
 
-fd_conn *fd_pool_ensure_heal(fd_pool *p, size_t host)
+static fd_conn *ensure_open(fd_pool *p, fd_conn *c, size_t host)
 {
-    fd_conn *c = &p->heal_conns[host];
     /* the apply and the healer thread may both ask: one opens it */
     pthread_mutex_lock(&c->open_lock);
     if (!c->connected) {
@@ -550,6 +553,16 @@ fd_conn *fd_pool_ensure_heal(fd_pool *p, size_t host)
     return c;
 }
 
+fd_conn *fd_pool_ensure_heal(fd_pool *p, size_t host)
+{
+    return ensure_open(p, &p->heal_conns[host], host);
+}
+
+fd_conn *fd_pool_ensure_verify(fd_pool *p, size_t host)
+{
+    return ensure_open(p, &p->verify_conns[host], host);
+}
+
 void fd_pool_free(fd_pool *p)
 {
     if (!p)
@@ -557,12 +570,16 @@ void fd_pool_free(fd_pool *p)
     for (size_t i = 0; i < p->n; i++) {
         fd_conn_close(&p->conns[i]);
         pthread_mutex_destroy(&p->conns[i].lock);
-        fd_conn_close(&p->heal_conns[i]);
-        pthread_mutex_destroy(&p->heal_conns[i].lock);
-        pthread_mutex_destroy(&p->heal_conns[i].open_lock);
+        fd_conn *extra[] = {&p->heal_conns[i], &p->verify_conns[i]};
+        for (size_t k = 0; k < 2; k++) {
+            fd_conn_close(extra[k]);
+            pthread_mutex_destroy(&extra[k]->lock);
+            pthread_mutex_destroy(&extra[k]->open_lock);
+        }
     }
     free(p->conns);
     free(p->heal_conns);
+    free(p->verify_conns);
     memset(p, 0, sizeof *p);
 }
 

@@ -90,7 +90,8 @@ fd_err fd_sftp_copy(fd_conn *from, const char *from_path, fd_conn *to, const cha
 typedef struct fd_pool {
     const fd_inventory *inv;
     fd_conn *conns;
-    fd_conn *heal_conns; /* a second connection per host, only for heals */
+    fd_conn *heal_conns;   /* a second connection per host, only for heals */
+    fd_conn *verify_conns; /* a third, opened by a network cut's verifier when needed */
     size_t n;
     fd_ssh_opts opts;
 } fd_pool;
@@ -105,6 +106,10 @@ fd_err fd_pool_ensure(fd_pool *p, size_t host);
  * that they never wait behind another command on the host's main connection. Check
  * ->connected (->error says why not). */
 fd_conn *fd_pool_ensure_heal(fd_pool *p, size_t host);
+/* The same for the connection a network cut's verification uses: its reach tests wait
+ * seconds for an answer that a cut must not give, and would otherwise hold the host's
+ * connection (and the next fault's apply there) that long. */
+fd_conn *fd_pool_ensure_verify(fd_pool *p, size_t host);
 /* Runs cmds[i] on hosts[i] for i in [0, n) at once, connecting where needed, with
  * input (may be NULL) on stdin. ran[i] is false when the host could not be reached
  * (its connection's error says why); res[i] is filled when it ran (free each). */
