@@ -344,6 +344,33 @@ static bool send_input(ssh_channel ch, const char *input)
     return true;
 }
 
+/* Bounds libssh's blocking calls (opening a channel, starting the command, its exit
+ * status) by three times the connect timeout, and never beyond what is left of the
+ * command's time: an sshd slow to start a session (a fleet sharing few CPUs took over
+ * 3 s) is waited for, a connection that died is given up within seconds. */
+static void session_timeout(ssh_session s, int64_t connect_us, int64_t left_us)
+{
+    if (left_us > 3 * connect_us)
+        left_us = 3 * connect_us;
+    if (left_us < 1000000)
+        left_us = 1000000;
+    long sec = (long)(left_us / 1000000), usec = (long)(left_us % 1000000);
+    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &sec);
+    ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &usec);
+}
+
+/* What failed and why: libssh's message, or, where it gave none, what that means. */
+static char *ssh_reason(ssh_session s, const char *what, int64_t t0)
+{
+    const char *e = ssh_get_error(s);
+    if (e && *e)
+        return fd_asprintf("%s: %s", what, e);
+    if (!ssh_is_connected(s))
+        return fd_asprintf("%s: the connection was lost", what);
+    return fd_asprintf("%s: no answer from the host after %.1fs", what,
+                       (double)(fd_mono_us() - t0) / 1e6);
+}
+
 /* long: one channel's whole life (open, exec, feed stdin, read to the deadline, close)
  * reads top to bottom as libssh's own example does; split, the cleanup paths of each
  * part would repeat. */
@@ -373,6 +400,7 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
     fd_buf_init(&err, FD_OUTPUT_CAP);
     pthread_mutex_lock(&c->lock);
     ssh_session s = c->session;
+    session_timeout(s, c->host->connect_timeout_us, deadline - fd_mono_us());
     struct ssh_channel_callbacks_struct cb = {.userdata = r,
                                               .channel_exit_signal_function = on_exit_signal};
     ssh_callbacks_init(&cb);
@@ -380,19 +408,19 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
     ssh_channel ch = ssh_channel_new(s);
     if (!ch || ssh_channel_open_session(ch) != SSH_OK) {
         r->error = FD_ERR_SSH;
-        r->error_msg = fd_asprintf("cannot open a channel: %s", ssh_get_error(s));
+        r->error_msg = ssh_reason(s, "cannot open a channel", t0);
         goto out;
     }
     ssh_set_channel_callbacks(ch, &cb);
     cb_set = true;
     if (ssh_channel_request_exec(ch, cmd) != SSH_OK) {
         r->error = FD_ERR_SSH;
-        r->error_msg = fd_asprintf("cannot start the command: %s", ssh_get_error(s));
+        r->error_msg = ssh_reason(s, "cannot start the command", t0);
         goto out;
     }
     if (!send_input(ch, input)) {
         r->error = FD_ERR_SSH;
-        r->error_msg = fd_asprintf("cannot send input: %s", ssh_get_error(s));
+        r->error_msg = ssh_reason(s, "cannot send input", t0);
         goto out;
     }
     ssh_channel_send_eof(ch);
@@ -407,8 +435,7 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
         int n = ssh_channel_read_timeout(ch, buf, sizeof buf, 0, slice);
         if (n == SSH_ERROR) {
             r->error = FD_ERR_SSH;
-            r->error_msg =
-                fd_asprintf("connection lost while running the command: %s", ssh_get_error(s));
+            r->error_msg = ssh_reason(s, "connection lost while running the command", t0);
             c->connected = false;
             goto out;
         }
