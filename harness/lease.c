@@ -367,6 +367,13 @@ void fd_lease_watch_start(fd_run *r)
 {
     if (!r->nleased)
         return;
+    /* Every connection a fault's apply or heal uses is made now, before the first step:
+     * their handshakes (the hosts' sshd and the controller, a few tens of ms of CPU
+     * each) then do not compete with the first fault's agents, and a halt is watched
+     * from the first fault on. The heal connections first, then the watches': a fleet
+     * on few CPUs answers one burst of handshakes within the connect timeout sooner
+     * than two at once. */
+    fd_fanout(r->nleased, 0, open_heal_conn, r);
     r->watches = fd_xcalloc(r->nleased, sizeof *r->watches);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -385,11 +392,6 @@ void fd_lease_watch_start(fd_run *r)
     }
     pthread_attr_destroy(&attr);
     r->nwatches = r->nleased;
-    /* Every connection a fault's apply or heal uses is made now, before the first step:
-     * their handshakes (the hosts' sshd and the controller, a few tens of ms of CPU
-     * each) then do not compete with the first fault's agents, and a halt is watched
-     * from the first fault on. */
-    fd_fanout(r->nleased, 0, open_heal_conn, r);
     wait_watches_tried(r);
 }
 
