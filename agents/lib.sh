@@ -424,14 +424,17 @@ fd_lease_write() {
 # more), and ends when the file is gone. It records its pid in .RUN.reaper; after setsid
 # it leads its own process group, so that fd_lease_drop ends it and its sleep together.
 fd_lease_reaper() {
+    # A lease only grows until it is removed (and fd_lease_drop ends this reaper with
+    # it): sleeping until the expiry read is enough, and each look starts two programs
+    # (date, sleep), as a host of a fleet runs one reaper per drill.
     rp='printf "%s\n" "$$" >"$2"
 while [ -f "$1" ]; do
-    e=$(sed -n "s/^expires=//p" "$1" 2>/dev/null | head -n 1)
+    e=
+    while IFS= read -r l; do case "$l" in expires=*) e=${l#expires=}; break ;; esac; done <"$1" 2>/dev/null
     n=$(date +%s)
     case "$e" in "" | *[!0-9]*) e=0 ;; esac
     [ "$e" -gt "$n" ] || break
-    w=$((e - n)); [ "$w" -le 5 ] || w=5
-    sleep "$w"
+    sleep $((e - n))
 done
 rm -f -- "$1" "$2"
 rmdir -- "${1%/*}" 2>/dev/null'
@@ -550,6 +553,10 @@ fd_watch() {
         fi
         [ $i -gt 0 ] || break
         i=$((i - 1))
+        # A line each look: once the controller has closed this watch's channel, the
+        # write fails (or SIGPIPE ends the shell) and the watch ends within a second,
+        # rather than at its end, up to 30 s later, on every host of a fleet.
+        printf '.\n' 2>/dev/null || exit 0
         if [ $per = 1 ]; then
             inotifywait -qq -t 1 -e create -e moved_to -- "$FD_HALT_DIR" </dev/null >/dev/null 2>&1 ||
                 [ $? = 2 ] || sleep 0.25

@@ -255,6 +255,22 @@ left=$(host_leftovers h2)
 expect_exit 0 $FD run "$T_DIR/killed-long.yaml" --auto-ack --report-dir "$T_DIR/r-healed"
 t_end
 
+t_begin "a run's watches end on the hosts when it ends (not when their renewal period is over)"
+scenario watch-ends <<'EOF2'
+safety: { ttl: 1m }
+timeline:
+  - { id: c, fault: command, apply: "true", revert: "true", target: { hosts: [h1, h2, h3] } }
+  - wait: 1s
+EOF2
+expect_exit 0 $FD run "$T_DIR/watch-ends.yaml" --yes --report-dir "$T_DIR/r-watch-ends"
+# a watch renews every 20 s here: one still running 3 s after the run is one left behind
+sleep 3
+for h in h1 h2 h3; do
+    left=$(in_host "$h" pgrep -af '^sh -s$|inotifywait' || true)
+    [ -z "$left" ] || t_fail "$h: the watch still runs after the run ended: $left"
+done
+t_end
+
 # last: it promotes h2
 t_begin "postgres-dc-cut-manual-switchover --auto-ack: the hold's auto command promotes h2; outage and decision measured"
 expect_exit 0 $FD run "$SRC/scenarios/postgres-dc-cut-manual-switchover.yaml" --auto-ack --report-dir "$T_DIR/r-switch"
