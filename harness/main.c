@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static const fd_command commands[] = {
@@ -271,8 +272,21 @@ static int help_or_version(int argc, char **argv)
     return 0;
 }
 
+/* A drill holds up to four connections to each host it faults (its commands, heals,
+ * the halt watch, a network cut's verification): raise the soft limit on open files
+ * to the hard one, as a default soft limit of 1024 ends near 250 hosts. */
+static void raise_open_files(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    raise_open_files();
     if (argc < 2) {
         usage(stderr);
         return FD_EXIT_USAGE;
