@@ -61,6 +61,16 @@ case "$FD_CTRL_IP" in
 '') ctrl_family= ;;
 *) ctrl_family=ip ;;
 esac
+# The probe clients' address for clients=cut: the controller's as this host sees its
+# SSH connection, unless the controller says otherwise (client=, when it reaches this
+# host through a jump host, whose address is the one SSH_CONNECTION shows).
+cl_ip=$FD_CTRL_IP
+cl_family=$ctrl_family
+if [ -n "$(fd_arg client)" ]; then
+    cl_ip=$(fd_arg client)
+    case "$cl_ip" in *[!0-9A-Fa-f.:]*) fd_die 2 "client '$cl_ip' is not an address" ;; esac
+    case "$cl_ip" in *:*) cl_family=ip6 ;; *) cl_family=ip ;; esac
+fi
 
 # Prints the nft ruleset for this fault.
 fd_nft_rules() {
@@ -76,8 +86,8 @@ fd_nft_rules() {
                 [ -n "$v4" ] && printf '%s\n' "    ip $addr { $v4 } drop"
                 [ -n "$v6" ] && printf '%s\n' "    ip6 $addr { $v6 } drop"
             fi
-            if [ "$(fd_arg clients)" = cut ] && [ -n "$ctrl_family" ]; then
-                printf '%s\n' "    $ctrl_family $addr $FD_CTRL_IP drop"
+            if [ "$(fd_arg clients)" = cut ] && [ -n "$cl_family" ]; then
+                printf '%s\n' "    $cl_family $addr $cl_ip drop"
             fi
         elif [ $chain = output ]; then
             if [ -n "$v4$v6" ]; then
@@ -159,9 +169,9 @@ REVERT
             iptables -w -A "${C}O" -m statistic --mode random \
                 --probability "$(awk -v b="$bp" 'BEGIN { printf "%.4f", b / 10000 }')" -j DROP
         fi
-        if [ "$kind" = partition ] && [ "$(fd_arg clients)" = cut ] && [ -n "$FD_CTRL_IP" ]; then
-            iptables -w -A "${C}I" -s "$FD_CTRL_IP" -j DROP
-            iptables -w -A "${C}O" -d "$FD_CTRL_IP" -j DROP
+        if [ "$kind" = partition ] && [ "$(fd_arg clients)" = cut ] && [ -n "$cl_ip" ]; then
+            iptables -w -A "${C}I" -s "$cl_ip" -j DROP
+            iptables -w -A "${C}O" -d "$cl_ip" -j DROP
         fi
         iptables -w -I INPUT 1 -j "${C}I" && iptables -w -I OUTPUT 1 -j "${C}O"
     }

@@ -3,7 +3,11 @@
  * datacenter, and drop a share of the packets. */
 #include "faults.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* mode split: the groups select the hosts, no target */
 static void read_groups(const fd_fault_reader *rd, const fd_ynode *m, fd_fault *f)
@@ -88,6 +92,30 @@ static bool read_drop(const fd_fault_reader *rd, const fd_ynode *m, fd_fault *f)
     return true;
 }
 
+/* The address this machine's traffic to `host` comes from (the kernel's choice of
+ * source for that route; a UDP connect sends nothing). False when it cannot tell. */
+static bool route_source(const char *host, char out[INET6_ADDRSTRLEN])
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *ai = NULL;
+    if (getaddrinfo(host, "9", &hints, &ai) != 0 || !ai)
+        return false;
+    bool ok = false;
+    int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+        getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+        const void *a = ss.ss_family == AF_INET6
+                            ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                            : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+        ok = inet_ntop(ss.ss_family, a, out, INET6_ADDRSTRLEN) != NULL;
+    }
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(ai);
+    return ok;
+}
+
 static void build_cut(const fd_fault *f, const fd_agent_ctx *ctx, fd_agent_call *call)
 {
     call->script = "net";
@@ -95,6 +123,12 @@ static void build_cut(const fd_fault *f, const fd_agent_ctx *ctx, fd_agent_call 
     fd_agent_arg_peers(call, ctx);
     fd_agent_arg(call, "direction", ctx->oneway_out ? "out" : ctx->oneway_in ? "in" : "both");
     fd_agent_arg(call, "clients", ctx->clients_cut ? "cut" : "reach");
+    /* Through a jump host, the host sees the jump host as its SSH client: the probe
+     * clients (this machine, reaching services directly) are named instead. */
+    char src[INET6_ADDRSTRLEN];
+    if (ctx->clients_cut && ctx->host && ctx->host->jump_host &&
+        route_source(ctx->host->address, src))
+        fd_agent_arg(call, "client", src);
 }
 
 static void build_drop(const fd_fault *f, const fd_agent_ctx *ctx, fd_agent_call *call)

@@ -29,6 +29,22 @@ kill_pause_cut through h3 h1 </dev/null
 no_leftovers h1 h2 h3
 t_end
 
+t_begin "clients: cut through the bastion cuts the controller's probes, not the bastion; SSH stays open"
+scenario clients-cut <<'EOF2'
+timeline:
+  - { id: cut, fault: partition, mode: isolate, clients: cut, target: { hosts: [h2] } }
+  - wait: 30s
+EOF2
+fd_run_bg "$T_DIR/clients-cut.yaml" --yes
+wait_event fault_applied || t_fail "no fault_applied: $(cat "$T_DIR/run.err")"
+timeout 2 bash -c 'exec 3<>/dev/tcp/10.77.0.12/6379' 2>/dev/null &&
+    t_fail "the controller still reaches h2's redis (the rule cut the bastion's address instead)"
+reach h2 10.77.0.10 22 || t_fail "h2 no longer reaches the bastion's SSH (it was cut instead of the controller)"
+kill -INT "$RUN_PID"
+fd_run_wait
+no_leftovers h1 h2 h3
+t_end
+
 t_begin "ProxyJump from ~/.ssh/config (an inventory without jump:): check-hosts and a drill"
 # The controller's home is a folder of the test's own, mounted over /root in a private
 # mount namespace: the machine's own ~/.ssh is neither read nor touched.
