@@ -4,7 +4,8 @@
 # those chains and touches no other rule. The controller's SSH connection (address
 # and port from SSH_CONNECTION) is always exempt, so a heal gets through.
 # Arguments: kind=partition|drop, peers=ADDR,ADDR, direction=both|in|out (partition),
-# clients=reach|cut (partition), loss=N% (drop).
+# clients=reach|cut (partition), client=ADDR (the probe clients' address, when the
+# controller reaches this host through a jump host), loss=N% (drop).
 
 # the run id's CRC (cksum's first field) and the fault id in hex (with printf's
 # character code, a builtin): ids that differ only in '.' and '-' get tables of their own
