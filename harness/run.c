@@ -243,8 +243,7 @@ static void finish_probes(fd_run *r)
 static bool open_run(fd_run *r)
 {
     const fd_scenario *s = r->s;
-    r->started_unix = fd_unix_now();
-    r->t0_us = fd_mono_us();
+    fd_clock_pair(&r->started_unix, &r->t0_us);
     r->run_id = fd_run_id_new(s->name, r->started_unix);
     r->controller = fd_controller_identity();
     const char *base = r->opts.report_dir ? r->opts.report_dir : s->report_dir;

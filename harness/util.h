@@ -69,6 +69,8 @@ size_t fd_edit_distance(const char *a, const char *b, size_t limit);
 /* Monotonic time in microseconds, and wall-clock Unix time in seconds. */
 int64_t fd_mono_us(void);
 double fd_unix_now(void);
+/* The wall clock and the monotonic clock read at (nearly) the same moment. */
+void fd_clock_pair(double *unix_s, int64_t *mono_us);
 void fd_sleep_us(int64_t us);
 /* Whole seconds, rounded up (a negative value gives 0). */
 int64_t fd_us_to_s_ceil(int64_t us);
