@@ -425,9 +425,15 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
     }
     ssh_channel_send_eof(ch);
     char buf[16384];
+    int64_t stop_by = INT64_MAX;
     while (!ssh_channel_is_eof(ch)) {
-        int64_t left = deadline - fd_mono_us();
-        if (left <= 0 || (stop && atomic_load(stop))) {
+        int64_t now = fd_mono_us(), left = deadline - now;
+        if (stop && stop_by == INT64_MAX && atomic_load(stop))
+            stop_by = now + c->host->connect_timeout_us;
+        /* a stop cuts the command short once it has said something (it is past what it
+         * does first: a watch's lease renewal), or when the host has not answered for a
+         * connect timeout since */
+        if (left <= 0 || (stop_by != INT64_MAX && (out.len > 0 || now >= stop_by))) {
             r->timed_out = true;
             break;
         }

@@ -72,7 +72,9 @@ fd_err fd_conn_open(fd_conn *c, const fd_host *h, const fd_ssh_opts *o);
 fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
                     fd_exec_result *r);
 /* fd_conn_exec that also ends (the remote command sent SIGKILL, error FD_ERR_TIMEOUT)
- * within 0.2 s of *stop becoming true. */
+ * within 0.2 s of *stop becoming true once the command has written to stdout, or a
+ * connect timeout after *stop when it has not: what a command does before its first
+ * line (a watch renewing its lease) is never cut short where the host answers. */
 fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
                               const atomic_bool *stop, fd_exec_result *r);
 void fd_conn_close(fd_conn *c);

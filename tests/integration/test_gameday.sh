@@ -271,6 +271,32 @@ for h in h1 h2 h3; do
 done
 t_end
 
+
+t_begin "a run that ends while a watch renews its lease leaves no lease behind"
+# h2's mktemp, in its own mount namespace, takes 0.5 s for a lease: the run's release
+# came during the watch's first renewal, which then wrote the lease again
+cp "$(command -v mktemp)" "$T_DIR/mktemp.real"
+printf '#!/bin/sh\ncase "$*" in *"/run/firedrill/leases/"*) sleep 0.5 ;; esac\nexec %s "$@"\n' \
+    "$T_DIR/mktemp.real" >"$T_DIR/mktemp.slow"
+chmod 755 "$T_DIR/mktemp.slow"
+in_host h2 mount --bind "$T_DIR/mktemp.slow" /usr/bin/mktemp || t_fail "cannot slow h2's mktemp"
+# the run fails at its first step, on h1, before its fault on h2: it ends at once
+scenario short-run <<'EOF2'
+timeline:
+  - run: { target: { hosts: [h1] }, command: "exit 3" }
+  - { id: f, fault: fill_disk, path: /tmp, size: 1M, target: { hosts: [h2] } }
+EOF2
+for i in 1 2 3; do
+    expect_exit 4 $FD run "$T_DIR/short-run.yaml" --yes --report-dir "$T_DIR/r-short"
+    left=$(in_host h2 sh -c 'ls -A /run/firedrill/leases 2>/dev/null; ls /run/firedrill 2>/dev/null')
+    if [ -n "$left" ]; then
+        t_fail "run $i left on h2: $(printf '%s ' $left)"
+        in_host h2 rm -rf /run/firedrill/leases
+        break
+    fi
+done
+in_host h2 umount /usr/bin/mktemp
+t_end
 # last: it promotes h2
 t_begin "postgres-dc-cut-manual-switchover --auto-ack: the hold's auto command promotes h2; outage and decision measured"
 expect_exit 0 $FD run "$SRC/scenarios/postgres-dc-cut-manual-switchover.yaml" --auto-ack --report-dir "$T_DIR/r-switch"
