@@ -371,15 +371,28 @@ static char *ssh_reason(ssh_session s, const char *what, int64_t t0)
                        (double)(fd_mono_us() - t0) / 1e6);
 }
 
-/* long: one channel's whole life (open, exec, feed stdin, read to the deadline, close)
- * reads top to bottom as libssh's own example does; split, the cleanup paths of each
- * part would repeat. */
 fd_err fd_conn_exec(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
                     fd_exec_result *r)
 {
     return fd_conn_exec_stoppable(c, cmd, input, timeout_us, NULL, r);
 }
 
+/* Whether a stoppable command stops now: *stop is set and the command has said
+ * something (it is past what it does first: a watch's lease renewal), or the host has
+ * not answered for `grace` since the stop was first seen (*stop_by). */
+static bool stop_now(const atomic_bool *stop, int64_t *stop_by, int64_t grace, size_t said)
+{
+    if (!stop || !atomic_load(stop))
+        return false;
+    int64_t now = fd_mono_us();
+    if (*stop_by == INT64_MAX)
+        *stop_by = now + grace;
+    return said > 0 || now >= *stop_by;
+}
+
+/* long: one channel's whole life (open, exec, feed stdin, read to the deadline, close)
+ * reads top to bottom as libssh's own example does; split, the cleanup paths of each
+ * part would repeat. */
 fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, int64_t timeout_us,
                               const atomic_bool *stop, fd_exec_result *r)
 {
@@ -427,13 +440,8 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
     char buf[16384];
     int64_t stop_by = INT64_MAX;
     while (!ssh_channel_is_eof(ch)) {
-        int64_t now = fd_mono_us(), left = deadline - now;
-        if (stop && stop_by == INT64_MAX && atomic_load(stop))
-            stop_by = now + c->host->connect_timeout_us;
-        /* a stop cuts the command short once it has said something (it is past what it
-         * does first: a watch's lease renewal), or when the host has not answered for a
-         * connect timeout since */
-        if (left <= 0 || (stop_by != INT64_MAX && (out.len > 0 || now >= stop_by))) {
+        int64_t left = deadline - fd_mono_us();
+        if (left <= 0 || stop_now(stop, &stop_by, c->host->connect_timeout_us, out.len)) {
             r->timed_out = true;
             break;
         }
