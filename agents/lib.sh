@@ -372,20 +372,22 @@ fd_field() {
 
 # fd_lease_field FILE KEY: the same for a lease file, which only fd_lease_write writes
 # (four short lines, in a folder only root can write to): read with the shell's own
-# builtins, as every apply reads its lease's expiry.
-fd_lease_field() {
+# builtins, as every apply reads its lease's expiry. Kept as text too: the lease
+# reaper, a shell of its own, defines it the same way.
+FD_LEASE_FIELD_FN='fd_lease_field() {
     [ -f "$1" ] && [ ! -L "$1" ] || return 0
     fd_n=0
     while [ $fd_n -lt 8 ] && IFS= read -r fd_fl; do
         case "$fd_fl" in "$2="*)
-            printf '%s' "${fd_fl#"$2="}"
+            printf "%s" "${fd_fl#"$2="}"
             return 0
             ;;
         esac
         fd_n=$((fd_n + 1))
     done <"$1" 2>/dev/null
     return 0
-}
+}'
+eval "$FD_LEASE_FIELD_FN"
 
 # The halt's reason when the host is halted (firedrill halt, or the marker made by
 # hand: its first line is then the reason); fails when it is not.
@@ -398,14 +400,15 @@ fd_halt_reason() {
     fd_line "${r:-no reason given}"
 }
 
-# fd_lease_write EXPIRES: writes this run's lease, lasting until EXPIRES or the later
-# expiry it had (replaced whole, never through a link: a new private file renamed over
-# it).
+# fd_lease_write EXPIRES [HAD]: writes this run's lease, lasting until EXPIRES or the
+# later expiry it had (HAD, when the caller has just read it; replaced whole, never
+# through a link: a new private file renamed over it).
 fd_lease_write() {
     l=$FD_LEASES/$FD_RUN
     drill=$(fd_arg drill)
     [ -n "$drill" ] || drill=$(fd_lease_field "$l" drill)
-    e=$(fd_lease_field "$l" expires)
+    e=${2-}
+    [ -n "$e" ] || e=$(fd_lease_field "$l" expires)
     case "$e" in '' | *[!0-9]*) e=0 ;; esac
     [ "$e" -le "$1" ] || set -- "$e"
     # a reaper may remove the folder when it empties: made again once
@@ -427,10 +430,10 @@ fd_lease_reaper() {
     # A lease only grows until it is removed (and fd_lease_drop ends this reaper with
     # it): sleeping until the expiry read is enough, and each look starts two programs
     # (date, sleep), as a host of a fleet runs one reaper per drill.
-    rp='printf "%s\n" "$$" >"$2"
+    rp=$FD_LEASE_FIELD_FN'
+printf "%s\n" "$$" >"$2"
 while [ -f "$1" ]; do
-    e=
-    while IFS= read -r l; do case "$l" in expires=*) e=${l#expires=}; break ;; esac; done <"$1" 2>/dev/null
+    e=$(fd_lease_field "$1" expires)
     n=$(date +%s)
     case "$e" in "" | *[!0-9]*) e=0 ;; esac
     [ "$e" -gt "$n" ] || break
@@ -610,7 +613,7 @@ fd_lease_extend() {
     fd_has=$(fd_lease_field "$FD_LEASES/$FD_RUN" expires)
     case "$fd_has" in '' | *[!0-9]*) fd_has=0 ;; esac
     [ "$fd_has" -ge "$fd_need" ] && return 0 # already lasts that long: nothing to write
-    fd_lease_write "$fd_need" || :
+    fd_lease_write "$fd_need" "$fd_has" || :
 }
 
 case "$FD_ACTION" in
