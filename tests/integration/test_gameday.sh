@@ -260,13 +260,18 @@ scenario watch-ends <<'EOF2'
 safety: { ttl: 1m }
 timeline:
   - { id: c, fault: command, apply: "true", revert: "true", target: { hosts: [h1, h2, h3] } }
-  - wait: 1s
+  - wait: 3s
 EOF2
-expect_exit 0 $FD run "$T_DIR/watch-ends.yaml" --yes --report-dir "$T_DIR/r-watch-ends"
+$FD run "$T_DIR/watch-ends.yaml" --yes --report-dir "$T_DIR/r-watch-ends" >"$T_DIR/watch-ends.out" 2>&1 &
+pid=$!
+# with bash and inotify-tools, one inotifywait watches the whole renewal period
+sleep 2
+in_host h1 pgrep -f '^inotifywait -m ' >/dev/null || t_fail "no lasting inotifywait on h1: $(in_host h1 ps -eo args)"
+wait $pid || t_fail "the run failed: $(cat "$T_DIR/watch-ends.out")"
 # a watch renews every 20 s here: one still running 3 s after the run is one left behind
 sleep 3
 for h in h1 h2 h3; do
-    left=$(in_host "$h" pgrep -af '^sh -s$|inotifywait' || true)
+    left=$(in_host "$h" pgrep -af '^sh -s$|inotifywait|fd-watch-wait' || true)
     [ -z "$left" ] || t_fail "$h: the watch still runs after the run ended: $left"
 done
 t_end
