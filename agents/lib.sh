@@ -518,7 +518,8 @@ fd_lease() {
 }
 
 # A watch's wait in bash: ARGS SECONDS DIR MARKER. inotifywait watches DIR for the whole
-# wait; a `.` line a second (bash's read -t, no program started). Exit 11 as soon as
+# wait, SECONDS by the clock ($SECONDS), however busy the host; a `.` line a second
+# (bash's read -t, no program started). Exit 11 as soon as
 # something is made in DIR (or MARKER is there once the watch is set up), 12 at the end,
 # 10 when the line cannot be written (the controller closed the channel), other codes
 # when bash or inotifywait cannot do it (the caller then looks the old way).
@@ -529,16 +530,15 @@ r=13
 while IFS= read -r -t 5 -u "${fdw[0]}" l 2>/dev/null; do
     case $l in "Watches established"*) r=0; break ;; esac
 done
-left=$1
+end=$((SECONDS + $1))
 while [ $r = 0 ]; do
     if [ -e "$3" ] || [ -L "$3" ]; then r=11; break; fi
-    [ "$left" -gt 0 ] || { r=12; break; }
+    [ $SECONDS -lt $end ] || { r=12; break; }
     printf ".\n" 2>/dev/null || { r=10; break; }
     IFS= read -r -t 1 -u "${fdw[0]}" l 2>/dev/null
     case $? in
     0) r=11 ;;
     1) r=13 ;;
-    *) left=$((left - 1)) ;;
     esac
 done
 kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
