@@ -544,6 +544,14 @@ done
 kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 exit $r'
 
+# Sets up to the kernel's uptime in whole seconds (empty where /proc/uptime is not).
+fd_uptime() {
+    up=
+    read -r up _ 2>/dev/null </proc/uptime || up=
+    up=${up%.*}
+    case "$up" in '' | *[!0-9]*) up= ;; esac
+}
+
 # Prints `halted:` and `halted_by:` and ends the watch when the host is halted.
 fd_watch_halted() {
     if { [ -e "$FD_HALT" ] || [ -L "$FD_HALT" ]; } && reason=$(fd_halt_reason); then
@@ -568,10 +576,7 @@ fd_watch() {
     case "$w" in '' | *[!0-9]*) w=10 ;; esac
     # The end of this watch by the kernel's uptime (read without starting a program), so
     # that a busy host still answers in time; a count of waits where there is none.
-    up=
-    read -r up _ 2>/dev/null </proc/uptime || up=
-    up=${up%.*}
-    case "$up" in '' | *[!0-9]*) up= ;; esac
+    fd_uptime
     end=$((${up:-0} + w))
     # With bash and inotifywait (inotify-tools), one inotifywait watches the marker's
     # folder for the whole wait and bash's `read -t` times the lines: two programs a
@@ -581,7 +586,7 @@ fd_watch() {
         n=0
         while [ -d "$FD_HALT_DIR" ] && [ ! -L "$FD_HALT_DIR" ] && [ $n -le $((w + 2)) ]; do
             fd_watch_halted
-            [ "$up" -lt "$end" ] || break
+            [ -n "$up" ] && [ "$up" -lt "$end" ] || break
             bash -c "$FD_WATCH_WAIT" fd-watch-wait $((end - up)) "$FD_HALT_DIR" "$FD_HALT" </dev/null
             case $? in
             10) exit 0 ;;   # the channel is closed: the run is over
@@ -590,8 +595,7 @@ fd_watch() {
             *) break ;;     # no coproc, no inotify: the looks below
             esac
             n=$((n + 1))
-            read -r up _ </proc/uptime
-            up=${up%.*}
+            fd_uptime
         done
     fi
     # inotifywait alone wakes the moment a marker is made, with one program started a
@@ -603,9 +607,8 @@ fd_watch() {
     while :; do
         fd_watch_halted
         if [ -n "$up" ]; then
-            read -r up _ </proc/uptime
-            up=${up%.*}
-            [ "$up" -lt "$end" ] || break
+            fd_uptime
+            [ -n "$up" ] && [ "$up" -lt "$end" ] || break
         fi
         [ $i -gt 0 ] || break
         i=$((i - 1))

@@ -276,7 +276,6 @@ for h in h1 h2 h3; do
 done
 t_end
 
-
 t_begin "a run that ends while a watch renews its lease leaves no lease behind"
 # h2's mktemp, in its own mount namespace, takes 0.5 s for a lease: the run's release
 # came during the watch's first renewal, which then wrote the lease again
@@ -302,6 +301,7 @@ for i in 1 2 3; do
 done
 in_host h2 umount /usr/bin/mktemp
 t_end
+
 # last: it promotes h2
 t_begin "postgres-dc-cut-manual-switchover --auto-ack: the hold's auto command promotes h2; outage and decision measured"
 expect_exit 0 $FD run "$SRC/scenarios/postgres-dc-cut-manual-switchover.yaml" --auto-ack --report-dir "$T_DIR/r-switch"
