@@ -9,7 +9,7 @@
 # is taken down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FD=${FIREDRILL:-build/firedrill}
+. bench/lib.sh # FD, bench_inventory
 SECS=${SECS:-20}
 HOSTS=${HOSTS:-200}
 PROBES=${PROBES:-8}
@@ -24,10 +24,7 @@ for i in $(seq 1 "$PROBES"); do
     tests/lab/lab exec "h$i" redis-server --bind "10.77.0.$((10 + i))" --port 6379 --protected-mode no --save '' \
         --appendonly no --daemonize yes --dir /tmp --pidfile "/run/fd-bench-redis.pid" >/dev/null
 done
-# the lab's 3 s connect timeout, longer from 128 hosts, where the lab's sshd share this
-# machine's cores with every host's agents (CONNECT_TIMEOUT sets it; bench/skew.sh too)
-ct=${CONNECT_TIMEOUT:-$([ "$HOSTS" -ge 128 ] && echo 20s || echo 3s)}
-sed "s/^  connect_timeout: .*/  connect_timeout: $ct/" "$FIREDRILL_LAB_DIR/inventory.yaml" >"$work/inventory.yaml"
+bench_inventory "$HOSTS" "$work/inventory.yaml"
 {
     printf '%s\n' "version: 1" "name: controller-scale" "inventory: $work/inventory.yaml" "probes:"
     for i in $(seq 1 "$PROBES"); do

@@ -33,12 +33,7 @@ for n in $SIZES; do
     tests/lab/lab up --hosts "$n" --datacenters 2 --services none >/dev/null
     . "$FIREDRILL_LAB_DIR/lab.env"
     hosts=$(for i in $(seq 1 "$n"); do printf 'h%s, ' "$i"; done)
-    # the lab's 3 s connect timeout, longer from 128 hosts: there every host's sshd shares
-    # this machine's cores with the others' agents, and a login or a session's start
-    # takes longer than 3 s (CONNECT_TIMEOUT sets it)
-    ct=${CONNECT_TIMEOUT:-$([ "$n" -ge 128 ] && echo 20s || echo 3s)}
-    sed "s/^  connect_timeout: .*/  connect_timeout: $ct/" "$FIREDRILL_LAB_DIR/inventory.yaml" \
-        >"$work/inventory-$n.yaml"
+    bench_inventory "$n" "$work/inventory-$n.yaml"
     cat >"$work/skew.yaml" <<EOF
 version: 1
 name: skew-$n
