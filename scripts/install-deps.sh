@@ -16,6 +16,9 @@ PACKAGES=(
     redis-server redis-sentinel redis-tools postgresql postgresql-client pgbackrest
     mariadb-server mariadb-client percona-toolkit
     etcd-server etcd-client
+    # the lab's monitoring host
+    curl prometheus prometheus-alertmanager prometheus-pushgateway prometheus-node-exporter
+    prometheus-redis-exporter prometheus-postgres-exporter
 )
 
 missing=()
