@@ -27,6 +27,7 @@ enum {
     FD_OPT_ALLOW_OVERLAP = 1 << 16,
     FD_OPT_REASON = 1 << 17,
     FD_OPT_CLEAR = 1 << 18,
+    FD_OPT_METRICS_FILE = 1 << 19,
 };
 
 typedef struct fd_cli {
@@ -45,8 +46,9 @@ typedef struct fd_cli {
     bool auto_ack;
     const char *as; /* ack, note: who says it */
     bool allow_overlap;
-    const char *reason; /* halt */
-    bool clear;         /* halt --clear */
+    const char *metrics_file; /* run: the figures for node exporter's textfile collector */
+    const char *reason;       /* halt */
+    bool clear;               /* halt --clear */
     const char *run_id;
     const char *format;
     fd_selector select; /* for `select` */

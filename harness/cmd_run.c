@@ -1,6 +1,7 @@
 /* cmd_run.c: `firedrill run SCENARIO`: a whole drill. */
 #include "cli.h"
 #include "plan.h"
+#include "metrics_out.h"
 #include "run.h"
 
 #include <signal.h>
@@ -93,6 +94,13 @@ int fd_cmd_run(fd_cli *cli)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    char *err = NULL;
+    if (cli->metrics_file && !fd_metrics_file_ok(cli->metrics_file, &err)) {
+        fprintf(stderr, "firedrill run: %s; nothing was touched\n", err);
+        free(err);
+        fd_scenario_free(&s);
+        return FD_EXIT_USAGE;
+    }
     if (!confirm_targets(&s, cli)) {
         fd_scenario_free(&s);
         return FD_EXIT_USAGE;
@@ -103,7 +111,8 @@ int fd_cmd_run(fd_cli *cli)
                      .json = cli->json,
                      .accept_new_host_keys = cli->accept_new_host_keys,
                      .auto_ack = cli->auto_ack,
-                     .allow_overlap = cli->allow_overlap};
+                     .allow_overlap = cli->allow_overlap,
+                     .metrics_file = cli->metrics_file};
     fd_run r;
     rc = fd_run_execute(&r, &s, &o);
     fd_run_free(&r);

@@ -159,17 +159,18 @@ static void check_abort_if(fd_run *r)
     fd_probe_run *pr = fd_run_probe(r, s->abort_if.probe);
     if (!pr)
         return;
-    double a = fd_probe_availability(pr, now - s->abort_if.for_us, now);
-    if (!isnan(a) && fd_cmp_holds(&s->abort_if.availability, a)) {
-        char *d = fd_format_duration(s->abort_if.for_us);
-        char *why = fd_asprintf("abort_if: probe %s availability %.4f %s %g over the last %s",
-                                pr->p->name, a, fd_cmp_op_str(s->abort_if.availability.op),
-                                s->abort_if.availability.value, d);
+    char *measured = NULL;
+    if (fd_probe_condition(pr, &s->abort_if, now - s->abort_if.for_us, now, &measured)) {
+        char *d = fd_format_duration(s->abort_if.for_us), *want = fd_condition_words(&s->abort_if);
+        char *why = fd_asprintf("abort_if: probe %s %s %s over the last %s", pr->p->name, measured,
+                                want, d);
         fd_run_outcome(r, FD_OUTCOME_ABORTED, why);
         fd_run_log(r, "ABORT: %s", why);
         free(why);
+        free(want);
         free(d);
     }
+    free(measured);
 }
 
 static void *healer_main(void *arg)

@@ -17,11 +17,11 @@ static const fd_command commands[] = {
     {"run",
      "run SCENARIO [--inventory FILE] [--var k=v]... [--seed N] [--report-dir DIR] "
      "[--accept-new-host-keys] [--yes] [--dry-run] [--quiet] [--json] [--auto-ack] "
-     "[--allow-overlap]",
+     "[--allow-overlap] [--metrics-file PATH]",
      "run a drill: preflight, timeline, heal, report",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_REPORT_DIR | FD_OPT_ACCEPT_NEW |
          FD_OPT_YES | FD_OPT_DRY_RUN | FD_OPT_QUIET | FD_OPT_JSON | FD_OPT_AUTO_ACK |
-         FD_OPT_ALLOW_OVERLAP,
+         FD_OPT_ALLOW_OVERLAP | FD_OPT_METRICS_FILE,
      1, 1, fd_cmd_run},
     {"ack", "ack [RUN] [--as NAME]",
      "acknowledge the hold a running drill on this machine waits at (the only one, or RUN)",
@@ -204,6 +204,10 @@ static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *ar
         *need = FD_OPT_AS;
         cli->as = optarg;
         break;
+    case 'M':
+        *need = FD_OPT_METRICS_FILE;
+        cli->metrics_file = optarg;
+        break;
     case 'e':
         *need = FD_OPT_REASON;
         cli->reason = optarg;
@@ -320,6 +324,7 @@ int main(int argc, char **argv)
                                              {"as", required_argument, 0, 'a'},
                                              {"allow-overlap", no_argument, 0, 'O'},
                                              {"reason", required_argument, 0, 'e'},
+                                             {"metrics-file", required_argument, 0, 'M'},
                                              {"clear", no_argument, 0, 'C'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};

@@ -241,3 +241,47 @@ void fd_metrics_free(fd_probe_metrics *m)
     m->outages = NULL;
     m->noutages = 0;
 }
+
+void fd_metrics_values(const fd_op *ops, const double *values, size_t n, int64_t from_us,
+                       int64_t to_us, fd_value_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->min = st->max = st->mean = st->last = NAN;
+    double sum = 0;
+    for (size_t i = 0; values && i < n; i++) {
+        if (ops[i].start_us < from_us || ops[i].start_us > to_us || ops[i].outcome != FD_OUT_OK ||
+            isnan(values[i]))
+            continue;
+        double v = values[i];
+        if (!st->n || v < st->min)
+            st->min = v;
+        if (!st->n || v > st->max)
+            st->max = v;
+        sum += v;
+        st->last = v;
+        st->n++;
+    }
+    if (st->n)
+        st->mean = sum / (double)st->n;
+}
+
+bool fd_metrics_values_hold(const fd_op *ops, const double *values, size_t n, int64_t from_us,
+                            int64_t to_us, const fd_cmp *c, size_t *nops, size_t *bad)
+{
+    *nops = 0;
+    if (bad)
+        *bad = n;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].start_us < from_us || ops[i].start_us > to_us)
+            continue;
+        (*nops)++;
+        bool holds = values && ops[i].outcome == FD_OUT_OK && !isnan(values[i]) &&
+                     fd_cmp_holds(c, values[i]);
+        if (!holds) {
+            if (bad)
+                *bad = i;
+            return false;
+        }
+    }
+    return *nops > 0;
+}

@@ -4,6 +4,7 @@
 #define FD_METRICS_H
 
 #include "util.h"
+#include "value.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,6 +33,22 @@ typedef struct fd_probe_metrics {
     double latency_p50_ms, latency_p99_ms, latency_max_ms; /* NAN without ok operations */
     int64_t lost_writes, phantom_writes, corrupt_values;   /* -1: not measured */
 } fd_probe_metrics;
+
+/* The numbers a measuring probe read (prometheus). */
+typedef struct fd_value_stats {
+    size_t n;              /* ok operations with a value */
+    double min, max, mean; /* NAN when n is 0 */
+    double last;
+} fd_value_stats;
+
+/* Over the ok operations that started in [from_us, to_us] with a value (not NAN). */
+void fd_metrics_values(const fd_op *ops, const double *values, size_t n, int64_t from_us,
+                       int64_t to_us, fd_value_stats *st);
+/* Whether every operation that started in [from_us, to_us] was ok with a value for which c
+ * holds, and there was at least one. *nops counts them; *bad (when not NULL) is the index
+ * of the first that does not hold, or n. */
+bool fd_metrics_values_hold(const fd_op *ops, const double *values, size_t n, int64_t from_us,
+                            int64_t to_us, const fd_cmp *c, size_t *nops, size_t *bad);
 
 /* Computes availability, outages and latencies over the operations that started in
  * [from_us, to_us]. ops must be in start order. */

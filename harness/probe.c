@@ -1,15 +1,17 @@
 /* probe.c: the probe engine: scheduling, recording, read-back. */
 #include "probe.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 extern const fd_probe_type_ops fd_probe_tcp_ops, fd_probe_http_ops, fd_probe_redis_ops,
-    fd_probe_postgres_ops, fd_probe_etcd_ops, fd_probe_command_ops, fd_probe_mysql_ops;
+    fd_probe_postgres_ops, fd_probe_etcd_ops, fd_probe_command_ops, fd_probe_mysql_ops,
+    fd_probe_prometheus_ops;
 
 static const fd_probe_type_ops *const probe_types[] = {
     &fd_probe_tcp_ops,  &fd_probe_http_ops,    &fd_probe_redis_ops, &fd_probe_postgres_ops,
-    &fd_probe_etcd_ops, &fd_probe_command_ops, &fd_probe_mysql_ops,
+    &fd_probe_etcd_ops, &fd_probe_command_ops, &fd_probe_mysql_ops, &fd_probe_prometheus_ops,
 };
 
 const fd_probe_type_ops *fd_probe_ops_for(fd_probe_type type)
@@ -26,13 +28,29 @@ int fd_deadline_ms(int64_t deadline_us)
     return left <= 1000 ? 1 : (int)(left / 1000);
 }
 
-static void record(fd_probe_run *pr, const fd_op *op, const char *value, const char *error)
+/* A measured number in history.jsonl: JSON has no NaN or infinities; Prometheus's own
+ * words for them are kept as strings. */
+static json_t *json_number(double v)
+{
+    if (isnan(v))
+        return json_string("NaN");
+    if (isinf(v))
+        return json_string(v > 0 ? "+Inf" : "-Inf");
+    return json_real(v);
+}
+
+static void record(fd_probe_run *pr, const fd_op *op, const char *value, const double *measured,
+                   const char *error)
 {
     pthread_mutex_lock(&pr->lock);
     if (pr->nops == pr->capops) {
         pr->capops = pr->capops ? pr->capops * 2 : 4096;
         pr->ops = fd_xrealloc(pr->ops, pr->capops * sizeof *pr->ops);
+        if (pr->ops_table->measure)
+            pr->values = fd_xrealloc(pr->values, pr->capops * sizeof *pr->values);
     }
+    if (pr->values)
+        pr->values[pr->nops] = measured && op->outcome == FD_OUT_OK ? *measured : NAN;
     pr->ops[pr->nops++] = *op;
     if (error) {
         free(pr->last_error);
@@ -46,6 +64,8 @@ static void record(fd_probe_run *pr, const fd_op *op, const char *value, const c
     json_object_set_new(o, "op", json_string(value ? "write" : "read"));
     if (value)
         json_object_set_new(o, "value", json_string(value));
+    else if (measured && op->outcome == FD_OUT_OK)
+        json_object_set_new(o, "value", json_number(*measured));
     json_object_set_new(o, "start_s", json_real(fd_history_at(pr->history, op->start_us)));
     json_object_set_new(o, "end_s", json_real(fd_history_at(pr->history, op->end_us)));
     json_object_set_new(o, "outcome", json_string(fd_outcome_names[op->outcome]));
@@ -88,8 +108,13 @@ static void *probe_main(void *arg)
         fd_op op = {.start_us = fd_mono_us(), .n = n};
         snprintf(value, sizeof value, "%llu", (unsigned long long)n);
         char *error = NULL;
-        op.outcome = (uint8_t)pr->ops_table->op(pr->client, p->write ? value : NULL,
-                                                op.start_us + p->timeout_us, &error);
+        double measured = NAN;
+        if (pr->ops_table->measure)
+            op.outcome = (uint8_t)pr->ops_table->measure(pr->client, op.start_us + p->timeout_us,
+                                                         &measured, &error);
+        else
+            op.outcome = (uint8_t)pr->ops_table->op(pr->client, p->write ? value : NULL,
+                                                    op.start_us + p->timeout_us, &error);
         op.end_us = fd_mono_us();
         if (op.outcome == FD_OUT_OK && op.end_us - op.start_us > p->timeout_us) {
             /* an answer after the timeout is an unknown for the probe, as for a client */
@@ -98,7 +123,7 @@ static void *probe_main(void *arg)
             error =
                 fd_asprintf("answered after the %.0fms timeout", (double)p->timeout_us / 1000.0);
         }
-        record(pr, &op, p->write ? value : NULL, error);
+        record(pr, &op, p->write ? value : NULL, pr->ops_table->measure ? &measured : NULL, error);
         free(error);
         if (p->read_your_writes && op.outcome == FD_OUT_OK)
             fd_probe_ryw_after_write(pr, n, op.end_us);
@@ -146,6 +171,49 @@ double fd_probe_availability(fd_probe_run *pr, int64_t from, int64_t to)
     double a = fd_metrics_availability(pr->ops, pr->nops, from, to);
     pthread_mutex_unlock(&pr->lock);
     return a;
+}
+
+void fd_probe_value_stats(fd_probe_run *pr, int64_t from, int64_t to, fd_value_stats *st)
+{
+    pthread_mutex_lock(&pr->lock);
+    fd_metrics_values(pr->ops, pr->values, pr->nops, from, to, st);
+    pthread_mutex_unlock(&pr->lock);
+}
+
+char *fd_condition_words(const fd_condition *c)
+{
+    const fd_cmp *k = c->on_value ? &c->value : &c->availability;
+    return fd_asprintf("%s %g", fd_cmp_op_str(k->op), k->value);
+}
+
+bool fd_probe_condition(fd_probe_run *pr, const fd_condition *c, int64_t from, int64_t to,
+                        char **measured)
+{
+    if (!c->on_value) {
+        double a = fd_probe_availability(pr, from, to);
+        *measured =
+            isnan(a) ? fd_strdup("availability unmeasured") : fd_asprintf("availability %.4f", a);
+        return !isnan(a) && fd_cmp_holds(&c->availability, a);
+    }
+    pthread_mutex_lock(&pr->lock);
+    size_t nops = 0, bad = pr->nops;
+    bool holds =
+        fd_metrics_values_hold(pr->ops, pr->values, pr->nops, from, to, &c->value, &nops, &bad);
+    if (holds) {
+        fd_value_stats st;
+        fd_metrics_values(pr->ops, pr->values, pr->nops, from, to, &st);
+        *measured = fd_asprintf("value %g (the last of %zu, all holding)", st.last, nops);
+    } else if (!nops) {
+        *measured = fd_strdup("no value measured");
+    } else if (pr->ops[bad].outcome != FD_OUT_OK) {
+        *measured = fd_asprintf("no value at operation %llu (it failed)",
+                                (unsigned long long)pr->ops[bad].n);
+    } else {
+        *measured = fd_asprintf("value %g at operation %llu", pr->values[bad],
+                                (unsigned long long)pr->ops[bad].n);
+    }
+    pthread_mutex_unlock(&pr->lock);
+    return holds;
 }
 
 char *fd_probe_last_error(fd_probe_run *pr)
@@ -214,6 +282,7 @@ void fd_probe_free(fd_probe_run *pr)
     if (pr->ops_table)
         fd_probe_replicas_free(pr);
     free(pr->ops);
+    free(pr->values);
     free(pr->last_error);
     free(pr->read_back_error);
     fd_metrics_free(&pr->m);

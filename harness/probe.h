@@ -37,6 +37,15 @@ typedef struct fd_probe_reader {
     struct fd_vars *vars; /* a value that is a secret wherever it came from is added here */
 } fd_probe_reader;
 
+/* A probe's own preflight: the server answered as expected; could not be reached (the
+ * run cannot start: exit 4); refused what the scenario asks (the scenario is invalid:
+ * exit 2). */
+typedef enum fd_preflight {
+    FD_PREFLIGHT_OK,
+    FD_PREFLIGHT_UNREACHABLE,
+    FD_PREFLIGHT_INVALID
+} fd_preflight;
+
 /* One probe type: a file per type registers one of these. */
 typedef struct fd_probe_type_ops {
     fd_probe_type type;
@@ -53,6 +62,11 @@ typedef struct fd_probe_type_ops {
     /* One operation; value is the write's value (NULL for reads). *error (caller
      * frees) says why when not ok. */
     fd_outcome (*op)(fd_probe_client *c, const char *value, int64_t deadline_us, char **error);
+    /* Instead of op, for a probe that reads a number (prometheus): ok with *value. */
+    fd_outcome (*measure)(fd_probe_client *c, int64_t deadline_us, double *value, char **error);
+    /* Asked once before any fault: what a scenario's validation cannot know (a query the
+     * server refuses). NULL: nothing to ask. */
+    fd_preflight (*preflight)(const fd_probe *p, int64_t deadline_us, char **error);
     /* Reads back every value the probe wrote (write probes). */
     bool (*read_back)(fd_probe_client *c, int64_t deadline_us, fd_strv *values, char **error);
     void (*close)(fd_probe_client *c);
@@ -63,6 +77,9 @@ const fd_probe_type_ops *fd_probe_ops_for(fd_probe_type type);
  * or https:// URL when urls. */
 void fd_probe_check_endpoints(const fd_probe_reader *rd, const fd_ynode *m, const char *key,
                               const fd_strv *v, bool urls);
+/* For readers: the string map at key of m (headers: no ':' in names, no line breaks). */
+void fd_probe_read_kvs(const fd_probe_reader *rd, const fd_ynode *m, const char *key, bool header,
+                       fd_kv **out, size_t *nout);
 /* For readers: value (read from key of m) is a plain SQL name (letters, digits, '_'). */
 void fd_probe_check_sql_name(const fd_probe_reader *rd, const fd_ynode *m, const char *key,
                              const char *value);
@@ -101,6 +118,7 @@ typedef struct fd_probe_run {
     atomic_bool stop;     /* set by the main thread, read by the probe's */
     pthread_mutex_t lock; /* ops, nops, last_error while the probe runs */
     fd_op *ops;
+    double *values; /* beside ops, for a type that measures (NAN: no value) */
     size_t nops, capops;
     uint64_t missed_slots;
     char *last_error;
@@ -128,8 +146,18 @@ bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env
 void fd_probe_stop(fd_probe_run *pr);
 /* The share of ok operations that started in [from, to] (monotonic), or NAN. */
 double fd_probe_availability(fd_probe_run *pr, int64_t from, int64_t to);
+/* Whether condition c (availability or value) holds over the operations that started in
+ * [from, to]; *measured (caller frees) says what was measured, for messages. A value
+ * condition holds when there was an operation and every one was ok with a value for which
+ * it holds. */
+bool fd_probe_condition(fd_probe_run *pr, const fd_condition *c, int64_t from, int64_t to,
+                        char **measured);
+/* What c needs: ">= 0.99", "< 0.01" (caller frees). */
+char *fd_condition_words(const fd_condition *c);
 /* A copy of the probe's last error while it runs (caller frees), or "none". */
 char *fd_probe_last_error(fd_probe_run *pr);
+/* The values of the ok operations that started in [from, to] (monotonic). */
+void fd_probe_value_stats(fd_probe_run *pr, int64_t from, int64_t to, fd_value_stats *st);
 /* A copy of the operations so far (caller frees), for live checks. */
 fd_op *fd_probe_snapshot(fd_probe_run *pr, size_t *n);
 /* Reads back every value through a client, giving a service that is still settling
@@ -168,6 +196,14 @@ void fd_probe_replicas_read_back(fd_probe_run *pr, const fd_strv *primary, int64
 void fd_probe_ryw_after_write(fd_probe_run *pr, uint64_t n, int64_t ack_us);
 void fd_probe_ryw_due(fd_probe_run *pr);
 void fd_probe_replicas_free(fd_probe_run *pr);
+
+/* probe_prometheus.c: the value of a Prometheus instant query's answer (the body of
+ * /api/v1/query): a scalar, or the one series of a vector whose labels hold every
+ * labels[i]. False with *error (caller frees) on an error answer, an empty result or a
+ * choice of series that is not exactly one; *invalid when the server refused the
+ * query itself (bad_data). */
+bool fd_prom_value(const char *body, size_t len, const fd_kv *labels, size_t nlabels, double *value,
+                   bool *invalid, char **error);
 
 /* helpers for clients */
 /* Remaining time until deadline in ms (at least 1). */

@@ -116,25 +116,7 @@ static void http_read(const fd_probe_reader *rd, const fd_ynode *m, fd_probe *p)
     if (fd_yt_name_index(methods, p->method) < 0)
         fd_yt_enum(t, fd_ymap_get(m, "method"), "method", methods);
     fd_yt_str(t, m, "body", false, what, &p->body);
-    const fd_ynode *h = fd_ymap_get(m, "headers");
-    if (h && fd_yt_map(t, h, "'headers'")) {
-        p->headers = fd_xcalloc(h->n ? h->n : 1, sizeof *p->headers);
-        for (size_t i = 0; i < h->n; i++) {
-            const fd_ynode *hv = h->items[2 * i + 1];
-            if (hv->kind != FD_Y_SCALAR) {
-                fd_yt_err(t, hv, "header '%s' must be a string, got %s", h->items[2 * i]->str,
-                          fd_ykind_name(hv));
-                continue;
-            }
-            if (strpbrk(h->items[2 * i]->str, ":\r\n") || strpbrk(hv->str, "\r\n")) {
-                fd_yt_err(t, hv, "header '%s' must not contain ':' in its name or line breaks",
-                          h->items[2 * i]->str);
-                continue;
-            }
-            p->headers[p->nheaders].key = fd_strdup(h->items[2 * i]->str);
-            p->headers[p->nheaders++].value = fd_strdup(hv->str);
-        }
-    }
+    fd_probe_read_kvs(rd, m, "headers", true, &p->headers, &p->nheaders);
     const fd_ynode *es = fd_ymap_get(m, "expect_status");
     if (es) {
         int64_t code = 0;

@@ -1,6 +1,7 @@
 /* report.c: report.json, the whole result of a run (the source of every other
  * format). Every string that may hold a secret is redacted on the way in. */
 #include "run.h"
+#include "alerts.h"
 #include "consistency.h"
 #include "dr.h"
 #include "faultrun.h"
@@ -30,10 +31,11 @@ static json_t *jtime(double s)
     return s < 0 ? json_null() : json_real((double)(int64_t)(s * 1000.0 + 0.5) / 1000.0);
 }
 
-/* A measured figure, rounded; null when it could not be measured. */
+/* A measured figure, rounded; null when it could not be measured (or is not finite: a
+ * prometheus value of +Inf, which JSON cannot hold). */
 static json_t *jnum(double v, double scale)
 {
-    if (isnan(v))
+    if (!isfinite(v))
         return json_null();
     return json_real(round(v * scale) / scale);
 }
@@ -128,6 +130,17 @@ static json_t *probe_json(const fd_run *r, const fd_probe_run *pr)
         json_object_set_new(j, "stale_after_bound", json_integer(pr->stale_after_bound));
         json_object_set_new(j, "monotonic_violations", json_integer(pr->monotonic_violations));
         json_object_set_new(j, "replica_read_errors", json_integer(pr->replica_read_errors));
+    }
+    if (pr->values) {
+        int64_t from = r->timeline_start_us ? r->timeline_start_us : r->t0_us;
+        int64_t to = r->timeline_end_us ? r->timeline_end_us : fd_mono_us();
+        fd_value_stats st;
+        fd_metrics_values(pr->ops, pr->values, pr->nops, from, to, &st);
+        json_object_set_new(j, "query", jstr(r, p->query));
+        json_object_set_new(j, "values",
+                            json_pack("{s:I,s:o,s:o,s:o,s:o}", "n", (json_int_t)st.n, "min",
+                                      jnum(st.min, 1e6), "max", jnum(st.max, 1e6), "mean",
+                                      jnum(st.mean, 1e6), "last", jnum(st.last, 1e6)));
     }
     json_object_set_new(j, "latency_ms",
                         json_pack("{s:o,s:o,s:o}", "p50", jnum(m->latency_p50_ms, 1000), "p99",
@@ -282,6 +295,7 @@ static json_t *verifies_json(const fd_run *r)
             jstr(r, v->step->verify.against), "lost_writes", jcount(v->lost_writes), "rpo_s",
             jnum(v->rpo_s, 1000), "rto_s", jnum(v->rto_s, 1000), "acknowledged_before_backup",
             (json_int_t)v->acked_before_backup, "values_read", (json_int_t)v->found);
+        json_object_set_new(o, "probe", jstr(r, v->step->verify.probe));
         if (v->error)
             json_object_set_new(o, "error", jstr(r, v->error));
         if (v->late_writes >= 0)
@@ -306,8 +320,12 @@ static json_t *checks_json(const fd_run *r)
         json_t *o = json_object();
         if (c->probe)
             json_object_set_new(o, "probe", jstr(r, c->probe));
-        else
+        else if (c->step)
             json_object_set_new(o, "step", jstr(r, c->step));
+        else
+            json_object_set_new(o, "alert", jstr(r, c->alert));
+        if (c->during)
+            json_object_set_new(o, "during", jstr(r, c->during));
         json_object_set_new(o, "metric", json_string(fd_metric_names[c->metric]));
         json_object_set_new(o, c->is_max ? "max" : "min", json_real(c->limit));
         json_object_set_new(o, "value", jnum(cr->value, 1e6));
@@ -422,6 +440,9 @@ static void people_json(const fd_run *r, json_t *root)
                                       (json_int_t)fd_us_to_s_ceil(r->lease_ttl_us), "overlapping",
                                       over));
     }
+    json_t *alerts = fd_alerts_json(r);
+    if (alerts)
+        json_object_set_new(root, "alerts", alerts);
     if (r->nnotes) {
         json_t *a = json_array();
         for (size_t i = 0; i < r->nnotes; i++)

@@ -3,11 +3,13 @@
  * (healer.h), the figures, the verdict (verdict.h) and the reports. */
 #include "run.h"
 #include "consistency.h"
+#include "alerts.h"
 #include "dr.h"
 #include "control.h"
 #include "healer.h"
 #include "hold.h"
 #include "lease.h"
+#include "metrics_out.h"
 #include "notify.h"
 #include "plan.h"
 #include "progress.h"
@@ -77,6 +79,40 @@ static bool preflight(fd_run *r)
     }
     fd_run_log(r, "preflight: %zu hosts reachable, host keys verified, authenticated", s->inv.n);
     return true;
+}
+
+/* The probes' own preflight (a prometheus probe's query asked once): before any fault,
+ * a server that cannot be reached stops the run (exit 4) and a query it refuses makes the
+ * scenario invalid (exit 2). */
+static bool preflight_probes(fd_run *r)
+{
+    const fd_scenario *s = r->s;
+    bool ok = true;
+    for (size_t i = 0; i < s->nprobes; i++) {
+        const fd_probe *p = &s->probes[i];
+        const fd_probe_type_ops *ops = fd_probe_ops_for(p->type);
+        if (!ops || !ops->preflight)
+            continue;
+        char *err = NULL;
+        int64_t timeout = p->timeout_us > 5000000 ? p->timeout_us : 5000000;
+        fd_preflight pf = ops->preflight(p, fd_mono_us() + timeout, &err);
+        if (pf == FD_PREFLIGHT_INVALID) {
+            fd_run_error(r, "%s:%d:%d: probe %s: the server refused the query: %s", s->file,
+                         p->line, p->col, p->name, err);
+            fd_run_outcome(r, FD_OUTCOME_INVALID, NULL);
+            ok = false;
+        } else if (pf == FD_PREFLIGHT_UNREACHABLE) {
+            char *url = fd_redact(&s->vars, p->url ? p->url : "");
+            fd_run_error(r, "preflight: probe %s: cannot query %s: %s", p->name, url, err);
+            free(url);
+            fd_run_outcome(r, FD_OUTCOME_INFRA, NULL);
+            ok = false;
+        }
+        free(err);
+    }
+    if (!ok)
+        fd_run_error(r, "preflight failed: nothing was injected");
+    return ok;
 }
 
 /* A probe's replicas: names and how to read from each (hosts selected by its target, at
@@ -150,28 +186,33 @@ static bool steady_state(fd_run *r)
         const fd_condition *c = &s->steady[i];
         fd_probe_run *pr = fd_run_probe(r, c->probe);
         int64_t from = now - c->for_us < start ? start : now - c->for_us;
-        double a = fd_probe_availability(pr, from, now);
-        bool holds = !isnan(a) && fd_cmp_holds(&c->availability, a);
-        fd_history_event(&r->history, "steady_state",
-                         json_pack("{s:s,s:o,s:b}", "probe", c->probe, "availability",
-                                   isnan(a) ? json_null() : json_real(a), "met", holds));
+        char *measured = NULL, *want = fd_condition_words(c);
+        bool holds = fd_probe_condition(pr, c, from, now, &measured);
+        json_t *ev =
+            json_pack("{s:s,s:s,s:b}", "probe", c->probe, "measured", measured, "met", holds);
+        if (c->on_value) {
+            json_object_set_new(ev, "value_condition", json_string(want));
+        } else {
+            double a = fd_probe_availability(pr, from, now);
+            json_object_set_new(ev, "availability", isnan(a) ? json_null() : json_real(a));
+        }
+        fd_history_event(&r->history, "steady_state", ev);
         if (!holds) {
-            char measured[32] = "unmeasured";
-            if (!isnan(a))
-                snprintf(measured, sizeof measured, "%.4f", a);
             char *last = fd_probe_last_error(pr);
-            char *why = fd_asprintf(
-                "steady state not met: probe %s availability %s, needs %s %g (last error: %s); "
-                "nothing was injected",
-                c->probe, measured, fd_cmp_op_str(c->availability.op), c->availability.value, last);
+            char *why = fd_asprintf("steady state not met: probe %s %s, needs %s (last error: "
+                                    "%s); nothing was injected",
+                                    c->probe, measured, want, last);
             free(last);
             fd_run_outcome(r, FD_OUTCOME_ABORTED, why);
             fd_run_error(r, "%s", why);
             free(why);
-            return false;
+        } else {
+            fd_run_log(r, "steady state: probe %s %s, needs %s: met", c->probe, measured, want);
         }
-        fd_run_log(r, "steady state: probe %s availability %.4f %s %g: met", c->probe, a,
-                   fd_cmp_op_str(c->availability.op), c->availability.value);
+        free(measured);
+        free(want);
+        if (!holds)
+            return false;
     }
     return true;
 }
@@ -297,6 +338,7 @@ static bool before_timeline(fd_run *r)
     bool ok = preflight(r);
     if (!ok)
         fd_run_outcome(r, FD_OUTCOME_INFRA, NULL);
+    ok = ok && preflight_probes(r) && fd_alerts_preflight(r);
     ok = ok && fd_lease_acquire(r); /* records its own outcome */
     if (ok)
         fd_run_notify(r, FD_NOTIFY_START, "drill started (%zu hosts, %zu steps)", r->s->inv.n,
@@ -349,6 +391,7 @@ static void stop_notifier(fd_run *r)
 static void after_timeline(fd_run *r)
 {
     finish_probes(r);
+    fd_alerts_stop(r);
     fd_verdict_checks(r);
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0) {
@@ -363,10 +406,12 @@ static void after_timeline(fd_run *r)
         &r->history, "run_ended",
         json_pack("{s:s,s:i}", "verdict", r->verdict, "exit_code", (json_int_t)r->exit_code));
     stop_notifier(r); /* the stage messages before the end's */
-    if (fd_report_write_json(r) != 0)
+    if (fd_report_write_json(r) != 0) {
         fd_run_error(r, "cannot write %s/report.json", r->dir);
-    else
+    } else {
         fd_report_write_others(r);
+        fd_metrics_out(r);
+    }
     size_t nf = r->nfaults, healed = 0;
     for (size_t i = 0; i < nf; i++)
         healed += r->faults[i]->state == FD_FS_HEALED;
@@ -454,6 +499,7 @@ void fd_run_free(fd_run *r)
         free(r->notes[i].text);
     }
     free(r->notes);
+    fd_alerts_free_watch(r);
     fd_control_close(r->control_dir);
     free(r->leased);
     fd_strv_free(&r->overlaps);

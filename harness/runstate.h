@@ -42,6 +42,7 @@ typedef enum fd_run_result {
     FD_OUTCOME_FAULT_FAILED = 1 << 2, /* a fault did not take effect: the timeline stops */
     FD_OUTCOME_FINDING = 1 << 3,      /* a check failed, a wait_for timed out, writes lost */
     FD_OUTCOME_HEAL_FAILED = 1 << 4,  /* a fault may still be in place */
+    FD_OUTCOME_INVALID = 1 << 5,      /* the scenario asks what a server refuses (exit 2) */
 } fd_run_result;
 
 /* What the engine takes from whoever starts a run (the command line, a test). */
@@ -51,8 +52,9 @@ typedef struct fd_run_opts {
     bool quiet;             /* no log lines on stdout */
     bool json;              /* events as JSON lines on stdout instead */
     bool accept_new_host_keys;
-    bool auto_ack;      /* every hold acknowledged at once (its auto command run) */
-    bool allow_overlap; /* lease hosts another run holds (lease.h) */
+    bool auto_ack;            /* every hold acknowledged at once (its auto command run) */
+    bool allow_overlap;       /* lease hosts another run holds (lease.h) */
+    const char *metrics_file; /* --metrics-file: the figures for a textfile collector */
     const struct fd_transport *transport; /* NULL: SSH; the engine's unit tests: a fake */
 } fd_run_opts;
 
@@ -115,6 +117,7 @@ struct fd_archive_lag_record;
 struct fd_consistency_record;
 struct fd_hold_record;
 struct fd_notifier;
+struct fd_alert_watch;
 struct fd_lease_watch;
 
 /* An observation `firedrill note` added while the run went on. */
@@ -176,7 +179,8 @@ typedef struct fd_run {
     atomic_bool watch_quit, halted; /* halted: a watch saw a halt (said once) */
     char *control_dir;              /* where `firedrill ack` and `firedrill note` reach this run */
     struct fd_notifier *notifier;   /* report.notify.events other than the end; NULL: none */
-    fd_note *notes;                 /* under lock */
+    struct fd_alert_watch *alert_watch; /* safety.alerts (alerts.h); NULL: none */
+    fd_note *notes;                     /* under lock */
     size_t nnotes;
     double last_restore_started_s;
     double cpu_user_s, cpu_system_s;

@@ -22,8 +22,8 @@ const char *const fd_fault_type_names[] = {"kill",           "pause", "stop_serv
 const char *const fd_step_kind_names[] = {
     "fault",   "heal",   "wait",        "wait_for",    "run",  "backup", "copy",
     "restore", "verify", "archive_lag", "consistency", "hold", NULL};
-const char *const fd_probe_type_names[] = {"tcp",  "http",    "redis", "postgres",
-                                           "etcd", "command", "mysql", NULL};
+const char *const fd_probe_type_names[] = {"tcp",     "http",  "redis",      "postgres", "etcd",
+                                           "command", "mysql", "prometheus", NULL};
 const char *const fd_metric_names[] = {"availability",
                                        "failover_time",
                                        "outages",
@@ -46,6 +46,12 @@ const char *const fd_metric_names[] = {"availability",
                                        "stale_after_bound",
                                        "monotonic_violations",
                                        "time_to_ack",
+                                       "value_max",
+                                       "value_min",
+                                       "value_mean",
+                                       "value_last",
+                                       "time_to_alert",
+                                       "time_to_resolve",
                                        NULL};
 
 /* ------------------------------------------------------------------ substitution */
@@ -235,10 +241,18 @@ static void read_condition(fd_loader *L, const fd_ynode *m, const char *what, fd
     fd_yt *t = &L->t;
     c->line = m->line;
     c->col = m->col;
-    static const char *const keys[] = {"probe", "availability", "for", NULL};
+    static const char *const keys[] = {"probe", "availability", "value", "for", NULL};
     fd_yt_keys(t, m, what, keys);
     fd_yt_str(t, m, "probe", true, what, &c->probe);
-    fd_yt_cmp(t, m, "availability", true, what, &c->availability);
+    c->on_value = fd_ymap_get(m, "value") != NULL;
+    if (c->on_value && fd_ymap_get(m, "availability"))
+        fd_yt_err(t, fd_ymap_key(m, "value"), "%s takes 'availability' or 'value', not both", what);
+    else if (c->on_value)
+        fd_yt_cmp_number(t, m, "value", true, what, &c->value);
+    else if (!fd_ymap_get(m, "availability"))
+        fd_yt_err(t, m, "%s needs 'availability' (or 'value' for a prometheus probe)", what);
+    else
+        fd_yt_cmp(t, m, "availability", true, what, &c->availability);
     fd_yt_duration(t, m, "for", need_for, what, &c->for_us);
 }
 
@@ -253,7 +267,18 @@ bool fd_metric_is_duration(fd_metric m)
     return m == FD_METRIC_FAILOVER_TIME || m == FD_METRIC_LATENCY_P50 ||
            m == FD_METRIC_LATENCY_P99 || m == FD_METRIC_LATENCY_MAX || m == FD_METRIC_RPO ||
            m == FD_METRIC_RTO || m == FD_METRIC_BACKUP_AGE || m == FD_METRIC_ARCHIVE_LAG ||
-           m == FD_METRIC_REPLICA_LAG || m == FD_METRIC_TIME_TO_ACK;
+           m == FD_METRIC_REPLICA_LAG || m == FD_METRIC_TIME_TO_ACK || fd_metric_is_alert(m);
+}
+
+bool fd_metric_is_value(fd_metric m)
+{
+    return m == FD_METRIC_VALUE_MAX || m == FD_METRIC_VALUE_MIN || m == FD_METRIC_VALUE_MEAN ||
+           m == FD_METRIC_VALUE_LAST;
+}
+
+bool fd_metric_is_alert(fd_metric m)
+{
+    return m == FD_METRIC_TIME_TO_ALERT || m == FD_METRIC_TIME_TO_RESOLVE;
 }
 
 static void read_check(fd_loader *L, const fd_ynode *m, fd_check *c)
@@ -261,7 +286,8 @@ static void read_check(fd_loader *L, const fd_ynode *m, fd_check *c)
     fd_yt *t = &L->t;
     c->line = m->line;
     c->col = m->col;
-    static const char *const keys[] = {"probe", "step", "metric", "max", "min", "expect", NULL};
+    static const char *const keys[] = {"probe", "step",   "alert",  "metric", "max",
+                                       "min",   "expect", "during", NULL};
     fd_yt_keys(t, m, "check", keys);
     const fd_ynode *en = fd_ymap_get(m, "expect");
     if (en) {
@@ -270,10 +296,15 @@ static void read_check(fd_loader *L, const fd_ynode *m, fd_check *c)
     }
     fd_yt_str(t, m, "probe", false, "check", &c->probe);
     fd_yt_str(t, m, "step", false, "check", &c->step);
-    if (c->probe && c->step)
-        fd_yt_err(t, m, "check takes 'probe' or 'step', not both");
-    else if (!c->probe && !c->step)
-        fd_yt_err(t, m, "check needs 'probe' (or 'step' for a verify step's metrics)");
+    fd_yt_str(t, m, "alert", false, "check", &c->alert);
+    fd_yt_str(t, m, "during", false, "check", &c->during);
+    int subjects = !!c->probe + !!c->step + !!c->alert;
+    if (subjects > 1)
+        fd_yt_err(t, m, "check takes one of 'probe', 'step' and 'alert'");
+    else if (!subjects)
+        fd_yt_err(t, m,
+                  "check needs 'probe' (or 'step' for a step's metrics, 'alert' for an "
+                  "alert's)");
     const fd_ynode *mn = fd_ymap_get(m, "metric");
     if (!mn) {
         fd_yt_missing(t, m, "check", "metric");
@@ -300,6 +331,8 @@ static void read_check(fd_loader *L, const fd_ynode *m, fd_check *c)
             c->limit = (double)us / 1e6;
     } else if (c->metric == FD_METRIC_AVAILABILITY) {
         fd_yt_ratio(t, m, key, true, "check", &c->limit);
+    } else if (fd_metric_is_value(c->metric)) {
+        fd_yt_number(t, m, key, true, "check", &c->limit);
     } else {
         int64_t n = 0;
         if (fd_yt_uint(t, m, key, true, "check", 1000000000, &n))
@@ -315,7 +348,7 @@ static void read_safety(fd_loader *L, const fd_ynode *m)
     fd_scenario *s = L->s;
     if (!m || !fd_yt_map(t, m, "'safety'"))
         return;
-    static const char *const keys[] = {"max_hosts_affected", "ttl", "abort_if", NULL};
+    static const char *const keys[] = {"max_hosts_affected", "ttl", "abort_if", "alerts", NULL};
     fd_yt_keys(t, m, "'safety'", keys);
     if (fd_ymap_get(m, "max_hosts_affected")) {
         int64_t n = 0;
@@ -333,6 +366,7 @@ static void read_safety(fd_loader *L, const fd_ynode *m)
         s->has_abort_if = true;
         read_condition(L, a, "'abort_if'", &s->abort_if, true);
     }
+    fd_scenario_read_alerts(L, fd_ymap_get(m, "alerts"));
 }
 
 static void read_report(fd_loader *L, const fd_ynode *m)
@@ -341,7 +375,7 @@ static void read_report(fd_loader *L, const fd_ynode *m)
     fd_scenario *s = L->s;
     if (!m || !fd_yt_map(t, m, "'report'"))
         return;
-    static const char *const keys[] = {"dir", "formats", "notify", "url_base", NULL};
+    static const char *const keys[] = {"dir", "formats", "notify", "url_base", "pushgateway", NULL};
     fd_yt_keys(t, m, "'report'", keys);
     fd_yt_str(t, m, "dir", false, "'report'", &s->report_dir);
     fd_strv formats = {0};
@@ -390,6 +424,10 @@ static void read_report(fd_loader *L, const fd_ynode *m)
     if (fd_yt_str(t, m, "url_base", false, "'report'", &s->url_base) && s->url_base &&
         !fd_str_starts(s->url_base, "http://") && !fd_str_starts(s->url_base, "https://"))
         fd_yt_err(t, fd_ymap_get(m, "url_base"), "'url_base' must be an http:// or https:// URL");
+    if (fd_yt_str(t, m, "pushgateway", false, "'report'", &s->pushgateway) && s->pushgateway &&
+        !fd_str_starts(s->pushgateway, "http://") && !fd_str_starts(s->pushgateway, "https://"))
+        fd_yt_err(t, fd_ymap_get(m, "pushgateway"),
+                  "'pushgateway' must be the Pushgateway's http:// or https:// URL");
 }
 
 static bool valid_scenario_name(const char *s)
@@ -746,6 +784,12 @@ void fd_scenario_free(fd_scenario *s)
         free(p->write_url);
         free(p->write_body);
         free(p->read_url);
+        free(p->query);
+        for (size_t j = 0; j < p->nlabels; j++) {
+            free(p->labels[j].key);
+            free(p->labels[j].value);
+        }
+        free(p->labels);
         for (size_t j = 0; j < p->nheaders; j++) {
             free(p->headers[j].key);
             free(p->headers[j].value);
@@ -775,11 +819,17 @@ void fd_scenario_free(fd_scenario *s)
     for (size_t i = 0; i < s->nchecks; i++) {
         free(s->checks[i].probe);
         free(s->checks[i].step);
+        free(s->checks[i].alert);
+        free(s->checks[i].during);
     }
     free(s->checks);
     free(s->abort_if.probe);
+    free(s->alerts.alertmanager);
+    fd_strv_free(&s->alerts.matchers);
+    fd_strv_free(&s->alerts.expect);
     free(s->report_dir);
     free(s->webhook);
     free(s->url_base);
+    free(s->pushgateway);
     memset(s, 0, sizeof *s);
 }

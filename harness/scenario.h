@@ -170,6 +170,7 @@ typedef enum fd_probe_type {
     FD_PROBE_ETCD,
     FD_PROBE_COMMAND,
     FD_PROBE_MYSQL,
+    FD_PROBE_PROMETHEUS,
     FD_PROBE_COUNT
 } fd_probe_type;
 extern const char *const fd_probe_type_names[];
@@ -205,6 +206,10 @@ typedef struct fd_probe {
     /* command */
     char *command;
     fd_selector target;
+    /* prometheus: url is the server's base URL; headers as for http */
+    char *query;
+    fd_kv *labels; /* the one series of the result to read, by these labels */
+    size_t nlabels;
     /* replicas (postgres, mysql and redis write probes): read back from each, and the
      * lag until a write shows there sampled during the run */
     fd_selector replicas_target; /* each selected host, at replicas_port */
@@ -220,6 +225,8 @@ typedef struct fd_probe {
 typedef struct fd_condition {
     char *probe;
     fd_cmp availability;
+    bool on_value; /* value: a condition on a measuring probe's numbers instead */
+    fd_cmp value;
     int64_t for_us;
     int line, col;
 } fd_condition;
@@ -247,19 +254,37 @@ typedef enum fd_metric {
     FD_METRIC_STALE_AFTER_BOUND,
     FD_METRIC_MONOTONIC_VIOLATIONS,
     FD_METRIC_TIME_TO_ACK,
+    FD_METRIC_VALUE_MAX,
+    FD_METRIC_VALUE_MIN,
+    FD_METRIC_VALUE_MEAN,
+    FD_METRIC_VALUE_LAST,
+    FD_METRIC_TIME_TO_ALERT,
+    FD_METRIC_TIME_TO_RESOLVE,
     FD_METRIC_COUNT
 } fd_metric;
 extern const char *const fd_metric_names[];
 
 typedef struct fd_check {
-    char *probe; /* or */
-    char *step;  /* a verify step's id */
+    char *probe;  /* or */
+    char *step;   /* a verify step's id, or */
+    char *alert;  /* an alert's name (safety.alerts.expect) */
+    char *during; /* value metrics: a fault step's window instead of the timeline */
     fd_metric metric;
     bool is_max;      /* max: value <= limit; else min: value >= limit */
     bool expect_fail; /* expect: fail: the drill shows a known weakness */
     double limit;     /* seconds for times, a ratio, or a count */
     int line, col;
 } fd_check;
+
+/* safety.alerts: the Alertmanager gate. */
+typedef struct fd_alert_gate {
+    bool set;
+    char *alertmanager;  /* the server's base URL */
+    fd_strv matchers;    /* Alertmanager's filter matchers, as written: severity="critical" */
+    fd_strv expect;      /* alert names the drill's faults should cause */
+    int64_t interval_us; /* how often it is asked during the run */
+    int line, col;
+} fd_alert_gate;
 
 typedef struct fd_scenario {
     char *file;
@@ -281,11 +306,13 @@ typedef struct fd_scenario {
     int64_t ttl_us;
     bool has_abort_if;
     fd_condition abort_if;
+    fd_alert_gate alerts;
     char *report_dir;
     unsigned formats;
     char *webhook;
     unsigned notify_events; /* FD_NOTIFY_* bits (notify.h); the end alone unless given */
     char *url_base;         /* where the reports folder is served: links in messages */
+    char *pushgateway;      /* report.pushgateway: where the run's figures are pushed */
 } fd_scenario;
 
 typedef struct fd_load_opts {
@@ -320,7 +347,14 @@ const fd_step *fd_scenario_step(const fd_scenario *s, const char *id);
 
 bool fd_metric_is_write_only(fd_metric m);
 bool fd_metric_is_duration(fd_metric m);
+/* value_max, value_min, value_mean, value_last: a measuring probe's numbers. */
+bool fd_metric_is_value(fd_metric m);
+/* time_to_alert, time_to_resolve: an alert's. */
+bool fd_metric_is_alert(fd_metric m);
 
 void fd_selector_free(fd_selector *s);
+
+/* An Alertmanager label matcher: name, =, !=, =~ or !~, a value in double quotes. */
+bool fd_alert_matcher_valid(const char *m);
 
 #endif

@@ -26,6 +26,10 @@ void fd_scenario_read_step(fd_loader *L, const fd_ynode *m, size_t index, fd_ste
 void fd_scenario_read_probe(fd_loader *L, const fd_ynode *m, fd_probe *p);
 /* Checks the names a selector uses against the inventory, reporting at node. */
 void fd_scenario_check_selector(fd_loader *L, const fd_selector *sel, const fd_ynode *node);
+/* scenario_monitor.c: safety.alerts (node may be NULL), and the references to the
+ * monitoring stack: conditions and checks on values, alert checks. */
+void fd_scenario_read_alerts(fd_loader *L, const fd_ynode *m);
+void fd_scenario_check_monitoring(fd_loader *L, const fd_ynode *root);
 /* Checks every cross-reference of the scenario read from root. */
 void fd_scenario_check_refs(fd_loader *L, const fd_ynode *root);
 

@@ -45,6 +45,33 @@ void fd_probe_check_sql_name(const fd_probe_reader *rd, const fd_ynode *m, const
     }
 }
 
+void fd_probe_read_kvs(const fd_probe_reader *rd, const fd_ynode *m, const char *key, bool header,
+                       fd_kv **out, size_t *nout)
+{
+    fd_yt *t = rd->t;
+    const fd_ynode *h = fd_ymap_get(m, key);
+    char what[64];
+    snprintf(what, sizeof what, "'%s'", key);
+    if (!h || !fd_yt_map(t, h, what))
+        return;
+    *out = fd_xcalloc(h->n ? h->n : 1, sizeof **out);
+    for (size_t i = 0; i < h->n; i++) {
+        const char *name = h->items[2 * i]->str;
+        const fd_ynode *hv = h->items[2 * i + 1];
+        if (hv->kind != FD_Y_SCALAR) {
+            fd_yt_err(t, hv, "%s '%s' must be a string, got %s", header ? "header" : "label", name,
+                      fd_ykind_name(hv));
+            continue;
+        }
+        if (header && (strpbrk(name, ":\r\n") || strpbrk(hv->str, "\r\n"))) {
+            fd_yt_err(t, hv, "header '%s' must not contain ':' in its name or line breaks", name);
+            continue;
+        }
+        (*out)[*nout].key = fd_strdup(name);
+        (*out)[(*nout)++].value = fd_strdup(hv->str);
+    }
+}
+
 /* replicas: {target, port} or {read: [...]}; read_from and bound for read_your_writes. */
 static void read_replica_keys(fd_loader *L, const fd_ynode *m, fd_probe *p,
                               const fd_probe_type_ops *ops)

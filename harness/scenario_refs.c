@@ -249,6 +249,8 @@ static void check_steps(fd_loader *L, const fd_ynode *root)
 static void check_check(fd_loader *L, const fd_check *c, const fd_ynode *m)
 {
     fd_yt *t = &L->t;
+    if (fd_metric_is_value(c->metric) || fd_metric_is_alert(c->metric) || c->alert)
+        return; /* scenario_monitor.c */
     if (c->probe) {
         const fd_probe *p = fd_scenario_probe(L->s, c->probe);
         if (!p)
@@ -321,4 +323,5 @@ void fd_scenario_check_refs(fd_loader *L, const fd_ynode *root)
     const fd_ynode *cn = fd_ymap_get(root, "checks");
     for (size_t i = 0; i < s->nchecks; i++)
         check_check(L, &s->checks[i], cn->items[i]);
+    fd_scenario_check_monitoring(L, root);
 }

@@ -1,8 +1,10 @@
-/* value.c: strict scalar parsers. No strtod: it accepts hex, inf, nan and locale
- * forms that a scenario must never contain. */
+/* value.c: strict scalar parsers. strtod only reads what a strict check let through: it
+ * accepts hex, inf, nan and locale forms that a scenario must never contain. */
 #include "value.h"
 #include "util.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,7 +169,8 @@ bool fd_parse_uint(const char *s, int64_t max, int64_t *out)
     return true;
 }
 
-bool fd_parse_cmp(const char *s, fd_cmp *c)
+/* The comparison operator at the start of s; *rest is what follows it and its spaces. */
+static bool parse_cmp_op(const char *s, fd_cmp_op *out, const char **rest)
 {
     fd_cmp_op op;
     if (fd_str_starts(s, ">=")) {
@@ -187,8 +190,60 @@ bool fd_parse_cmp(const char *s, fd_cmp *c)
     }
     while (*s == ' ')
         s++;
+    *out = op;
+    *rest = s;
+    return true;
+}
+
+bool fd_parse_cmp(const char *s, fd_cmp *c)
+{
+    fd_cmp_op op;
     double v;
-    if (!fd_parse_ratio(s, &v))
+    if (!parse_cmp_op(s, &op, &s) || !fd_parse_ratio(s, &v))
+        return false;
+    c->op = op;
+    c->value = v;
+    return true;
+}
+
+bool fd_parse_number(const char *s, double *out)
+{
+    /* [-]digits[.digits][e[+-]digits], checked before strtod reads it (the program
+     * keeps the C locale): no hex, inf, nan or leading '+' */
+    const char *c = s + (*s == '-');
+    size_t d = strspn(c, "0123456789");
+    if (!d)
+        return false;
+    c += d;
+    if (*c == '.') {
+        d = strspn(c + 1, "0123456789");
+        if (!d)
+            return false;
+        c += 1 + d;
+    }
+    if (*c == 'e' || *c == 'E') {
+        c += 1 + (c[1] == '+' || c[1] == '-');
+        d = strspn(c, "0123456789");
+        if (!d)
+            return false;
+        c += d;
+    }
+    if (*c)
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool fd_parse_cmp_number(const char *s, fd_cmp *c)
+{
+    fd_cmp_op op;
+    double v;
+    if (!parse_cmp_op(s, &op, &s) || !fd_parse_number(s, &v))
         return false;
     c->op = op;
     c->value = v;

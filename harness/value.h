@@ -29,6 +29,10 @@ typedef struct fd_cmp {
 } fd_cmp;
 /* ">= 0.99", "< 1%" (the right side is a ratio). */
 bool fd_parse_cmp(const char *s, fd_cmp *c);
+/* "> 2", "<= -0.5", "< 1e3": the right side is any finite decimal number. */
+bool fd_parse_cmp_number(const char *s, fd_cmp *c);
+/* A finite decimal number: "2", "-0.5", "1e3" (no hex, inf or nan). */
+bool fd_parse_number(const char *s, double *out);
 bool fd_cmp_holds(const fd_cmp *c, double v);
 const char *fd_cmp_op_str(fd_cmp_op op);
 

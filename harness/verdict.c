@@ -2,6 +2,7 @@
 #include "verdict.h"
 #include "hold.h"
 #include "dr.h"
+#include "alerts.h"
 
 #include <math.h>
 
@@ -106,6 +107,41 @@ static double step_value(const fd_run *r, const fd_check *c)
     return value;
 }
 
+/* value_max, value_min, value_mean, value_last of a prometheus probe: over the timeline, or over
+ * the window of the fault step `during` names (its start to its heal, or the timeline's end). */
+static double value_metric(const fd_run *r, fd_probe_run *pr, const fd_check *c)
+{
+    int64_t from = r->timeline_start_us ? r->timeline_start_us : r->t0_us;
+    int64_t to = r->timeline_end_us ? r->timeline_end_us : fd_mono_us();
+    if (c->during) {
+        const fd_active_fault *f = NULL;
+        for (size_t i = 0; i < r->nfaults && !f; i++)
+            if (fd_str_eq(r->faults[i]->step->id, c->during))
+                f = r->faults[i];
+        if (!f)
+            return NAN; /* the fault never ran */
+        from = r->t0_us + (int64_t)(f->started_s * 1e6);
+        if (f->healed_s >= 0)
+            to = r->t0_us + (int64_t)(f->healed_s * 1e6);
+    }
+    fd_value_stats st;
+    fd_probe_value_stats(pr, from, to, &st);
+    return c->metric == FD_METRIC_VALUE_MAX    ? st.max
+           : c->metric == FD_METRIC_VALUE_MIN  ? st.min
+           : c->metric == FD_METRIC_VALUE_MEAN ? st.mean
+                                               : st.last;
+}
+
+static double check_value(fd_run *r, const fd_check *c)
+{
+    if (c->alert)
+        return fd_alerts_time_to(r, c->alert, c->metric == FD_METRIC_TIME_TO_RESOLVE);
+    fd_probe_run *pr = c->probe ? fd_run_probe(r, c->probe) : NULL;
+    if (pr && fd_metric_is_value(c->metric))
+        return value_metric(r, pr, c);
+    return pr ? metric_value(pr, c->metric) : c->step ? step_value(r, c) : NAN;
+}
+
 void fd_verdict_checks(fd_run *r)
 {
     const fd_scenario *s = r->s;
@@ -117,15 +153,17 @@ void fd_verdict_checks(fd_run *r)
         const fd_check *c = &s->checks[i];
         fd_check_result *cr = &r->check_results[i];
         cr->check = c;
-        fd_probe_run *pr = c->probe ? fd_run_probe(r, c->probe) : NULL;
-        cr->value = pr ? metric_value(pr, c->metric) : c->step ? step_value(r, c) : NAN;
+        cr->value = check_value(r, c);
         cr->pass = !isnan(cr->value) && (c->is_max ? cr->value <= c->limit : cr->value >= c->limit);
         /* a check expected to fail that fails is the known weakness shown again; one
          * that passes is news: the drill no longer shows what it was written to show */
         cr->expected_failure = c->expect_fail && !cr->pass;
         if (cr->pass == c->expect_fail)
             fd_run_outcome(r, FD_OUTCOME_FINDING, NULL);
-        fd_run_log(r, "check %s %s %s %g: %s%s", c->probe ? c->probe : c->step,
+        fd_run_log(r, "check %s %s %s %g: %s%s",
+                   c->probe  ? c->probe
+                   : c->step ? c->step
+                             : c->alert,
                    fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit,
                    cr->expected_failure ? "fail, as expected"
                    : c->expect_fail     ? "PASS, but it was expected to fail"
@@ -140,14 +178,16 @@ void fd_verdict_checks(fd_run *r)
 
 void fd_verdict_decide(unsigned outcomes, int *exit_code, const char **verdict)
 {
-    /* the most serious outcome decides: a fault that may still be in place, then an
-     * infrastructure error, an abort, a finding */
+    /* the most serious outcome decides: a fault that may still be in place, then a
+     * scenario a server refused (found at preflight, before any fault), an infrastructure
+     * error, an abort, a finding */
     static const struct {
         unsigned bit;
         int exit_code;
         const char *verdict;
     } order[] = {
         {FD_OUTCOME_HEAL_FAILED, FD_EXIT_HEAL_FAILED, "heal_failed"},
+        {FD_OUTCOME_INVALID, FD_EXIT_USAGE, "error"},
         {FD_OUTCOME_INFRA, FD_EXIT_INFRA, "error"},
         {FD_OUTCOME_ABORTED, FD_EXIT_ABORTED, "aborted"},
         {FD_OUTCOME_FINDING, FD_EXIT_FAIL, "fail"},

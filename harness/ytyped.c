@@ -218,6 +218,36 @@ bool fd_yt_cmp(fd_yt *t, const fd_ynode *map, const char *key, bool required, co
     return true;
 }
 
+bool fd_yt_cmp_number(fd_yt *t, const fd_ynode *map, const char *key, bool required,
+                      const char *what, fd_cmp *out)
+{
+    static const char expected[] = "a comparison with a number like \"< 0.01\" or \">= 1\"";
+    bool bad;
+    const fd_ynode *v = scalar_at(t, map, key, required, what, expected, &bad);
+    if (!v)
+        return !bad;
+    if (!fd_parse_cmp_number(v->str, out)) {
+        bad_value(t, v, key, expected);
+        return false;
+    }
+    return true;
+}
+
+bool fd_yt_number(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
+                  double *out)
+{
+    static const char expected[] = "a number like 2, 0.5 or -1";
+    bool bad;
+    const fd_ynode *v = scalar_at(t, map, key, required, what, expected, &bad);
+    if (!v)
+        return !bad;
+    if (!fd_parse_number(v->str, out)) {
+        bad_value(t, v, key, expected);
+        return false;
+    }
+    return true;
+}
+
 bool fd_yt_strlist(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
                    fd_strv *out)
 {

@@ -51,6 +51,11 @@ bool fd_yt_bool(fd_yt *t, const fd_ynode *map, const char *key, const char *what
 bool fd_yt_cmp(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
                fd_cmp *out);
 /* A YAML list of strings, or one comma-separated string. */
+/* A comparison with any number ("< 0.01", ">= 1"), and a plain number. */
+bool fd_yt_cmp_number(fd_yt *t, const fd_ynode *map, const char *key, bool required,
+                      const char *what, fd_cmp *out);
+bool fd_yt_number(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
+                  double *out);
 bool fd_yt_strlist(fd_yt *t, const fd_ynode *map, const char *key, bool required, const char *what,
                    fd_strv *out);
 

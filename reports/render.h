@@ -42,6 +42,8 @@ void fd_timeline_read(FILE *f, double duration_s, const json_t *report, fd_timel
 void fd_timeline_free(fd_timeline_data *t);
 
 void fd_render_markdown(const json_t *report, fd_buf *out);
+/* The run's figures in the Prometheus text format (render_metrics.c). */
+void fd_render_metrics(const json_t *report, fd_buf *out);
 void fd_render_junit(const json_t *report, fd_buf *out);
 void fd_render_html(const json_t *report, const fd_timeline_data *t, fd_buf *out);
 /* The timeline picture alone (an <svg> element). */

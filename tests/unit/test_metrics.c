@@ -203,13 +203,49 @@ static void test_replica(void **state)
     assert_true(isnan(p50) && isnan(p99) && isnan(max));
 }
 
+/* A measuring probe's values: stats over ok operations in a window, and a condition that
+ * needs every operation there ok and holding. */
+static void test_values(void **state)
+{
+    (void)state;
+    fd_op ops[5];
+    double values[5] = {1, 3, NAN, 2, -1};
+    for (int i = 0; i < 5; i++)
+        ops[i] = (fd_op){.start_us = 100 * i,
+                         .end_us = 100 * i + 10,
+                         .n = (uint64_t)i + 1,
+                         .outcome = i == 2 ? FD_OUT_FAIL : FD_OUT_OK};
+    fd_value_stats st;
+    fd_metrics_values(ops, values, 5, 0, 400, &st);
+    assert_int_equal(st.n, 4);
+    assert_true(st.min == -1 && st.max == 3 && st.mean == 1.25 && st.last == -1);
+    fd_metrics_values(ops, values, 5, 50, 350, &st);
+    assert_int_equal(st.n, 2);
+    assert_true(st.min == 2 && st.max == 3);
+    fd_metrics_values(ops, values, 5, 1000, 2000, &st);
+    assert_int_equal(st.n, 0);
+    assert_true(isnan(st.min) && isnan(st.mean) && isnan(st.last));
+    fd_cmp gt0 = {FD_CMP_GT, 0};
+    size_t n, bad;
+    assert_true(fd_metrics_values_hold(ops, values, 5, 0, 100, &gt0, &n, &bad));
+    assert_int_equal(n, 2);
+    /* a failed operation in the window: the condition does not hold */
+    assert_false(fd_metrics_values_hold(ops, values, 5, 0, 300, &gt0, &n, &bad));
+    assert_int_equal(bad, 2);
+    assert_false(fd_metrics_values_hold(ops, values, 5, 300, 400, &gt0, &n, &bad));
+    assert_int_equal(bad, 4);
+    /* no operation: not held */
+    assert_false(fd_metrics_values_hold(ops, values, 5, 1000, 2000, &gt0, &n, NULL));
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outages),       cmocka_unit_test(test_edges),
         cmocka_unit_test(test_percentiles),   cmocka_unit_test(test_data_loss),
         cmocka_unit_test(test_healthy_since), cmocka_unit_test(test_restore_loss),
-        cmocka_unit_test(test_replica),
+        cmocka_unit_test(test_replica),       cmocka_unit_test(test_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

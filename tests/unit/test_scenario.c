@@ -271,8 +271,64 @@ static void test_jump_hosts(void **state)
     fd_scenario_free(&s);
 }
 
-/* Every probe type registers its reader, its keys and whether it writes; tcp and
- * command are the ones without a write mode. */
+/* The monitoring keys, typed: a prometheus probe, value conditions, value and alert
+ * checks, the Alertmanager gate, the Pushgateway. */
+static void test_monitoring_typed(void **state)
+{
+    (void)state;
+    fd_scenario *s = load_valid("monitoring.yaml", NULL);
+    const fd_probe *p = &s->probes[1];
+    assert_int_equal(p->type, FD_PROBE_PROMETHEUS);
+    assert_string_equal(p->url, "http://10.77.0.9:9090/");
+    assert_string_equal(p->query, "min(etcd_server_has_leader{job=\"etcd\"})");
+    assert_int_equal(p->nlabels, 2);
+    assert_string_equal(p->labels[1].key, "host");
+    assert_string_equal(p->labels[1].value, "h1");
+    assert_int_equal(p->nheaders, 1);
+    assert_false(s->steady[0].on_value);
+    assert_true(s->steady[1].on_value);
+    assert_int_equal(s->steady[1].value.op, FD_CMP_GE);
+    assert_true(s->steady[1].value.value == 1.0);
+    assert_true(s->abort_if.on_value);
+    assert_int_equal(s->abort_if.value.op, FD_CMP_LT);
+    assert_int_equal(s->checks[0].metric, FD_METRIC_VALUE_MIN);
+    assert_string_equal(s->checks[0].during, "kill");
+    assert_true(s->checks[0].is_max && s->checks[0].limit == 0.0);
+    assert_true(s->checks[2].limit == -0.25);
+    assert_string_equal(s->checks[3].alert, "EtcdNoLeader");
+    assert_int_equal(s->checks[3].metric, FD_METRIC_TIME_TO_ALERT);
+    assert_true(s->checks[3].limit == 10.0);
+    assert_int_equal(s->checks[4].metric, FD_METRIC_TIME_TO_RESOLVE);
+    assert_true(s->checks[4].limit == 60.0);
+    assert_true(s->alerts.set);
+    assert_string_equal(s->alerts.alertmanager, "http://10.77.0.9:9093");
+    assert_int_equal(s->alerts.matchers.n, 3);
+    assert_string_equal(s->alerts.matchers.v[2], "team=\"a \\\"b\\\" c\"");
+    assert_int_equal(s->alerts.expect.n, 1);
+    assert_int_equal(s->alerts.interval_us, 500000);
+    assert_string_equal(s->pushgateway, "http://10.77.0.9:9091");
+    fd_scenario_free(s);
+}
+
+/* Alertmanager's matchers: a name, an operator, a value in double quotes and nothing
+ * after it. */
+static void test_alert_matchers(void **state)
+{
+    (void)state;
+    assert_true(fd_alert_matcher_valid("severity=\"critical\""));
+    assert_true(fd_alert_matcher_valid("alertname=~\"Redis.*\""));
+    assert_true(fd_alert_matcher_valid("a!=\"\""));
+    assert_true(fd_alert_matcher_valid("_x!~\"a\\\"b\""));
+    assert_false(fd_alert_matcher_valid("severity=critical"));
+    assert_false(fd_alert_matcher_valid("severity==\"x\""));
+    assert_false(fd_alert_matcher_valid("1a=\"x\""));
+    assert_false(fd_alert_matcher_valid("a=\"x\" b=\"y\""));
+    assert_false(fd_alert_matcher_valid("a=\"x\\\""));
+    assert_false(fd_alert_matcher_valid("=\"x\""));
+}
+
+/* Every probe type registers its reader, its keys and whether it writes; tcp, command
+ * and prometheus are the ones without a write mode, and prometheus alone measures. */
 static void test_probe_types(void **state)
 {
     for (int t = 0; t < FD_PROBE_COUNT; t++) {
@@ -283,7 +339,9 @@ static void test_probe_types(void **state)
         assert_non_null(ops->read);
         assert_non_null(ops->open);
         assert_non_null(ops->op);
-        assert_int_equal(ops->writes, t != FD_PROBE_TCP && t != FD_PROBE_COMMAND);
+        assert_int_equal(ops->writes,
+                         t != FD_PROBE_TCP && t != FD_PROBE_COMMAND && t != FD_PROBE_PROMETHEUS);
+        assert_int_equal(ops->measure != NULL, t == FD_PROBE_PROMETHEUS);
         assert_non_null(ops->read_back); /* a reader says why when it has nothing */
     }
     assert_null(fd_probe_ops_for(FD_PROBE_COUNT));
@@ -297,6 +355,8 @@ int main(void)
         cmocka_unit_test(test_spec_example_typed),
         cmocka_unit_test(test_jump_hosts),
         cmocka_unit_test(test_probe_types),
+        cmocka_unit_test(test_monitoring_typed),
+        cmocka_unit_test(test_alert_matchers),
         cmocka_unit_test(test_every_fault_typed),
         cmocka_unit_test(test_vars_override_and_inventory_override),
         cmocka_unit_test(test_scenario_or_inventory),

@@ -181,6 +181,29 @@ static void test_next_line(void **state)
     assert_null(fd_next_line(&p));
 }
 
+/* Numbers and comparisons with them: a decimal with an optional sign and exponent, no
+ * hex, inf, nan or trailing text. */
+static void test_numbers(void **state)
+{
+    (void)state;
+    double v;
+    assert_true(fd_parse_number("2", &v) && v == 2.0);
+    assert_true(fd_parse_number("-0.5", &v) && v == -0.5);
+    assert_true(fd_parse_number("1e3", &v) && v == 1000.0);
+    assert_true(fd_parse_number("2.5E-1", &v) && v == 0.25);
+    const char *bad[] = {"",    "-",  "+1",  ".5", "1.",  "0x10",  "inf",
+                         "nan", "1e", "1e+", "1 ", "1,5", "1e999", "--1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(fd_parse_number(bad[i], &v));
+    fd_cmp c;
+    assert_true(fd_parse_cmp_number("> 2", &c) && c.op == FD_CMP_GT && c.value == 2.0);
+    assert_true(fd_parse_cmp_number("<=-1", &c) && c.op == FD_CMP_LE && c.value == -1.0);
+    assert_true(fd_parse_cmp_number(">= 150", &c) && c.value == 150.0);
+    assert_false(fd_parse_cmp_number("= 1", &c));
+    assert_false(fd_parse_cmp_number("< 1%", &c));
+    assert_false(fd_parse_cmp_number("2", &c));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_comparisons),     cmocka_unit_test(test_sizes_bandwidth),
         cmocka_unit_test(test_format_duration), cmocka_unit_test(test_uint),
         cmocka_unit_test(test_next_line),       cmocka_unit_test(test_utc_time),
+        cmocka_unit_test(test_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
