@@ -301,8 +301,9 @@ bool fd_alerts_preflight(fd_run *r)
     w->polls++;
     if (!ok) {
         char *url = fd_redact(&r->s->vars, g->alertmanager);
-        fd_run_error(r, "preflight: safety.alerts: cannot ask the Alertmanager at %s: %s; "
-                        "nothing was injected",
+        fd_run_error(r,
+                     "preflight: safety.alerts: cannot ask the Alertmanager at %s: %s; "
+                     "nothing was injected",
                      url, error ? error : "no answer");
         free(url);
         fd_run_outcome(r, FD_OUTCOME_INFRA, NULL);
@@ -353,8 +354,8 @@ double fd_alerts_time_to(const fd_run *r, const char *name, bool resolve)
         } else {
             /* Alertmanager's startsAt: when Prometheus found it firing, not when it was
              * looked at; the first look stands in when it has none */
-            double at = isnan(sa->a.starts_unix) ? sa->first_seen_s
-                                                 : sa->a.starts_unix - r->started_unix;
+            double at =
+                isnan(sa->a.starts_unix) ? sa->first_seen_s : sa->a.starts_unix - r->started_unix;
             if (isnan(best) || at - fault_s < best)
                 best = at - fault_s;
         }
@@ -379,11 +380,11 @@ json_t *fd_alerts_json(const fd_run *r)
     json_t *fired = json_array();
     for (size_t i = 0; w && i < w->nseen; i++) {
         const seen_alert *sa = &w->seen[i];
-        json_t *a = json_pack("{s:s,s:s,s:O,s:b,s:b,s:f,s:o}", "name", sa->a.name, "fingerprint",
-                              sa->a.fingerprint, "labels", sa->a.labels, "expected", sa->expected,
-                              "at_start", sa->at_start, "first_seen_s", sa->first_seen_s,
-                              "resolved_s",
-                              sa->resolved_s < 0 ? json_null() : json_real(sa->resolved_s));
+        json_t *a =
+            json_pack("{s:s,s:s,s:O,s:b,s:b,s:f,s:o}", "name", sa->a.name, "fingerprint",
+                      sa->a.fingerprint, "labels", sa->a.labels, "expected", sa->expected,
+                      "at_start", sa->at_start, "first_seen_s", sa->first_seen_s, "resolved_s",
+                      sa->resolved_s < 0 ? json_null() : json_real(sa->resolved_s));
         json_object_set_new(a, "starts_unix",
                             isnan(sa->a.starts_unix) ? json_null() : json_real(sa->a.starts_unix));
         json_array_append_new(fired, a);

@@ -50,8 +50,8 @@ static bool push(const char *base, const char *scenario, const fd_buf *body, cha
     struct curl_slist *hdr =
         curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4; charset=utf-8");
     fd_http_result res;
-    fd_outcome o = fd_http_request(h, "PUT", url, body->data, hdr, fd_mono_us() + 15000000, &res,
-                                   err);
+    fd_outcome o =
+        fd_http_request(h, "PUT", url, body->data, hdr, fd_mono_us() + 15000000, &res, err);
     bool ok = o == FD_OUT_OK && res.status >= 200 && res.status < 300;
     if (o == FD_OUT_OK && !ok) {
         char *said = fd_printable(res.body.data ? res.body.data : "", 300);
@@ -96,7 +96,8 @@ void fd_metrics_out(fd_run *r)
     }
     const char *file = r->opts.metrics_file;
     if (file) {
-        if (fd_metrics_file_ok(file, &err) && fd_write_file_replace(file, text.data, text.len, &err))
+        if (fd_metrics_file_ok(file, &err) &&
+            fd_write_file_replace(file, text.data, text.len, &err))
             fd_run_log(r, "metrics written to %s", file);
         else
             fd_run_error(r, "metrics: %s (the verdict stands)", err);

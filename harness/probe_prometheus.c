@@ -172,8 +172,8 @@ static fd_outcome query(fd_probe_client *c, int64_t deadline_us, double *value, 
         if (res.status != 200 && res.status != 400 && res.status != 422 && res.status != 503) {
             *error = fd_asprintf("HTTP %ld from %s", res.status, c->p->url);
             o = FD_OUT_FAIL;
-        } else if (!fd_prom_value(res.body.data, res.body.len, c->p->labels, c->p->nlabels,
-                                  value, &invalid, error)) {
+        } else if (!fd_prom_value(res.body.data, res.body.len, c->p->labels, c->p->nlabels, value,
+                                  &invalid, error)) {
             o = FD_OUT_FAIL;
             *how = invalid ? REFUSED : res.status == 200 ? ANSWERED : NO_ANSWER;
         } else {
@@ -189,8 +189,7 @@ static fd_outcome query(fd_probe_client *c, int64_t deadline_us, double *value, 
     return o;
 }
 
-static fd_outcome prom_measure(fd_probe_client *c, int64_t deadline_us, double *value,
-                               char **error)
+static fd_outcome prom_measure(fd_probe_client *c, int64_t deadline_us, double *value, char **error)
 {
     answer how;
     return query(c, deadline_us, value, &how, error);
@@ -203,8 +202,7 @@ static fd_outcome prom_op(fd_probe_client *c, const char *value, int64_t deadlin
     return prom_measure(c, deadline_us, &v, error);
 }
 
-static bool prom_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values,
-                           char **error)
+static bool prom_read_back(fd_probe_client *c, int64_t deadline_us, fd_strv *values, char **error)
 {
     (void)c, (void)deadline_us, (void)values;
     *error = fd_strdup("prometheus probes do not write");

@@ -19,10 +19,13 @@
 typedef struct fd_bucket {
     uint32_t ok, fail, unknown;
     double lat_max_ms, lat_sum_ms; /* over ok operations */
+    double value_sum;              /* a measuring probe's finite values */
+    uint32_t values;
 } fd_bucket;
 
 typedef struct fd_probe_buckets {
     char *name;
+    bool measures; /* a prometheus probe: its values are drawn as a line */
     fd_bucket b[FD_BUCKETS];
 } fd_probe_buckets;
 
@@ -96,6 +99,8 @@ void fd_fmt_seconds(fd_buf *b, const json_t *v);
 /* A probe's failover time: "no outage observed" when it had none, else as seconds. */
 void fd_fmt_failover(fd_buf *b, const json_t *probe);
 const char *fd_jstr(const json_t *o, const char *key); /* "" when absent */
+/* What a check of report.json is about: its probe, step or alert. */
+const char *fd_check_subject(const json_t *check);
 /* A verdict as a CSS class name: one of the known verdicts, else "unknown". */
 const char *fd_verdict_class(const char *verdict);
 /* Unix seconds as UTC "yyyy-mm-dd<sep>hh:mm:ss" (sep 'T' or ' '); "" (and false) for

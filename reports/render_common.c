@@ -156,7 +156,15 @@ static bool is_seconds(const char *metric)
     return strcmp(metric, "failover_time") == 0 || strncmp(metric, "latency_", 8) == 0 ||
            strcmp(metric, "rpo") == 0 || strcmp(metric, "rto") == 0 ||
            strcmp(metric, "backup_age") == 0 || strcmp(metric, "archive_lag") == 0 ||
-           strcmp(metric, "replica_lag") == 0;
+           strcmp(metric, "replica_lag") == 0 || strcmp(metric, "time_to_alert") == 0 ||
+           strcmp(metric, "time_to_resolve") == 0;
+}
+
+const char *fd_check_subject(const json_t *check)
+{
+    return *fd_jstr(check, "probe")  ? fd_jstr(check, "probe")
+           : *fd_jstr(check, "step") ? fd_jstr(check, "step")
+                                     : fd_jstr(check, "alert");
 }
 
 void fd_fmt_metric(fd_buf *b, const char *metric, const json_t *v)
@@ -170,6 +178,8 @@ void fd_fmt_metric(fd_buf *b, const char *metric, const json_t *v)
         fd_fmt_seconds(b, v);
     else if (strcmp(metric, "availability") == 0)
         fd_buf_printf(b, "%.2f%%", x * 100.0);
+    else if (strncmp(metric, "value_", 6) == 0)
+        fd_buf_printf(b, "%.6g", x); /* a prometheus probe's number, as it came */
     else
         fd_buf_printf(b, "%.0f", x);
 }
@@ -188,8 +198,28 @@ static void timeline_init(double duration_s, const json_t *report, fd_timeline_d
     const json_t *probes = json_object_get(report, "probes");
     t->nprobes = json_array_size(probes);
     t->probes = fd_xcalloc(t->nprobes ? t->nprobes : 1, sizeof *t->probes);
-    for (size_t i = 0; i < t->nprobes; i++)
+    for (size_t i = 0; i < t->nprobes; i++) {
         t->probes[i].name = fd_strdup(fd_jstr(json_array_get(probes, i), "name"));
+        t->probes[i].measures = json_object_get(json_array_get(probes, i), "values") != NULL;
+    }
+}
+
+/* A measuring probe's number in an operation line ("value":0.25), if finite. */
+static bool op_value(const char *line, size_t n, double *v)
+{
+    static const char key[] = "\"value\":";
+    const char *k = memmem(line, n, key, sizeof key - 1);
+    if (!k)
+        return false;
+    char num[64];
+    size_t at = (size_t)(k - line) + sizeof key - 1, len = 0;
+    while (at + len < n && len < sizeof num - 1 && strchr("0123456789.eE+-", line[at + len]))
+        len++;
+    memcpy(num, line + at, len);
+    num[len] = '\0';
+    char *end;
+    *v = strtod(num, &end);
+    return len && !*end && isfinite(*v);
 }
 
 /* The fields of an operation line as firedrill writes them, read in place: a
@@ -251,6 +281,11 @@ static void timeline_add(fd_timeline_data *t, const char *line, size_t n)
         double pos = start / t->duration_s * FD_BUCKETS;
         long k = pos < 0 ? 0 : pos >= FD_BUCKETS ? FD_BUCKETS - 1 : (long)pos;
         fd_bucket *bk = &pb->b[k];
+        double v;
+        if (oc == 'o' && pb->measures && op_value(line, n, &v)) {
+            bk->value_sum += v;
+            bk->values++;
+        }
         if (oc == 'o') {
             bk->ok++;
             double ms = isfinite(end) ? (end - start) * 1000.0 : 0;

@@ -278,6 +278,50 @@ static void svg_latency(fd_buf *b, const fd_probe_buckets *pb, const fd_bucket *
     text(b, 8, ly0 - 4, "start", NULL, s, 40);
 }
 
+/* A measuring probe's values, in the latency's place: each bucket's mean, on a scale from
+ * the smallest to the largest, with gaps where its queries failed. */
+static void svg_values(fd_buf *b, const fd_probe_buckets *pb, double ly0, double bw)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < FD_BUCKETS; k++) {
+        if (!pb->b[k].values)
+            continue;
+        double m = pb->b[k].value_sum / pb->b[k].values;
+        lo = m < lo ? m : lo;
+        hi = m > hi ? m : hi;
+    }
+    fd_buf_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#cfd8dc\"/>", L,
+                  ly0, L + PW, ly0);
+    if (lo > hi) {
+        text(b, 8, ly0 - 4, "start", NULL, "no value read", 40);
+        return;
+    }
+    bool open = false;
+    for (size_t k = 0; k < FD_BUCKETS; k++) {
+        if (!pb->b[k].values) {
+            /* a slower probe leaves buckets empty: the line goes on; it breaks where a
+             * query failed */
+            if (open && (pb->b[k].fail || pb->b[k].unknown)) {
+                fd_buf_puts(b, "\"/>");
+                open = false;
+            }
+            continue;
+        }
+        if (!open)
+            fd_buf_puts(b, "<polyline class=\"values\" fill=\"none\" stroke=\"#6a1b9a\" "
+                           "stroke-width=\"1.5\" points=\"");
+        open = true;
+        double m = pb->b[k].value_sum / pb->b[k].values;
+        double f = hi > lo ? (m - lo) / (hi - lo) : 0.5;
+        fd_buf_printf(b, "%.1f,%.1f ", L + ((double)k + 0.5) * bw, ly0 - 1 - f * (LAT - 4));
+    }
+    if (open)
+        fd_buf_puts(b, "\"/>");
+    char s[96];
+    snprintf(s, sizeof s, "value, %.4g to %.4g", lo, hi);
+    text(b, 8, ly0 - 4, "start", NULL, s, 40);
+}
+
 static void svg_outages(fd_buf *b, const json_t *pj, double dur, double ly0)
 {
     size_t o;
@@ -315,7 +359,10 @@ static void svg_probe(fd_buf *b, size_t p, const fd_probe_buckets *pb, const jso
     svg_ops(b, filled, y, bw);
     fd_buf_puts(b, "</g>\n");
     double ly0 = y + BAND + 4 + LAT;
-    svg_latency(b, pb, filled, ly0, bw);
+    if (pb->measures)
+        svg_values(b, pb, ly0, bw);
+    else
+        svg_latency(b, pb, filled, ly0, bw);
     svg_outages(b, pj, dur, ly0);
     fd_buf_puts(b, "\n");
 }
@@ -492,7 +539,7 @@ static void html_checks(fd_buf *b, const json_t *r)
             bool is_max = json_object_get(c, "max") != NULL,
                  pass = json_is_true(json_object_get(c, "pass"));
             fd_buf_puts(b, "<tr>");
-            cell(b, *fd_jstr(c, "probe") ? fd_jstr(c, "probe") : fd_jstr(c, "step"));
+            cell(b, fd_check_subject(c));
             cell(b, metric);
             fd_buf_puts(b, "<td class=\"num\">");
             fd_fmt_metric(b, metric, json_object_get(c, "value"));
@@ -809,7 +856,15 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
         "style=\"background:#c62828\">"
         "</i>fail</span><span><i style=\"background:#ff9800;opacity:.4\"></i>fault in place</span>"
         "<span><i style=\"background:#1565c0;height:2px\"></i>latency (slowest ok "
-        "operation)</span></div>\n");
+        "operation)</span>");
+    for (size_t i = 0; i < t->nprobes; i++) {
+        if (t->probes[i].measures) {
+            fd_buf_puts(b, "<span><i style=\"background:#6a1b9a;height:2px\"></i>value (a "
+                           "prometheus probe's)</span>");
+            break;
+        }
+    }
+    fd_buf_puts(b, "</div>\n");
     fd_render_svg(r, t, b);
     html_probes(b, r);
     html_faults(b, r);

@@ -137,9 +137,7 @@ void fd_render_junit(const json_t *r, fd_buf *b)
         bool is_max = json_object_get(c, "max") != NULL;
         fd_buf name;
         fd_buf_init(&name, 4096);
-        fd_buf_printf(&name, "%s %s %s ",
-                      *fd_jstr(c, "probe") ? fd_jstr(c, "probe") : fd_jstr(c, "step"), metric,
-                      is_max ? "<=" : ">=");
+        fd_buf_printf(&name, "%s %s %s ", fd_check_subject(c), metric, is_max ? "<=" : ">=");
         fd_fmt_limit(&name, metric, fd_jnum(c, is_max ? "max" : "min"));
         testcase_open(b, classname, name.data);
         fd_buf_free(&name);

@@ -174,7 +174,7 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
         {
             const char *metric = fd_jstr(c, "metric");
             fd_buf_puts(b, "| ");
-            fd_esc_md(b, *fd_jstr(c, "probe") ? fd_jstr(c, "probe") : fd_jstr(c, "step"));
+            fd_esc_md(b, fd_check_subject(c));
             fd_buf_puts(b, " ");
             md_word(b, metric);
             fd_buf_puts(b, " | ");

@@ -127,9 +127,9 @@ static void test_render_metrics(void **state)
         if (!strstr(b.data, want[i]))
             fail_msg("missing:\n%s\nin:\n%s", want[i], b.data);
     /* a family is described once; unmeasured figures have no sample */
-    assert_int_equal(strstr(strstr(b.data, "# TYPE firedrill_lost_writes") + 1,
-                            "# TYPE firedrill_lost_writes"),
-                     NULL);
+    assert_int_equal(
+        strstr(strstr(b.data, "# TYPE firedrill_lost_writes") + 1, "# TYPE firedrill_lost_writes"),
+        NULL);
     assert_null(strstr(b.data, "q\\\"x"));
     assert_null(strstr(b.data, "firedrill_rto_seconds"));
     fd_buf_free(&b);

@@ -596,6 +596,59 @@ static void test_no_outage(void **state)
     json_decref(r);
 }
 
+/* A prometheus probe's values: read from history.jsonl (numbers; NaN and the failed
+ * queries left out), drawn as a line that breaks where a query failed; its checks and an
+ * alert's show their numbers and seconds. */
+static void test_values_line(void **state)
+{
+    (void)state;
+    json_t *r = fixture();
+    json_t *probes = json_object_get(r, "probes");
+    json_array_append_new(probes, json_pack("{s:s,s:s,s:s,s:f,s:{s:i,s:f,s:f}}", "name", "slo",
+                                            "type", "prometheus", "mode", "read", "interval_s", 1.0,
+                                            "values", "n", 3, "min", 0.5, "max", 7.0));
+    json_object_set_new(r, "checks",
+                        json_loads("[{\"probe\":\"slo\",\"metric\":\"value_max\",\"max\":8,"
+                                   "\"value\":7.25,\"pass\":true,\"during\":\"cut\"},"
+                                   "{\"alert\":\"RedisMasterDown\",\"metric\":\"time_to_alert\","
+                                   "\"max\":15,\"value\":1.5,\"pass\":true}]",
+                                   0, NULL));
+    const char *hist =
+        "{\"t\":\"op\",\"probe\":\"slo\",\"n\":1,\"op\":\"read\",\"value\":0.5,\"start_s\":1,"
+        "\"end_s\":1.01,\"outcome\":\"ok\"}\n"
+        "{\"t\":\"op\",\"probe\":\"slo\",\"n\":2,\"op\":\"read\",\"value\":7.25,\"start_s\":"
+        "3,\"end_s\":3.01,\"outcome\":\"ok\"}\n"
+        "{\"t\":\"op\",\"probe\":\"slo\",\"n\":3,\"op\":\"read\",\"start_s\":5,\"end_s\":"
+        "5.5,\"outcome\":\"fail\",\"error\":\"http://p:9090: Couldn't connect\"}\n"
+        "{\"t\":\"op\",\"probe\":\"slo\",\"n\":4,\"op\":\"read\",\"value\":\"NaN\","
+        "\"start_s\":7,\"end_s\":7.01,\"outcome\":\"ok\"}\n"
+        "{\"t\":\"op\",\"probe\":\"slo\",\"n\":5,\"op\":\"read\",\"value\":2,\"start_s\":9,"
+        "\"end_s\":9.01,\"outcome\":\"ok\"}\n";
+    FILE *f = fmemopen((void *)hist, strlen(hist), "r");
+    fd_timeline_data t;
+    fd_timeline_read(f, 20.0, r, &t);
+    fclose(f);
+    assert_true(t.probes[1].measures);
+    assert_false(t.probes[0].measures);
+    fd_buf b;
+    fd_buf_init(&b, 0);
+    fd_render_html(r, &t, &b);
+    /* two stretches: before the failed query and after it */
+    const char *first = strstr(b.data, "<polyline class=\"values\"");
+    assert_non_null(first);
+    const char *second = strstr(first + 1, "<polyline class=\"values\"");
+    assert_non_null(second);
+    assert_null(strstr(second + 1, "<polyline class=\"values\""));
+    assert_non_null(strstr(b.data, "value, 0.5 to 7.25"));
+    assert_non_null(strstr(b.data, "value (a prometheus probe's)"));
+    assert_non_null(strstr(b.data, "<td>RedisMasterDown</td>"));
+    assert_non_null(strstr(b.data, "7.25"));
+    assert_non_null(strstr(b.data, "1.50 s"));
+    fd_buf_free(&b);
+    fd_timeline_free(&t);
+    json_decref(r);
+}
+
 /* A check expected to fail: skipped in JUnit when it failed, a failure when it passed;
  * said so in the HTML and the Markdown. */
 static void test_expected_failure(void **state)
@@ -703,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_replicas_section),
         cmocka_unit_test(test_expected_failure),
         cmocka_unit_test(test_no_outage),
+        cmocka_unit_test(test_values_line),
         cmocka_unit_test(test_people),
         cmocka_unit_test(test_index_dr_trends),
     };
