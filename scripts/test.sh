@@ -51,6 +51,6 @@ echo "== ThreadSanitizer build: the unit tests, and a lab drill (test_threads)"
 scripts/build.sh build-tsan -DFD_SANITIZE=thread -DFD_INTEGRATION=OFF
 (cd build-tsan && TSAN_OPTIONS="halt_on_error=1" ctest -L unit --output-on-failure)
 
-echo "== lab integration tests (real sshd, Redis, Sentinel, PostgreSQL, etcd)"
+echo "== lab integration tests (real sshd, Redis, Sentinel, PostgreSQL, etcd, Prometheus, Alertmanager)"
 trap 'tests/lab/lab down >/dev/null 2>&1 || true' EXIT
 (cd build && FIREDRILL_TSAN=$PWD/../build-tsan/firedrill ctest -L integration --output-on-failure)
