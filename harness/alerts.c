@@ -15,6 +15,11 @@ typedef struct seen_alert {
     bool at_start; /* firing at the look before any fault */
 } seen_alert;
 
+/* The alerts kept for the report; past it an alert still counts (and still aborts the
+ * run when it is not expected) but is not kept: a monitoring stack in a storm must not
+ * grow the controller's memory without bound. */
+#define MAX_KEPT 1000
+
 typedef struct fd_alert_watch {
     fd_run *r;
     CURL *h;
@@ -26,6 +31,7 @@ typedef struct fd_alert_watch {
     seen_alert *seen;
     size_t nseen, capseen;
     size_t polls, errors;
+    size_t not_kept; /* alerts seen past MAX_KEPT */
     char *last_error;
     int64_t failing_since_us; /* 0: the last look was answered */
 } fd_alert_watch;
@@ -56,6 +62,8 @@ bool fd_alerts_parse(const char *body, size_t len, fd_alert **out, size_t *n, ch
     json_t *e;
     json_array_foreach(j, i, e)
     {
+        if (*n == FD_ALERTS_MAX)
+            break;
         json_t *labels = json_object_get(e, "labels");
         const char *name = json_string_value(json_object_get(labels, "alertname"));
         const char *fp = json_string_value(json_object_get(e, "fingerprint"));
@@ -157,6 +165,15 @@ static void take_in(fd_alert_watch *w, fd_alert *alerts, size_t n)
     for (size_t k = 0; k < n; k++) {
         if (find_firing(w, alerts[k].fingerprint))
             continue;
+        if (w->nseen == MAX_KEPT) {
+            w->not_kept++;
+            if (!expected(r, alerts[k].name) && !timeline_over &&
+                !fd_run_has(r, FD_OUTCOME_ABORTED))
+                fd_run_outcome(r, FD_OUTCOME_ABORTED,
+                               "safety.alerts: an alert the drill does not "
+                               "expect started firing");
+            continue;
+        }
         if (w->nseen == w->capseen) {
             w->capseen = w->capseen ? 2 * w->capseen : 8;
             w->seen = fd_xrealloc(w->seen, w->capseen * sizeof *w->seen);
@@ -392,6 +409,7 @@ json_t *fd_alerts_json(const fd_run *r)
     json_object_set_new(o, "alerts", fired);
     json_object_set_new(o, "looks", json_integer(w ? (json_int_t)w->polls : 0));
     json_object_set_new(o, "unanswered", json_integer(w ? (json_int_t)w->errors : 0));
+    json_object_set_new(o, "not_kept", json_integer(w ? (json_int_t)w->not_kept : 0));
     json_object_set_new(o, "last_error",
                         w && w->last_error ? json_string(w->last_error) : json_null());
     return o;

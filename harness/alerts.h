@@ -20,7 +20,9 @@ typedef struct fd_alert {
     double starts_unix; /* its startsAt; NAN when missing */
 } fd_alert;
 
-/* Reads an answer of /api/v2/alerts. False with *error (caller frees) when it is not one. */
+/* Reads an answer of /api/v2/alerts (its first FD_ALERTS_MAX alerts). False with *error
+ * (caller frees) when it is not one. */
+#define FD_ALERTS_MAX 10000
 bool fd_alerts_parse(const char *body, size_t len, fd_alert **out, size_t *n, char **error);
 void fd_alerts_free(fd_alert *a, size_t n);
 

@@ -91,6 +91,9 @@ void fd_md_replicas(fd_buf *b, const json_t *r);
  * (render_people.c): "Holds and observations" in HTML, "Observations" in Markdown. */
 void fd_html_people(fd_buf *b, const json_t *r);
 void fd_md_people(fd_buf *b, const json_t *r);
+/* The alerts the Alertmanager gate saw (render_alerts.c). */
+void fd_html_alerts(fd_buf *b, const json_t *r);
+void fd_md_alerts(fd_buf *b, const json_t *r);
 /* "HOST:PATH" from two keys of o, written by esc. */
 void fd_host_path(fd_buf *b, const json_t *o, const char *host, const char *path,
                   void (*esc)(fd_buf *, const char *));

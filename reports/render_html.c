@@ -872,6 +872,7 @@ void fd_render_html(const json_t *r, const fd_timeline_data *t, fd_buf *b)
     html_dr(b, r);
     fd_html_replicas(b, r);
     fd_html_people(b, r);
+    fd_html_alerts(b, r);
     html_errors(b, r);
     fd_buf_puts(b, "</body></html>\n");
 }

@@ -256,6 +256,7 @@ void fd_render_markdown(const json_t *r, fd_buf *b)
     md_dr(b, r);
     fd_md_replicas(b, r);
     fd_md_people(b, r);
+    fd_md_alerts(b, r);
     const json_t *errors = json_object_get(r, "errors");
     if (json_array_size(errors)) {
         fd_buf_puts(b, "## Errors\n\n");

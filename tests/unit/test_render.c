@@ -649,6 +649,40 @@ static void test_values_line(void **state)
     json_decref(r);
 }
 
+/* The alerts the gate saw, in HTML and Markdown: labels from the monitoring stack are
+ * escaped; an alert firing before the drill and one still firing say so. */
+static void test_alerts_section(void **state)
+{
+    (void)state;
+    json_t *r = fixture();
+    json_object_set_new(
+        r, "alerts",
+        json_loads("{\"alertmanager\":\"http://am:9093\",\"looks\":12,\"unanswered\":1,"
+                   "\"alerts\":[{\"name\":\"RedisMasterDown\",\"labels\":{\"alertname\":"
+                   "\"RedisMasterDown\",\"team\":\"<script>x|y</script>\"},\"expected\":true,"
+                   "\"at_start\":false,\"starts_unix\":null,\"first_seen_s\":4.5,"
+                   "\"resolved_s\":7.25},{\"name\":\"DiskFull\",\"labels\":{},\"expected\":"
+                   "false,\"at_start\":true,\"first_seen_s\":0.1,\"resolved_s\":null}]}",
+                   0, NULL));
+    fd_buf html, md;
+    render_both(r, 20.0, &html, &md);
+    assert_non_null(strstr(html.data, "<h2>Alerts</h2>"));
+    assert_non_null(strstr(html.data, "asked 12 times (1 unanswered)"));
+    assert_non_null(
+        strstr(html.data, "RedisMasterDown {team=&quot;&lt;script&gt;x|y&lt;/script&gt;&quot;}"));
+    assert_null(strstr(html.data, "<script>x"));
+    assert_non_null(strstr(html.data, "before the drill"));
+    assert_non_null(strstr(html.data, "still firing"));
+    assert_non_null(strstr(html.data, "7.25 s"));
+    assert_non_null(strstr(md.data, "## Alerts"));
+    assert_non_null(
+        strstr(md.data, "| RedisMasterDown {team=\"&lt;script&gt;x\\|y&lt;/script&gt;\"} | yes | "
+                        "4.50 s | 7.25 s |"));
+    fd_buf_free(&html);
+    fd_buf_free(&md);
+    json_decref(r);
+}
+
 /* A check expected to fail: skipped in JUnit when it failed, a failure when it passed;
  * said so in the HTML and the Markdown. */
 static void test_expected_failure(void **state)
@@ -757,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_expected_failure),
         cmocka_unit_test(test_no_outage),
         cmocka_unit_test(test_values_line),
+        cmocka_unit_test(test_alerts_section),
         cmocka_unit_test(test_people),
         cmocka_unit_test(test_index_dr_trends),
     };
