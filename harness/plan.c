@@ -461,15 +461,33 @@ static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64
         char *to = fd_format_duration(p->timeout_us);
         fprintf(f, "probe %s: %s %s, every %s, timeout %s\n", p->name, fd_probe_type_names[p->type],
                 p->write ? "write" : "read", iv, to);
+        if (p->query) {
+            char *u = fd_redact(&s->vars, p->url), *q = fd_redact(&s->vars, p->query);
+            fprintf(f, "  asks %s (once at preflight, then every operation): %s\n", u, q);
+            free(u);
+            free(q);
+        }
         free(iv);
         free(to);
     }
     for (size_t i = 0; i < s->nsteady; i++) {
-        char *d = fd_format_duration(s->steady[i].for_us);
-        fprintf(f, "steady state: probe %s availability %s %g for %s before any fault\n",
-                s->steady[i].probe, fd_cmp_op_str(s->steady[i].availability.op),
-                s->steady[i].availability.value, d);
+        const fd_condition *c = &s->steady[i];
+        char *d = fd_format_duration(c->for_us);
+        const fd_cmp *k = c->on_value ? &c->value : &c->availability;
+        fprintf(f, "steady state: probe %s %s %s %g for %s before any fault\n", c->probe,
+                c->on_value ? "value" : "availability", fd_cmp_op_str(k->op), k->value, d);
         free(d);
+    }
+    if (s->alerts.set) {
+        char *u = fd_redact(&s->vars, s->alerts.alertmanager);
+        fprintf(f,
+                "alerts: %s is asked before any fault (an alert firing stops the run) and every "
+                "%.1fs after; expected:",
+                u, (double)s->alerts.interval_us / 1e6);
+        for (size_t i = 0; i < s->alerts.expect.n; i++)
+            fprintf(f, " %s", s->alerts.expect.v[i]);
+        fprintf(f, "%s\n", s->alerts.expect.n ? "" : " none (any alert aborts the drill)");
+        free(u);
     }
     size_t *leased = fd_xcalloc(s->inv.n + 1, sizeof *leased);
     size_t nleased = fd_lease_hosts(s, seed, leased);
@@ -493,8 +511,17 @@ static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64
     }
     for (size_t i = 0; i < s->nchecks; i++) {
         const fd_check *c = &s->checks[i];
-        fprintf(f, "check: %s %s %s %g\n", c->probe ? c->probe : c->step,
-                fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit);
+        fprintf(f, "check: %s %s %s %g%s%s\n",
+                c->probe  ? c->probe
+                : c->step ? c->step
+                          : c->alert,
+                fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit,
+                c->during ? " during " : "", c->during ? c->during : "");
+    }
+    if (s->pushgateway) {
+        char *u = fd_redact(&s->vars, s->pushgateway);
+        fprintf(f, "metrics: pushed to %s when the run ends\n", u);
+        free(u);
     }
 }
 

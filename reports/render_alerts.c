@@ -75,8 +75,8 @@ void fd_html_alerts(fd_buf *b, const json_t *r)
         bool expected = json_is_true(json_object_get(a, "expected"));
         fd_buf_puts(b, "<tr><td>");
         alert_words(b, a, fd_esc_html);
-        fd_buf_printf(b, "</td><td class=\"%s\">%s</td><td class=\"num\">", expected ? "pass" : "fail",
-                      expected ? "yes" : "no");
+        fd_buf_printf(b, "</td><td class=\"%s\">%s</td><td class=\"num\">",
+                      expected ? "pass" : "fail", expected ? "yes" : "no");
         fired(b, r, a);
         fd_buf_puts(b, "</td><td class=\"num\">");
         resolved(b, a);

@@ -76,6 +76,18 @@ grep -q "db1 stdin: .* process=valkey-server" "$T_OUT" || t_fail "--var not appl
 grep -q "1 hosts" "$T_OUT" || t_fail "--inventory not applied"
 t_end
 
+t_begin "plan: the monitoring stack it will ask: queries, the Alertmanager, value and alert checks, the push"
+expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/monitoring.yaml"
+for want in 'asks http://10.77.0.9:9090/ (once at preflight, then every operation): min(etcd_server_has_leader{job="etcd"})' \
+    'steady state: probe leader value >= 1 for 2s before any fault' \
+    'alerts: http://10.77.0.9:9093 is asked before any fault (an alert firing stops the run) and every 0.5s after; expected: EtcdNoLeader' \
+    'check: leader value_min <= 0 during kill' 'check: EtcdNoLeader time_to_alert <= 10' \
+    'metrics: pushed to http://10.77.0.9:9091 when the run ends'; do
+    grep -qF "$want" "$T_OUT" || t_fail "missing: $want"
+done
+grep -q '(null)' "$T_OUT" && t_fail "a (null) in the plan"
+t_end
+
 t_begin "plan: host commands as sent, plain ones without sh -c, sudo for recovery steps and run steps that ask"
 expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/dr-drill.yaml"
 grep -q "^    h2: FD_HOST_NAME=h2 FD_HOST_ADDRESS=10.77.0.12 FD_HOST_DATACENTER=dc-b FD_RUN_ID=dr-drill-[0-9TZ]*-[0-9a-f]* pg_isready$" "$T_OUT" ||
