@@ -23,6 +23,7 @@ typedef struct seen_alert {
 typedef struct fd_alert_watch {
     fd_run *r;
     CURL *h;
+    struct curl_slist *headers;
     char *url; /* the query, matchers included */
     pthread_t thread;
     bool started;
@@ -119,7 +120,7 @@ static bool ask(fd_alert_watch *w, fd_alert **alerts, size_t *n, char **error)
 {
     fd_http_result res;
     int64_t deadline = fd_mono_us() + 5000000;
-    fd_outcome o = fd_http_request(w->h, "GET", w->url, NULL, NULL, deadline, &res, error);
+    fd_outcome o = fd_http_request(w->h, "GET", w->url, NULL, w->headers, deadline, &res, error);
     bool ok = false;
     if (o != FD_OUT_OK)
         ;
@@ -310,6 +311,11 @@ bool fd_alerts_preflight(fd_run *r)
     w->r = r;
     w->h = curl_easy_init();
     w->url = query_url(w->h, g);
+    for (size_t i = 0; i < g->nheaders; i++) {
+        char *hdr = fd_asprintf("%s: %s", g->headers[i].key, g->headers[i].value);
+        w->headers = curl_slist_append(w->headers, hdr);
+        free(hdr);
+    }
     pthread_mutex_init(&w->lock, NULL);
     fd_alert *alerts = NULL;
     size_t n = 0;
@@ -429,6 +435,7 @@ void fd_alerts_free_watch(fd_run *r)
     free(w->seen);
     free(w->last_error);
     free(w->url);
+    curl_slist_free_all(w->headers);
     curl_easy_cleanup(w->h);
     pthread_mutex_destroy(&w->lock);
     free(w);

@@ -827,6 +827,11 @@ void fd_scenario_free(fd_scenario *s)
     free(s->alerts.alertmanager);
     fd_strv_free(&s->alerts.matchers);
     fd_strv_free(&s->alerts.expect);
+    for (size_t j = 0; j < s->alerts.nheaders; j++) {
+        free(s->alerts.headers[j].key);
+        free(s->alerts.headers[j].value);
+    }
+    free(s->alerts.headers);
     free(s->report_dir);
     free(s->webhook);
     free(s->url_base);

@@ -279,9 +279,11 @@ typedef struct fd_check {
 /* safety.alerts: the Alertmanager gate. */
 typedef struct fd_alert_gate {
     bool set;
-    char *alertmanager;  /* the server's base URL */
-    fd_strv matchers;    /* Alertmanager's filter matchers, as written: severity="critical" */
-    fd_strv expect;      /* alert names the drill's faults should cause */
+    char *alertmanager; /* the server's base URL */
+    fd_strv matchers;   /* Alertmanager's filter matchers, as written: severity="critical" */
+    fd_strv expect;     /* alert names the drill's faults should cause */
+    fd_kv *headers;     /* sent with every request (an auth proxy's) */
+    size_t nheaders;
     int64_t interval_us; /* how often it is asked during the run */
     int line, col;
 } fd_alert_gate;

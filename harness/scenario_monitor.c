@@ -51,7 +51,8 @@ void fd_scenario_read_alerts(fd_loader *L, const fd_ynode *m)
     g->set = true;
     g->line = m->line;
     g->col = m->col;
-    static const char *const keys[] = {"alertmanager", "matchers", "expect", "interval", NULL};
+    static const char *const keys[] = {"alertmanager", "matchers", "expect",
+                                       "interval",     "headers",  NULL};
     fd_yt_keys(t, m, "'alerts'", keys);
     if (fd_yt_str(t, m, "alertmanager", true, "'alerts'", &g->alertmanager) && g->alertmanager &&
         !fd_str_starts(g->alertmanager, "http://") && !fd_str_starts(g->alertmanager, "https://"))
@@ -81,6 +82,8 @@ void fd_scenario_read_alerts(fd_loader *L, const fd_ynode *m)
             free(q);
         }
     }
+    fd_probe_reader rd = {.t = t, .what = "'alerts'"};
+    fd_probe_read_kvs(&rd, m, "headers", true, &g->headers, &g->nheaders);
     if (fd_yt_duration(t, m, "interval", false, "'alerts'", &g->interval_us) &&
         (g->interval_us < 100000 || g->interval_us > 60000000))
         fd_yt_err(t, fd_ymap_get(m, "interval"), "'interval' must be from 100ms to 1m");

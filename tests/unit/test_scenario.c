@@ -306,6 +306,8 @@ static void test_monitoring_typed(void **state)
     assert_string_equal(s->alerts.matchers.v[2], "team=\"a \\\"b\\\" c\"");
     assert_int_equal(s->alerts.expect.n, 1);
     assert_int_equal(s->alerts.interval_us, 500000);
+    assert_int_equal(s->alerts.nheaders, 1);
+    assert_string_equal(s->alerts.headers[0].key, "Authorization");
     assert_string_equal(s->pushgateway, "http://10.77.0.9:9091");
     fd_scenario_free(s);
 }
