@@ -140,13 +140,19 @@ static seen_alert *find_firing(fd_alert_watch *w, const char *fingerprint)
     return NULL;
 }
 
-/* Takes in one answer: new alerts (an unexpected one aborts a run whose timeline is not
- * over), and the resolution of those no longer in it. */
+/* Takes in one answer: new alerts (an unexpected one, or an expected one before any
+ * fault, aborts a run whose timeline is not over), and the resolution of those no longer
+ * in it. */
 static void take_in(fd_alert_watch *w, fd_alert *alerts, size_t n)
 {
     fd_run *r = w->r;
     double now = fd_run_now_s(r);
     bool timeline_over = atomic_load(&r->timeline_end_us) != 0;
+    /* an expected alert is one a fault causes: before the first fault, it says the
+     * service is unwell already, and stops the drill like any other */
+    pthread_mutex_lock(&r->lock);
+    bool faulted = r->nfaults > 0;
+    pthread_mutex_unlock(&r->lock);
     pthread_mutex_lock(&w->lock);
     for (size_t i = 0; i < w->nseen; i++) {
         seen_alert *sa = &w->seen[i];
@@ -168,7 +174,7 @@ static void take_in(fd_alert_watch *w, fd_alert *alerts, size_t n)
             continue;
         if (w->nseen == MAX_KEPT) {
             w->not_kept++;
-            if (!expected(r, alerts[k].name) && !timeline_over &&
+            if ((!faulted || !expected(r, alerts[k].name)) && !timeline_over &&
                 !fd_run_has(r, FD_OUTCOME_ABORTED))
                 fd_run_outcome(r, FD_OUTCOME_ABORTED,
                                "safety.alerts: an alert the drill does not "
@@ -190,10 +196,11 @@ static void take_in(fd_alert_watch *w, fd_alert *alerts, size_t n)
         fd_history_event(&r->history, "alert",
                          json_pack("{s:s,s:s,s:O,s:b}", "state", "firing", "name", sa->a.name,
                                    "labels", sa->a.labels, "expected", sa->expected));
-        if (sa->expected || timeline_over) {
+        if ((sa->expected && faulted) || timeline_over) {
             fd_run_log(r, "alert firing: %s%s", d, sa->expected ? " (expected)" : "");
         } else {
-            char *why = fd_asprintf("safety.alerts: alert %s started firing", d);
+            char *why = fd_asprintf("safety.alerts: alert %s started firing%s", d,
+                                    sa->expected ? " before any fault" : "");
             fd_run_outcome(r, FD_OUTCOME_ABORTED, why);
             fd_run_log(r, "ABORT: %s", why);
             free(why);
@@ -311,11 +318,7 @@ bool fd_alerts_preflight(fd_run *r)
     w->r = r;
     w->h = curl_easy_init();
     w->url = query_url(w->h, g);
-    for (size_t i = 0; i < g->nheaders; i++) {
-        char *hdr = fd_asprintf("%s: %s", g->headers[i].key, g->headers[i].value);
-        w->headers = curl_slist_append(w->headers, hdr);
-        free(hdr);
-    }
+    w->headers = fd_http_headers(g->headers, g->nheaders);
     pthread_mutex_init(&w->lock, NULL);
     fd_alert *alerts = NULL;
     size_t n = 0;

@@ -50,6 +50,17 @@ fd_outcome fd_http_request(CURL *h, const char *method, const char *url, const c
     return not_sent ? FD_OUT_FAIL : FD_OUT_UNKNOWN;
 }
 
+struct curl_slist *fd_http_headers(const fd_kv *h, size_t n)
+{
+    struct curl_slist *l = NULL;
+    for (size_t i = 0; i < n; i++) {
+        char *hdr = fd_asprintf("%s: %s", h[i].key, h[i].value);
+        l = curl_slist_append(l, hdr);
+        free(hdr);
+    }
+    return l;
+}
+
 char *fd_base64(const void *p, size_t n)
 {
     char *out = fd_xmalloc(4 * ((n + 2) / 3) + 1);

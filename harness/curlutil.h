@@ -4,6 +4,7 @@
 #define FD_CURLUTIL_H
 
 #include "metrics.h"
+#include "scenario.h"
 #include "util.h"
 
 #include <curl/curl.h>
@@ -19,6 +20,9 @@ typedef struct fd_http_result {
 fd_outcome fd_http_request(CURL *h, const char *method, const char *url, const char *body,
                            struct curl_slist *headers, int64_t deadline_us, fd_http_result *res,
                            char **error);
+
+/* The request headers "key: value" of a scenario's map (NULL when n is 0). */
+struct curl_slist *fd_http_headers(const fd_kv *h, size_t n);
 
 /* base64 of n bytes (caller frees), and its inverse (NULL on bad input). */
 char *fd_base64(const void *p, size_t n);

@@ -35,11 +35,7 @@ static fd_probe_client *http_open(const fd_probe *p, const fd_probe_env *env)
     fd_probe_client *c = fd_xcalloc(1, sizeof *c);
     c->p = p;
     c->h = curl_easy_init();
-    for (size_t i = 0; i < p->nheaders; i++) {
-        char *hdr = fd_asprintf("%s: %s", p->headers[i].key, p->headers[i].value);
-        c->headers = curl_slist_append(c->headers, hdr);
-        free(hdr);
-    }
+    c->headers = fd_http_headers(p->headers, p->nheaders);
     return c;
 }
 

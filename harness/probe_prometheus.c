@@ -142,11 +142,7 @@ static fd_probe_client *prom_open(const fd_probe *p, const fd_probe_env *env)
     fd_probe_client *c = fd_xcalloc(1, sizeof *c);
     c->p = p;
     c->h = curl_easy_init();
-    for (size_t i = 0; i < p->nheaders; i++) {
-        char *hdr = fd_asprintf("%s: %s", p->headers[i].key, p->headers[i].value);
-        c->headers = curl_slist_append(c->headers, hdr);
-        free(hdr);
-    }
+    c->headers = fd_http_headers(p->headers, p->nheaders);
     char *q = curl_easy_escape(c->h, p->query, 0);
     size_t n = strlen(p->url);
     const char *slash = n && p->url[n - 1] == '/' ? "" : "/";

@@ -126,6 +126,30 @@ post_alert FdTestDiskFull 0
 no_leftovers h2
 t_end
 
+t_begin "an expected alert that fires before any fault stops the drill: the service is unwell already"
+alerts_quiet || t_fail "a critical alert is still active"
+scenario early <<EOF2
+probes:
+  - { name: r2, type: redis, endpoints: ["10.77.0.12:6379"], interval: 20ms, timeout: 200ms }
+steady_state:
+  - { probe: r2, availability: ">= 0.99", for: 5s }
+timeline:
+  - { id: p, fault: pause, process: redis-server, target: { hosts: [h2] }, duration: 5s }
+safety:
+  alerts: { alertmanager: "$FD_ALERTMANAGER", matchers: ['severity="critical"'], expect: [FdTestDiskFull], interval: 200ms }
+EOF2
+fd_run_bg "$T_DIR/early.yaml"
+for _ in $(seq 1 100); do grep -q 'steady state: measuring' "$T_DIR/run.out" && break; sleep 0.05; done
+post_alert FdTestDiskFull 120
+fd_run_wait
+[ "$RUN_RC" = 3 ] || t_fail "exit $RUN_RC, not 3: $(cat "$T_DIR/run.err")"
+d=$(run_dir)
+report_value "$d" 'r["abort_reason"]' | grep -q 'alert FdTestDiskFull .* started firing before any fault' ||
+    t_fail "abort_reason: $(report_value "$d" 'r["abort_reason"]')"
+[ "$(report_value "$d" 'len(r["faults"])')" = 0 ] || t_fail "a fault was injected"
+post_alert FdTestDiskFull 0
+t_end
+
 t_begin "conditions on values: an unmet steady state injects nothing; abort_if on a value heals"
 scenario valuesteady <<EOF2
 probes:
@@ -136,7 +160,7 @@ timeline:
   - { id: p, fault: pause, process: redis-server, target: { hosts: [h2] }, duration: 5s }
 EOF2
 expect_exit 3 $FD run "$T_DIR/valuesteady.yaml" --report-dir "$T_DIR/r-valuesteady"
-grep -q 'steady state not met: probe five value 5 at operation 1, needs < 1' "$T_ERR" || t_fail "$(cat "$T_ERR")"
+grep -q 'steady state not met: probe five value 5 at operation [0-9]*, needs < 1' "$T_ERR" || t_fail "$(cat "$T_ERR")"
 [ "$(report_value "$(ls -d "$T_DIR"/r-valuesteady/*/)" 'len(r["faults"])')" = 0 ] || t_fail "a fault was injected"
 # etcd members Prometheus cannot scrape: the kill of one makes it 1
 scenario valueabort <<EOF2
