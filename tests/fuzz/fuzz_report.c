@@ -25,6 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fd_buf_init(&b, (size_t)8 << 20);
     fd_render_junit(r, &b);
     fd_buf_free(&b);
+    fd_buf_init(&b, (size_t)8 << 20);
+    fd_render_metrics(r, &b);
+    fd_buf_free(&b);
     fd_timeline_data t;
     size_t hlen = hist ? size - jlen - (sizeof sep - 1) : 0;
     FILE *f = fmemopen(hist ? (void *)(hist + sizeof sep - 1) : (void *)"", hlen ? hlen : 1, "r");
