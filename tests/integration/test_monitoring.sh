@@ -6,7 +6,7 @@
 # figures pushed and written and read back from Prometheus, and bad input.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_up --hosts 3 --services redis,sentinel,etcd,prometheus
+lab_up --hosts 3 --services redis,sentinel,postgres,etcd,prometheus
 
 # promql QUERY: the value of the one series QUERY gives now (empty when none).
 promql() {
@@ -43,6 +43,21 @@ alerts_quiet() {
     done
     return 1
 }
+
+t_begin "the lab's monitoring host: every exporter scraped, the alert rules loaded, nothing firing"
+for job in prometheus pushgateway node etcd redis postgres; do
+    n=$(promql "count(up{job=\"$job\"} == 1)")
+    want=1
+    case $job in etcd | redis | postgres) want=3 ;; esac
+    [ "$n" = "$want" ] || t_fail "job $job: ${n:-no} targets up, want $want"
+done
+[ "$(promql 'count(pg_up == 1)')" = 3 ] || t_fail "the PostgreSQL exporters do not reach their servers"
+[ "$(promql 'count(redis_up == 1)')" = 3 ] || t_fail "the Redis exporter does not reach every Redis"
+rules=$(curl -sf "$FD_PROMETHEUS/api/v1/rules" | python3 -c 'import json,sys; print(" ".join(sorted(r["name"] for g in json.load(sys.stdin)["data"]["groups"] for r in g["rules"])))')
+[ "$rules" = "EtcdMemberDown EtcdNoLeader PostgresDown RedisDown RedisMasterDown RedisMasterLinkDown" ] ||
+    t_fail "rules: $rules"
+alerts_quiet || t_fail "a critical alert fires in the lab at rest"
+t_end
 
 t_begin "etcd-kill-leader-slo: the client's outage and Prometheus's election agree; the figures reach Prometheus"
 prom=$FD_TEXTFILE_DIR/firedrill-slo.prom
