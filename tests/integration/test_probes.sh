@@ -48,6 +48,27 @@ t_begin "failover_time is within one interval + 50 ms of a 5 s outage recorded o
 accuracy 5
 t_end
 
+t_begin "a tcp probe at 1 ms leaves no socket in TIME_WAIT on either side"
+scenario tcprate <<'EOF2'
+probes:
+  - { name: connect, type: tcp, address: 10.77.0.12, port: 6379, interval: 1ms, timeout: 500ms }
+timeline:
+  - wait: 10s
+EOF2
+# the sockets other tests' clients left (they last 60 s) are not the probe's
+here0=$(ss -Htan state time-wait dst 10.77.0.12:6379 | wc -l)
+there0=$(in_host h2 ss -Htan state time-wait src 10.77.0.12:6379 dst 10.77.0.1 | wc -l)
+expect_exit 0 $FD run "$T_DIR/tcprate.yaml" --report-dir "$T_DIR/r-tcprate"
+d=$(ls -d "$T_DIR"/r-tcprate/*/)
+ops=$(report_value "$d" 'r["probes"][0]["ok"]')
+here=$(($(ss -Htan state time-wait dst 10.77.0.12:6379 | wc -l) - here0))
+there=$(($(in_host h2 ss -Htan state time-wait src 10.77.0.12:6379 dst 10.77.0.1 | wc -l) - there0))
+echo "  $ops connects: $here more sockets in TIME_WAIT on the controller, $there more on h2"
+[ "$ops" -ge 5000 ] || t_fail "only $ops connects"
+[ "$here" -lt 10 ] || t_fail "$here sockets in TIME_WAIT on the controller"
+[ "$there" -lt 10 ] || t_fail "$there sockets in TIME_WAIT on h2"
+t_end
+
 t_begin "steady state unmet: abort with exit 3, nothing injected"
 scenario steady <<'EOF2'
 probes:
