@@ -360,13 +360,25 @@ static void session_timeout(ssh_session s, int64_t connect_us, int64_t left_us)
 }
 
 /* What failed and why: libssh's message, or, where it gave none, what that means. */
+/* Whether libssh's error string says something: it is sometimes ";" or empty. */
+static bool says_something(const char *e)
+{
+    for (; e && *e; e++)
+        if (isalnum((unsigned char)*e))
+            return true;
+    return false;
+}
+
 static char *ssh_reason(ssh_session s, const char *what, int64_t t0)
 {
     const char *e = ssh_get_error(s);
-    if (e && *e)
-        return fd_asprintf("%s: %s", what, e);
+    /* a session that is gone first: libssh's words are then often a stale errno's
+     * ("Socket error: No such file or directory") */
     if (!ssh_is_connected(s))
-        return fd_asprintf("%s: the connection was lost", what);
+        return says_something(e) ? fd_asprintf("%s: the connection was lost (%s)", what, e)
+                                 : fd_asprintf("%s: the connection was lost", what);
+    if (says_something(e))
+        return fd_asprintf("%s: %s", what, e);
     return fd_asprintf("%s: no answer from the host after %.1fs", what,
                        (double)(fd_mono_us() - t0) / 1e6);
 }
@@ -422,6 +434,11 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
     if (!ch || ssh_channel_open_session(ch) != SSH_OK) {
         r->error = FD_ERR_SSH;
         r->error_msg = ssh_reason(s, "cannot open a channel", t0);
+        r->unsent = true;
+        /* a session that is gone is opened again by the next ensure (a heal's retry)
+         * instead of failing every later command on it */
+        if (!ssh_is_connected(s))
+            c->connected = false;
         goto out;
     }
     ssh_set_channel_callbacks(ch, &cb);
@@ -561,7 +578,15 @@ static void exec_each_one(size_t i, void *arg)
     j->ran[i] = false;
     if (fd_pool_ensure(j->p, j->hosts[i]) != FD_OK)
         return;
-    fd_conn_exec(&j->p->conns[j->hosts[i]], j->cmds[i], j->input, j->timeout_us, &j->res[i]);
+    fd_conn *c = &j->p->conns[j->hosts[i]];
+    fd_conn_exec(c, j->cmds[i], j->input, j->timeout_us, &j->res[i]);
+    /* a session found lost before the command started: once more on a new one (it
+     * cannot run twice: it never ran) */
+    if (j->res[i].error != FD_OK && j->res[i].unsent && !c->connected &&
+        fd_pool_ensure(j->p, j->hosts[i]) == FD_OK) {
+        fd_exec_result_free(&j->res[i]);
+        fd_conn_exec(c, j->cmds[i], j->input, j->timeout_us, &j->res[i]);
+    }
     j->ran[i] = true;
 }
 

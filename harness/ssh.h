@@ -34,6 +34,7 @@ typedef struct fd_exec_result {
     int64_t duration_us;
     fd_err error; /* FD_OK when the command ran (whatever its status) */
     char *error_msg;
+    bool unsent; /* no channel could be opened: the command surely did not start */
 } fd_exec_result;
 
 typedef struct fd_conn {

@@ -153,6 +153,27 @@ grep -q "^h2: healed bad-heal-.*/sticky$" "$T_OUT" || t_fail "$(cat "$T_OUT")"
 rm -f /tmp/fd-allow-revert
 t_end
 
+t_begin "SSH sessions lost during a drill: the heal and the lease release connect again; the log says the connection was lost"
+cat >"$T_DIR/lost.yaml" <<EOF2
+version: 1
+name: lost-sessions
+inventory: $INV
+timeline:
+  - { id: mark, fault: command, apply: "touch /tmp/fd-lost-flag", revert: "rm -f /tmp/fd-lost-flag", target: { hosts: [h3] } }
+  - run: { command: "$LAB exec h3 pkill -f '^sshd: [^/]'" }
+  - wait: 1s
+safety: { ttl: 1m }
+EOF2
+expect_exit 0 $FD run "$T_DIR/lost.yaml" --report-dir "$T_DIR/r-lost"
+d=$(ls -d "$T_DIR"/r-lost/*/)
+[ "$(report_value "$d" 'r["faults"][0]["heal"]')" = ok ] || t_fail "not healed: $(cat "$T_ERR")"
+in_host h3 test -e /tmp/fd-lost-flag && t_fail "the flag is still there"
+grep -q "the connection was lost" "$T_ERR" || t_fail "the lost session is not named: $(cat "$T_ERR")"
+grep -qE "cannot open a channel: [;:]|: Socket error: No such file" "$T_ERR" && t_fail "a meaningless reason: $(cat "$T_ERR")"
+grep -q "was not released" "$T_ERR" && t_fail "a lease was left: $(cat "$T_ERR")"
+[ -z "$(in_host h3 sh -c 'ls /run/firedrill/leases 2>/dev/null')" ] || t_fail "a lease file is left on h3"
+t_end
+
 t_begin "without nft, partitions use firedrill's own iptables chains and remove only those"
 # hide nft inside h3's own mount namespace only
 in_host h3 mount --bind /bin/false "$(command -v nft)"
