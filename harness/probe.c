@@ -102,6 +102,11 @@ static void *probe_main(void *arg)
         if (now - next >= catch_up) {
             uint64_t k = (uint64_t)((now - next) / p->interval_us);
             pr->missed_slots += k;
+            /* when, so that a reader can tell misses inside a fault's window (slots an
+             * operation that timed out overran) from those outside it */
+            fd_history_event(pr->history, "missed_slots",
+                             json_pack("{s:s,s:I,s:f}", "probe", p->name, "slots", (json_int_t)k,
+                                       "from_s", fd_history_at(pr->history, next)));
             next += (int64_t)k * p->interval_us;
         }
         n++;
