@@ -402,6 +402,25 @@ static bool stop_now(const atomic_bool *stop, int64_t *stop_by, int64_t grace, s
     return said > 0 || now >= *stop_by;
 }
 
+/* A new channel on c's session, or NULL with r's error: the command surely not sent. A
+ * session found gone is marked so, and opened again by the next ensure (a heal's retry)
+ * instead of failing every later command on it. */
+static ssh_channel open_channel(fd_conn *c, fd_exec_result *r, int64_t t0)
+{
+    ssh_session s = c->session;
+    ssh_channel ch = ssh_channel_new(s);
+    if (ch && ssh_channel_open_session(ch) == SSH_OK)
+        return ch;
+    if (ch)
+        ssh_channel_free(ch);
+    r->error = FD_ERR_SSH;
+    r->error_msg = ssh_reason(s, "cannot open a channel", t0);
+    r->unsent = true;
+    if (!ssh_is_connected(s))
+        c->connected = false;
+    return NULL;
+}
+
 /* long: one channel's whole life (open, exec, feed stdin, read to the deadline, close)
  * reads top to bottom as libssh's own example does; split, the cleanup paths of each
  * part would repeat. */
@@ -430,17 +449,9 @@ fd_err fd_conn_exec_stoppable(fd_conn *c, const char *cmd, const char *input, in
                                               .channel_exit_signal_function = on_exit_signal};
     ssh_callbacks_init(&cb);
     bool cb_set = false;
-    ssh_channel ch = ssh_channel_new(s);
-    if (!ch || ssh_channel_open_session(ch) != SSH_OK) {
-        r->error = FD_ERR_SSH;
-        r->error_msg = ssh_reason(s, "cannot open a channel", t0);
-        r->unsent = true;
-        /* a session that is gone is opened again by the next ensure (a heal's retry)
-         * instead of failing every later command on it */
-        if (!ssh_is_connected(s))
-            c->connected = false;
+    ssh_channel ch = open_channel(c, r, t0);
+    if (!ch)
         goto out;
-    }
     ssh_set_channel_callbacks(ch, &cb);
     cb_set = true;
     if (ssh_channel_request_exec(ch, cmd) != SSH_OK) {
