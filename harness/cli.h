@@ -28,6 +28,8 @@ enum {
     FD_OPT_REASON = 1 << 17,
     FD_OPT_CLEAR = 1 << 18,
     FD_OPT_METRICS_FILE = 1 << 19,
+    FD_OPT_PRUNE = 1 << 20,
+    FD_OPT_KEEP = 1 << 21,
 };
 
 typedef struct fd_cli {
@@ -47,8 +49,11 @@ typedef struct fd_cli {
     const char *as; /* ack, note: who says it */
     bool allow_overlap;
     const char *metrics_file; /* run: the figures for node exporter's textfile collector */
-    const char *reason;       /* halt */
-    bool clear;               /* halt --clear */
+    bool prune;               /* report --prune REPORTS_DIR --keep N */
+    int64_t keep;
+    bool keep_set;
+    const char *reason; /* halt */
+    bool clear;         /* halt --clear */
     const char *run_id;
     const char *format;
     fd_selector select; /* for `select` */

@@ -1,7 +1,8 @@
 /* cmd_report.c: `firedrill report RUN_DIR [--format ...]` renders a run's reports again
  * from report.json and history.jsonl; `firedrill report --index REPORTS_DIR` writes
- * the index of past runs. */
+ * the index of past runs; `--prune REPORTS_DIR --keep N` removes the older runs. */
 #include "cli.h"
+#include "prune.h"
 #include "render.h"
 
 #include <stdio.h>
@@ -12,6 +13,18 @@ int fd_cmd_report(fd_cli *cli)
 {
     const char *dir = cli->args[0];
     char *err = NULL;
+    if (cli->prune != cli->keep_set) {
+        fprintf(stderr, "firedrill report: --prune and --keep N go together\n");
+        return FD_EXIT_USAGE;
+    }
+    if (cli->prune) {
+        if (fd_prune_reports(dir, cli->keep, stdout, &err) != 0) {
+            fprintf(stderr, "firedrill report: %s\n", err);
+            free(err);
+            return FD_EXIT_INFRA;
+        }
+        return FD_EXIT_PASS;
+    }
     if (cli->index) {
         if (!fd_render_index(dir, &err)) {
             fprintf(stderr, "firedrill report: %s\n", err);

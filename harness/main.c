@@ -45,9 +45,12 @@ static const fd_command commands[] = {
      "drill there aborts and heals within a second (--clear lifts it)",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_ACCEPT_NEW | FD_OPT_REASON | FD_OPT_CLEAR, 1, 1,
      fd_cmd_halt},
-    {"report", "report RUN_DIR [--format html|markdown|junit|json] | report --index REPORTS_DIR",
-     "render a run's reports again from report.json and history.jsonl, or the index of runs",
-     FD_OPT_FORMAT | FD_OPT_INDEX, 1, 1, fd_cmd_report},
+    {"report",
+     "report RUN_DIR [--format html|markdown|junit|json] | report --index REPORTS_DIR | "
+     "report --prune REPORTS_DIR --keep N",
+     "render a run's reports again from report.json and history.jsonl, write the index of "
+     "runs, or keep the newest N runs of each scenario and remove the older",
+     FD_OPT_FORMAT | FD_OPT_INDEX | FD_OPT_PRUNE | FD_OPT_KEEP, 1, 1, fd_cmd_report},
     {"exec",
      "exec SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
      "[--pick P] [--repeat N] [--quiet] -- COMMAND...",
@@ -148,6 +151,7 @@ static const struct {
     {'K', FD_OPT_AUTO_ACK, offsetof(fd_cli, auto_ack)},
     {'O', FD_OPT_ALLOW_OVERLAP, offsetof(fd_cli, allow_overlap)},
     {'C', FD_OPT_CLEAR, offsetof(fd_cli, clear)},
+    {'P', FD_OPT_PRUNE, offsetof(fd_cli, prune)},
 };
 
 /* Applies option ch (its argument in optarg) to cli, with *need the command flag it
@@ -203,6 +207,12 @@ static int parse_option(fd_cli *cli, const fd_command *c, int ch, const char *ar
     case 'a':
         *need = FD_OPT_AS;
         cli->as = optarg;
+        break;
+    case 'k':
+        *need = FD_OPT_KEEP;
+        if (!fd_parse_uint(optarg, 1000000, &cli->keep) || cli->keep < 1)
+            return usage_error(c, "--keep takes a number of runs from 1, got '%s'", optarg);
+        cli->keep_set = true;
         break;
     case 'M':
         *need = FD_OPT_METRICS_FILE;
@@ -325,6 +335,8 @@ int main(int argc, char **argv)
                                              {"allow-overlap", no_argument, 0, 'O'},
                                              {"reason", required_argument, 0, 'e'},
                                              {"metrics-file", required_argument, 0, 'M'},
+                                             {"prune", no_argument, 0, 'P'},
+                                             {"keep", required_argument, 0, 'k'},
                                              {"clear", no_argument, 0, 'C'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};

@@ -76,6 +76,36 @@ grep -q "db1 stdin: .* process=valkey-server" "$T_OUT" || t_fail "--var not appl
 grep -q "1 hosts" "$T_OUT" || t_fail "--inventory not applied"
 t_end
 
+t_begin "report --prune: the newest N runs of each scenario kept, only runs' files removed, the index written"
+R=$T_DIR/prune
+mkdir -p "$R"
+mkrun() { # mkrun SCENARIO STARTED: a run directory as a run leaves it
+    local id="$1-$2-abcdef"
+    mkdir "$R/$id"
+    printf '{"format":"firedrill-report/1","run_id":"%s","scenario":{"name":"%s"},"started_at_unix":%s,"verdict":"pass","exit_code":0,"duration_s":1}\n' \
+        "$id" "$1" "$2" >"$R/$id/report.json"
+    : >"$R/$id/history.jsonl"
+    : >"$R/$id/report.html"
+}
+for t in 100 200 300; do mkrun alpha $t; mkrun beta $t; done
+echo "mine" >"$R/alpha-100-abcdef/notes.txt"      # a user's file: that run stays
+mkdir "$R/not-a-run" && echo x >"$R/not-a-run/report.json"
+ln -s "$R/beta-100-abcdef" "$R/link-to-run"
+expect_exit 0 $FD report --prune "$R" --keep 1
+for gone in alpha-200 beta-200 beta-100; do [ ! -e "$R/$gone-abcdef" ] || t_fail "$gone not removed"; done
+for kept in alpha-300-abcdef beta-300-abcdef alpha-100-abcdef not-a-run; do
+    [ -e "$R/$kept" ] || t_fail "$kept removed"
+done
+[ -L "$R/link-to-run" ] || t_fail "the link was removed"
+[ "$(cat "$R/alpha-100-abcdef/notes.txt")" = mine ] || t_fail "the user's file is gone"
+grep -q "^kept $R/alpha-100-abcdef: it holds notes.txt, which no run writes" "$T_OUT" || t_fail "$(cat "$T_OUT")"
+grep -q "^3 runs removed, the newest 1 of each scenario kept (1 older kept" "$T_OUT" || t_fail "$(cat "$T_OUT")"
+[ -f "$R/index.html" ] || t_fail "no index"
+grep -q "beta-100" "$R/index.html" && t_fail "the index lists a removed run"
+expect_exit 2 $FD report --prune "$R"
+expect_exit 2 $FD report --prune "$R" --keep 0
+t_end
+
 t_begin "plan: the monitoring stack it will ask: queries, the Alertmanager, value and alert checks, the push"
 expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/monitoring.yaml"
 for want in 'asks http://10.77.0.9:9090/ (once at preflight, then every operation): min(etcd_server_has_leader{job="etcd"})' \
