@@ -3,8 +3,12 @@
 #include "subst.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 int fd_history_open(fd_history *h, const char *path, int64_t t0_us)
 {
@@ -98,4 +102,43 @@ void fd_history_close(fd_history *h)
         fclose(h->f);
     h->f = NULL;
     pthread_mutex_destroy(&h->lock);
+}
+
+bool fd_history_compress(const char *path, char **err)
+{
+    char *gz = fd_asprintf("%s.gz", path);
+    FILE *in = fopen(path, "rb");
+    int fd = in ? open(gz, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
+    gzFile z = fd >= 0 ? gzdopen(fd, "wb1") : NULL; /* speed: a 4-hour history is GBs */
+    bool ok = z != NULL;
+    if (!ok)
+        *err = fd_asprintf("cannot compress %s: %s", path, strerror(errno));
+    char *buf = fd_xmalloc((size_t)1 << 20);
+    size_t n;
+    while (ok && (n = fread(buf, 1, (size_t)1 << 20, in)) > 0) {
+        if (gzwrite(z, buf, (unsigned)n) != (int)n) {
+            int zerr;
+            *err = fd_asprintf("cannot write %s: %s", gz, gzerror(z, &zerr));
+            ok = false;
+        }
+    }
+    if (ok && ferror(in)) {
+        *err = fd_asprintf("cannot read %s: %s", path, strerror(errno));
+        ok = false;
+    }
+    free(buf);
+    if (z && gzclose(z) != Z_OK && ok) {
+        *err = fd_asprintf("cannot write %s", gz);
+        ok = false;
+    } else if (!z && fd >= 0) {
+        close(fd);
+    }
+    if (in)
+        fclose(in);
+    if (ok)
+        unlink(path);
+    else if (fd >= 0)
+        unlink(gz); /* ours: created exclusively above */
+    free(gz);
+    return ok;
 }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -32,5 +33,12 @@ void fd_history_event(fd_history *h, const char *name, json_t *fields);
 /* Writes an object as one line; takes ownership of it. */
 void fd_history_write(fd_history *h, json_t *obj);
 void fd_history_close(fd_history *h);
+
+/* A history larger than this is compressed when its run ends (history.jsonl.gz). */
+#define FD_HISTORY_GZ_BYTES ((long long)16 << 20)
+/* Writes PATH.gz (created exclusively, never through a link) from PATH, then removes
+ * PATH. On failure PATH stays and any partial PATH.gz is removed: false with *err
+ * (caller frees). */
+bool fd_history_compress(const char *path, char **err);
 
 #endif

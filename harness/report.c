@@ -518,6 +518,8 @@ int fd_report_write_json(const fd_run *r)
     json_object_set_new(root, "seed", json_integer((json_int_t)r->opts.seed));
     json_object_set_new(root, "started_at_unix", json_real(r->started_unix));
     json_object_set_new(root, "duration_s", jtime(r->duration_s));
+    json_object_set_new(root, "history_file",
+                        json_string(r->history_gz ? "history.jsonl.gz" : "history.jsonl"));
     json_object_set_new(root, "verdict", json_string(r->verdict ? r->verdict : "error"));
     json_object_set_new(root, "exit_code", json_integer(r->exit_code));
     if (r->abort_reason)

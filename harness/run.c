@@ -406,6 +406,11 @@ static void after_timeline(fd_run *r)
         &r->history, "run_ended",
         json_pack("{s:s,s:i}", "verdict", r->verdict, "exit_code", (json_int_t)r->exit_code));
     stop_notifier(r); /* the stage messages before the end's */
+    struct stat hst;
+    char *hpath = fd_asprintf("%s/history.jsonl", r->dir);
+    fflush(r->history.f);
+    r->history_gz = stat(hpath, &hst) == 0 && (long long)hst.st_size > FD_HISTORY_GZ_BYTES;
+    free(hpath);
     if (fd_report_write_json(r) != 0) {
         fd_run_error(r, "cannot write %s/report.json", r->dir);
     } else {
@@ -417,6 +422,24 @@ static void after_timeline(fd_run *r)
         healed += r->faults[i]->state == FD_FS_HEALED;
     fd_run_log(r, "verdict: %s (exit %d); %zu fault%s injected, %zu healed; report: %s/report.json",
                r->verdict, r->exit_code, nf, nf == 1 ? "" : "s", healed, r->dir);
+}
+
+/* A long run's history is compressed once everything that reads or writes it is done
+ * (report.json says which file it is). */
+static void compress_history(fd_run *r)
+{
+    if (!r->history_gz)
+        return;
+    fd_history_close(&r->history);
+    char *path = fd_asprintf("%s/history.jsonl", r->dir), *err = NULL;
+    if (fd_history_compress(path, &err)) {
+        if (!r->opts.quiet && !r->opts.json)
+            printf("history compressed: %s.gz\n", path);
+    } else {
+        fprintf(stderr, "firedrill: %s; history.jsonl is kept as it is\n", err);
+    }
+    free(err);
+    free(path);
 }
 
 /* The finally section: after every fault was healed, whatever the timeline did; not
@@ -462,6 +485,7 @@ int fd_run_execute(fd_run *r, const fd_scenario *s, const fd_run_opts *opts)
     run_finally(r);
     fd_lease_finish(r);
     after_timeline(r);
+    compress_history(r);
     return r->exit_code;
 }
 

@@ -194,6 +194,7 @@ typedef struct fd_run {
     int exit_code;
     const char *verdict;
     double duration_s;
+    bool history_gz; /* history.jsonl is compressed when the run ends (history.h) */
 } fd_run;
 
 /* Set from the signal handler (SIGINT, SIGTERM, SIGHUP, SIGQUIT). */

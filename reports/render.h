@@ -36,6 +36,9 @@ typedef struct fd_timeline_data {
     uint64_t ops;
 } fd_timeline_data;
 
+/* Opens a run's history for reading: PATH (history.jsonl), or PATH.gz (a long run's,
+ * compressed when it ended) through zlib. NULL with errno when neither can be read. */
+FILE *fd_history_fopen(const char *path);
 /* Reads history.jsonl into buckets over [0, duration_s]. Returns false (with *err)
  * when the file cannot be read; unparseable lines are skipped and counted. */
 bool fd_timeline_load(const char *history_path, double duration_s, const json_t *report,

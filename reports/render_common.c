@@ -1,11 +1,13 @@
 /* render_common.c: escaping, formatting, and bucketing history.jsonl. */
 #include "render.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 const char *fd_jstr(const json_t *o, const char *key)
 {
@@ -335,10 +337,40 @@ void fd_timeline_read(FILE *f, double duration_s, const json_t *report, fd_timel
     free(buf);
 }
 
+/* A gzip file read through stdio, for the readers of history.jsonl. */
+static ssize_t gz_read(void *cookie, char *buf, size_t n)
+{
+    int got = gzread((gzFile)cookie, buf, n > (size_t)INT_MAX ? (unsigned)INT_MAX : (unsigned)n);
+    return got < 0 ? -1 : got;
+}
+
+static int gz_close(void *cookie)
+{
+    return gzclose((gzFile)cookie) == Z_OK ? 0 : -1;
+}
+
+FILE *fd_history_fopen(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f || errno != ENOENT)
+        return f;
+    char *gz = fd_asprintf("%s.gz", path);
+    gzFile z = gzopen(gz, "rb");
+    free(gz);
+    if (!z)
+        return NULL;
+    gzbuffer(z, 1 << 20);
+    cookie_io_functions_t io = {.read = gz_read, .close = gz_close};
+    f = fopencookie(z, "r", io);
+    if (!f)
+        gzclose(z);
+    return f;
+}
+
 bool fd_timeline_load(const char *history_path, double duration_s, const json_t *report,
                       fd_timeline_data *t, char **err)
 {
-    FILE *f = fopen(history_path, "r");
+    FILE *f = fd_history_fopen(history_path);
     if (!f) {
         timeline_init(duration_s, report, t);
         *err = fd_asprintf("cannot read %s", history_path);

@@ -7,7 +7,7 @@ PACKAGES=(
     # build
     gcc make cmake pkg-config
     libssh-dev libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
-    libhiredis-dev libpq-dev libmariadb-dev libssl-dev
+    libhiredis-dev libpq-dev libmariadb-dev libssl-dev zlib1g-dev
     # checks: memory errors, the HTML report in a real browser, the code's format
     valgrind chromium python3 clang-format
     # the lab: hosts, their tools and services

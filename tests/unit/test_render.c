@@ -2,6 +2,7 @@
  * hostile text from hosts (markup in a command's stderr and a probe's error). */
 #include "fdtest.h"
 #include "render.h"
+#include "history.h"
 
 #include <limits.h>
 #include <math.h>
@@ -683,6 +684,51 @@ static void test_alerts_section(void **state)
     json_decref(r);
 }
 
+/* A long run's history, compressed when it ends: read back the same through the same
+ * path; never written over an existing .gz (a link planted there included), and the
+ * original kept then. */
+static void test_history_gz(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/fd-test-hist.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = fd_asprintf("%s/history.jsonl", dir), *gz = fd_asprintf("%s.gz", path);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 20000; i++)
+        fprintf(f,
+                "{\"t\":\"op\",\"probe\":\"writes\",\"n\":%d,\"op\":\"write\",\"value\":"
+                "\"%d\",\"start_s\":%.3f,\"end_s\":%.3f,\"outcome\":\"ok\"}\n",
+                i + 1, i + 1, i * 0.001, i * 0.001 + 0.0005);
+    fclose(f);
+    json_t *r = fixture();
+    fd_timeline_data plain, packed;
+    char *err = NULL;
+    assert_true(fd_timeline_load(path, 20.0, r, &plain, &err));
+    assert_true(fd_history_compress(path, &err));
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(access(gz, F_OK), 0);
+    assert_true(fd_timeline_load(path, 20.0, r, &packed, &err));
+    assert_int_equal(plain.ops, 20000);
+    assert_int_equal(packed.ops, plain.ops);
+    assert_memory_equal(plain.probes[0].b, packed.probes[0].b, sizeof plain.probes[0].b);
+    /* a .gz already there: refused, the history kept */
+    f = fopen(path, "w");
+    fputs("{}\n", f);
+    fclose(f);
+    assert_false(fd_history_compress(path, &err));
+    assert_non_null(err);
+    free(err);
+    assert_int_equal(access(path, F_OK), 0);
+    unlink(path);
+    unlink(gz);
+    rmdir(dir);
+    fd_timeline_free(&plain);
+    fd_timeline_free(&packed);
+    json_decref(r);
+    free(path);
+    free(gz);
+}
+
 /* A check expected to fail: skipped in JUnit when it failed, a failure when it passed;
  * said so in the HTML and the Markdown. */
 static void test_expected_failure(void **state)
@@ -792,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_no_outage),
         cmocka_unit_test(test_values_line),
         cmocka_unit_test(test_alerts_section),
+        cmocka_unit_test(test_history_gz),
         cmocka_unit_test(test_people),
         cmocka_unit_test(test_index_dr_trends),
     };
