@@ -173,11 +173,32 @@ static void check_abort_if(fd_run *r)
     free(measured);
 }
 
+/* A probe that stopped because the run's operations reached its memory budget: the run
+ * stops too (its figures would miss what followed), before the controller runs out. */
+static void check_probes_full(fd_run *r)
+{
+    if (!atomic_load(&r->timeline_start_us))
+        return; /* the probes are still being started (and their budget is far) */
+    for (size_t i = 0; i < r->nprobes && !fd_run_has(r, FD_OUTCOME_ABORTED); i++) {
+        if (!atomic_load(&r->probes[i].full))
+            continue;
+        char *why = fd_asprintf(
+            "probe %s stopped: the probes' operations reached %zu, the run's memory budget "
+            "(half the memory available when it started, %zu bytes an operation; "
+            "FIREDRILL_MAX_OPS sets it)",
+            r->probes[i].p->name, r->ops_budget, (size_t)FD_OP_BYTES);
+        fd_run_outcome(r, FD_OUTCOME_ABORTED, why);
+        fd_run_log(r, "ABORT: %s", why);
+        free(why);
+    }
+}
+
 static void *healer_main(void *arg)
 {
     fd_run *r = arg;
     while (!atomic_load(&r->healer_quit)) {
         check_abort_if(r);
+        check_probes_full(r);
         fd_notes_poll(r);
         fd_active_fault *due = NULL;
         int64_t now = fd_mono_us();

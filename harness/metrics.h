@@ -15,9 +15,12 @@ extern const char *const fd_outcome_names[];
 
 typedef struct fd_op {
     int64_t start_us, end_us; /* monotonic */
-    uint64_t n;               /* operation number; a write's value is its decimal n */
+    uint32_t n;               /* operation number; a write's value is its decimal n */
     uint8_t outcome;
 } fd_op;
+
+/* Every operation of a run stays in memory (docs/behaviour.md states the figure). */
+_Static_assert(sizeof(fd_op) == 24, "fd_op grew: update FD_OP_BYTES's figures in the docs");
 
 typedef struct fd_outage {
     int64_t start_us, end_us; /* end: the start of the next ok operation */

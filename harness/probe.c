@@ -2,6 +2,7 @@
 #include "probe.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,25 @@ const fd_probe_type_ops *fd_probe_ops_for(fd_probe_type type)
         if (probe_types[i]->type == type)
             return probe_types[i];
     return NULL;
+}
+
+size_t fd_probe_ops_budget(void)
+{
+    const char *env = getenv("FIREDRILL_MAX_OPS");
+    int64_t v;
+    if (env && fd_parse_uint(env, INT64_MAX / 2, &v) && v > 0)
+        return (size_t)v;
+    FILE *f = fopen("/proc/meminfo", "r");
+    unsigned long long kb = 0;
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (!kb)
+        kb = 1ULL << 20; /* 1 GiB when it cannot be read */
+    return (size_t)(kb * 1024 / 2 / FD_OP_BYTES);
 }
 
 int fd_deadline_ms(int64_t deadline_us)
@@ -109,8 +129,16 @@ static void *probe_main(void *arg)
                                        "from_s", fd_history_at(pr->history, next)));
             next += (int64_t)k * p->interval_us;
         }
+        /* memory: every operation stays until the figures are made; past the run's
+         * budget the probe stops, and the run is aborted (healer.c) before the
+         * controller runs out */
+        if (n == UINT32_MAX ||
+            (pr->ops_total && atomic_fetch_add(pr->ops_total, 1) >= pr->ops_budget)) {
+            atomic_store(&pr->full, true);
+            break;
+        }
         n++;
-        fd_op op = {.start_us = fd_mono_us(), .n = n};
+        fd_op op = {.start_us = fd_mono_us(), .n = (uint32_t)n};
         snprintf(value, sizeof value, "%llu", (unsigned long long)n);
         char *error = NULL;
         double measured = NAN;
@@ -146,6 +174,8 @@ bool fd_probe_start(fd_probe_run *pr, const fd_probe *p, const fd_probe_env *env
     pr->m.lost_writes = pr->m.phantom_writes = pr->m.corrupt_values = -1;
     pthread_mutex_init(&pr->lock, NULL);
     pr->ops_table = fd_probe_ops_for(p->type);
+    pr->ops_total = env->ops_total;
+    pr->ops_budget = env->ops_budget;
     if (!pr->ops_table)
         return false;
     pr->client = pr->ops_table->open(p, env);

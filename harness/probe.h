@@ -25,7 +25,17 @@ typedef struct fd_probe_env {
     const char *run_id;
     fd_pool *pool; /* for command probes on hosts */
     const fd_scenario *s;
+    /* every probe's operations so far, against the run's budget (NULL: none) */
+    atomic_size_t *ops_total;
+    size_t ops_budget;
 } fd_probe_env;
+
+/* What one operation costs in memory while the run goes on: its record, and a measuring
+ * probe's value. */
+#define FD_OP_BYTES (sizeof(fd_op) + sizeof(double))
+/* The run's budget of operations: half the memory available when it starts (MemAvailable)
+ * at FD_OP_BYTES each, or FIREDRILL_MAX_OPS from the environment. */
+size_t fd_probe_ops_budget(void);
 
 /* What a probe type's reader works with: the typed reader (its errors name the file,
  * line and column) and "probe 'NAME'" for messages. */
@@ -115,7 +125,10 @@ typedef struct fd_probe_run {
     fd_history *history;
     pthread_t thread;
     bool started;
-    atomic_bool stop;     /* set by the main thread, read by the probe's */
+    atomic_bool stop; /* set by the main thread, read by the probe's */
+    atomic_size_t *ops_total;
+    size_t ops_budget;
+    atomic_bool full;     /* it stopped: the run's operation budget is spent */
     pthread_mutex_t lock; /* ops, nops, last_error while the probe runs */
     fd_op *ops;
     double *values; /* beside ops, for a type that measures (NAN: no value) */

@@ -23,9 +23,9 @@ typedef struct run_dir {
 /* The files a run writes, and report's temporary files (NAME.XXXXXX). */
 static bool run_file(const char *name)
 {
-    static const char *const files[] = {"report.json", "history.jsonl", "history.jsonl.gz",
-                                        "report.html", "report.md",     "junit.xml",
-                                        "scenario.yaml", NULL};
+    static const char *const files[] = {
+        "report.json", "history.jsonl", "history.jsonl.gz", "report.html",
+        "report.md",   "junit.xml",     "scenario.yaml",    NULL};
     for (size_t i = 0; files[i]; i++) {
         size_t n = strlen(files[i]);
         if (strncmp(name, files[i], n) == 0 &&
@@ -93,8 +93,8 @@ static run_dir *list_runs(const char *reports_dir, size_t *n, char **err)
         char *dpath = fd_asprintf("%s/%s", reports_dir, de->d_name);
         char *rpath = fd_asprintf("%s/report.json", dpath);
         struct stat st;
-        json_t *r = lstat(dpath, &st) == 0 && S_ISDIR(st.st_mode) ? json_load_file(rpath, 0, NULL)
-                                                                   : NULL;
+        json_t *r =
+            lstat(dpath, &st) == 0 && S_ISDIR(st.st_mode) ? json_load_file(rpath, 0, NULL) : NULL;
         const char *scenario = fd_jstr(json_object_get(r, "scenario"), "name");
         if (r && strcmp(fd_jstr(r, "format"), "firedrill-report/1") == 0 &&
             strcmp(fd_jstr(r, "run_id"), de->d_name) == 0 && *scenario) {

@@ -142,7 +142,12 @@ static bool start_probes(fd_run *r)
     if (!s->nprobes)
         return true;
     r->probes = fd_xcalloc(s->nprobes, sizeof *r->probes);
-    fd_probe_env env = {.run_id = r->run_id, .pool = &r->pool, .s = s};
+    r->ops_budget = fd_probe_ops_budget();
+    fd_probe_env env = {.run_id = r->run_id,
+                        .pool = &r->pool,
+                        .s = s,
+                        .ops_total = &r->ops_total,
+                        .ops_budget = r->ops_budget};
     for (size_t i = 0; i < s->nprobes; i++) {
         r->nprobes++;
         fd_strv names = {0}, reads = {0};

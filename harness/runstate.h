@@ -194,7 +194,9 @@ typedef struct fd_run {
     int exit_code;
     const char *verdict;
     double duration_s;
-    bool history_gz; /* history.jsonl is compressed when the run ends (history.h) */
+    bool history_gz;         /* history.jsonl is compressed when the run ends (history.h) */
+    atomic_size_t ops_total; /* the probes' operations so far, against ops_budget */
+    size_t ops_budget;
 } fd_run;
 
 /* Set from the signal handler (SIGINT, SIGTERM, SIGHUP, SIGQUIT). */

@@ -69,6 +69,26 @@ echo "  $ops connects: $here more sockets in TIME_WAIT on the controller, $there
 [ "$there" -lt 10 ] || t_fail "$there sockets in TIME_WAIT on h2"
 t_end
 
+t_begin "the probes' operations past the run's memory budget: the run aborts and heals, and says so"
+scenario budget <<'EOF2'
+probes:
+  - { name: connect, type: tcp, address: 10.77.0.12, port: 6379, interval: 1ms, timeout: 500ms }
+timeline:
+  - { id: p, fault: pause, process: redis-sentinel, target: { hosts: [h2] } }
+  - wait: 30s
+safety: { ttl: 1m }
+EOF2
+t0=$(t_now_ms)
+FIREDRILL_MAX_OPS=3000 expect_exit 3 $FD run "$T_DIR/budget.yaml" --report-dir "$T_DIR/r-budget"
+ms=$(($(t_now_ms) - t0))
+[ "$ms" -lt 15000 ] || t_fail "the abort took ${ms} ms"
+grep -q "ABORT: probe connect stopped: the probes' operations reached 3000, the run's memory budget" "$T_OUT" ||
+    t_fail "$(grep -i abort "$T_OUT")"
+d=$(ls -d "$T_DIR"/r-budget/*/)
+[ "$(report_value "$d" 'r["probes"][0]["ops_recorded"]')" -le 3000 ] || t_fail "more operations than the budget"
+[ "$(report_value "$d" 'r["faults"][0]["heal"]')" = ok ] || t_fail "the pause was not healed"
+t_end
+
 t_begin "steady state unmet: abort with exit 3, nothing injected"
 scenario steady <<'EOF2'
 probes:
