@@ -20,8 +20,7 @@ ETCD_INTERVAL=${ETCD_INTERVAL:-10ms}
 export FIREDRILL_LAB_DIR=${FIREDRILL_LAB_DIR:-/tmp/firedrill-lab}
 tests/lab/lab up --hosts 3 --services redis,postgres,etcd,prometheus >/dev/null
 . "$FIREDRILL_LAB_DIR/lab.env"
-work=$(mktemp -d /tmp/fd-soak.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d /tmp/fd-soak.XXXXXX) # kept: its run directory is for reading afterwards
 {
     printf '%s\n' "version: 1" "name: soak" "inventory: $FIREDRILL_LAB_DIR/inventory.yaml" "probes:"
     echo "  - { name: tcp, type: tcp, address: 10.77.0.12, port: 6379, interval: 1ms, timeout: 500ms }"
@@ -89,3 +88,4 @@ print("controller: %.1f s cpu over %.0f s, peak rss %.1f MiB, %.1f bytes of peak
          c["max_rss_kb"] * 1024 / max(ops, 1), ops))
 PY
 ls -la "$work"/r/*/history.jsonl* | awk '{ print "history:", $5, "bytes" }'
+echo "run directory: $(ls -d "$work"/r/*/)"
