@@ -11,15 +11,9 @@
 # Needs root (the lab). Traffic goes only to the lab's addresses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FD=${FIREDRILL:-build/firedrill}
-RUNS=${RUNS:-3}
+. bench/lib.sh # FD, RUNS, bench_lab (the lab, lab.env, $work)
 SECS=${SECS:-30}
-[ -x "$FD" ] || scripts/build.sh build
-export FIREDRILL_LAB_DIR=${FIREDRILL_LAB_DIR:-/tmp/firedrill-lab}
-tests/lab/lab up --hosts 3 --services redis,prometheus >/dev/null
-. "$FIREDRILL_LAB_DIR/lab.env"
-work=$(mktemp -d /tmp/fd-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_lab --hosts 3 --services redis,prometheus
 QUERY='sum(rate(redis_commands_processed_total[10s]))'
 
 drill() { # drill NAME WITH_PROMETHEUS
