@@ -273,9 +273,9 @@ static char *query_url(CURL *h, const fd_alert_gate *g)
 {
     fd_buf b;
     fd_buf_init(&b, FD_BUF_UNCAPPED);
-    size_t n = strlen(g->alertmanager);
-    fd_buf_printf(&b, "%s%sapi/v2/alerts?active=true&silenced=false&inhibited=false",
-                  g->alertmanager, n && g->alertmanager[n - 1] == '/' ? "" : "/");
+    char *base = fd_url_join(g->alertmanager, "api/v2/alerts");
+    fd_buf_printf(&b, "%s?active=true&silenced=false&inhibited=false", base);
+    free(base);
     for (size_t i = 0; i < g->matchers.n; i++) {
         char *e = curl_easy_escape(h, g->matchers.v[i], 0);
         fd_buf_printf(&b, "&filter=%s", e);

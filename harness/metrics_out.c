@@ -44,9 +44,9 @@ bool fd_metrics_file_ok(const char *path, char **err)
 static bool push(const char *base, const char *scenario, const fd_buf *body, char **err)
 {
     CURL *h = curl_easy_init();
-    size_t n = strlen(base);
-    char *url = fd_asprintf("%s%smetrics/job/firedrill/scenario/%s", base,
-                            n && base[n - 1] == '/' ? "" : "/", scenario);
+    char *path = fd_asprintf("metrics/job/firedrill/scenario/%s", scenario);
+    char *url = fd_url_join(base, path);
+    free(path);
     struct curl_slist *hdr =
         curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4; charset=utf-8");
     fd_http_result res;

@@ -144,11 +144,11 @@ static fd_probe_client *prom_open(const fd_probe *p, const fd_probe_env *env)
     c->h = curl_easy_init();
     c->headers = fd_http_headers(p->headers, p->nheaders);
     char *q = curl_easy_escape(c->h, p->query, 0);
-    size_t n = strlen(p->url);
-    const char *slash = n && p->url[n - 1] == '/' ? "" : "/";
     /* Prometheus gives up on the query at the probe's own timeout */
-    c->url = fd_asprintf("%s%sapi/v1/query?query=%s&timeout=%lldms", p->url, slash, q,
-                         (long long)(p->timeout_us / 1000 ? p->timeout_us / 1000 : 1));
+    char *path = fd_asprintf("api/v1/query?query=%s&timeout=%lldms", q,
+                             (long long)(p->timeout_us / 1000 ? p->timeout_us / 1000 : 1));
+    c->url = fd_url_join(p->url, path);
+    free(path);
     curl_free(q);
     return c;
 }

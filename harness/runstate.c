@@ -58,10 +58,10 @@ char *fd_run_report_link(const fd_run *r)
 {
     if (!r->s->url_base)
         return fd_asprintf("%s/report.html", r->dir);
-    size_t n = strlen(r->s->url_base);
-    while (n && r->s->url_base[n - 1] == '/')
-        n--;
-    return fd_asprintf("%.*s/%s/report.html", (int)n, r->s->url_base, r->run_id);
+    char *path = fd_asprintf("%s/report.html", r->run_id);
+    char *link = fd_url_join(r->s->url_base, path);
+    free(path);
+    return link;
 }
 
 void fd_run_notify(fd_run *r, unsigned event, const char *fmt, ...)

@@ -452,3 +452,11 @@ bool fd_write_file_replace(const char *path, const char *data, size_t len, char 
     free(tmp);
     return ok;
 }
+
+char *fd_url_join(const char *base, const char *path)
+{
+    size_t n = strlen(base);
+    while (n && base[n - 1] == '/')
+        n--;
+    return fd_asprintf("%.*s/%s", (int)n, base, path);
+}

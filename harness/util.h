@@ -61,6 +61,8 @@ void fd_buf_shell_quote(fd_buf *b, const char *s);
 
 /* For messages: s with control and non-ASCII bytes escaped, cut to max chars with
  * "..." appended. Caller frees. */
+/* BASE/PATH: base's trailing slashes dropped, one put between. Caller frees. */
+char *fd_url_join(const char *base, const char *path);
 char *fd_printable(const char *s, size_t max);
 
 /* Edit distance, bounded: returns a value > limit as soon as it is known to exceed it. */
