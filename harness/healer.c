@@ -160,7 +160,7 @@ static void check_abort_if(fd_run *r)
     if (!pr)
         return;
     char *measured = NULL;
-    if (fd_probe_condition(pr, &s->abort_if, now - s->abort_if.for_us, now, &measured)) {
+    if (fd_probe_condition(pr, &s->abort_if, now - s->abort_if.for_us, now, &measured, NULL)) {
         char *d = fd_format_duration(s->abort_if.for_us), *want = fd_condition_words(&s->abort_if);
         char *why = fd_asprintf("abort_if: probe %s %s %s over the last %s", pr->p->name, measured,
                                 want, d);

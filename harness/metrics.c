@@ -266,22 +266,21 @@ void fd_metrics_values(const fd_op *ops, const double *values, size_t n, int64_t
 }
 
 bool fd_metrics_values_hold(const fd_op *ops, const double *values, size_t n, int64_t from_us,
-                            int64_t to_us, const fd_cmp *c, size_t *nops, size_t *bad)
+                            int64_t to_us, const fd_cmp *c, size_t *nops, size_t *at)
 {
     *nops = 0;
-    if (bad)
-        *bad = n;
+    if (at)
+        *at = n;
     for (size_t i = 0; i < n; i++) {
         if (ops[i].start_us < from_us || ops[i].start_us > to_us)
             continue;
         (*nops)++;
+        if (at)
+            *at = i;
         bool holds = values && ops[i].outcome == FD_OUT_OK && !isnan(values[i]) &&
                      fd_cmp_holds(c, values[i]);
-        if (!holds) {
-            if (bad)
-                *bad = i;
+        if (!holds)
             return false;
-        }
     }
     return *nops > 0;
 }

@@ -48,10 +48,10 @@ typedef struct fd_value_stats {
 void fd_metrics_values(const fd_op *ops, const double *values, size_t n, int64_t from_us,
                        int64_t to_us, fd_value_stats *st);
 /* Whether every operation that started in [from_us, to_us] was ok with a value for which c
- * holds, and there was at least one. *nops counts them; *bad (when not NULL) is the index
- * of the first that does not hold, or n. */
+ * holds, and there was at least one. *nops counts them; *at (when not NULL) is the index
+ * of the first that does not hold, or when all do the last of them (n when none). */
 bool fd_metrics_values_hold(const fd_op *ops, const double *values, size_t n, int64_t from_us,
-                            int64_t to_us, const fd_cmp *c, size_t *nops, size_t *bad);
+                            int64_t to_us, const fd_cmp *c, size_t *nops, size_t *at);
 
 /* Computes availability, outages and latencies over the operations that started in
  * [from_us, to_us]. ops must be in start order. */

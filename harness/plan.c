@@ -511,12 +511,9 @@ static void plan_write(FILE *f, const fd_scenario *s, const char *run_id, uint64
     }
     for (size_t i = 0; i < s->nchecks; i++) {
         const fd_check *c = &s->checks[i];
-        fprintf(f, "check: %s %s %s %g%s%s\n",
-                c->probe  ? c->probe
-                : c->step ? c->step
-                          : c->alert,
-                fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit,
-                c->during ? " during " : "", c->during ? c->during : "");
+        fprintf(f, "check: %s %s %s %g%s%s\n", fd_check_about(c), fd_metric_names[c->metric],
+                c->is_max ? "<=" : ">=", c->limit, c->during ? " during " : "",
+                c->during ? c->during : "");
     }
     if (s->pushgateway) {
         char *u = fd_redact(&s->vars, s->pushgateway);

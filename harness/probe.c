@@ -222,30 +222,31 @@ char *fd_condition_words(const fd_condition *c)
 }
 
 bool fd_probe_condition(fd_probe_run *pr, const fd_condition *c, int64_t from, int64_t to,
-                        char **measured)
+                        char **measured, double *figure)
 {
+    double unused;
+    figure = figure ? figure : &unused;
     if (!c->on_value) {
-        double a = fd_probe_availability(pr, from, to);
+        double a = *figure = fd_probe_availability(pr, from, to);
         *measured =
             isnan(a) ? fd_strdup("availability unmeasured") : fd_asprintf("availability %.4f", a);
         return !isnan(a) && fd_cmp_holds(&c->availability, a);
     }
     pthread_mutex_lock(&pr->lock);
-    size_t nops = 0, bad = pr->nops;
+    size_t nops = 0, at = pr->nops;
     bool holds =
-        fd_metrics_values_hold(pr->ops, pr->values, pr->nops, from, to, &c->value, &nops, &bad);
+        fd_metrics_values_hold(pr->ops, pr->values, pr->nops, from, to, &c->value, &nops, &at);
+    *figure = at < pr->nops && pr->values ? pr->values[at] : NAN;
     if (holds) {
-        fd_value_stats st;
-        fd_metrics_values(pr->ops, pr->values, pr->nops, from, to, &st);
-        *measured = fd_asprintf("value %g (the last of %zu, all holding)", st.last, nops);
+        *measured = fd_asprintf("value %g (the last of %zu, all holding)", *figure, nops);
     } else if (!nops) {
         *measured = fd_strdup("no value measured");
-    } else if (pr->ops[bad].outcome != FD_OUT_OK) {
+    } else if (pr->ops[at].outcome != FD_OUT_OK) {
         *measured = fd_asprintf("no value at operation %llu (it failed)",
-                                (unsigned long long)pr->ops[bad].n);
+                                (unsigned long long)pr->ops[at].n);
     } else {
-        *measured = fd_asprintf("value %g at operation %llu", pr->values[bad],
-                                (unsigned long long)pr->ops[bad].n);
+        *measured =
+            fd_asprintf("value %g at operation %llu", *figure, (unsigned long long)pr->ops[at].n);
     }
     pthread_mutex_unlock(&pr->lock);
     return holds;

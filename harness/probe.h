@@ -160,11 +160,12 @@ void fd_probe_stop(fd_probe_run *pr);
 /* The share of ok operations that started in [from, to] (monotonic), or NAN. */
 double fd_probe_availability(fd_probe_run *pr, int64_t from, int64_t to);
 /* Whether condition c (availability or value) holds over the operations that started in
- * [from, to]; *measured (caller frees) says what was measured, for messages. A value
+ * [from, to]; *measured (caller frees) says what was measured, for messages, and *figure
+ * (when not NULL) is the availability, or the value it turned on (NAN: none). A value
  * condition holds when there was an operation and every one was ok with a value for which
  * it holds. */
 bool fd_probe_condition(fd_probe_run *pr, const fd_condition *c, int64_t from, int64_t to,
-                        char **measured);
+                        char **measured, double *figure);
 /* What c needs: ">= 0.99", "< 0.01" (caller frees). */
 char *fd_condition_words(const fd_condition *c);
 /* A copy of the probe's last error while it runs (caller frees), or "none". */

@@ -132,8 +132,8 @@ static json_t *probe_json(const fd_run *r, const fd_probe_run *pr)
         json_object_set_new(j, "replica_read_errors", json_integer(pr->replica_read_errors));
     }
     if (pr->values) {
-        int64_t from = r->timeline_start_us ? r->timeline_start_us : r->t0_us;
-        int64_t to = r->timeline_end_us ? r->timeline_end_us : fd_mono_us();
+        int64_t from, to;
+        fd_run_timeline(r, &from, &to);
         fd_value_stats st;
         fd_metrics_values(pr->ops, pr->values, pr->nops, from, to, &st);
         json_object_set_new(j, "query", jstr(r, p->query));

@@ -192,15 +192,14 @@ static bool steady_state(fd_run *r)
         fd_probe_run *pr = fd_run_probe(r, c->probe);
         int64_t from = now - c->for_us < start ? start : now - c->for_us;
         char *measured = NULL, *want = fd_condition_words(c);
-        bool holds = fd_probe_condition(pr, c, from, now, &measured);
+        double a = NAN;
+        bool holds = fd_probe_condition(pr, c, from, now, &measured, &a);
         json_t *ev =
             json_pack("{s:s,s:s,s:b}", "probe", c->probe, "measured", measured, "met", holds);
-        if (c->on_value) {
+        if (c->on_value)
             json_object_set_new(ev, "value_condition", json_string(want));
-        } else {
-            double a = fd_probe_availability(pr, from, now);
+        else
             json_object_set_new(ev, "availability", isnan(a) ? json_null() : json_real(a));
-        }
         fd_history_event(&r->history, "steady_state", ev);
         if (!holds) {
             char *last = fd_probe_last_error(pr);
@@ -247,8 +246,8 @@ static void finish_probes(fd_run *r)
         /* settle even when interrupted: the read-back is what the drill is for */
         fd_sleep_us(settle);
     }
-    int64_t from = r->timeline_start_us ? r->timeline_start_us : r->t0_us;
-    int64_t to = r->timeline_end_us ? r->timeline_end_us : fd_mono_us();
+    int64_t from, to;
+    fd_run_timeline(r, &from, &to);
     for (size_t i = 0; i < r->nprobes; i++) {
         fd_probe_run *pr = &r->probes[i];
         fd_metrics_compute(pr->ops, pr->nops, from, to, &pr->m);

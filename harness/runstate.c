@@ -15,6 +15,12 @@ double fd_run_now_s(const fd_run *r)
     return (double)(fd_mono_us() - r->t0_us) / 1e6;
 }
 
+void fd_run_timeline(const fd_run *r, int64_t *from, int64_t *to)
+{
+    *from = r->timeline_start_us ? r->timeline_start_us : r->t0_us;
+    *to = r->timeline_end_us ? r->timeline_end_us : fd_mono_us();
+}
+
 int64_t fd_run_us_of_unix(const fd_run *r, double unix_s)
 {
     return r->t0_us + (int64_t)((unix_s - r->started_unix) * 1e6);

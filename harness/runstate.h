@@ -204,6 +204,9 @@ extern volatile sig_atomic_t fd_run_signal;
 
 /* Seconds since the run started. */
 double fd_run_now_s(const fd_run *r);
+/* The timeline's window on the monotonic clock, that figures are computed over: its
+ * start (the run's, before it started) to its end (now, before it ended). */
+void fd_run_timeline(const fd_run *r, int64_t *from, int64_t *to);
 /* A Unix time on the run's monotonic clock (the one probe operations are stamped with),
  * and back. unix_s must be finite. */
 int64_t fd_run_us_of_unix(const fd_run *r, double unix_s);

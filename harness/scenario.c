@@ -270,6 +270,11 @@ bool fd_metric_is_duration(fd_metric m)
            m == FD_METRIC_REPLICA_LAG || m == FD_METRIC_TIME_TO_ACK || fd_metric_is_alert(m);
 }
 
+const char *fd_check_about(const fd_check *c)
+{
+    return c->probe ? c->probe : c->step ? c->step : c->alert;
+}
+
 bool fd_metric_is_value(fd_metric m)
 {
     return m == FD_METRIC_VALUE_MAX || m == FD_METRIC_VALUE_MIN || m == FD_METRIC_VALUE_MEAN ||
@@ -764,6 +769,15 @@ static void step_free(fd_step *st)
     fd_selector_free(&st->hold.target);
 }
 
+static void free_kvs(fd_kv *kv, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        free(kv[j].key);
+        free(kv[j].value);
+    }
+    free(kv);
+}
+
 void fd_scenario_free(fd_scenario *s)
 {
     if (!s)
@@ -785,16 +799,8 @@ void fd_scenario_free(fd_scenario *s)
         free(p->write_body);
         free(p->read_url);
         free(p->query);
-        for (size_t j = 0; j < p->nlabels; j++) {
-            free(p->labels[j].key);
-            free(p->labels[j].value);
-        }
-        free(p->labels);
-        for (size_t j = 0; j < p->nheaders; j++) {
-            free(p->headers[j].key);
-            free(p->headers[j].value);
-        }
-        free(p->headers);
+        free_kvs(p->labels, p->nlabels);
+        free_kvs(p->headers, p->nheaders);
         fd_strv_free(&p->endpoints);
         fd_strv_free(&p->sentinel_addresses);
         free(p->sentinel_master);
@@ -827,11 +833,7 @@ void fd_scenario_free(fd_scenario *s)
     free(s->alerts.alertmanager);
     fd_strv_free(&s->alerts.matchers);
     fd_strv_free(&s->alerts.expect);
-    for (size_t j = 0; j < s->alerts.nheaders; j++) {
-        free(s->alerts.headers[j].key);
-        free(s->alerts.headers[j].value);
-    }
-    free(s->alerts.headers);
+    free_kvs(s->alerts.headers, s->alerts.nheaders);
     free(s->report_dir);
     free(s->webhook);
     free(s->url_base);

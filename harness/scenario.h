@@ -349,6 +349,8 @@ const fd_step *fd_scenario_step(const fd_scenario *s, const char *id);
 
 bool fd_metric_is_write_only(fd_metric m);
 bool fd_metric_is_duration(fd_metric m);
+/* What a check is about: its probe, step or alert. */
+const char *fd_check_about(const fd_check *c);
 /* value_max, value_min, value_mean, value_last: a measuring probe's numbers. */
 bool fd_metric_is_value(fd_metric m);
 /* time_to_alert, time_to_resolve: an alert's. */

@@ -111,8 +111,8 @@ static double step_value(const fd_run *r, const fd_check *c)
  * the window of the fault step `during` names (its start to its heal, or the timeline's end). */
 static double value_metric(const fd_run *r, fd_probe_run *pr, const fd_check *c)
 {
-    int64_t from = r->timeline_start_us ? r->timeline_start_us : r->t0_us;
-    int64_t to = r->timeline_end_us ? r->timeline_end_us : fd_mono_us();
+    int64_t from, to;
+    fd_run_timeline(r, &from, &to);
     if (c->during) {
         const fd_active_fault *f = NULL;
         for (size_t i = 0; i < r->nfaults && !f; i++)
@@ -160,11 +160,8 @@ void fd_verdict_checks(fd_run *r)
         cr->expected_failure = c->expect_fail && !cr->pass;
         if (cr->pass == c->expect_fail)
             fd_run_outcome(r, FD_OUTCOME_FINDING, NULL);
-        fd_run_log(r, "check %s %s %s %g: %s%s",
-                   c->probe  ? c->probe
-                   : c->step ? c->step
-                             : c->alert,
-                   fd_metric_names[c->metric], c->is_max ? "<=" : ">=", c->limit,
+        fd_run_log(r, "check %s %s %s %g: %s%s", fd_check_about(c), fd_metric_names[c->metric],
+                   c->is_max ? "<=" : ">=", c->limit,
                    cr->expected_failure ? "fail, as expected"
                    : c->expect_fail     ? "PASS, but it was expected to fail"
                    : cr->pass           ? "pass"

@@ -229,6 +229,7 @@ static void test_values(void **state)
     size_t n, bad;
     assert_true(fd_metrics_values_hold(ops, values, 5, 0, 100, &gt0, &n, &bad));
     assert_int_equal(n, 2);
+    assert_int_equal(bad, 1); /* all held: the last in the window */
     /* a failed operation in the window: the condition does not hold */
     assert_false(fd_metrics_values_hold(ops, values, 5, 0, 300, &gt0, &n, &bad));
     assert_int_equal(bad, 2);
