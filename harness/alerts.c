@@ -2,6 +2,7 @@
  * and the alerts it saw, with libcurl and jansson (Alertmanager's API v2). */
 #include "alerts.h"
 #include "curlutil.h"
+#include "render.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -87,19 +88,7 @@ static char *describe(const fd_alert *a)
 {
     fd_buf b;
     fd_buf_init(&b, 1024);
-    fd_buf_puts(&b, a->name);
-    const char *k;
-    json_t *v;
-    bool first = true;
-    json_object_foreach(a->labels, k, v)
-    {
-        if (strcmp(k, "alertname") == 0)
-            continue;
-        fd_buf_printf(&b, "%s%s=\"%s\"", first ? " {" : ", ", k, json_string_value(v) ?: "");
-        first = false;
-    }
-    if (!first)
-        fd_buf_puts(&b, "}");
+    fd_alert_words(&b, a->name, a->labels);
     char *s = fd_buf_steal(&b);
     char *p = fd_printable(s, 300);
     free(s);

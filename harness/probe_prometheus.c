@@ -5,6 +5,7 @@
  * operation, with Prometheus's own words. */
 #include "curlutil.h"
 #include "probe.h"
+#include "render.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -48,19 +49,11 @@ static bool series_matches(const json_t *metric, const fd_kv *labels, size_t nla
     return true;
 }
 
-/* The series of a vector result, as {a="x", b="y"}, for messages. */
+/* The series of a vector result, as {a="x", b="y"} ({} for none), for messages. */
 static void describe_series(fd_buf *b, const json_t *metric)
 {
-    const char *k;
-    json_t *v;
-    bool first = true;
-    fd_buf_puts(b, "{");
-    json_object_foreach((json_t *)metric, k, v)
-    {
-        fd_buf_printf(b, "%s%s=\"%s\"", first ? "" : ", ", k, json_string_value(v) ?: "");
-        first = false;
-    }
-    fd_buf_puts(b, "}");
+    if (!fd_fmt_labels(b, metric, NULL))
+        fd_buf_puts(b, "{}");
 }
 
 static bool vector_value(const json_t *result, const fd_kv *labels, size_t nlabels, double *value,

@@ -105,6 +105,11 @@ void fd_fmt_seconds(fd_buf *b, const json_t *v);
 /* A probe's failover time: "no outage observed" when it had none, else as seconds. */
 void fd_fmt_failover(fd_buf *b, const json_t *probe);
 const char *fd_jstr(const json_t *o, const char *key); /* "" when absent */
+/* Labels (a JSON object of strings) as {a="x", b="y"}, the label `skip` left out (NULL:
+ * none); nothing when no label is left. Returns whether it wrote. */
+bool fd_fmt_labels(fd_buf *b, const json_t *labels, const char *skip);
+/* An alert as NAME {a="x", ...}, its alertname label left out (NAME alone without others). */
+void fd_alert_words(fd_buf *b, const char *name, const json_t *labels);
 /* What a check of report.json is about: its probe, step or alert. */
 const char *fd_check_subject(const json_t *check);
 /* A verdict as a CSS class name: one of the known verdicts, else "unknown". */

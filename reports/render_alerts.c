@@ -12,20 +12,8 @@ static void alert_words(fd_buf *b, const json_t *a, void (*esc)(fd_buf *, const 
 {
     fd_buf w;
     fd_buf_init(&w, 2048);
-    fd_buf_puts(&w, fd_jstr(a, "name"));
-    const char *k;
-    json_t *v;
-    bool first = true;
-    json_object_foreach(json_object_get(a, "labels"), k, v)
-    {
-        if (strcmp(k, "alertname") == 0)
-            continue;
-        fd_buf_printf(&w, "%s%s=\"%s\"", first ? " {" : ", ", k, json_string_value(v) ?: "");
-        first = false;
-    }
-    if (!first)
-        fd_buf_puts(&w, "}");
-    esc(b, w.data ? w.data : "");
+    fd_alert_words(&w, fd_jstr(a, "name"), json_object_get(a, "labels"));
+    esc(b, w.data);
     fd_buf_free(&w);
 }
 

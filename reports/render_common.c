@@ -162,6 +162,33 @@ static bool is_seconds(const char *metric)
            strcmp(metric, "time_to_resolve") == 0;
 }
 
+bool fd_fmt_labels(fd_buf *b, const json_t *labels, const char *skip)
+{
+    const char *k;
+    json_t *v;
+    bool first = true;
+    json_object_foreach((json_t *)labels, k, v)
+    {
+        if (skip && strcmp(k, skip) == 0)
+            continue;
+        fd_buf_printf(b, "%s%s=\"%s\"", first ? "{" : ", ", k, json_string_value(v) ?: "");
+        first = false;
+    }
+    if (!first)
+        fd_buf_puts(b, "}");
+    return !first;
+}
+
+void fd_alert_words(fd_buf *b, const char *name, const json_t *labels)
+{
+    fd_buf l;
+    fd_buf_init(&l, 2048);
+    fd_buf_puts(b, name);
+    if (fd_fmt_labels(&l, labels, "alertname"))
+        fd_buf_printf(b, " %s", l.data);
+    fd_buf_free(&l);
+}
+
 const char *fd_check_subject(const json_t *check)
 {
     return *fd_jstr(check, "probe")  ? fd_jstr(check, "probe")
