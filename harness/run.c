@@ -412,7 +412,7 @@ static void after_timeline(fd_run *r)
     stop_notifier(r); /* the stage messages before the end's */
     struct stat hst;
     char *hpath = fd_asprintf("%s/history.jsonl", r->dir);
-    fflush(r->history.f);
+    fd_history_flush(&r->history);
     r->history_gz = stat(hpath, &hst) == 0 && (long long)hst.st_size > FD_HISTORY_GZ_BYTES;
     free(hpath);
     if (fd_report_write_json(r) != 0) {

@@ -8,6 +8,8 @@
 #include "subst.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 
 static fd_scenario scenario;
@@ -189,7 +191,7 @@ static void test_expand_errors(void **state)
 static char *read_all(const char *path)
 {
     char *err = NULL;
-    char *text = fd_read_file(path, 1 << 20, NULL, &err);
+    char *text = fd_read_file(path, 64 << 20, NULL, &err);
     assert_non_null(text);
     return text;
 }
@@ -253,12 +255,87 @@ static void test_history_lines(void **state)
     fd_vars_free(&vars);
 }
 
+/* Lines from many threads at once, as probes write them: each whole, each thread's in
+ * its order, none lost; fd_history_flush puts in the file everything written before it
+ * (the report is made from the file while the history is still open), and an event
+ * reaches the file without a flush. */
+enum { WRITERS = 4, LINES = 20000 };
+
+static void *write_lines(void *arg)
+{
+    fd_history *h = arg;
+    static atomic_int next_id;
+    int id = atomic_fetch_add(&next_id, 1);
+    for (int i = 0; i < LINES; i++)
+        fd_history_write(h, json_pack("{s:s, s:i, s:i, s:s}", "t", "op", "w", id, "i", i, "pad",
+                                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+    return NULL;
+}
+
+static size_t count_lines(const char *path)
+{
+    char *text = read_all(path);
+    size_t n = 0;
+    for (const char *c = text; *c; c++)
+        n += *c == '\n';
+    free(text);
+    return n;
+}
+
+static void test_history_threads(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/fd-history.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = fd_asprintf("%s/history.jsonl", dir);
+    fd_history h = {0};
+    assert_int_equal(fd_history_open(&h, path, fd_mono_us()), 0);
+    pthread_t t[WRITERS];
+    for (int i = 0; i < WRITERS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, write_lines, &h), 0);
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(t[i], NULL);
+    fd_history_flush(&h);
+    assert_int_equal(count_lines(path), WRITERS * LINES);
+    fd_history_event(&h, "run_ended", NULL);
+    /* an event is written at once: it is in the file within a second, with no flush */
+    size_t n = 0;
+    for (int i = 0; i < 100 && (n = count_lines(path)) < WRITERS * LINES + 1; i++)
+        fd_sleep_us(10000);
+    assert_int_equal(n, WRITERS * LINES + 1);
+    fd_history_close(&h);
+
+    char *text = read_all(path);
+    const char *p = text;
+    int seen[WRITERS] = {0};
+    char *line;
+    while ((line = fd_next_line(&p))) {
+        json_error_t je;
+        json_t *o = json_loads(line, 0, &je);
+        assert_non_null(o);
+        if (strcmp(json_string_value(json_object_get(o, "t")), "op") == 0) {
+            int w = (int)json_integer_value(json_object_get(o, "w"));
+            assert_true(w >= 0 && w < WRITERS);
+            assert_int_equal(json_integer_value(json_object_get(o, "i")), seen[w]);
+            seen[w]++;
+        }
+        json_decref(o);
+        free(line);
+    }
+    for (int i = 0; i < WRITERS; i++)
+        assert_int_equal(seen[i], LINES);
+    free(text);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lease_hosts),        cmocka_unit_test(test_expand_hosts_and_peers),
         cmocka_unit_test(test_expand_agent_calls), cmocka_unit_test(test_expand_errors),
-        cmocka_unit_test(test_history_lines),
+        cmocka_unit_test(test_history_lines),      cmocka_unit_test(test_history_threads),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }
