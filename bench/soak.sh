@@ -43,8 +43,12 @@ echo "soak: $MINUTES minutes, every probe type, a 10 s pause of the Redis primar
 "$FD" run "$work/soak.yaml" --quiet --report-dir "$work/r" >/dev/null &
 pid=$!
 tick=$(getconf CLK_TCK)
-echo "minute  cpu(s) in the minute  rss(MiB)  threads  fds  time_wait"
+echo "minute  cpu(s) in the minute  rss(MiB)  threads  fds  time_wait  machine busy"
 prev=0
+# the whole machine's busy share of its cores in the minute (/proc/stat: all but idle
+# and iowait)
+machine() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
+read -r mbusy0 midle0 < <(machine)
 minute=0
 while kill -0 "$pid" 2>/dev/null; do
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null && sleep 1; done
@@ -56,19 +60,23 @@ while kill -0 "$pid" 2>/dev/null; do
     thr=$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")
     fds=$(ls "/proc/$pid/fd" | wc -l)
     tw=$(ss -Htan state time-wait | wc -l)
-    printf '%6d  %20.2f  %8s  %7s  %3s  %9s\n' "$minute" "$(awk -v a="$now" -v b="$prev" -v t="$tick" 'BEGIN { print (a - b) / t }')" \
-        "$rss" "$thr" "$fds" "$tw"
+    read -r mbusy midle < <(machine)
+    printf '%6d  %20.2f  %8s  %7s  %3s  %9s  %11s%%\n' "$minute" "$(awk -v a="$now" -v b="$prev" -v t="$tick" 'BEGIN { print (a - b) / t }')" \
+        "$rss" "$thr" "$fds" "$tw" \
+        "$(awk -v b="$((mbusy - mbusy0))" -v i="$((midle - midle0))" 'BEGIN { printf "%.0f", 100 * b / (b + i) }')"
+    mbusy0=$mbusy midle0=$midle
     prev=$now
 done | tee "$work/minutes.txt"
 wait "$pid" || echo "the drill exited $?"
 python3 - "$work"/r/*/ <<'PY'
-import json, sys
+import gzip, json, sys
 d = sys.argv[1]
 r = json.load(open(d + "report.json"))
 windows = [(f["started_s"], f["healed_s"] or r["duration_s"]) for f in r["faults"]]
 inside = {}
 outside = {}
-for line in open(d + "history.jsonl"):
+hist = d + r.get("history_file", "history.jsonl")
+for line in (gzip.open(hist, "rt") if hist.endswith(".gz") else open(hist)):
     if '"missed_slots"' not in line:
         continue
     e = json.loads(line)
@@ -77,10 +85,12 @@ for line in open(d + "history.jsonl"):
     at = e["from_s"]
     hit = any(a - 1 <= at <= b + 1 for a, b in windows)
     (inside if hit else outside)[e["probe"]] = (inside if hit else outside).get(e["probe"], 0) + e["slots"]
-print("%-11s %10s %9s %12s %12s %9s %9s" % ("probe", "ops", "ops/s", "missed out", "missed in", "p99 ms", "ok"))
+print("%-11s %10s %9s %12s %12s %9s %11s %9s" % ("probe", "ops", "ops/s", "missed out", "missed in", "p99 ms",
+      "max lag ms", "ok"))
 for p in r["probes"]:
-    print("%-11s %10d %9.1f %12d %12d %9.3f %9d" % (p["name"], p["ops"], p["ops"] / r["duration_s"],
-          outside.get(p["name"], 0), inside.get(p["name"], 0), p["latency_ms"]["p99"] or 0, p["ok"]))
+    print("%-11s %10d %9.1f %12d %12d %9.3f %11.1f %9d" % (p["name"], p["ops"], p["ops"] / r["duration_s"],
+          outside.get(p["name"], 0), inside.get(p["name"], 0), p["latency_ms"]["p99"] or 0,
+          p.get("max_lag_ms") or 0, p["ok"]))
 c = r["controller"]
 ops = sum(p["ops"] for p in r["probes"])
 print("controller: %.1f s cpu over %.0f s, peak rss %.1f MiB, %.1f bytes of peak rss per operation (%d operations)"

@@ -114,11 +114,15 @@ static void *probe_main(void *arg)
             fd_sleep_us(wait > 20000 ? 20000 : wait);
             continue;
         }
-        /* A small lag (a late wake-up, one slow operation) is caught up by running the
-         * late slots at once, as a fixed-rate schedule does. When the probe is far
-         * behind (operations waiting out their timeouts), the slots that passed are
-         * skipped and counted as missed, never silently. */
-        int64_t catch_up = p->interval_us * 10 > 20000 ? p->interval_us * 10 : 20000;
+        /* A lag (a late wake-up, a machine that stalls its threads for tens of
+         * milliseconds when its cores are busy, a few slow operations) is caught up by
+         * running the late slots one after another, as a fixed-rate schedule does: each
+         * is a real operation with its own start time, and the lag is stated
+         * (max_lag_ms). When the probe is far behind (operations waiting out their
+         * timeouts), the slots that passed are skipped and counted as missed, never
+         * silently. */
+        int64_t catch_up =
+            p->interval_us * 10 > FD_PROBE_CATCH_UP_US ? p->interval_us * 10 : FD_PROBE_CATCH_UP_US;
         if (now - next >= catch_up) {
             uint64_t k = (uint64_t)((now - next) / p->interval_us);
             pr->missed_slots += k;
@@ -139,6 +143,8 @@ static void *probe_main(void *arg)
         }
         n++;
         fd_op op = {.start_us = fd_mono_us(), .n = (uint32_t)n};
+        if (op.start_us - next > pr->max_lag_us)
+            pr->max_lag_us = op.start_us - next;
         snprintf(value, sizeof value, "%llu", (unsigned long long)n);
         char *error = NULL;
         double measured = NAN;

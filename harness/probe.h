@@ -33,6 +33,11 @@ typedef struct fd_probe_env {
 /* What one operation costs in memory while the run goes on: its record, and a measuring
  * probe's value. */
 #define FD_OP_BYTES (sizeof(fd_op) + sizeof(double))
+/* A probe this far behind its schedule (or 10 intervals, if longer) skips the slots
+ * that passed and counts them; a smaller lag is caught up. 100 ms: three times the
+ * longest stall of every thread measured on a 2-core machine kept 75% busy
+ * (docs/benchmarks.md), and less than the shortest timeout the shipped drills use. */
+#define FD_PROBE_CATCH_UP_US 100000
 /* The run's budget of operations: half the memory available when it starts (MemAvailable)
  * at FD_OP_BYTES each, or FIREDRILL_MAX_OPS from the environment. */
 size_t fd_probe_ops_budget(void);
@@ -134,6 +139,7 @@ typedef struct fd_probe_run {
     double *values; /* beside ops, for a type that measures (NAN: no value) */
     size_t nops, capops;
     uint64_t missed_slots;
+    int64_t max_lag_us; /* the latest an operation started after its slot */
     char *last_error;
     /* after the run */
     fd_probe_metrics m;

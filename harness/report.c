@@ -149,6 +149,7 @@ static json_t *probe_json(const fd_run *r, const fd_probe_run *pr)
     json_object_set_new(j, "interval_s", jnum((double)p->interval_us / 1e6, 1e6));
     json_object_set_new(j, "timeout_s", jnum((double)p->timeout_us / 1e6, 1e6));
     json_object_set_new(j, "missed_slots", json_integer((json_int_t)pr->missed_slots));
+    json_object_set_new(j, "max_lag_ms", jnum((double)pr->max_lag_us / 1000.0, 1000));
     json_object_set_new(j, "ops_recorded", json_integer((json_int_t)pr->nops));
     if (pr->last_error)
         json_object_set_new(j, "last_error", jstr(r, pr->last_error));
