@@ -81,6 +81,7 @@ int fd_cmd_heal(fd_cli *cli);
 int fd_cmd_halt(fd_cli *cli);
 int fd_cmd_report(fd_cli *cli);
 int fd_cmd_exec(fd_cli *cli);
+int fd_cmd_inventory(fd_cli *cli);
 
 /* Loads a scenario or inventory for a command, printing errors. Returns 0 (the caller
  * frees s with fd_scenario_free) or an exit code (2 for invalid input; s is freed). */

@@ -59,6 +59,10 @@ static const fd_command commands[] = {
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_ACCEPT_NEW | FD_OPT_SELECT |
          FD_OPT_REPEAT | FD_OPT_QUIET,
      2, -1, fd_cmd_exec},
+    {"inventory", "inventory show SCENARIO_OR_INVENTORY [--inventory FILE]",
+     "print the hosts, addresses, datacenters and roles an inventory resolves to, touching no "
+     "host",
+     FD_OPT_INVENTORY | FD_OPT_VAR, 2, 2, fd_cmd_inventory},
     {"select",
      "select SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
      "[--pick P] [--seed N]",
