@@ -17,6 +17,9 @@ scripts/build.sh build
 echo "== unit and command-line tests"
 (cd build && ctest -L 'unit|cli' --output-on-failure)
 
+echo "== installing: cmake --install, the .deb and lintian, manual pages, completion"
+(cd build && ctest -L install --output-on-failure)
+
 echo "== unit tests under valgrind"
 for t in build/tests/test_*; do
     [ -x "$t" ] || continue
