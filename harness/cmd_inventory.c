@@ -2,7 +2,6 @@
  * resolves to, as firedrill will reach them, touching no host. */
 #include "cli.h"
 
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +30,12 @@ static char *join_roles(const fd_strv *roles)
     return fd_buf_steal(&b);
 }
 
-static int width_of(const fd_inventory *inv, size_t off, int min)
+/* Widens a column to hold v, up to 40 characters. */
+static void widen(int *w, const char *v)
 {
-    int w = min;
-    for (size_t i = 0; i < inv->n; i++) {
-        const char *v = *(char *const *)((const char *)&inv->hosts[i] + off);
-        if (v && (int)strlen(v) > w)
-            w = (int)strlen(v);
-    }
-    return w > 40 ? 40 : w;
+    int len = v ? (int)strlen(v) : 0;
+    if (len > *w)
+        *w = len > 40 ? 40 : len;
 }
 
 int fd_cmd_inventory(fd_cli *cli)
@@ -58,9 +54,12 @@ int fd_cmd_inventory(fd_cli *cli)
     if (rc)
         return rc;
     const fd_inventory *inv = &s.inv;
-    int wn = width_of(inv, offsetof(fd_host, name), 4);
-    int wa = width_of(inv, offsetof(fd_host, address), 7);
-    int wd = width_of(inv, offsetof(fd_host, datacenter), 10);
+    int wn = 4, wa = 7, wd = 10;
+    for (size_t i = 0; i < inv->n; i++) {
+        widen(&wn, inv->hosts[i].name);
+        widen(&wa, inv->hosts[i].address);
+        widen(&wd, inv->hosts[i].datacenter);
+    }
     printf("%-*s %-*s %-*s %-24s %-10s %-5s %-4s %s\n", wn, "host", wa, "address", wd, "datacenter",
            "roles", "user", "port", "sudo", "jump");
     for (size_t i = 0; i < inv->n; i++) {
@@ -69,12 +68,7 @@ int fd_cmd_inventory(fd_cli *cli)
         char port[16] = "";
         if (h->port)
             snprintf(port, sizeof port, "%d", h->port);
-        char *jump = NULL;
-        if (h->jump_host)
-            jump = h->jump_port ? fd_asprintf("%s%s%s:%d", h->jump_user ? h->jump_user : "",
-                                              h->jump_user ? "@" : "", h->jump_host, h->jump_port)
-                                : fd_asprintf("%s%s%s", h->jump_user ? h->jump_user : "",
-                                              h->jump_user ? "@" : "", h->jump_host);
+        char *jump = fd_host_jump_words(h);
         column(h->name, wn, false);
         column(h->address, wa, false);
         column(h->datacenter, wd, false);

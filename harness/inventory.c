@@ -230,6 +230,14 @@ void fd_inventory_free(fd_inventory *inv)
     memset(inv, 0, sizeof *inv);
 }
 
+char *fd_host_jump_words(const fd_host *h)
+{
+    if (!h->jump_host)
+        return NULL;
+    return fd_asprintf("%s%s%s:%d", h->jump_user ? h->jump_user : "", h->jump_user ? "@" : "",
+                       h->jump_host, h->jump_port ? h->jump_port : 22);
+}
+
 const fd_host *fd_inventory_find(const fd_inventory *inv, const char *name)
 {
     for (size_t i = 0; i < inv->n; i++)

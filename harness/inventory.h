@@ -40,6 +40,10 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file, co
                             fd_inventory *inv);
 void fd_inventory_free(fd_inventory *inv);
 
+/* The host's jump host as [user@]host:port, the port it is reached on (22 unless the
+ * inventory says), or NULL when it has none (caller frees). */
+char *fd_host_jump_words(const fd_host *h);
+
 const fd_host *fd_inventory_find(const fd_inventory *inv, const char *name);
 bool fd_inventory_has_role(const fd_inventory *inv, const char *role);
 bool fd_inventory_has_datacenter(const fd_inventory *inv, const char *dc);

@@ -194,12 +194,12 @@ static void connect_failed(fd_conn *c, const fd_host *h, const char *jump_said)
 {
     const char *msg = ssh_get_error(c->session);
     bool timeout = strstr(msg, "imeout") || strstr(msg, "timed out");
-    char *via = h->jump_host
-                    ? fd_asprintf(" through the jump host %s%s%s:%d%s%s%s",
-                                  h->jump_user ? h->jump_user : "", h->jump_user ? "@" : "",
-                                  h->jump_host, h->jump_port, jump_said ? " (its ssh says: " : "",
-                                  jump_said ? jump_said : "", jump_said ? ")" : "")
-                    : fd_strdup("");
+    char *jump = fd_host_jump_words(h);
+    char *via = jump ? fd_asprintf(" through the jump host %s%s%s%s", jump,
+                                   jump_said ? " (its ssh says: " : "", jump_said ? jump_said : "",
+                                   jump_said ? ")" : "")
+                     : fd_strdup("");
+    free(jump);
     conn_fail(c, FD_ERR_CONNECT,
               timeout ? fd_asprintf("unreachable%s: no answer within %.1fs (%s)", via,
                                     (double)h->connect_timeout_us / 1e6, msg)
