@@ -2,6 +2,8 @@
  * resolves to, as firedrill will reach them, touching no host. */
 #include "cli.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,7 @@ static void column(const char *v, int width, bool last)
 static char *join_roles(const fd_strv *roles)
 {
     fd_buf b;
-    fd_buf_init(&b, 64);
+    fd_buf_init(&b, FD_BUF_UNCAPPED);
     for (size_t i = 0; i < roles->n; i++) {
         if (i)
             fd_buf_puts(&b, ",");
@@ -36,6 +38,35 @@ static void widen(int *w, const char *v)
     int len = v ? (int)strlen(v) : 0;
     if (len > *w)
         *w = len > 40 ? 40 : len;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* The hosts as a JSON array, one object per host, for scripts. */
+static void print_json(const fd_inventory *inv)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < inv->n; i++) {
+        const fd_host *h = &inv->hosts[i];
+        json_t *roles = json_array();
+        for (size_t r = 0; r < h->roles.n; r++)
+            json_array_append_new(roles, json_string(h->roles.v[r]));
+        char *jump = fd_host_jump_words(h);
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "name", h->name,
+                           "address", h->address, "datacenter", str_or_null(h->datacenter), "roles",
+                           roles, "user", str_or_null(h->user), "port",
+                           h->port ? json_integer(h->port) : json_null(), "sudo", h->sudo, "jump",
+                           str_or_null(jump), "identity", str_or_null(h->identity)));
+        free(jump);
+    }
+    char *text = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    printf("%s\n", text);
+    free(text);
+    json_decref(arr);
 }
 
 int fd_cmd_inventory(fd_cli *cli)
@@ -54,6 +85,11 @@ int fd_cmd_inventory(fd_cli *cli)
     if (rc)
         return rc;
     const fd_inventory *inv = &s.inv;
+    if (cli->json) {
+        print_json(inv);
+        fd_scenario_free(&s);
+        return FD_EXIT_PASS;
+    }
     int wn = 4, wa = 7, wd = 10;
     for (size_t i = 0; i < inv->n; i++) {
         widen(&wn, inv->hosts[i].name);

@@ -1,20 +1,11 @@
 /* inventory.c: reading the inventory (defaults + hosts). */
 #include "inventory.h"
+#include "ansible.h"
 #include "value.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct host_opts {
-    char *user;
-    int64_t port;
-    char *identity;
-    char *known_hosts;
-    bool sudo;
-    int64_t connect_timeout_us;
-    char *jump;
-} host_opts;
 
 static const char *const default_keys[] = {
     "user", "port", "identity", "known_hosts", "sudo", "connect_timeout", "jump", NULL};
@@ -23,7 +14,7 @@ static const char *const host_keys[] = {
     "identity", "known_hosts", "sudo",       "connect_timeout", "jump", NULL};
 
 /* Reads the per-host overridable keys into o (keeping what is absent). */
-static bool read_opts(fd_yt *t, const fd_ynode *m, const char *what, host_opts *o)
+static bool read_opts(fd_yt *t, const fd_ynode *m, const char *what, fd_host_opts *o)
 {
     bool ok = true;
     ok &= fd_yt_str(t, m, "user", false, what, &o->user);
@@ -40,7 +31,7 @@ static bool read_opts(fd_yt *t, const fd_ynode *m, const char *what, host_opts *
     return ok;
 }
 
-static bool valid_host_name(const char *s)
+bool fd_inventory_valid_word(const char *s)
 {
     if (!*s || strlen(s) > 64)
         return false;
@@ -52,7 +43,7 @@ static bool valid_host_name(const char *s)
 
 /* An address: a host name, IPv4 or IPv6 (a zone after '%'), nothing a shell, nft or
  * ssh would read otherwise; never starting with '-'. */
-static bool valid_address(const char *s)
+bool fd_inventory_valid_address(const char *s)
 {
     if (!*s || strlen(s) > 253 || *s == '-')
         return false;
@@ -64,7 +55,7 @@ static bool valid_address(const char *s)
 
 /* A jump host, `[user@]host[:port]` (as ssh -J writes it; an IPv6 host in brackets):
  * split into h's jump fields. False when it is not one. */
-static bool parse_jump(const char *s, fd_host *h)
+bool fd_inventory_set_jump(const char *s, fd_host *h)
 {
     const char *at = strchr(s, '@'), *host = at ? at + 1 : s;
     const char *end = *host == '[' ? strchr(host, ']') : NULL;
@@ -77,7 +68,8 @@ static bool parse_jump(const char *s, fd_host *h)
     char *name = end ? fd_strndup(host + 1, (size_t)(end - host - 1))
                      : fd_strndup(host, colon ? (size_t)(colon - host) : strlen(host));
     int64_t port = 22;
-    bool ok = valid_address(name) && (!user || valid_host_name(user)) && (!user || *user != '-') &&
+    bool ok = fd_inventory_valid_address(name) && (!user || fd_inventory_valid_word(user)) &&
+              (!user || *user != '-') &&
               (!colon || (fd_parse_uint(colon + 1, 65535, &port) && port > 0));
     if (ok) {
         h->jump_user = user;
@@ -89,10 +81,6 @@ static bool parse_jump(const char *s, fd_host *h)
     }
     return ok;
 }
-
-#define WORD_RULE "must be 1 to 64 letters, digits, '-', '_' or '.'"
-#define ADDRESS_RULE                                                                               \
-    "must be a host name or an IP address (letters, digits, '-', '_', '.', ':', '%')"
 
 /* Names, datacenters, roles and addresses reach host commands, agents and their
  * revert scripts: each must hold only its safe characters (valid says which). */
@@ -108,7 +96,7 @@ static void check_word(fd_yt *t, const fd_ynode *n, const char *what, const char
 
 /* Reads one host of the inventory (its own settings over the defaults) into the
  * next slot of inv->hosts. */
-static void read_host(fd_yt *t, const fd_ynode *h, const char *base_dir, const host_opts *defs,
+static void read_host(fd_yt *t, const fd_ynode *h, const char *base_dir, const fd_host_opts *defs,
                       fd_inventory *inv)
 {
     fd_host *host = &inv->hosts[inv->n++];
@@ -117,7 +105,8 @@ static void read_host(fd_yt *t, const fd_ynode *h, const char *base_dir, const h
     fd_yt_keys(t, h, "a host", host_keys);
     if (!fd_yt_str(t, h, "name", true, "a host", &host->name))
         return;
-    check_word(t, fd_ymap_get(h, "name"), "host name", host->name, valid_host_name, WORD_RULE);
+    check_word(t, fd_ymap_get(h, "name"), "host name", host->name, fd_inventory_valid_word,
+               FD_WORD_RULE);
     for (size_t j = 0; j + 1 < inv->n; j++) {
         if (fd_str_eq(inv->hosts[j].name, host->name)) {
             fd_yt_err(t, fd_ymap_get(h, "name"), "host name '%s' is used twice (first at line %d)",
@@ -125,48 +114,94 @@ static void read_host(fd_yt *t, const fd_ynode *h, const char *base_dir, const h
         }
     }
     fd_yt_str(t, h, "address", false, "a host", &host->address);
-    check_word(t, fd_ymap_get(h, "address"), "address", host->address, valid_address, ADDRESS_RULE);
+    check_word(t, fd_ymap_get(h, "address"), "address", host->address, fd_inventory_valid_address,
+               FD_ADDRESS_RULE);
     if (!host->address)
         host->address = fd_strdup(host->name);
     fd_yt_str(t, h, "datacenter", false, "a host", &host->datacenter);
-    check_word(t, fd_ymap_get(h, "datacenter"), "datacenter", host->datacenter, valid_host_name,
-               WORD_RULE);
+    check_word(t, fd_ymap_get(h, "datacenter"), "datacenter", host->datacenter,
+               fd_inventory_valid_word, FD_WORD_RULE);
     fd_yt_strlist(t, h, "roles", false, "a host", &host->roles);
     const fd_ynode *rn = fd_ymap_get(h, "roles");
     for (size_t r = 0; r < host->roles.n; r++)
         check_word(t, rn && rn->kind == FD_Y_SEQ && r < rn->n ? rn->items[r] : rn, "role",
-                   host->roles.v[r], valid_host_name, WORD_RULE);
-    host_opts o = {.user = fd_strdup(defs->user),
-                   .port = defs->port,
-                   .identity = fd_strdup(defs->identity),
-                   .known_hosts = fd_strdup(defs->known_hosts),
-                   .sudo = defs->sudo,
-                   .connect_timeout_us = defs->connect_timeout_us,
-                   .jump = fd_strdup(defs->jump)};
+                   host->roles.v[r], fd_inventory_valid_word, FD_WORD_RULE);
+    fd_host_opts o = {.user = fd_strdup(defs->user),
+                      .port = defs->port,
+                      .identity = fd_strdup(defs->identity),
+                      .known_hosts = fd_strdup(defs->known_hosts),
+                      .sudo = defs->sudo,
+                      .connect_timeout_us = defs->connect_timeout_us,
+                      .jump = fd_strdup(defs->jump)};
     read_opts(t, h, "a host", &o);
-    if (o.jump && !parse_jump(o.jump, host)) {
+    if (o.jump && !fd_inventory_set_jump(o.jump, host)) {
         const fd_ynode *jn = fd_ymap_get(h, "jump");
         char *q = fd_printable(o.jump, 60);
-        fd_yt_err(t, jn ? jn : h,
-                  "'jump' must be [user@]host[:port] (a safe user name, a host "
-                  "name or an IP address, [IPv6] in brackets), got '%s'",
-                  q);
+        fd_yt_err(t, jn ? jn : h, "'jump' " FD_JUMP_RULE ", got '%s'", q);
         free(q);
     }
-    free(o.jump);
-    host->user = o.user;
-    host->port = (int)o.port;
-    host->identity = o.identity ? fd_path_resolve(o.identity, base_dir) : NULL;
-    host->known_hosts =
-        fd_path_resolve(o.known_hosts ? o.known_hosts : "~/.ssh/known_hosts", base_dir);
-    host->sudo = o.sudo;
-    host->connect_timeout_us = o.connect_timeout_us;
-    free(o.identity);
-    free(o.known_hosts);
+    fd_host_apply_opts(host, &o, base_dir);
+}
+
+void fd_host_apply_opts(fd_host *h, fd_host_opts *o, const char *base_dir)
+{
+    free(o->jump);
+    h->user = o->user;
+    h->port = (int)o->port;
+    h->identity = o->identity ? fd_path_resolve(o->identity, base_dir) : NULL;
+    h->known_hosts =
+        fd_path_resolve(o->known_hosts ? o->known_hosts : "~/.ssh/known_hosts", base_dir);
+    h->sudo = o->sudo;
+    h->connect_timeout_us = o->connect_timeout_us;
+    free(o->identity);
+    free(o->known_hosts);
+    memset(o, 0, sizeof *o);
+}
+
+/* A variable name as Ansible writes one. */
+static bool valid_var_name(const char *s)
+{
+    if (!*s || strlen(s) > 64 || isdigit((unsigned char)*s))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_'))
+            return false;
+    return true;
+}
+
+/* `inventory: {ansible: PATH, datacenter_var: NAME, defaults: {...}}`. */
+static void read_ansible(fd_yt *t, const fd_ynode *node, const char *base_dir, bool verbose,
+                         const fd_host_opts *defs, fd_inventory *inv)
+{
+    char *path = NULL, *dc_var = NULL;
+    if (!fd_yt_str(t, node, "ansible", true, "the inventory", &path) ||
+        !fd_yt_str(t, node, "datacenter_var", false, "the inventory", &dc_var)) {
+        free(path);
+        return;
+    }
+    if (dc_var && !valid_var_name(dc_var)) {
+        fd_yt_err(t, fd_ymap_get(node, "datacenter_var"),
+                  "'datacenter_var' must name an Ansible variable (letters, digits, '_')");
+    } else if (!*path) {
+        fd_yt_err(t, fd_ymap_get(node, "ansible"),
+                  "'ansible' must be the path of an Ansible "
+                  "inventory");
+    } else {
+        char *full = fd_path_resolve(path, base_dir);
+        fd_ansible_opts o = {.datacenter_var = dc_var,
+                             .defaults = defs,
+                             .base_dir = base_dir,
+                             .verbose = verbose,
+                             .named_by_file = true};
+        fd_ansible_load_file(t, full, &o, inv);
+        free(full);
+    }
+    free(path);
+    free(dc_var);
 }
 
 bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file, const char *base_dir,
-                            fd_inventory *inv)
+                            bool verbose, fd_inventory *inv)
 {
     int before = t->errors;
     memset(inv, 0, sizeof *inv);
@@ -174,18 +209,30 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file, co
     if (!fd_yt_map(t, node, "the inventory"))
         return false;
     static const char *const top[] = {"defaults", "hosts", NULL};
-    if (!fd_yt_file_keys(t, node, "the inventory", "an inventory", top))
+    static const char *const top_ansible[] = {"ansible", "datacenter_var", "defaults", NULL};
+    bool ansible = fd_ymap_get(node, "ansible") != NULL;
+    if (!fd_yt_file_keys(t, node, "the inventory", "an inventory", ansible ? top_ansible : top))
         return false;
 
-    host_opts defs = {.port = 0, .connect_timeout_us = 5000000};
+    fd_host_opts defs = {.port = 0, .connect_timeout_us = 5000000};
     const fd_ynode *dn = fd_ymap_get(node, "defaults");
     if (dn && fd_yt_map(t, dn, "'defaults'")) {
         fd_yt_keys(t, dn, "inventory defaults", default_keys);
         read_opts(t, dn, "inventory defaults", &defs);
     }
+    if (defs.jump && ansible) {
+        fd_host tmp = {0};
+        if (!fd_inventory_set_jump(defs.jump, &tmp))
+            fd_yt_err(t, fd_ymap_get(dn, "jump"), "'jump' " FD_JUMP_RULE);
+        free(tmp.jump_user);
+        free(tmp.jump_host);
+    }
 
     const fd_ynode *hn = fd_ymap_get(node, "hosts");
-    if (!hn) {
+    if (ansible) {
+        if (t->errors == before)
+            read_ansible(t, node, base_dir, verbose, &defs, inv);
+    } else if (!hn) {
         fd_yt_missing(t, node, "the inventory", "hosts");
     } else if (hn->kind != FD_Y_SEQ) {
         fd_yt_err(t, hn, "'hosts' must be a list of hosts, got %s", fd_ykind_name(hn));

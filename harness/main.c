@@ -17,7 +17,7 @@ static const fd_command commands[] = {
     {"run",
      "run SCENARIO [--inventory FILE] [--var k=v]... [--seed N] [--report-dir DIR] "
      "[--accept-new-host-keys] [--yes] [--dry-run] [--quiet] [--json] [--auto-ack] "
-     "[--allow-overlap] [--metrics-file PATH]",
+     "[--allow-overlap] [--metrics-file PATH] [--verbose]",
      "run a drill: preflight, timeline, heal, report",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_REPORT_DIR | FD_OPT_ACCEPT_NEW |
          FD_OPT_YES | FD_OPT_DRY_RUN | FD_OPT_QUIET | FD_OPT_JSON | FD_OPT_AUTO_ACK |
@@ -29,18 +29,22 @@ static const fd_command commands[] = {
     {"note", "note [RUN] TEXT [--as NAME]",
      "add a timestamped observation to a running drill on this machine (the only one, or RUN)",
      FD_OPT_AS, 1, 2, fd_cmd_note},
-    {"validate", "validate SCENARIO...", "parse and check scenarios, touching no host",
-     FD_OPT_INVENTORY | FD_OPT_VAR, 1, -1, fd_cmd_validate},
-    {"plan", "plan SCENARIO [--inventory FILE] [--var k=v]... [--seed N]",
+    {"validate", "validate SCENARIO... [--inventory FILE] [--var k=v]... [--verbose]",
+     "parse and check scenarios, touching no host", FD_OPT_INVENTORY | FD_OPT_VAR, 1, -1,
+     fd_cmd_validate},
+    {"plan", "plan SCENARIO [--inventory FILE] [--var k=v]... [--seed N] [--verbose]",
      "print the exact commands each step would run on each host, touching nothing",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED, 1, 1, fd_cmd_plan},
-    {"check-hosts", "check-hosts SCENARIO_OR_INVENTORY [--inventory FILE] [--accept-new-host-keys]",
+    {"check-hosts",
+     "check-hosts SCENARIO_OR_INVENTORY [--inventory FILE] [--accept-new-host-keys] "
+     "[--verbose]",
      "connect to every host, verify its key, authenticate and check the fault tools",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_ACCEPT_NEW, 1, 1, fd_cmd_check_hosts},
-    {"heal", "heal SCENARIO_OR_INVENTORY [--run ID] [--accept-new-host-keys]",
+    {"heal", "heal SCENARIO_OR_INVENTORY [--run ID] [--accept-new-host-keys] [--verbose]",
      "revert every fault firedrill recorded on the hosts (all runs, or one)",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_RUN | FD_OPT_ACCEPT_NEW, 1, 1, fd_cmd_heal},
-    {"halt", "halt SCENARIO_OR_INVENTORY --reason TEXT | --clear [--accept-new-host-keys]",
+    {"halt",
+     "halt SCENARIO_OR_INVENTORY --reason TEXT | --clear [--accept-new-host-keys] [--verbose]",
      "stop every drill on these hosts: a marker each refuses new faults with, and every running "
      "drill there aborts and heals within a second (--clear lifts it)",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_ACCEPT_NEW | FD_OPT_REASON | FD_OPT_CLEAR, 1, 1,
@@ -53,19 +57,19 @@ static const fd_command commands[] = {
      FD_OPT_FORMAT | FD_OPT_INDEX | FD_OPT_PRUNE | FD_OPT_KEEP, 1, 1, fd_cmd_report},
     {"exec",
      "exec SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
-     "[--pick P] [--repeat N] [--quiet] -- COMMAND...",
+     "[--pick P] [--repeat N] [--quiet] [--verbose] -- COMMAND...",
      "run a command on the selected hosts (all by default) at once; --repeat times rounds on "
      "the open sessions",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_ACCEPT_NEW | FD_OPT_SELECT |
          FD_OPT_REPEAT | FD_OPT_QUIET,
      2, -1, fd_cmd_exec},
-    {"inventory", "inventory show SCENARIO_OR_INVENTORY [--inventory FILE]",
-     "print the hosts, addresses, datacenters and roles an inventory resolves to, touching no "
-     "host",
-     FD_OPT_INVENTORY | FD_OPT_VAR, 2, 2, fd_cmd_inventory},
+    {"inventory", "inventory show SCENARIO_OR_INVENTORY [--inventory FILE] [--json] [--verbose]",
+     "print the hosts, addresses, datacenters and roles an inventory (firedrill's or Ansible's) "
+     "resolves to, touching no host",
+     FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_JSON, 2, 2, fd_cmd_inventory},
     {"select",
      "select SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
-     "[--pick P] [--seed N]",
+     "[--pick P] [--seed N] [--verbose]",
      "show which hosts a target selector picks right now (runs `where` on the candidates)",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_SEED | FD_OPT_ACCEPT_NEW | FD_OPT_SELECT, 1, 1,
      fd_cmd_select},
@@ -156,6 +160,7 @@ static const struct {
     {'O', FD_OPT_ALLOW_OVERLAP, offsetof(fd_cli, allow_overlap)},
     {'C', FD_OPT_CLEAR, offsetof(fd_cli, clear)},
     {'P', FD_OPT_PRUNE, offsetof(fd_cli, prune)},
+    {'V', FD_OPT_INVENTORY, offsetof(fd_cli, load.verbose)},
 };
 
 /* Applies option ch (its argument in optarg) to cli, with *need the command flag it
@@ -342,6 +347,7 @@ int main(int argc, char **argv)
                                              {"prune", no_argument, 0, 'P'},
                                              {"keep", required_argument, 0, 'k'},
                                              {"clear", no_argument, 0, 'C'},
+                                             {"verbose", no_argument, 0, 'V'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     fd_cli cli = {.command = c->name};

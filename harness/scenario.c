@@ -5,6 +5,7 @@
  * structures, then check the cross-references between them. Every problem is
  * collected, so `validate` prints them all at once. */
 #include "scenario.h"
+#include "ansible.h"
 #include "notify.h"
 #include "faults.h"
 #include "selector.h"
@@ -445,6 +446,48 @@ static bool valid_scenario_name(const char *s)
     return true;
 }
 
+/* Reads the inventory file at full: firedrill's own (with ${...} substituted) or an
+ * Ansible inventory, INI or YAML. ref: the scenario's `inventory:` that named it, whose
+ * position a failure to read the file is reported at too (NULL for --inventory). */
+static void inventory_file(fd_loader *L, const char *full, bool verbose, const fd_ynode *ref,
+                           fd_inventory *inv)
+{
+    fd_diags yd = {0};
+    fd_ydoc *doc = fd_ydoc_load(full, &yd);
+    fd_yt it = {.file = full, .d = L->t.d};
+    fd_loader sub = {.t = it, .s = L->s, .doc = doc};
+    char *dir = fd_path_dir(full);
+    if (fd_ansible_file_is(full, doc)) {
+        fd_host_opts defs = {.connect_timeout_us = 5000000};
+        fd_ansible_opts ao = {
+            .defaults = &defs, .base_dir = dir, .verbose = verbose, .named_by_file = ref != NULL};
+        memset(inv, 0, sizeof *inv);
+        inv->file = fd_strdup(full);
+        fd_ansible_load(&sub.t, full,
+                        doc && doc->root && doc->root->kind == FD_Y_MAP ? doc->root : NULL, &ao,
+                        inv);
+    } else if (!doc) {
+        /* Name the reference as well as the file when the scenario pointed at it. */
+        for (size_t i = 0; i < yd.n; i++) {
+            if (ref)
+                fd_diag_add(L->t.d, L->s->file, ref->line, ref->col, "inventory %s", yd.msgs[i]);
+            else
+                fd_diag_add(L->t.d, NULL, 0, 0, "%s", yd.msgs[i]);
+        }
+        sub.t.errors++;
+    } else {
+        subst_tree(&sub, doc->root, NULL);
+        if (!doc->root)
+            fd_yt_err(&sub.t, NULL, "inventory file is empty");
+        else if (sub.t.errors == 0)
+            fd_inventory_from_node(&sub.t, doc->root, full, dir, verbose, inv);
+    }
+    L->t.errors += sub.t.errors;
+    fd_diag_clear(&yd);
+    free(dir);
+    fd_ydoc_free(doc);
+}
+
 /* Loads the inventory named (or held inline) by the scenario, or --inventory. */
 static void load_inventory(fd_loader *L, const fd_ynode *root, const fd_load_opts *o)
 {
@@ -458,7 +501,7 @@ static void load_inventory(fd_loader *L, const fd_ynode *root, const fd_load_opt
         return;
     }
     if (!path && in->kind == FD_Y_MAP) {
-        fd_inventory_from_node(&L->t, in, s->file, s->dir, &s->inv);
+        fd_inventory_from_node(&L->t, in, s->file, s->dir, o && o->verbose, &s->inv);
         return;
     }
     char *full;
@@ -471,32 +514,8 @@ static void load_inventory(fd_loader *L, const fd_ynode *root, const fd_load_opt
                   in->kind == FD_Y_SCALAR ? "an empty string" : fd_ykind_name(in));
         return;
     }
-    fd_diags *d = L->t.d;
-    fd_ydoc *doc = fd_ydoc_load(full, d);
-    if (!doc) {
-        /* Name the reference as well as the file when the scenario pointed at it. */
-        if (!path && d->n) {
-            char *last = d->msgs[d->n - 1];
-            char *ref = fd_asprintf("%s:%d:%d: inventory %s", s->file, in->line, in->col, last);
-            free(last);
-            d->msgs[d->n - 1] = ref;
-        }
-        L->t.errors++;
-        free(full);
-        return;
-    }
-    fd_yt it = {.file = full, .d = d};
-    fd_loader sub = {.t = it, .s = s, .doc = doc};
-    subst_tree(&sub, doc->root, NULL);
-    char *dir = fd_path_dir(full);
-    if (!doc->root)
-        fd_yt_err(&sub.t, NULL, "inventory file is empty");
-    else
-        fd_inventory_from_node(&sub.t, doc->root, full, dir, &s->inv);
-    L->t.errors += sub.t.errors;
-    free(dir);
+    inventory_file(L, full, o && o->verbose, !path ? in : NULL, &s->inv);
     free(full);
-    fd_ydoc_free(doc);
 }
 
 static void read_list(fd_loader *L, const fd_ynode *root, const char *key, size_t max,
@@ -670,24 +689,15 @@ fd_err fd_scenario_load_text(const char *label, const char *text, size_t len,
     return e;
 }
 
-fd_err fd_inventory_load(const char *path, fd_inventory *inv, fd_diags *d)
+fd_err fd_inventory_load(const char *path, bool verbose, fd_inventory *inv, fd_diags *d)
 {
     memset(inv, 0, sizeof *inv);
-    fd_ydoc *doc = fd_ydoc_load(path, d);
-    if (!doc)
-        return FD_ERR_INPUT;
-    fd_scenario tmp = {0};
+    fd_scenario tmp = {.file = fd_strdup(path)};
     fd_yt t = {.file = path, .d = d};
-    fd_loader L = {.t = t, .s = &tmp, .doc = doc};
-    subst_tree(&L, doc->root, NULL);
-    char *dir = fd_path_dir(path);
-    if (!doc->root)
-        fd_yt_err(&L.t, NULL, "inventory file is empty");
-    else if (L.t.errors == 0)
-        fd_inventory_from_node(&L.t, doc->root, path, dir, inv);
-    free(dir);
+    fd_loader L = {.t = t, .s = &tmp};
+    inventory_file(&L, path, verbose, NULL, inv);
     fd_vars_free(&tmp.vars);
-    fd_ydoc_free(doc);
+    free(tmp.file);
     return L.t.errors ? FD_ERR_INPUT : FD_OK;
 }
 
@@ -698,15 +708,17 @@ fd_err fd_load_scenario_or_inventory(const char *path, const fd_load_opts *opts,
     *is_scenario = true;
     fd_diags probe_d = {0};
     fd_ydoc *doc = fd_ydoc_load(path, &probe_d);
-    bool inv_only = doc && doc->root && doc->root->kind == FD_Y_MAP &&
-                    fd_ymap_get(doc->root, "hosts") && !fd_ymap_get(doc->root, "timeline");
+    bool inv_only = fd_ansible_file_is(path, doc) ||
+                    (doc && doc->root && doc->root->kind == FD_Y_MAP &&
+                     (fd_ymap_get(doc->root, "hosts") || fd_ymap_get(doc->root, "ansible")) &&
+                     !fd_ymap_get(doc->root, "timeline"));
     fd_ydoc_free(doc);
     fd_diag_clear(&probe_d);
     if (inv_only) {
         *is_scenario = false;
         s->file = fd_strdup(path);
         s->dir = fd_path_dir(path);
-        return fd_inventory_load(path, &s->inv, d);
+        return fd_inventory_load(path, opts && opts->verbose, &s->inv, d);
     }
     return fd_scenario_load(path, opts, s, d);
 }

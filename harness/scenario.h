@@ -321,6 +321,7 @@ typedef struct fd_load_opts {
     const char *inventory; /* --inventory: replaces the scenario's */
     fd_strv var_names;     /* --var k=v, overriding vars */
     fd_strv var_values;
+    bool verbose; /* --verbose: warn of inventory variables firedrill does not read */
 } fd_load_opts;
 
 #define FD_MAX_PROBES 64
@@ -336,7 +337,7 @@ fd_err fd_scenario_load_text(const char *label, const char *text, size_t len,
                              const fd_load_opts *opts, fd_scenario *out, fd_diags *d);
 
 /* Loads a standalone inventory file. */
-fd_err fd_inventory_load(const char *path, fd_inventory *inv, fd_diags *d);
+fd_err fd_inventory_load(const char *path, bool verbose, fd_inventory *inv, fd_diags *d);
 
 /* A path that may be a scenario or an inventory: a document with 'timeline' is a
  * scenario. For an inventory file, *is_scenario is false and only inv is filled. */

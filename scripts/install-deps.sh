@@ -9,8 +9,9 @@ PACKAGES=(
     libssh-dev libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
     libhiredis-dev libpq-dev libmariadb-dev libssl-dev zlib1g-dev
     # checks: memory errors, the HTML report in a real browser, the code's format, the
-    # scenario schema; packaging: man pages from the docs, the .deb and its checks
-    valgrind chromium python3 clang-format python3-jsonschema python3-yaml
+    # scenario schema, Ansible inventories against Ansible's own reading; packaging: man
+    # pages from the docs, the .deb and its checks
+    valgrind chromium python3 clang-format python3-jsonschema python3-yaml ansible-core
     lowdown man-db dpkg-dev lintian
     # the lab: hosts, their tools and services
     iproute2 util-linux procps openssh-server openssh-client nftables iptables sudo busybox inotify-tools

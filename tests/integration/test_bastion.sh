@@ -74,6 +74,64 @@ no_leftovers h1 h2 h3
 expect_exit 4 $FD check-hosts "$T_DIR/nojump.yaml"
 t_end
 
+t_begin "an Ansible inventory of the same hosts: groups of groups, group_vars, become, ProxyJump"
+# The hosts as a site's Ansible inventory has them (the deploy user, sudo through
+# ansible_become, the bastion in ansible_ssh_common_args), used by every command that
+# takes an inventory; firedrill's defaults add only what Ansible has no variable for.
+adir=$T_DIR/ansible
+mkdir -p "$adir/group_vars/redis"
+cat >"$adir/hosts.ini" <<EOF2
+[dc_a]
+h1 ansible_host=10.77.0.11 dc=dc-a
+[dc_b]
+h2 ansible_host=10.77.0.12 dc=dc-b
+[dc_c]
+h3 ansible_host=10.77.0.13 dc=dc-c
+[redis:children]
+dc_a
+dc_b
+dc_c
+[sentinel:children]
+redis
+EOF2
+cat >"$adir/group_vars/all.yml" <<EOF2
+ansible_user: $FD_LAB_USER
+ansible_ssh_private_key_file: $FD_LAB_KEY
+ansible_ssh_common_args: '-o ProxyJump=$FD_LAB_USER@$FD_LAB_JUMP -o ServerAliveInterval=15'
+EOF2
+cat >"$adir/group_vars/redis/main.yml" <<'EOF2'
+ansible_become: true
+redis_maxmemory: 64mb
+EOF2
+cat >"$adir/inventory.yaml" <<EOF2
+ansible: hosts.ini
+datacenter_var: dc
+defaults: { known_hosts: $FD_LAB_KNOWN_HOSTS, connect_timeout: 3s }
+EOF2
+expect_exit 0 $FD inventory show "$adir/inventory.yaml"
+grep -Eq "^h2 +10\.77\.0\.12 +dc-b +dc_b,redis,sentinel +$FD_LAB_USER +- +yes +$FD_LAB_USER@$FD_LAB_JUMP:22$" "$T_OUT" ||
+    t_fail "inventory show: $(cat "$T_OUT")"
+[ -s "$T_ERR" ] && t_fail "warnings without --verbose: $(cat "$T_ERR")"
+expect_exit 0 $FD inventory show "$adir/inventory.yaml" --verbose
+grep -q "group_vars/redis/main.yml:2:18: warning: Ansible variable 'redis_maxmemory' is not one firedrill reads" "$T_ERR" &&
+    grep -q "ssh option 'ServerAliveInterval=15' in 'ansible_ssh_common_args' is not applied" "$T_ERR" ||
+    t_fail "--verbose: $(cat "$T_ERR")"
+expect_exit 0 $FD check-hosts "$adir/inventory.yaml"
+[ "$(grep -c ': ok: reachable, host key verified (ssh-ed25519 SHA256:' "$T_OUT")" = 3 ] || t_fail "$(cat "$T_OUT")"
+expect_exit 0 $FD exec "$adir/inventory.yaml" --role redis --datacenter dc-b -- sudo -n id -u
+[ "$(cat "$T_OUT")" = "h2: 0" ] || t_fail "exec: $(cat "$T_OUT")"
+kill_pause_cut ansible h3 h1 "$adir/inventory.yaml" </dev/null
+no_leftovers h1 h2 h3
+expect_exit 0 $FD halt "$adir/inventory.yaml" --reason "an Ansible-listed halt"
+[ "$(grep -c ': halted' "$T_OUT")" = 3 ] || t_fail "halt: $(cat "$T_OUT")"
+expect_exit 0 $FD halt "$adir/inventory.yaml" --clear
+expect_exit 0 $FD heal "$adir/inventory.yaml"
+# the INI file itself, as --inventory, with the known_hosts of the controller's home
+sed "s|^inventory: .*|inventory: $INV|" "$T_DIR/ansible.yaml" >"$T_DIR/ansible-direct.yaml"
+expect_exit 0 as_home $FD check-hosts "$T_DIR/ansible-direct.yaml" --inventory "$adir/hosts.ini"
+[ "$(grep -c ': ok: reachable, host key verified' "$T_OUT")" = 3 ] || t_fail "$(cat "$T_OUT")"
+t_end
+
 t_begin "a changed bastion key: refused, naming the host and the jump host; nothing touched"
 sed "s|^$FD_LAB_JUMP ssh-ed25519 .*|$FD_LAB_JUMP $(ssh-keygen -q -t ed25519 -N '' -f "$T_DIR/other" >/dev/null && cut -d' ' -f1-2 "$T_DIR/other.pub")|" \
     "$FD_LAB_KNOWN_HOSTS" >"$T_DIR/changed_known_hosts"
