@@ -594,12 +594,12 @@ static void build_host(fd_an_inv *a, const fd_ansible_opts *o, const char *inv_d
     const char *conn = get(&c, "ansible_connection", NULL, &at);
     if (conn && strcmp(conn, "ssh") && strcmp(conn, "smart") && strcmp(conn, "paramiko")) {
         char *q = fd_printable(ah->name, 64);
-        if (strcmp(conn, "local") == 0)
+        if (strcmp(conn, "local") == 0 && o->verbose)
             fprintf(stderr,
                     "%s:%d:%d: note: host '%s' is left out: Ansible reaches it with "
                     "ansible_connection=local, firedrill only over SSH\n",
                     at->file, at->line, at->col, q);
-        else
+        else if (strcmp(conn, "local") != 0)
             fd_an_error(a, at->file, at->line, at->col,
                         "host '%s': ansible_connection '%s' is not SSH, which is how firedrill "
                         "reaches hosts",

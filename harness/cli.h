@@ -30,6 +30,7 @@ enum {
     FD_OPT_METRICS_FILE = 1 << 19,
     FD_OPT_PRUNE = 1 << 20,
     FD_OPT_KEEP = 1 << 21,
+    FD_OPT_LIST = 1 << 22,
 };
 
 typedef struct fd_cli {
@@ -52,6 +53,7 @@ typedef struct fd_cli {
     bool prune;               /* report --prune REPORTS_DIR --keep N */
     int64_t keep;
     bool keep_set;
+    bool list;          /* init --list */
     const char *reason; /* halt */
     bool clear;         /* halt --clear */
     const char *run_id;
@@ -78,6 +80,7 @@ int fd_cmd_run(fd_cli *cli);
 int fd_cmd_ack(fd_cli *cli);
 int fd_cmd_note(fd_cli *cli);
 int fd_cmd_heal(fd_cli *cli);
+int fd_cmd_init(fd_cli *cli);
 int fd_cmd_halt(fd_cli *cli);
 int fd_cmd_report(fd_cli *cli);
 int fd_cmd_exec(fd_cli *cli);

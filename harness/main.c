@@ -67,6 +67,10 @@ static const fd_command commands[] = {
      "print the hosts, addresses, datacenters and roles an inventory (firedrill's or Ansible's) "
      "resolves to, touching no host",
      FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_JSON, 2, 2, fd_cmd_inventory},
+    {"init", "init TEMPLATE --inventory FILE [OUTPUT] [--verbose] | init --list",
+     "write a commented starter scenario for an inventory's hosts (OUTPUT: TEMPLATE.yaml, - for "
+     "standard output; never over a file), checked to validate; --list names the templates",
+     FD_OPT_INVENTORY | FD_OPT_VAR | FD_OPT_LIST, 0, 2, fd_cmd_init},
     {"select",
      "select SCENARIO_OR_INVENTORY [--hosts a,b] [--role R] [--datacenter D] [--where CMD] "
      "[--pick P] [--seed N] [--verbose]",
@@ -161,6 +165,7 @@ static const struct {
     {'C', FD_OPT_CLEAR, offsetof(fd_cli, clear)},
     {'P', FD_OPT_PRUNE, offsetof(fd_cli, prune)},
     {'V', FD_OPT_INVENTORY, offsetof(fd_cli, load.verbose)},
+    {'L', FD_OPT_LIST, offsetof(fd_cli, list)},
 };
 
 /* Applies option ch (its argument in optarg) to cli, with *need the command flag it
@@ -348,6 +353,7 @@ int main(int argc, char **argv)
                                              {"keep", required_argument, 0, 'k'},
                                              {"clear", no_argument, 0, 'C'},
                                              {"verbose", no_argument, 0, 'V'},
+                                             {"list", no_argument, 0, 'L'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     fd_cli cli = {.command = c->name};

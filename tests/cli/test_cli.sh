@@ -46,6 +46,49 @@ expect_exit 2 $FD validate "$SRC"/tests/scenarios/valid/spec-example.yaml \
 [ "$(wc -l <"$T_ERR")" = 2 ] || t_fail "expected two errors, got: $(cat "$T_ERR")"
 t_end
 
+t_begin "init: every template, for firedrill's and Ansible's inventories, validates and plans as written"
+expect_exit 0 $FD init --list
+for t in redis-sentinel postgres etcd mariadb postgres-pitr mariadb-binlog-restore; do
+    grep -q "^$t " "$T_OUT" || t_fail "init --list does not name $t: $(cat "$T_OUT")"
+done
+[ "$(wc -l <"$T_OUT")" = 6 ] || t_fail "init --list: $(cat "$T_OUT")"
+mkdir -p "$T_DIR/init/ansible"
+cp -r "$SRC/tests/ansible/prod/." "$T_DIR/init/ansible/"
+for t in redis-sentinel postgres etcd mariadb postgres-pitr mariadb-binlog-restore; do
+    (cd "$T_DIR/init" && "$FD" init "$t" --inventory "$SRC/tests/scenarios/lab-inventory.yaml" "lab-$t.yaml") >"$T_OUT" 2>"$T_ERR" ||
+        t_fail "init $t (lab): $(cat "$T_ERR")"
+    grep -q "^inventory: \"$SRC/tests/scenarios/lab-inventory.yaml\"$" "$T_DIR/init/lab-$t.yaml" || t_fail "$t: inventory line"
+    grep -q "@{" "$T_DIR/init/lab-$t.yaml" && t_fail "$t: a placeholder left: $(grep '@{' "$T_DIR/init/lab-$t.yaml")"
+    grep -q "note:" "$T_ERR" && t_fail "$t: the lab's roles not found: $(cat "$T_ERR")"
+    expect_exit 0 $FD validate "$T_DIR/init/lab-$t.yaml"
+    expect_exit 0 $FD plan "$T_DIR/init/lab-$t.yaml"
+    # an Ansible inventory below the output's directory is named relative to it
+    (cd "$T_DIR/init" && "$FD" init "$t" --inventory ansible/hosts.ini "ansible-$t.yaml") >"$T_OUT" 2>"$T_ERR" ||
+        t_fail "init $t (ansible): $(cat "$T_ERR")"
+    grep -q '^  ansible: "ansible/hosts.ini"$' "$T_DIR/init/ansible-$t.yaml" || t_fail "$t: ansible line: $(head -20 "$T_DIR/init/ansible-$t.yaml")"
+    expect_exit 0 $FD validate "$T_DIR/init/ansible-$t.yaml"
+done
+# the lab's roles are used by name; the Ansible inventory has no etcd group: every host
+grep -q "target: { role: redis, where:" "$T_DIR/init/lab-redis-sentinel.yaml" || t_fail "redis target"
+grep -q 'endpoints: "http://10.77.0.11:2379,http://10.77.0.12:2379,http://10.77.0.13:2379"' "$T_DIR/init/lab-etcd.yaml" || t_fail "etcd endpoints"
+grep -q 'sentinels: "redis1.example:26379,redis2.example:26379,192.0.2.23:26379,sentinel4.example:26379"' "$T_DIR/init/ansible-redis-sentinel.yaml" ||
+    t_fail "sentinels from the Ansible group: $(grep sentinels: "$T_DIR/init/ansible-redis-sentinel.yaml")"
+(cd "$T_DIR/init" && "$FD" init etcd --inventory ansible/hosts.ini -) >"$T_OUT" 2>"$T_ERR" || t_fail "init to stdout"
+grep -q "note: no role in the inventory is named like 'etcd'" "$T_ERR" || t_fail "no note: $(cat "$T_ERR")"
+grep -q "^      hosts: \[bastion.example, redis1.example, " "$T_OUT" || t_fail "every host: $(grep -A2 'target:' "$T_OUT")"
+# never over a file, nor through a link planted where it writes
+echo "mine" >"$T_DIR/init/taken.yaml"
+ln -s "$T_DIR/init/victim" "$T_DIR/init/link.yaml"
+for f in taken.yaml link.yaml; do
+    (cd "$T_DIR/init" && "$FD" init etcd --inventory ansible/hosts.ini "$f") >"$T_OUT" 2>"$T_ERR"
+    [ $? = 2 ] && grep -q "init never writes over a file" "$T_ERR" || t_fail "$f: $(cat "$T_ERR")"
+done
+[ "$(cat "$T_DIR/init/taken.yaml")" = mine ] && [ ! -e "$T_DIR/init/victim" ] || t_fail "a file was written over"
+expect_exit 2 $FD init nosuch --inventory "$SRC/tests/scenarios/lab-inventory.yaml"
+grep -q "no template 'nosuch'" "$T_ERR" || t_fail "unknown template: $(cat "$T_ERR")"
+expect_exit 2 $FD init etcd
+t_end
+
 t_begin "plan: exact commands, static selectors resolved, nothing touched"
 expect_exit 0 $FD plan "$SRC/tests/scenarios/valid/every-fault.yaml" --seed 5
 grep -q "^step 7 \[iso\] fault" "$T_OUT" || t_fail "step 7 header"

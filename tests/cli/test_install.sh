@@ -112,6 +112,7 @@ complete_words "$FD" select sc/redis-sentinel-kill-primary.yaml --inventory sc/i
     grep -qx redis || t_fail "roles: $(complete_words "$FD" select sc/inv.yaml --role "")"
 complete_words "$FD" exec sc/inv.yaml --datacenter dc | grep -qx dc-a || t_fail "datacenters"
 complete_words "$FD" report --format h | grep -qx html || t_fail "formats"
+[ "$(complete_words "$FD" init postgres-)" = postgres-pitr ] || t_fail "templates: $(complete_words "$FD" init postgres-)"
 t_end
 
 t_begin "inventory show: the resolved hosts, from an inventory or a scenario"
