@@ -502,6 +502,7 @@ static bool ssh_args(fd_an_inv *a, const fd_an_var *v, char **jump, fd_strv *see
     if (!fd_an_words(v->value, &w, cols, 64)) {
         fd_an_error(a, v->file, v->line, v->col, "'%s' has an unclosed quote or more than 64 words",
                     v->name);
+        fd_strv_free(&w);
         return false;
     }
     char *found = NULL;

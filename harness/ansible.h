@@ -97,7 +97,7 @@ void fd_an_var_set(fd_an_vars *vs, const char *name, const char *value, const ch
 void fd_an_read_vars(const char *file, const fd_ynode *m, fd_an_vars *vs);
 /* Splits a line into words as Python's shlex does for Ansible (quotes join, a word
  * starting with '#' begins a comment), each word's 1-based column into cols. False on
- * an unclosed quote or more than max words. */
+ * an unclosed quote or more than max words (words then holds those before: free it). */
 bool fd_an_words(const char *s, fd_strv *words, int *cols, size_t max);
 void fd_an_error(fd_an_inv *a, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

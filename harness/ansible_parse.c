@@ -73,7 +73,7 @@ static bool range_bound(const char *s, size_t n, bool *alpha, long *v)
         *v = *s;
         return true;
     }
-    int64_t x;
+    int64_t x = 0;
     char *num = fd_strndup(s, n);
     bool ok = n > 0 && n <= 6 && fd_parse_uint(num, 999999, &x);
     free(num);

@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-300}
 CC=clang cmake -S . -B build-fuzz -DFD_FUZZ=ON -DFD_INTEGRATION=OFF -DFD_WERROR=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_scenario fuzz_report fuzz_index >/dev/null
-for t in scenario report index; do
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_scenario fuzz_report fuzz_index fuzz_ansible >/dev/null
+for t in scenario report index ansible; do
     mkdir -p "build-fuzz/corpus-$t"
     echo "fuzzing $t for ${secs}s"
     build-fuzz/tests/fuzz_$t -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
