@@ -27,36 +27,50 @@ static bool regular_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* A file's text, or NULL after reporting why it cannot be read: not there, too large,
+ * or encrypted with Ansible Vault (what: "file" or "inventory"; hint: what to do). */
+static char *read_text(fd_an_inv *a, const char *path, const char *what, const char *hint,
+                       size_t *len)
+{
+    char *err = NULL;
+    char *text = fd_read_file(path, FD_YAML_MAX_BYTES, len, &err);
+    if (!text) {
+        fd_an_error(a, path, 0, 0, "cannot read the Ansible %s: %s", what, err);
+        free(err);
+    } else if (strncmp(text, VAULT_MARK, strlen(VAULT_MARK)) == 0) {
+        fd_an_error(a, path, 1, 1,
+                    "this %s is encrypted with Ansible Vault, which firedrill does not "
+                    "decrypt%s",
+                    what, hint);
+        free(text);
+        text = NULL;
+    }
+    return text;
+}
+
 /* Reads one variables file (YAML or JSON) into vs. */
 static void vars_file(fd_an_inv *a, const char *path, fd_an_vars *vs)
 {
-    char *err = NULL;
-    size_t len;
-    char *text = fd_read_file(path, FD_YAML_MAX_BYTES, &len, &err);
-    if (!text) {
-        fd_an_error(a, path, 0, 0, "cannot read: %s", err);
-        free(err);
-        return;
-    }
     fd_strv_push(&a->files, path);
     const char *file = a->files.v[a->files.n - 1];
-    if (strncmp(text, VAULT_MARK, strlen(VAULT_MARK)) == 0) {
-        fd_an_error(a, file, 1, 1,
-                    "this file is encrypted with Ansible Vault, which firedrill does not decrypt: "
-                    "keep the variables firedrill reads (ansible_host, ansible_port, ansible_user, "
-                    "the key and jump settings, the datacenter) in an unencrypted file");
-    } else {
-        fd_ydoc *doc = fd_ydoc_parse(file, text, len, a->t->d);
-        if (!doc)
-            a->t->errors++;
-        else if (doc->root && doc->root->kind != FD_Y_MAP)
-            fd_an_error(a, file, doc->root->line, doc->root->col,
-                        "a variables file must be a mapping of variables, got %s",
-                        fd_ykind_name(doc->root));
-        else if (doc->root)
-            fd_an_read_vars(file, doc->root, vs);
-        fd_ydoc_free(doc);
-    }
+    size_t len;
+    char *text = read_text(a, file, "file",
+                           ": keep the variables firedrill reads (ansible_host, ansible_port, "
+                           "ansible_user, the key and jump settings, the datacenter) in an "
+                           "unencrypted file",
+                           &len);
+    if (!text)
+        return;
+    fd_ydoc *doc = fd_ydoc_parse(file, text, len, a->t->d);
+    if (!doc)
+        a->t->errors++;
+    else if (doc->root && doc->root->kind != FD_Y_MAP)
+        fd_an_error(a, file, doc->root->line, doc->root->col,
+                    "a variables file must be a mapping of variables, got %s",
+                    fd_ykind_name(doc->root));
+    else if (doc->root)
+        fd_an_read_vars(file, doc->root, vs);
+    fd_ydoc_free(doc);
     free(text);
 }
 
@@ -620,14 +634,7 @@ static void build_host(fd_an_inv *a, const fd_ansible_opts *o, const char *inv_d
     for (size_t g = 0; g < a->ngroups; g++)
         if (member[g] && !is_implicit(a->groups[g].name))
             fd_strv_push(&h->roles, a->groups[g].name);
-    const fd_host_opts *d = o->defaults;
-    fd_host_opts opts = {.user = fd_strdup(d->user),
-                         .port = d->port,
-                         .identity = fd_strdup(d->identity),
-                         .known_hosts = fd_strdup(d->known_hosts),
-                         .sudo = d->sudo,
-                         .connect_timeout_us = d->connect_timeout_us,
-                         .jump = fd_strdup(d->jump)};
+    fd_host_opts opts = fd_host_opts_copy(o->defaults);
     host_settings(&c, h, &opts);
     if (opts.identity && lookup(&hv, "ansible_ssh_private_key_file") != NULL) {
         char *p = fd_path_resolve(opts.identity, inv_dir);
@@ -679,21 +686,12 @@ static void read_source(fd_an_inv *a, const char *file, const fd_ynode *root)
         fd_an_read_yaml(a, file, root);
         return;
     }
-    char *err = NULL;
     size_t len;
-    char *text = fd_read_file(file, FD_YAML_MAX_BYTES, &len, &err);
-    if (!text) {
-        fd_an_error(a, file, 0, 0, "cannot read the Ansible inventory: %s", err);
-        free(err);
-    } else if (strncmp(text, VAULT_MARK, strlen(VAULT_MARK)) == 0) {
-        fd_an_error(a, file, 1, 1,
-                    "this inventory is encrypted with Ansible Vault, which "
-                    "firedrill does not decrypt");
-    } else if (memchr(text, '\0', len)) {
+    char *text = read_text(a, file, "inventory", "", &len);
+    if (text && memchr(text, '\0', len))
         fd_an_error(a, file, 0, 0, "an Ansible INI inventory must be text (it holds a NUL byte)");
-    } else {
+    else if (text)
         fd_an_read_ini(a, file, text);
-    }
     free(text);
 }
 

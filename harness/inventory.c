@@ -126,13 +126,7 @@ static void read_host(fd_yt *t, const fd_ynode *h, const char *base_dir, const f
     for (size_t r = 0; r < host->roles.n; r++)
         check_word(t, rn && rn->kind == FD_Y_SEQ && r < rn->n ? rn->items[r] : rn, "role",
                    host->roles.v[r], fd_inventory_valid_word, FD_WORD_RULE);
-    fd_host_opts o = {.user = fd_strdup(defs->user),
-                      .port = defs->port,
-                      .identity = fd_strdup(defs->identity),
-                      .known_hosts = fd_strdup(defs->known_hosts),
-                      .sudo = defs->sudo,
-                      .connect_timeout_us = defs->connect_timeout_us,
-                      .jump = fd_strdup(defs->jump)};
+    fd_host_opts o = fd_host_opts_copy(defs);
     read_opts(t, h, "a host", &o);
     if (o.jump && !fd_inventory_set_jump(o.jump, host)) {
         const fd_ynode *jn = fd_ymap_get(h, "jump");
@@ -141,6 +135,17 @@ static void read_host(fd_yt *t, const fd_ynode *h, const char *base_dir, const f
         free(q);
     }
     fd_host_apply_opts(host, &o, base_dir);
+}
+
+fd_host_opts fd_host_opts_copy(const fd_host_opts *d)
+{
+    return (fd_host_opts){.user = fd_strdup(d->user),
+                          .port = d->port,
+                          .identity = fd_strdup(d->identity),
+                          .known_hosts = fd_strdup(d->known_hosts),
+                          .sudo = d->sudo,
+                          .connect_timeout_us = d->connect_timeout_us,
+                          .jump = fd_strdup(d->jump)};
 }
 
 void fd_host_apply_opts(fd_host *h, fd_host_opts *o, const char *base_dir)

@@ -62,6 +62,8 @@ bool fd_inventory_from_node(fd_yt *t, const fd_ynode *node, const char *file, co
 bool fd_inventory_valid_word(const char *s);
 bool fd_inventory_valid_address(const char *s);
 bool fd_inventory_set_jump(const char *s, fd_host *h);
+/* A copy of the defaults, for one host to override. */
+fd_host_opts fd_host_opts_copy(const fd_host_opts *d);
 /* The settings of a host after the defaults: user, port, paths resolved against
  * base_dir, known_hosts defaulted. Takes what o holds. */
 void fd_host_apply_opts(fd_host *h, fd_host_opts *o, const char *base_dir);
