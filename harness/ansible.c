@@ -636,7 +636,8 @@ static void build_host(fd_an_inv *a, const fd_ansible_opts *o, const char *inv_d
             fd_strv_push(&h->roles, a->groups[g].name);
     fd_host_opts opts = fd_host_opts_copy(o->defaults);
     host_settings(&c, h, &opts);
-    if (opts.identity && lookup(&hv, "ansible_ssh_private_key_file") != NULL) {
+    if (opts.identity && (lookup(&hv, "ansible_ssh_private_key_file") != NULL ||
+                          lookup(&hv, "ansible_private_key_file") != NULL)) {
         char *p = fd_path_resolve(opts.identity, inv_dir);
         free(opts.identity);
         opts.identity = p;

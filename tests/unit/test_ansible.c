@@ -162,11 +162,14 @@ static void test_yaml_and_jump_hosts(void **state)
                     "    b:\n"
                     "      children:\n"
                     "        a:\n"
-                    "    c:\n");
+                    "    c:\n"
+                    "      hosts:\n"
+                    "        h5:\n"
+                    "          ansible_private_key_file: k5\n");
     fd_inventory inv;
     char *err = load("inv.yaml", &inv);
     assert_string_equal(err, "");
-    assert_int_equal(inv.n, 4);
+    assert_int_equal(inv.n, 5);
     char *j;
     assert_string_equal(j = fd_host_jump_words(host(&inv, "h1")), "ops@gw:2022");
     free(j);
@@ -178,6 +181,9 @@ static void test_yaml_and_jump_hosts(void **state)
     assert_roles(&inv, "h1", "a,b");
     char *want = fd_asprintf("%s/keys/id_a", dir);
     assert_string_equal(host(&inv, "h1")->identity, want);
+    free(want);
+    want = fd_asprintf("%s/k5", dir);
+    assert_string_equal(host(&inv, "h5")->identity, want);
     free(want);
     free(err);
     fd_inventory_free(&inv);
