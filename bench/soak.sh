@@ -8,8 +8,10 @@
 # (default 5: redis-server on the primary paused for 10 s). Prints, per probe, its
 # operations, missed slots outside and inside fault windows, and p99; and the
 # controller's CPU, memory, threads, descriptors and the machine's TIME_WAIT sockets
-# minute by minute, so that a slope shows. Not run by the test command. Needs root (the
-# lab); traffic goes only to the lab's addresses.
+# minute by minute, so that a slope shows. CONTROLLER_NICE (default 0) runs the controller
+# at that nice value: -10 gives it the share of the cores a controller on a machine of its
+# own has, here where the lab's services share the same two cores. Not run by the test
+# command. Needs root (the lab); traffic goes only to the lab's addresses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FD=${FIREDRILL:-build/firedrill}
@@ -18,6 +20,7 @@ FAULT_EVERY=${FAULT_EVERY:-5}
 PG_INTERVAL=${PG_INTERVAL:-5ms}
 MYSQL_INTERVAL=${MYSQL_INTERVAL:-20ms}
 ETCD_INTERVAL=${ETCD_INTERVAL:-10ms}
+CONTROLLER_NICE=${CONTROLLER_NICE:-0}
 [ -x "$FD" ] || scripts/build.sh build
 export FIREDRILL_LAB_DIR=${FIREDRILL_LAB_DIR:-/tmp/firedrill-lab}
 services=redis,postgres,mariadb,etcd,prometheus
@@ -48,8 +51,8 @@ work=$(mktemp -d /tmp/fd-soak.XXXXXX) # kept: its run directory is for reading a
     done
     echo "safety: { ttl: 5m }"
 } >"$work/soak.yaml"
-echo "soak: $MINUTES minutes, every probe type, a 10 s pause of the Redis primary every $FAULT_EVERY minutes"
-"$FD" run "$work/soak.yaml" --quiet --report-dir "$work/r" >/dev/null &
+echo "soak: $MINUTES minutes, every probe type, a 10 s pause of the Redis primary every $FAULT_EVERY minutes, the controller at nice $CONTROLLER_NICE"
+nice -n "$CONTROLLER_NICE" "$FD" run "$work/soak.yaml" --quiet --report-dir "$work/r" >/dev/null &
 pid=$!
 tick=$(getconf CLK_TCK)
 echo "minute  cpu(s) in the minute  rss(MiB)  threads  fds  time_wait  machine busy"
