@@ -5,119 +5,10 @@
 #include "value.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-
-#define VAULT_MARK "$ANSIBLE_VAULT;"
-
-/* ---- group_vars and host_vars ---- */
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool regular_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* A file's text, or NULL after reporting why it cannot be read: not there, too large,
- * or encrypted with Ansible Vault (what: "file" or "inventory"; hint: what to do). */
-static char *read_text(fd_an_inv *a, const char *path, const char *what, const char *hint,
-                       size_t *len)
-{
-    char *err = NULL;
-    char *text = fd_read_file(path, FD_YAML_MAX_BYTES, len, &err);
-    if (!text) {
-        fd_an_error(a, path, 0, 0, "cannot read the Ansible %s: %s", what, err);
-        free(err);
-    } else if (strncmp(text, VAULT_MARK, strlen(VAULT_MARK)) == 0) {
-        fd_an_error(a, path, 1, 1,
-                    "this %s is encrypted with Ansible Vault, which firedrill does not "
-                    "decrypt%s",
-                    what, hint);
-        free(text);
-        text = NULL;
-    }
-    return text;
-}
-
-/* Reads one variables file (YAML or JSON) into vs. */
-static void vars_file(fd_an_inv *a, const char *path, fd_an_vars *vs)
-{
-    fd_strv_push(&a->files, path);
-    const char *file = a->files.v[a->files.n - 1];
-    size_t len;
-    char *text = read_text(a, file, "file",
-                           ": keep the variables firedrill reads (ansible_host, ansible_port, "
-                           "ansible_user, the key and jump settings, the datacenter) in an "
-                           "unencrypted file",
-                           &len);
-    if (!text)
-        return;
-    fd_ydoc *doc = fd_ydoc_parse(file, text, len, a->t->d);
-    if (!doc)
-        a->t->errors++;
-    else if (doc->root && doc->root->kind != FD_Y_MAP)
-        fd_an_error(a, file, doc->root->line, doc->root->col,
-                    "a variables file must be a mapping of variables, got %s",
-                    fd_ykind_name(doc->root));
-    else if (doc->root)
-        fd_an_read_vars(file, doc->root, vs);
-    fd_ydoc_free(doc);
-    free(text);
-}
-
-static bool vars_name(const char *name)
-{
-    size_t n = strlen(name);
-    if (name[0] == '.' || name[n - 1] == '~')
-        return false;
-    const char *dot = strrchr(name, '.');
-    return !dot || strcmp(dot, ".yml") == 0 || strcmp(dot, ".yaml") == 0 ||
-           strcmp(dot, ".json") == 0;
-}
-
-/* The files of dir/kind/name: name, name.yml, name.yaml, name.json, and every variables
- * file in a directory dir/kind/name/ (in name order), as Ansible reads them. */
-static void vars_for(fd_an_inv *a, const char *dir, const char *kind, const char *name,
-                     fd_an_vars *vs)
-{
-    if (!fd_inventory_valid_word(name) || name[0] == '.')
-        return; /* never a path outside the directory: '..' has no variables files */
-    static const char *const ext[] = {"", ".yml", ".yaml", ".json"};
-    for (size_t i = 0; i < 4; i++) {
-        char *p = fd_asprintf("%s/%s/%s%s", dir, kind, name, ext[i]);
-        if (regular_file(p))
-            vars_file(a, p, vs);
-        free(p);
-    }
-    char *sub = fd_asprintf("%s/%s/%s", dir, kind, name);
-    DIR *d = opendir(sub);
-    if (d) {
-        fd_strv names = {0};
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL && names.n < 1000)
-            if (vars_name(e->d_name))
-                fd_strv_push(&names, e->d_name);
-        closedir(d);
-        qsort(names.v, names.n, sizeof *names.v, cmp_str);
-        for (size_t i = 0; i < names.n; i++) {
-            char *p = fd_asprintf("%s/%s", sub, names.v[i]);
-            if (regular_file(p))
-                vars_file(a, p, vs);
-            free(p);
-        }
-        fd_strv_free(&names);
-    }
-    free(sub);
-}
 
 /* ---- the groups a host is in, and their order ---- */
 
@@ -284,7 +175,7 @@ static const char *literal(fd_an_inv *a, const host_vars *hv, const char *const 
                         "'%s' needs Ansible's templating ('{{ ... }}'), which firedrill does not "
                         "evaluate: give its value literally",
                         v->name);
-        } else if (strncmp(v->value, VAULT_MARK, strlen(VAULT_MARK)) == 0) {
+        } else if (strncmp(v->value, FD_AN_VAULT_MARK, strlen(FD_AN_VAULT_MARK)) == 0) {
             fd_an_error(a, v->file, v->line, v->col,
                         "'%s' is encrypted with Ansible Vault, which firedrill does not decrypt: "
                         "give its value unencrypted",
@@ -680,51 +571,20 @@ static void free_model(fd_an_inv *a)
     fd_strv_free(&a->files);
 }
 
-/* Reads the inventory file itself into the model. */
-static void read_source(fd_an_inv *a, const char *file, const fd_ynode *root)
-{
-    if (root) {
-        fd_an_read_yaml(a, file, root);
-        return;
-    }
-    size_t len;
-    char *text = read_text(a, file, "inventory", "", &len);
-    if (text && memchr(text, '\0', len))
-        fd_an_error(a, file, 0, 0, "an Ansible INI inventory must be text (it holds a NUL byte)");
-    else if (text)
-        fd_an_read_ini(a, file, text);
-    free(text);
-}
-
-/* A file named by a scenario (which may come from anyone) is read only when others may read
- * it too: a private file may hold secrets, which an error or a host name would show. */
-static bool readable_by_others(fd_yt *t, const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0 || (st.st_mode & S_IROTH))
-        return true; /* a file that cannot be read is reported when read */
-    fd_diag_add(t->d, path, 0, 0,
-                "this Ansible inventory is private (mode %04o): firedrill reads one a file names "
-                "only when others may read it, as a private file may hold secrets; make it "
-                "readable (chmod o+r) or give it with --inventory",
-                (unsigned)(st.st_mode & 07777));
-    t->errors++;
-    return false;
-}
-
 bool fd_ansible_load(fd_yt *t, const char *path, const fd_ynode *root, const fd_ansible_opts *o,
                      fd_inventory *inv)
 {
     int before = t->errors;
-    if (o->named_by_file && !readable_by_others(t, path))
-        return false;
     fd_an_inv a = {.t = t};
     fd_strv_push(&a.files, path);
     const char *file = a.files.v[0];
-    read_source(&a, file, root);
+    fd_an_read_sources(&a, file, root, o->named_by_file);
+    if (t->errors != before) {
+        free_model(&a);
+        return false;
+    }
     fd_an_group_get(&a, "all", file, 0, 0);
     fd_an_group_get(&a, "ungrouped", file, 0, 0);
-    char *dir = fd_path_dir(path);
     for (size_t i = 0; i < a.ngroups; i++) {
         fd_an_group *g = &a.groups[i];
         if (!is_implicit(g->name) && !fd_inventory_valid_word(g->name)) {
@@ -732,10 +592,9 @@ bool fd_ansible_load(fd_yt *t, const char *path, const fd_ynode *root, const fd_
             fd_an_error(&a, g->file, g->line, g->col, "group name '%s', a role, " FD_WORD_RULE, q);
             free(q);
         }
-        vars_for(&a, dir, "group_vars", g->name, &g->file_vars);
     }
-    for (size_t i = 0; i < a.nhosts; i++)
-        vars_for(&a, dir, "host_vars", a.hosts[i].name, &a.hosts[i].file_vars);
+    char *dir = fd_an_vars_dir(path);
+    fd_an_read_vars_files(&a, dir);
     int *depth = fd_xcalloc(a.ngroups, sizeof *depth);
     if (t->errors == before && group_depths(&a, depth)) {
         if (a.nhosts == 0)
@@ -752,71 +611,4 @@ bool fd_ansible_load(fd_yt *t, const char *path, const fd_ynode *root, const fd_
     free(dir);
     free_model(&a);
     return t->errors == before;
-}
-
-static bool yaml_name(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    return dot && !strchr(dot, '/') &&
-           (strcmp(dot, ".yml") == 0 || strcmp(dot, ".yaml") == 0 || strcmp(dot, ".json") == 0);
-}
-
-/* Whether text reads as an Ansible INI inventory, line by line: a section header, or a line
- * whose first word could be a host pattern, a group or a variable's name. A file that does
- * not (/etc/shadow, a key) is not one, and nothing of it is shown. */
-static bool ini_plausible(const char *text)
-{
-    static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                               "_.-:[]";
-    bool any = false;
-    for (const char *p = text; *p;) {
-        size_t n = strcspn(p, "\n");
-        const char *s = p + strspn(p, " \t");
-        size_t len = n - (size_t)(s - p);
-        while (len && isspace((unsigned char)s[len - 1]))
-            len--;
-        if (len && *s != '#' && *s != ';') {
-            size_t w = strspn(s, word);
-            bool header = *s == '[' && s[len - 1] == ']';
-            if (!header && (*s == '-' || *s == ':' || w == 0 || (w < len && !strchr(" \t=", s[w]))))
-                return false;
-            any = true;
-        }
-        p += n + (p[n] == '\n');
-    }
-    return any;
-}
-
-bool fd_ansible_file_is(const char *path, const fd_ydoc *doc)
-{
-    const fd_ynode *r = doc ? doc->root : NULL;
-    if (r && r->kind == FD_Y_MAP) {
-        if (fd_ymap_get(r, "hosts") || fd_ymap_get(r, "defaults") || fd_ymap_get(r, "ansible"))
-            return false;
-        return fd_ansible_yaml_shape(r);
-    }
-    if ((doc && !r) || yaml_name(path))
-        return false;
-    char *err = NULL;
-    char *text = fd_read_file(path, FD_YAML_MAX_BYTES, NULL, &err);
-    bool ini = text && ini_plausible(text);
-    free(text);
-    free(err);
-    return ini;
-}
-
-void fd_ansible_load_file(fd_yt *t, const char *path, const fd_ansible_opts *o, fd_inventory *inv)
-{
-    fd_diags yd = {0};
-    fd_ydoc *doc = fd_ydoc_load(path, &yd);
-    if (!doc && yaml_name(path)) {
-        for (size_t i = 0; i < yd.n; i++)
-            fd_diag_add(t->d, NULL, 0, 0, "%s", yd.msgs[i]);
-        t->errors++;
-    } else {
-        fd_ansible_load(t, path, doc && doc->root && doc->root->kind == FD_Y_MAP ? doc->root : NULL,
-                        o, inv);
-    }
-    fd_diag_clear(&yd);
-    fd_ydoc_free(doc);
 }

@@ -14,6 +14,9 @@
 
 #include <stdbool.h>
 
+/* How an Ansible Vault file or value begins. */
+#define FD_AN_VAULT_MARK "$ANSIBLE_VAULT;"
+
 /* One variable as the inventory states it, and where. */
 typedef struct fd_an_var {
     char *name;
@@ -99,6 +102,13 @@ void fd_an_read_vars(const char *file, const fd_ynode *m, fd_an_vars *vs);
  * starting with '#' begins a comment), each word's 1-based column into cols. False on
  * an unclosed quote or more than max words (words then holds those before: free it). */
 bool fd_an_words(const char *s, fd_strv *words, int *cols, size_t max);
+/* The files (ansible_files.c): the inventory at path (a file: YAML when root is its parsed
+ * document, else INI; or a directory of them), each read only when others may read it if
+ * named_by_file; and the group_vars and host_vars of every group and host read, beside
+ * it (the directory for fd_an_vars_dir). */
+void fd_an_read_sources(fd_an_inv *a, const char *path, const fd_ynode *root, bool named_by_file);
+char *fd_an_vars_dir(const char *path);
+void fd_an_read_vars_files(fd_an_inv *a, const char *dir);
 void fd_an_error(fd_an_inv *a, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 

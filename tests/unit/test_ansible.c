@@ -415,6 +415,54 @@ static void test_private_and_foreign_files(void **state)
     }
 }
 
+/* An inventory directory: an inventory script in it is not run, a file that is no
+ * inventory is not shown, and one a scenario names is read only if others may read it,
+ * file by file. */
+static void test_directory_refusals(void **state)
+{
+    (void)state;
+    put("dir1/a", "[g]\nw1\n");
+    put("dir1/b.yml", "g2:\n  hosts:\n    w2:\n");
+    fd_inventory inv;
+    char *got = load("dir1", &inv);
+    assert_string_equal(got, "");
+    assert_int_equal(inv.n, 2);
+    free(got);
+    fd_inventory_free(&inv);
+
+    put("dir2/script", "#!/bin/sh\necho '{}'\n");
+    char *path = fd_asprintf("%s/dir2/script", dir);
+    assert_int_equal(chmod(path, 0755), 0);
+    free(path);
+    put("dir2/secret", "root:$6$SECRETHASH:19000:0:99999:7:::\n");
+    got = load("dir2", &inv);
+    assert_string_equal(got, "D/dir2/script: an executable file in an inventory directory is an "
+                             "inventory script, which firedrill does not run\n"
+                             "D/dir2/secret: this file in an inventory directory is not an "
+                             "Ansible inventory (its contents are not shown)\n");
+    free(got);
+    fd_inventory_free(&inv);
+
+    put("dir3/hosts", "[g]\nw1\n");
+    put("dir3/private", "token-4f9a8c\n");
+    path = fd_asprintf("%s/dir3/private", dir);
+    assert_int_equal(chmod(path, 0600), 0);
+    free(path);
+    char *text = fd_asprintf("version: 1\nname: s\ninventory: {ansible: dir3}\n"
+                             "timeline:\n  - wait: 1s\n");
+    char *label = fd_asprintf("%s/s.yaml", dir);
+    fd_scenario s;
+    fd_diags d = {0};
+    assert_int_equal(fd_scenario_load_text(label, text, strlen(text), NULL, &s, &d), FD_ERR_INPUT);
+    assert_int_equal(d.n, 1);
+    assert_non_null(strstr(d.msgs[0], "dir3/private: this Ansible inventory is private"));
+    assert_null(strstr(d.msgs[0], "token-4f9a8c"));
+    fd_diag_clear(&d);
+    fd_scenario_free(&s);
+    free(label);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_names_stay_inside_vars_dirs),
         cmocka_unit_test(test_scenario_or_inventory_detection),
         cmocka_unit_test(test_private_and_foreign_files),
+        cmocka_unit_test(test_directory_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
