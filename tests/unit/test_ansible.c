@@ -67,6 +67,16 @@ static char *load(const char *name, fd_inventory *inv)
     return fd_buf_steal(&b);
 }
 
+/* Loads dir/name and checks its diagnostics are exactly want. */
+static void expect_errors(const char *name, const char *want)
+{
+    fd_inventory inv;
+    char *got = load(name, &inv);
+    assert_string_equal(got, want);
+    free(got);
+    fd_inventory_free(&inv);
+}
+
 static const fd_host *host(const fd_inventory *inv, const char *name)
 {
     const fd_host *h = fd_inventory_find(inv, name);
@@ -310,12 +320,9 @@ static void test_vault(void **state)
     put("v2/group_vars/g.yml", "ansible_host: !vault |\n"
                                "  $ANSIBLE_VAULT;1.1;AES256\n"
                                "  3133\n");
-    got = load("v2/hosts", &inv);
-    assert_string_equal(got, "D/v2/group_vars/g.yml:1:15: 'ansible_host' is encrypted with "
-                             "Ansible Vault, which firedrill does not decrypt: give its value "
-                             "unencrypted\n");
-    free(got);
-    fd_inventory_free(&inv);
+    expect_errors("v2/hosts", "D/v2/group_vars/g.yml:1:15: 'ansible_host' is encrypted with "
+                              "Ansible Vault, which firedrill does not decrypt: give its value "
+                              "unencrypted\n");
 
     put("v3/hosts", "[g]\nw1\n");
     put("v3/group_vars/g/vault.yml", "$ANSIBLE_VAULT;1.1;AES256\n6638\n");
@@ -435,13 +442,10 @@ static void test_directory_refusals(void **state)
     assert_int_equal(chmod(path, 0755), 0);
     free(path);
     put("dir2/secret", "root:$6$SECRETHASH:19000:0:99999:7:::\n");
-    got = load("dir2", &inv);
-    assert_string_equal(got, "D/dir2/script: an executable file in an inventory directory is an "
-                             "inventory script, which firedrill does not run\n"
-                             "D/dir2/secret: this file in an inventory directory is not an "
-                             "Ansible inventory (its contents are not shown)\n");
-    free(got);
-    fd_inventory_free(&inv);
+    expect_errors("dir2", "D/dir2/script: an executable file in an inventory directory is an "
+                          "inventory script, which firedrill does not run\n"
+                          "D/dir2/secret: this file in an inventory directory is not an "
+                          "Ansible inventory (its contents are not shown)\n");
 
     put("dir3/hosts", "[g]\nw1\n");
     put("dir3/private", "token-4f9a8c\n");
