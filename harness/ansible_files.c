@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,8 @@ static void vars_for(fd_an_inv *a, const char *dir, const char *kind, const char
             if (vars_name(e->d_name))
                 fd_strv_push(&names, e->d_name);
         closedir(d);
-        qsort(names.v, names.n, sizeof *names.v, cmp_str);
+        if (names.n)
+            qsort(names.v, names.n, sizeof *names.v, cmp_str);
         for (size_t i = 0; i < names.n; i++) {
             char *p = fd_asprintf("%s/%s", sub, names.v[i]);
             if (regular_file(p))
@@ -293,8 +295,14 @@ static void dir_file(fd_an_inv *a, const char *file, bool named_by_file)
     free(text);
 }
 
-/* Every file of an inventory directory and its subdirectories, in name order. */
-static void read_dir(fd_an_inv *a, const char *dir, bool named_by_file, int depth)
+/* An inventory directory is read down to this depth, and up to this many files: a
+ * scenario may name any folder (its own, /, ~). */
+#define MAX_DIR_DEPTH 4
+#define MAX_DIR_FILES 2000
+
+/* Every file of an inventory directory and its subdirectories, in name order, on the
+ * directory's own file system (never /proc, /sys or a mount below it). */
+static void read_dir(fd_an_inv *a, const char *dir, dev_t dev, bool named_by_file, int depth)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -303,26 +311,54 @@ static void read_dir(fd_an_inv *a, const char *dir, bool named_by_file, int dept
     }
     fd_strv names = {0};
     struct dirent *e;
-    while ((e = readdir(d)) != NULL && names.n < 1000)
+    while ((e = readdir(d)) != NULL && names.n < MAX_DIR_FILES)
         if (!ignored(e->d_name))
             fd_strv_push(&names, e->d_name);
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    if (names.n)
+        qsort(names.v, names.n, sizeof *names.v, cmp_str);
     for (size_t i = 0; i < names.n; i++) {
+        if (a->files.n >= MAX_DIR_FILES) {
+            fd_an_error(a, dir, 0, 0, "the inventory directory holds more than %d files",
+                        MAX_DIR_FILES);
+            break;
+        }
         fd_strv_push_owned(&a->files, fd_asprintf("%s/%s", dir, names.v[i]));
         const char *path = a->files.v[a->files.n - 1];
-        if (is_dir(path) && depth < 8)
-            read_dir(a, path, named_by_file, depth + 1);
-        else
+        struct stat st;
+        if (lstat(path, &st) != 0 || st.st_dev != dev)
+            continue;
+        if (S_ISDIR(st.st_mode) && depth < MAX_DIR_DEPTH)
+            read_dir(a, path, dev, named_by_file, depth + 1);
+        else if (!S_ISDIR(st.st_mode))
             dir_file(a, path, named_by_file);
     }
     fd_strv_free(&names);
 }
 
+/* Whether a directory is in the kernel's file systems, whose files are views of the
+ * machine (processes' command lines among them), not inventories. */
+static bool kernel_dir(const char *path)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return false;
+    static const char *const roots[] = {"/proc", "/sys", "/dev", NULL};
+    for (size_t i = 0; roots[i]; i++) {
+        size_t n = strlen(roots[i]);
+        if (strncmp(real, roots[i], n) == 0 && (real[n] == '\0' || real[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
 void fd_an_read_sources(fd_an_inv *a, const char *path, const fd_ynode *root, bool named_by_file)
 {
-    if (is_dir(path))
-        read_dir(a, path, named_by_file, 0);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && kernel_dir(path))
+        fd_an_error(a, path, 0, 0, "the kernel's /proc, /sys and /dev hold no inventory");
+    else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        read_dir(a, path, st.st_dev, named_by_file, 0);
     else if (!named_by_file || readable_by_others(a->t, path))
         read_source(a, path, root);
 }

@@ -447,6 +447,19 @@ static void test_directory_refusals(void **state)
                           "D/dir2/secret: this file in an inventory directory is not an "
                           "Ansible inventory (its contents are not shown)\n");
 
+    /* the kernel's folders are no inventory; an empty folder lists no host */
+    fd_diags kd = {0};
+    assert_int_equal(fd_inventory_load("/proc/self", false, &inv, &kd), FD_ERR_INPUT);
+    assert_int_equal(kd.n, 1);
+    assert_string_equal(kd.msgs[0], "/proc/self: the kernel's /proc, /sys and /dev hold no "
+                                    "inventory");
+    fd_diag_clear(&kd);
+    fd_inventory_free(&inv);
+    char *empty = fd_asprintf("%s/empty", dir);
+    assert_int_equal(mkdir(empty, 0755), 0);
+    free(empty);
+    expect_errors("empty", "D/empty: the Ansible inventory lists no host\n");
+
     put("dir3/hosts", "[g]\nw1\n");
     put("dir3/private", "token-4f9a8c\n");
     path = fd_asprintf("%s/dir3/private", dir);
