@@ -125,7 +125,8 @@ static const fd_an_var *lookup(const host_vars *hv, const char *name)
 /* The variables host hi sees, in Ansible's order: the groups' from the inventory file (by
  * depth, priority and name), their group_vars files (the same order), the host's own from
  * the inventory file, its host_vars files. */
-static void resolve_vars(fd_an_inv *a, const int *depth, size_t hi, bool *member, host_vars *hv)
+static void resolve_vars(fd_an_inv *a, const int *depth, const int *prio, size_t hi, bool *member,
+                         host_vars *hv)
 {
     host_groups(a, &a->hosts[hi], member);
     size_t *order = fd_xcalloc(a->ngroups, sizeof *order), n = 0;
@@ -137,9 +138,8 @@ static void resolve_vars(fd_an_inv *a, const int *depth, size_t hi, bool *member
         for (; j > 0; j--) {
             size_t p = order[j - 1];
             int c = depth[p] != depth[g] ? depth[p] - depth[g]
-                    : group_priority(&a->groups[p]) != group_priority(&a->groups[g])
-                        ? group_priority(&a->groups[p]) - group_priority(&a->groups[g])
-                        : strcmp(a->groups[p].name, a->groups[g].name);
+                    : prio[p] != prio[g] ? prio[p] - prio[g]
+                                         : strcmp(a->groups[p].name, a->groups[g].name);
             if (c <= 0)
                 break;
             order[j] = p;
@@ -488,12 +488,13 @@ static bool is_implicit(const char *group)
 
 /* Host hi as firedrill's next host in inv, unless Ansible reaches it other than over SSH. */
 static void build_host(fd_an_inv *a, const fd_ansible_opts *o, const char *inv_dir,
-                       const int *depth, size_t hi, fd_strv *seen, fd_inventory *inv)
+                       const int *depth, const int *prio, size_t hi, fd_strv *seen,
+                       fd_inventory *inv)
 {
     fd_an_host *ah = &a->hosts[hi];
     bool *member = fd_xcalloc(a->ngroups, sizeof *member);
     host_vars hv = {0};
-    resolve_vars(a, depth, hi, member, &hv);
+    resolve_vars(a, depth, prio, hi, member, &hv);
     warn_unread(a, o, &hv, seen);
     host_ctx c = {.a = a, .o = o, .hv = &hv, .seen = seen};
     const fd_an_var *at;
@@ -596,18 +597,22 @@ bool fd_ansible_load(fd_yt *t, const char *path, const fd_ynode *root, const fd_
     char *dir = fd_an_vars_dir(path);
     fd_an_read_vars_files(&a, dir);
     int *depth = fd_xcalloc(a.ngroups, sizeof *depth);
+    int *prio = fd_xcalloc(a.ngroups, sizeof *prio);
+    for (size_t i = 0; i < a.ngroups; i++)
+        prio[i] = group_priority(&a.groups[i]);
     if (t->errors == before && group_depths(&a, depth)) {
         if (a.nhosts == 0)
             fd_an_error(&a, file, 0, 0, "the Ansible inventory lists no host");
         inv->hosts = fd_xcalloc(a.nhosts ? a.nhosts : 1, sizeof *inv->hosts);
         fd_strv seen = {0};
         for (size_t i = 0; i < a.nhosts; i++)
-            build_host(&a, o, dir, depth, i, &seen, inv);
+            build_host(&a, o, dir, depth, prio, i, &seen, inv);
         fd_strv_free(&seen);
         if (a.nhosts && inv->n == 0 && t->errors == before)
             fd_an_error(&a, file, 0, 0, "the Ansible inventory lists no host reached over SSH");
     }
     free(depth);
+    free(prio);
     free(dir);
     free_model(&a);
     return t->errors == before;

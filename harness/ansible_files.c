@@ -184,10 +184,15 @@ static bool ini_plausible(const char *text)
     return any;
 }
 
-bool fd_ansible_file_is(const char *path, const fd_ydoc *doc)
+static bool is_dir(const char *path)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool fd_ansible_file_is(const char *path, const fd_ydoc *doc)
+{
+    if (is_dir(path))
         return true; /* firedrill's own inventory is one file */
     const fd_ynode *r = doc ? doc->root : NULL;
     if (r && r->kind == FD_Y_MAP) {
@@ -219,12 +224,6 @@ void fd_ansible_load_file(fd_yt *t, const char *path, const fd_ansible_opts *o, 
     }
     fd_diag_clear(&yd);
     fd_ydoc_free(doc);
-}
-
-static bool is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 char *fd_an_vars_dir(const char *path)
@@ -355,9 +354,10 @@ static bool kernel_dir(const char *path)
 void fd_an_read_sources(fd_an_inv *a, const char *path, const fd_ynode *root, bool named_by_file)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && kernel_dir(path))
+    bool dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    if (dir && kernel_dir(path))
         fd_an_error(a, path, 0, 0, "the kernel's /proc, /sys and /dev hold no inventory");
-    else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    else if (dir)
         read_dir(a, path, st.st_dev, named_by_file, 0);
     else if (!named_by_file || readable_by_others(a->t, path))
         read_source(a, path, root);
